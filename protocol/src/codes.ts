@@ -1,0 +1,32 @@
+/**
+ * Named result codes. `created` and `exists` are both success: a repeat of an operation that
+ * already happened returns the first result (CONVENTIONS 7).
+ */
+export const RESULT_CODES = [
+  'created',
+  'exists',
+  'exists_with_different_payload',
+  'invalid_request',
+  'card_not_found',
+  'card_blocked',
+  'card_unlinked',
+  'receipt_already_claimed',
+  'exceeds_balance',
+  'unsupported',
+  'internal_error',
+] as const;
+export type ResultCode = (typeof RESULT_CODES)[number];
+
+/** Error codes a reply may carry (every result code that is not a success). */
+export type ErrorCode = Exclude<ResultCode, 'created' | 'exists'>;
+
+/** Why a signed message was refused. Verification returns one of these, never throws. */
+export const REJECT_REASONS = [
+  'malformed',
+  'too_large',
+  'unknown_sender',
+  'bad_signature',
+  'wrong_topic',
+  'replayed',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];

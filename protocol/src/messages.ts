@@ -1,0 +1,142 @@
+/**
+ * zod schemas of every message body on the wire (DESIGN §2). The envelope (envelope.ts) carries
+ * one of these as its `body`; receivers parse it with the schema of the channel it arrived on.
+ */
+import { z } from 'zod';
+import { CARD_NUMBER_PATTERN, CARD_UID_PATTERN } from './card-number.js';
+import { RESULT_CODES } from './codes.js';
+import { OP_ID_PATTERN } from './op-id.js';
+
+export const OpId = z.string().regex(OP_ID_PATTERN, 'must be a UUIDv7 op id');
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+/** Money is integer minor units (cents) with its currency, never a float. */
+export const Money = z.strictObject({ amount: z.number().int().min(0).max(1e12), currency: Currency });
+export type Money = z.infer<typeof Money>;
+
+export const CardRef = z.union([
+  z.strictObject({ number: z.string().regex(CARD_NUMBER_PATTERN, 'must be 5-19 digits') }),
+  z.strictObject({ uid: z.string().regex(CARD_UID_PATTERN, 'must be a 4, 7 or 10 byte UID in upper-case hex') }),
+]);
+export type CardRef = z.infer<typeof CardRef>;
+
+// ---- requests: kiosk → gateway on k/{id}/req -------------------------------------------------
+
+/** A till receipt the customer scans at the kiosk to collect points for a purchase. */
+export const ReceiptRef = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  total: Money,
+});
+export type ReceiptRef = z.infer<typeof ReceiptRef>;
+
+export const IdentifyRequest = z.strictObject({ kind: z.literal('identify'), opId: OpId, card: CardRef });
+export const EarnRequest = z.strictObject({ kind: z.literal('earn'), opId: OpId, card: CardRef, receipt: ReceiptRef });
+
+export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest]);
+export type Request = z.infer<typeof Request>;
+export type RequestKind = Request['kind'];
+/** Requests that move value: they go through the kiosk's durable outbox and the gateway's op-id claim. */
+export const STATE_CHANGING_KINDS: ReadonlySet<RequestKind> = new Set(['earn']);
+
+// ---- replies: gateway → kiosk on k/{id}/res --------------------------------------------------
+
+export const CardStatus = z.enum(['active', 'blocked', 'unlinked']);
+
+export const IdentifyData = z.strictObject({
+  cardNumberMasked: z.string(),
+  status: CardStatus,
+  /** first name and an initial only: the kiosk screen is in a public place */
+  displayName: z.string().nullable(),
+  balance: z.number().int(),
+  tier: z.string().nullable(),
+});
+export type IdentifyData = z.infer<typeof IdentifyData>;
+
+export const EarnData = z.strictObject({
+  result: z.enum(['created', 'exists']),
+  cardNumberMasked: z.string(),
+  pointsEarned: z.number().int().min(0),
+  balance: z.number().int(),
+  transferId: z.string(),
+});
+export type EarnData = z.infer<typeof EarnData>;
+
+export const ReplyError = z.strictObject({
+  status: z.literal('error'),
+  code: z.enum(RESULT_CODES),
+  message: z.string().max(500),
+});
+
+export const Reply = z.strictObject({
+  opId: OpId,
+  kind: z.string().max(32),
+  /** the gateway's clock, RFC 3339 UTC: kiosks have no RTC (DESIGN §2 "Time") */
+  serverTime: z.iso.datetime(),
+  result: z.union([z.strictObject({ status: z.literal('ok'), data: z.unknown() }), ReplyError]),
+});
+export type Reply = z.infer<typeof Reply>;
+
+export const REPLY_DATA: Record<RequestKind, z.ZodType> = { identify: IdentifyData, earn: EarnData };
+
+// ---- fleet: commands, acks, telemetry, state, config -----------------------------------------
+
+export const Command = z.strictObject({
+  commandId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  type: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
+  args: z.record(z.string(), z.unknown()).default({}),
+  expiresAt: z.iso.datetime(),
+});
+export type Command = z.infer<typeof Command>;
+
+export const Ack = z.strictObject({
+  commandId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  state: z.enum(['delivered', 'succeeded', 'failed', 'expired', 'rejected']),
+  result: z.unknown().optional(),
+  error: z.string().max(500).optional(),
+});
+export type Ack = z.infer<typeof Ack>;
+
+export const DeviceHealth = z.enum(['ok', 'degraded', 'down', 'absent']);
+export const Telemetry = z.strictObject({
+  uptimeS: z.number().int().min(0),
+  outboxDepth: z.number().int().min(0),
+  health: z.record(z.string().max(32), z.strictObject({ state: DeviceHealth, detail: z.string().max(200).optional() })),
+  versions: z.strictObject({ agent: z.string().max(32), rules: z.number().int().nullable(), hotlist: z.number().int().nullable() }),
+});
+export type Telemetry = z.infer<typeof Telemetry>;
+
+export const KioskState = z.strictObject({ state: z.enum(['online', 'offline']) });
+export type KioskState = z.infer<typeof KioskState>;
+
+export const DesiredConfig = z.strictObject({
+  version: z.number().int().min(0),
+  config: z.record(z.string(), z.unknown()),
+});
+export type DesiredConfig = z.infer<typeof DesiredConfig>;
+
+/** Store-wide blocked cards. A kiosk keeps the newest version it has seen and refuses older ones. */
+export const Hotlist = z.strictObject({
+  version: z.number().int().min(0),
+  numbers: z.array(z.string().regex(CARD_NUMBER_PATTERN)),
+  uids: z.array(z.string().regex(CARD_UID_PATTERN)),
+});
+export type Hotlist = z.infer<typeof Hotlist>;
+
+/** The signed rule bundle for a store; its program documents arrive with the programs issue. */
+export const RulesBundle = z.strictObject({
+  version: z.number().int().min(0),
+  programs: z.array(z.record(z.string(), z.unknown())),
+});
+export type RulesBundle = z.infer<typeof RulesBundle>;
+
+/** The body schema for each channel, for receivers that dispatch on the topic. */
+export const CHANNEL_BODIES = {
+  req: Request,
+  res: Reply,
+  cmd: Command,
+  ack: Ack,
+  tele: Telemetry,
+  state: KioskState,
+  config: DesiredConfig,
+  rules: RulesBundle,
+  hotlist: Hotlist,
+} as const;

@@ -1,0 +1,92 @@
+/**
+ * Every MQTT topic of the wire contract (DESIGN §2) is spelled here and nowhere else.
+ *
+ *   loyalty/v1/k/{kioskId}/{req|res|cmd|ack|tele|state|config}
+ *   loyalty/v1/s/{storeId}/{rules|hotlist}
+ */
+export const TOPIC_ROOT = 'loyalty/v1';
+
+export const KIOSK_CHANNELS = ['req', 'res', 'cmd', 'ack', 'tele', 'state', 'config'] as const;
+export const STORE_CHANNELS = ['rules', 'hotlist'] as const;
+export type KioskChannel = (typeof KIOSK_CHANNELS)[number];
+export type StoreChannel = (typeof STORE_CHANNELS)[number];
+
+/** Ids become topic levels, so they must never contain `/`, `+`, `#` or `$`. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidId(id: string): boolean {
+  return ID_PATTERN.test(id);
+}
+
+function assertId(kind: string, id: string): void {
+  if (!isValidId(id)) throw new Error(`${kind} id ${JSON.stringify(id)} is not valid: use 1-64 of A-Z a-z 0-9 _ -`);
+}
+
+export interface ChannelSpec {
+  /** who publishes on it */
+  from: 'kiosk' | 'gateway';
+  retained: boolean;
+  /** the largest signed message accepted on it, in bytes */
+  maxBytes: number;
+}
+
+const KIB = 1024;
+
+export const CHANNEL_SPECS: Record<KioskChannel | StoreChannel, ChannelSpec> = {
+  req: { from: 'kiosk', retained: false, maxBytes: 16 * KIB },
+  res: { from: 'gateway', retained: false, maxBytes: 64 * KIB },
+  cmd: { from: 'gateway', retained: false, maxBytes: 16 * KIB },
+  ack: { from: 'kiosk', retained: false, maxBytes: 16 * KIB },
+  tele: { from: 'kiosk', retained: false, maxBytes: 16 * KIB },
+  state: { from: 'kiosk', retained: true, maxBytes: 4 * KIB },
+  config: { from: 'gateway', retained: true, maxBytes: 64 * KIB },
+  rules: { from: 'gateway', retained: true, maxBytes: 1024 * KIB },
+  hotlist: { from: 'gateway', retained: true, maxBytes: 4096 * KIB },
+};
+
+export function kioskTopic(kioskId: string, channel: KioskChannel): string {
+  assertId('kiosk', kioskId);
+  return `${TOPIC_ROOT}/k/${kioskId}/${channel}`;
+}
+
+export function storeTopic(storeId: string, channel: StoreChannel): string {
+  assertId('store', storeId);
+  return `${TOPIC_ROOT}/s/${storeId}/${channel}`;
+}
+
+/** The gateway's subscription filter for one channel of every kiosk. */
+export function allKiosksFilter(channel: KioskChannel): string {
+  return `${TOPIC_ROOT}/k/+/${channel}`;
+}
+
+/**
+ * MQTT shared subscription (`$share/{group}/{filter}`): replicas of the gateway on an external
+ * broker split the request load between them (DESIGN §7).
+ */
+export function sharedFilter(group: string, filter: string): string {
+  assertId('share group', group);
+  return `$share/${group}/${filter}`;
+}
+
+export type ParsedTopic =
+  | { scope: 'kiosk'; kioskId: string; channel: KioskChannel }
+  | { scope: 'store'; storeId: string; channel: StoreChannel };
+
+/** Parses a concrete topic (no wildcards). Returns null for anything outside the contract. */
+export function parseTopic(topic: string): ParsedTopic | null {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return null;
+  const [, , scope, id, channel] = parts as [string, string, string, string, string];
+  if (!isValidId(id)) return null;
+  if (scope === 'k' && (KIOSK_CHANNELS as readonly string[]).includes(channel)) {
+    return { scope: 'kiosk', kioskId: id, channel: channel as KioskChannel };
+  }
+  if (scope === 's' && (STORE_CHANNELS as readonly string[]).includes(channel)) {
+    return { scope: 'store', storeId: id, channel: channel as StoreChannel };
+  }
+  return null;
+}
+
+export function channelSpec(parsed: ParsedTopic): ChannelSpec {
+  return CHANNEL_SPECS[parsed.channel];
+}
