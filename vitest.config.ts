@@ -1,16 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources; `npm start` and production run the built dist/.
-    alias: {
-      '@loyalty/protocol': src('protocol'),
-      '@loyalty/gateway': src('gateway'),
-      '@loyalty/device': src('device'),
-    },
+    alias: [
+      { find: /^@loyalty\/protocol\/node$/, replacement: here('./protocol/src/node/index.ts') },
+      { find: /^@loyalty\/(protocol|gateway|device)$/, replacement: here('./$1/src/index.ts') },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

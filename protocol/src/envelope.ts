@@ -82,6 +82,8 @@ export interface VerifyOptions {
    * normal there: their freshness is the body's version, checked by the consumer.
    */
   checkReplay?: boolean;
+  /** The sender the topic belongs to (a kiosk's own topics): anyone else is `wrong_topic`. */
+  expectedSender?: string;
 }
 
 const Header = z.strictObject({ alg: z.literal('EdDSA'), kid: z.string().min(1).max(64), typ: z.literal(ENVELOPE_TYP) });
@@ -127,6 +129,9 @@ export class EnvelopeVerifier {
     const header = Header.safeParse(parseJson(Buffer.from(headerB64, 'base64url').toString('utf8')));
     if (!header.success) return reject('malformed', 'bad protected header');
     const sender = header.data.kid;
+    if (options.expectedSender !== undefined && sender !== options.expectedSender) {
+      return reject('wrong_topic', `${sender} may not publish on ${topic}`);
+    }
 
     const candidates = this.keys(sender);
     if (candidates.length === 0) return reject('unknown_sender', `no key for sender ${sender}`);

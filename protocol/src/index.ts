@@ -6,3 +6,4 @@ export * from './messages.js';
 export * from './keys.js';
 export * from './envelope.js';
 export * from './replay.js';
+export * from './sequence.js';

@@ -59,6 +59,11 @@ export class SlidingReplayWindow implements ReplayGuard {
     return out;
   }
 
+  /** Marks a failed flush could not persist: written again by the next flush. */
+  requeue(marks: ReadonlyMap<string, number>): void {
+    for (const [sender, highest] of marks) this.dirty.set(sender, Math.max(highest, this.dirty.get(sender) ?? 0));
+  }
+
   private isKnownGap(window: SenderWindow, seq: number): boolean {
     // A gap is known when the window holds a number below seq that we did see (i.e. seq sits
     // between two accepted numbers since start), or the window has no history at all below.

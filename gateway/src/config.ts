@@ -1,0 +1,106 @@
+/**
+ * Gateway configuration: one zod schema holds every default (CONVENTIONS 8). Sources, lowest
+ * precedence first: the schema defaults, an optional JSON file, then LOYALTY_GW_* variables.
+ * main.ts is the only caller that passes the real process environment.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const GatewayConfig = z.strictObject({
+  /** Signs as this sender id; replicas behind one external broker need distinct ids. */
+  instanceId: z.string().regex(/^gateway[A-Za-z0-9_-]{0,56}$/, 'must start with "gateway"').default('gateway'),
+  dataDir: z.string().min(1).default('./var'),
+  ledgerUrl: z.string().regex(/^(file:|libsql:|https?:)/, 'must be a file:, libsql: or http(s): URL').optional(),
+  ledgerAuthToken: z.string().optional(),
+  ledgerBusyTimeoutMs: z.number().int().min(0).default(5000),
+  http: z
+    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) })
+    .prefault({}),
+  mqtt: z
+    .strictObject({
+      /** 'embedded' runs aedes in this process; 'external' connects to mqtt.url (Mosquitto, EMQX). */
+      mode: z.enum(['embedded', 'external']).default('embedded'),
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(1883),
+      url: z.url().optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      /** MQTT shared-subscription group for gateway replicas on an external broker. */
+      shareGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('gateway'),
+    })
+    .prefault({}),
+  /** Demo earning rate until the rules issue: points per whole currency unit. */
+  demoPointsPerUnit: z.number().int().min(0).max(1000).default(1),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** zod issues as `path: message` lines, the form an operator can act on. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+const ENV_KEYS: Record<string, (raw: string) => [string[], unknown]> = {
+  LOYALTY_GW_DATA_DIR: (v) => [['dataDir'], v],
+  LOYALTY_GW_LEDGER_URL: (v) => [['ledgerUrl'], v],
+  LOYALTY_GW_LEDGER_AUTH_TOKEN: (v) => [['ledgerAuthToken'], v],
+  LOYALTY_GW_HTTP_HOST: (v) => [['http', 'host'], v],
+  LOYALTY_GW_HTTP_PORT: (v) => [['http', 'port'], numberOrRaw(v)],
+  LOYALTY_GW_MQTT_MODE: (v) => [['mqtt', 'mode'], v],
+  LOYALTY_GW_MQTT_HOST: (v) => [['mqtt', 'host'], v],
+  LOYALTY_GW_MQTT_PORT: (v) => [['mqtt', 'port'], numberOrRaw(v)],
+  LOYALTY_GW_MQTT_URL: (v) => [['mqtt', 'url'], v],
+  LOYALTY_GW_MQTT_USERNAME: (v) => [['mqtt', 'username'], v],
+  LOYALTY_GW_MQTT_PASSWORD: (v) => [['mqtt', 'password'], v],
+  LOYALTY_GW_INSTANCE_ID: (v) => [['instanceId'], v],
+  LOYALTY_GW_LOG_LEVEL: (v) => [['logLevel'], v],
+};
+
+function numberOrRaw(v: string): unknown {
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/**
+ * Builds the config from a JSON file (LOYALTY_GW_CONFIG or `file`) and the environment.
+ * Throws ConfigError naming each wrong field.
+ */
+export function loadGatewayConfig(env: Record<string, string | undefined>, file = env.LOYALTY_GW_CONFIG): GatewayConfig {
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  for (const [key, apply] of Object.entries(ENV_KEYS)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') setPath(raw, ...apply(value));
+  }
+  return parseGatewayConfig(raw, file ? `config file ${file}` : 'config');
+}
+
+export function parseGatewayConfig(raw: unknown, source = 'config'): GatewayConfig {
+  const result = GatewayConfig.safeParse(raw);
+  if (!result.success) throw new ConfigError(`${source} is invalid: ${describeIssues(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type Client } from '@libsql/client';
+import { MIGRATIONS, SCHEMA_MIGRATIONS_TABLE, type Migration } from './migrations.js';
+
+export interface OpenDatabaseOptions {
+  url: string;
+  authToken?: string;
+  /** waits this long for another process's write lock (HARDWARE-LAB: the default is 0) */
+  busyTimeoutMs: number;
+}
+
+/** Opens the ledger and applies pending migrations. WAL for file URLs; synchronous stays FULL. */
+export async function openDatabase(options: OpenDatabaseOptions, migrations: Migration[] = MIGRATIONS): Promise<Client> {
+  if (options.url.startsWith('file:')) {
+    const path = options.url.startsWith('file://') ? fileURLToPath(options.url) : options.url.slice('file:'.length);
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  const client = createClient({ url: options.url, authToken: options.authToken, timeout: options.busyTimeoutMs } as Parameters<typeof createClient>[0]);
+  if (options.url.startsWith('file:')) {
+    await client.execute('PRAGMA journal_mode = WAL');
+    await client.execute('PRAGMA foreign_keys = ON');
+  }
+  await migrate(client, migrations);
+  return client;
+}
+
+export async function migrate(client: Client, migrations: Migration[]): Promise<number[]> {
+  await client.execute(SCHEMA_MIGRATIONS_TABLE);
+  const applied = new Set((await client.execute('SELECT id FROM schema_migrations')).rows.map((r) => Number(r.id)));
+  const done: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
+    if (applied.has(migration.id)) continue;
+    const tx = await client.transaction('write');
+    try {
+      // Another process may have applied it while we waited for the lock.
+      const again = await tx.execute({ sql: 'SELECT 1 FROM schema_migrations WHERE id = ?', args: [migration.id] });
+      if (again.rows.length === 0) {
+        for (const statement of migration.sql) await tx.execute(statement);
+        await tx.execute({
+          sql: 'INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)',
+          args: [migration.id, migration.name, new Date().toISOString()],
+        });
+        done.push(migration.id);
+      }
+      await tx.commit();
+    } catch (error) {
+      throw new Error(`migration ${migration.id} (${migration.name}) failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      tx.close();
+    }
+  }
+  return done;
+}

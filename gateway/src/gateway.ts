@@ -1,0 +1,177 @@
+/**
+ * Builds and runs one gateway from a validated config: ledger, writer, broker (embedded or
+ * external), the kiosk link and the HTTP API. Constructors assign; start() does the I/O in
+ * dependency order and stop() undoes it in reverse (CONVENTIONS 3).
+ */
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Client } from '@libsql/client';
+import { EnvelopeSigner, exportPublicKey, keyFingerprint, type KeyPair } from '@loyalty/protocol';
+import { fileSequence, loadOrCreateKeyPair } from '@loyalty/protocol/node';
+import type { GatewayConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { GroupCommitWriter } from './db/writer.js';
+import { KioskRegistry } from './fleet/kiosk-registry.js';
+import { createRequestHandlers } from './handlers.js';
+import { ApiTokens } from './http/api-tokens.js';
+import { createApp } from './http/app.js';
+import { Directory } from './ledger/directory.js';
+import { Ledger, systemClock, type Clock } from './ledger/ledger.js';
+import type { Logger } from './log.js';
+import { GatewayMetrics } from './metrics.js';
+import { createMqttClient, parseMqttUrl, type MqttEndpoint } from './mqtt/client.js';
+import { EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { KioskLink } from './mqtt/kiosk-link.js';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  log: Logger;
+  clock?: Clock;
+}
+
+interface Running {
+  client: Client;
+  writer: GroupCommitWriter;
+  registry: KioskRegistry;
+  ledger: Ledger;
+  directory: Directory;
+  tokens: ApiTokens;
+  keys: KeyPair;
+  broker: EmbeddedBroker | null;
+  link: KioskLink;
+  http: ServerType;
+  mqttEndpoint: MqttEndpoint;
+}
+
+export class Gateway {
+  readonly metrics = new GatewayMetrics(true);
+  private running: Running | null = null;
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  get ledgerUrl(): string {
+    return this.deps.config.ledgerUrl ?? `file:${resolve(this.deps.config.dataDir, 'gateway.db')}`;
+  }
+
+  private get state(): Running {
+    if (!this.running) throw new Error('the gateway is not started');
+    return this.running;
+  }
+
+  get ledger(): Ledger {
+    return this.state.ledger;
+  }
+  get directory(): Directory {
+    return this.state.directory;
+  }
+  get registry(): KioskRegistry {
+    return this.state.registry;
+  }
+  get tokens(): ApiTokens {
+    return this.state.tokens;
+  }
+  get db(): Client {
+    return this.state.client;
+  }
+  get publicKey(): string {
+    return exportPublicKey(this.state.keys.publicKey);
+  }
+  get senderId(): string {
+    return this.deps.config.instanceId;
+  }
+  get mqttEndpoint(): MqttEndpoint {
+    return this.state.mqttEndpoint;
+  }
+  get httpUrl(): string {
+    const address = this.state.http.address() as AddressInfo;
+    return `http://${this.deps.config.http.host}:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.deps;
+    const client = await openDatabase({ url: this.ledgerUrl, authToken: config.ledgerAuthToken, busyTimeoutMs: config.ledgerBusyTimeoutMs });
+    const writer = new GroupCommitWriter(client);
+    const registry = new KioskRegistry(client, writer, this.clock);
+    await registry.load();
+    const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, clock: this.clock });
+    const directory = new Directory(client, writer, this.clock);
+    const tokens = new ApiTokens(client, writer, this.clock);
+
+    const { keys, created } = loadOrCreateKeyPair(join(config.dataDir, `${config.instanceId}.key`));
+    log.info({ fingerprint: keyFingerprint(keys.publicKey), created }, 'gateway signing key');
+    const signer = new EnvelopeSigner({
+      senderId: config.instanceId,
+      privateKey: keys.privateKey,
+      sequence: fileSequence(join(config.dataDir, `${config.instanceId}.seq`)),
+    });
+
+    let broker: EmbeddedBroker | null = null;
+    let mqttEndpoint: MqttEndpoint;
+    if (config.mqtt.mode === 'embedded') {
+      broker = new EmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log });
+      await broker.start();
+      mqttEndpoint = { host: config.mqtt.host, port: broker.port };
+    } else {
+      mqttEndpoint = config.mqtt.url
+        ? parseMqttUrl(config.mqtt.url)
+        : { host: config.mqtt.host, port: config.mqtt.port, username: config.mqtt.username, password: config.mqtt.password };
+    }
+    const mqtt = createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
+    const link = new KioskLink({
+      client: mqtt,
+      signer,
+      registry,
+      handlers: createRequestHandlers(ledger),
+      writer,
+      clock: this.clock,
+      log,
+      metrics: this.metrics,
+      shareGroup: config.mqtt.mode === 'external' ? config.mqtt.shareGroup : undefined,
+    });
+    await link.start();
+
+    const app = createApp({
+      ledger,
+      registry,
+      tokens,
+      metrics: this.metrics,
+      log,
+      readiness: {
+        ledger: async () => ((await client.execute('SELECT 1')).rows.length ? null : 'ledger did not answer'),
+        mqtt: async () => (mqtt.connected ? null : 'not connected to the MQTT broker'),
+      },
+    });
+    const http = await new Promise<ServerType>((resolvePromise, reject) => {
+      const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, () => resolvePromise(server));
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`HTTP port ${config.http.host}:${config.http.port} is in use; set http.port`) : error),
+      );
+    });
+    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint };
+    log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    this.running = null;
+    await new Promise<void>((resolvePromise) => {
+      running.http.close(() => resolvePromise());
+      // Keep-alive clients would hold close() open; the requests in flight have been answered.
+      if ('closeIdleConnections' in running.http) running.http.closeIdleConnections();
+    });
+    await running.link.stop();
+    if (running.broker) await running.broker.stop();
+    await running.writer.close();
+    running.client.close();
+    this.deps.log.info('gateway stopped');
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

@@ -1,0 +1,47 @@
+/**
+ * The gateway's HTTP API: a factory of small Hono apps (CONVENTIONS 9). Tests call
+ * `createApp(deps).request()` without opening a port.
+ */
+import { Hono } from 'hono';
+import type { KioskRegistry } from '../fleet/kiosk-registry.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Logger } from '../log.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { ApiTokens } from './api-tokens.js';
+import { authenticate, requireRole, type AuthEnv } from './auth.js';
+import { errorBody, onError } from './errors.js';
+import { cardRoutes } from './routes/cards.js';
+import { kioskRoutes } from './routes/kiosks.js';
+
+export interface AppDeps {
+  ledger: Ledger;
+  registry: KioskRegistry;
+  tokens: ApiTokens;
+  metrics: GatewayMetrics;
+  log: Logger;
+  /** what /readyz checks: each returns null when fine or a reason */
+  readiness: Record<string, () => Promise<string | null>>;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.onError(onError(deps.log));
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const checks = Object.fromEntries(
+      await Promise.all(Object.entries(deps.readiness).map(async ([name, check]) => [name, await check().catch((e: Error) => e.message)] as const)),
+    );
+    const ready = Object.values(checks).every((v) => v === null);
+    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
+
+  const api = new Hono<AuthEnv>();
+  api.use('*', authenticate(deps.tokens));
+  api.route('/cards', cardRoutes(deps, requireRole));
+  api.route('/kiosks', kioskRoutes(deps, requireRole));
+  app.route('/api/v1', api);
+  return app;
+}

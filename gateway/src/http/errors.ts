@@ -1,0 +1,36 @@
+import type { ErrorCode } from '@loyalty/protocol';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import { LedgerError } from '../ledger/errors.js';
+import type { Logger } from '../log.js';
+
+/** Domain error codes → HTTP status, in one place (CONVENTIONS 9, API.md "Errors"). */
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_request: 400,
+  card_not_found: 404,
+  exists_with_different_payload: 409,
+  card_blocked: 422,
+  card_unlinked: 422,
+  receipt_already_claimed: 409,
+  exceeds_balance: 422,
+  unsupported: 400,
+  internal_error: 500,
+};
+
+export function errorBody(error: string, message: string, details?: unknown) {
+  return details === undefined ? { error, message } : { error, message, details };
+}
+
+export function onError(log: Logger) {
+  return (error: Error, c: Context) => {
+    if (error instanceof LedgerError) return c.json(errorBody(error.code, error.message, error.details), STATUS[error.code]);
+    if (error instanceof z.ZodError) {
+      return c.json(errorBody('invalid_request', 'the request body is not valid; see details', error.issues), 400);
+    }
+    if (error instanceof HTTPException) return error.getResponse();
+    log.error({ err: error.message, path: c.req.path }, 'http request failed');
+    return c.json(errorBody('internal_error', 'something went wrong on the gateway; try again, and check its log if it repeats'), 500);
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Stores, programs, customers and cards: the reference data the ledger hangs on. The customers-
+ * and-cards issue grows this into registration, batches and the card lifecycle.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@libsql/client';
+import { isValidCardNumber, isValidId, normaliseUid } from '@loyalty/protocol';
+import type { GroupCommitWriter } from '../db/writer.js';
+import { LedgerError } from './errors.js';
+import type { Clock } from './ledger.js';
+
+export class Directory {
+  constructor(
+    private readonly client: Client,
+    private readonly writer: GroupCommitWriter,
+    private readonly clock: Clock,
+  ) {}
+
+  async ensureStore(store: { id: string; name: string; timezone?: string }): Promise<void> {
+    if (!isValidId(store.id)) throw new LedgerError('invalid_request', `store id ${JSON.stringify(store.id)} is not valid`);
+    await this.writer.run((tx) =>
+      tx.execute({
+        sql: 'INSERT INTO stores (id, name, timezone, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+        args: [store.id, store.name, store.timezone ?? 'UTC', this.clock.now().toISOString()],
+      }),
+    );
+  }
+
+  async ensureProgram(program: { id: string; name: string }): Promise<void> {
+    await this.writer.run((tx) =>
+      tx.execute({
+        sql: 'INSERT INTO programs (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+        args: [program.id, program.name, this.clock.now().toISOString()],
+      }),
+    );
+  }
+
+  async createCustomer(customer: { name: string; id?: string }): Promise<string> {
+    const id = customer.id ?? randomUUID();
+    await this.writer.run((tx) =>
+      tx.execute({ sql: 'INSERT INTO customers (id, name, created_at) VALUES (?, ?, ?)', args: [id, customer.name, this.clock.now().toISOString()] }),
+    );
+    return id;
+  }
+
+  async issueCard(card: { number: string; programId: string; uid?: string; customerId?: string }): Promise<void> {
+    if (!isValidCardNumber(card.number)) throw new LedgerError('invalid_request', `card number ${card.number} fails its check digit`);
+    const uid = card.uid === undefined ? null : normaliseUid(card.uid);
+    if (card.uid !== undefined && !uid) throw new LedgerError('invalid_request', 'uid must be a 4, 7 or 10 byte UID in hex');
+    await this.writer.run((tx) =>
+      tx.execute({
+        sql: 'INSERT INTO cards (number, uid, program_id, customer_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        args: [card.number, uid, card.programId, card.customerId ?? null, card.customerId ? 'active' : 'unlinked', this.clock.now().toISOString()],
+      }),
+    );
+  }
+
+  async countCards(): Promise<number> {
+    return Number((await this.client.execute('SELECT count(*) AS n FROM cards')).rows[0]!.n);
+  }
+}

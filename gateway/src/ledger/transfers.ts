@@ -1,0 +1,83 @@
+/**
+ * Posting a transfer: the one place that writes `transfers` and moves account balances.
+ * Each transfer is hash-chained to the one before it (tamper evidence, DESIGN §3): the hash
+ * covers the previous hash and every field of the row, so editing or deleting history breaks
+ * the chain from that row on. Must run inside the writer's transaction.
+ */
+import type { Transaction } from '@libsql/client';
+import { canonicalJson, sha256Hex } from './canonical.js';
+import { LedgerError } from './errors.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface TransferInput {
+  id: string;
+  debitAccount: number;
+  creditAccount: number;
+  amount: number;
+  unit: string;
+  kind: string;
+  refs: Record<string, unknown>;
+  at: string;
+}
+
+export interface PostedTransfer extends TransferInput {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export function transferHash(prevHash: string, t: TransferInput): string {
+  return sha256Hex(
+    prevHash +
+      canonicalJson({
+        id: t.id,
+        debit: t.debitAccount,
+        credit: t.creditAccount,
+        amount: t.amount,
+        unit: t.unit,
+        kind: t.kind,
+        refs: t.refs,
+        at: t.at,
+      }),
+  );
+}
+
+export async function postTransfer(tx: Transaction, input: TransferInput): Promise<PostedTransfer> {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+    throw new LedgerError('invalid_request', `transfer amount must be a positive integer, got ${input.amount}`);
+  }
+  if (input.debitAccount === input.creditAccount) throw new LedgerError('invalid_request', 'a transfer needs two different accounts');
+  const head = await tx.execute('SELECT hash FROM transfers ORDER BY seq DESC LIMIT 1');
+  const prevHash = head.rows.length ? String(head.rows[0]!.hash) : GENESIS_HASH;
+  const hash = transferHash(prevHash, input);
+  const inserted = await tx.execute({
+    sql: `INSERT INTO transfers (id, debit_account, credit_account, amount, unit, kind, refs, at, prev_hash, hash)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [input.id, input.debitAccount, input.creditAccount, input.amount, input.unit, input.kind, canonicalJson(input.refs), input.at, prevHash, hash],
+  });
+  await tx.execute({ sql: 'UPDATE accounts SET balance = balance - ? WHERE id = ?', args: [input.amount, input.debitAccount] });
+  await tx.execute({ sql: 'UPDATE accounts SET balance = balance + ? WHERE id = ?', args: [input.amount, input.creditAccount] });
+  return { ...input, seq: Number(inserted.lastInsertRowid), prevHash, hash };
+}
+
+/** Finds or creates an account by its code, e.g. `op:issued:points` or `card:10009:points`. */
+export async function accountId(
+  tx: Transaction,
+  code: string,
+  kind: 'customer' | 'operator',
+  unit: string,
+  cardNumber: string | null = null,
+): Promise<number> {
+  const found = await tx.execute({ sql: 'SELECT id FROM accounts WHERE code = ?', args: [code] });
+  if (found.rows.length) return Number(found.rows[0]!.id);
+  const created = await tx.execute({
+    sql: 'INSERT INTO accounts (code, kind, unit, card_number) VALUES (?, ?, ?, ?)',
+    args: [code, kind, unit, cardNumber],
+  });
+  return Number(created.lastInsertRowid);
+}
+
+export const POINTS = 'points';
+export const operatorAccountCode = (name: string, unit: string) => `op:${name}:${unit}`;
+export const cardPointsAccountCode = (cardNumber: string) => `card:${cardNumber}:${POINTS}`;

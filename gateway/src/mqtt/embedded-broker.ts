@@ -1,0 +1,68 @@
+/**
+ * The embedded aedes broker for one store (DESIGN §7). Per-kiosk authentication and ACLs
+ * arrive with the security issue; what is here already: TCP_NODELAY on every accepted socket
+ * (without it a QoS 1 request/reply costs ~88 ms on loopback, HARDWARE-LAB) and the `$SYS/`
+ * guard that a custom authorizePublish would otherwise drop.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import type { Logger } from '../log.js';
+
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  log: Logger;
+}
+
+export class EmbeddedBroker {
+  private broker: Aedes | null = null;
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly options: EmbeddedBrokerOptions) {}
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? this.options.port;
+  }
+
+  async start(): Promise<void> {
+    const broker = await Aedes.createBroker({
+      authorizePublish: (client, packet, callback) => {
+        if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
+        callback(null);
+      },
+    });
+    this.broker = broker;
+    const server = createServer((socket) => {
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      broker.handle(socket);
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(`MQTT port ${this.options.host}:${this.options.port} is in use; stop the other broker or set mqtt.port`)
+            : error,
+        ),
+      );
+      server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    broker.on('clientError', (client, error) => this.options.log.debug({ client: client.id, err: error.message }, 'mqtt client error'));
+    this.options.log.info({ host: this.options.host, port: this.port }, 'embedded MQTT broker listening');
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    const broker = this.broker;
+    this.server = null;
+    this.broker = null;
+    if (server) {
+      for (const socket of this.sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
+  }
+}

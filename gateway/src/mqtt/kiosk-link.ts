@@ -1,0 +1,214 @@
+/**
+ * The gateway's side of the wire: subscribes to every kiosk's req/tele/state/ack topics,
+ * verifies each signed message, dispatches requests through the handler table and publishes one
+ * signed reply per request. Bad input is dropped with a named log line and a counter; nothing
+ * here throws into mqtt.js.
+ */
+import {
+  CHANNEL_SPECS,
+  EnvelopeVerifier,
+  KioskState,
+  Request,
+  SlidingReplayWindow,
+  Telemetry,
+  allKiosksFilter,
+  kioskTopic,
+  parseTopic,
+  sharedFilter,
+  type EnvelopeSigner,
+  type KioskChannel,
+  type Reply,
+  type RequestKind,
+} from '@loyalty/protocol';
+import type { MqttClient } from 'mqtt';
+import type { GroupCommitWriter } from '../db/writer.js';
+import type { KioskRegistry } from '../fleet/kiosk-registry.js';
+import type { RequestHandlers } from '../handlers.js';
+import { LedgerError } from '../ledger/errors.js';
+import type { Clock } from '../ledger/ledger.js';
+import type { Logger } from '../log.js';
+import type { GatewayMetrics } from '../metrics.js';
+
+const INBOUND: KioskChannel[] = ['req', 'tele', 'state', 'ack'];
+
+export interface KioskLinkDeps {
+  client: MqttClient;
+  signer: EnvelopeSigner;
+  registry: KioskRegistry;
+  handlers: RequestHandlers;
+  writer: GroupCommitWriter;
+  clock: Clock;
+  log: Logger;
+  metrics: GatewayMetrics;
+  /** set when replicas share an external broker: `$share/{group}/…` subscriptions */
+  shareGroup?: string;
+  replayFlushMs?: number;
+}
+
+export class KioskLink {
+  private readonly replay = new SlidingReplayWindow();
+  private readonly verifier: EnvelopeVerifier;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly deps: KioskLinkDeps) {
+    this.verifier = new EnvelopeVerifier(deps.registry.keysOf, this.replay);
+  }
+
+  async start(): Promise<void> {
+    const { client, log } = this.deps;
+    await this.restoreReplayMarks();
+    client.on('message', (topic, payload) => this.track(this.onMessage(topic, payload)));
+    client.on('error', (error) => log.warn({ err: error.message }, 'mqtt client error'));
+    client.on('reconnect', () => log.info('reconnecting to the MQTT broker'));
+    const connected = new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    client.on('connect', () => log.info('connected to the MQTT broker'));
+    client.connect();
+    await connected;
+    const filters = INBOUND.map((channel) => {
+      const filter = allKiosksFilter(channel);
+      return this.deps.shareGroup ? sharedFilter(this.deps.shareGroup, filter) : filter;
+    });
+    await client.subscribeAsync(filters, { qos: 1 });
+    this.flushTimer = setInterval(() => void this.flushReplayMarks(), this.deps.replayFlushMs ?? 1000);
+    this.flushTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await Promise.allSettled([...this.inFlight]);
+    await this.flushReplayMarks();
+    await this.deps.client.endAsync();
+  }
+
+  /** Publishes a signed, gateway-originated message to one kiosk. */
+  async publishToKiosk(kioskId: string, channel: 'res' | 'cmd' | 'config', body: unknown, retain = false): Promise<void> {
+    const topic = kioskTopic(kioskId, channel);
+    await this.deps.client.publishAsync(topic, this.deps.signer.sign(topic, body), { qos: 1, retain });
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async onMessage(topic: string, payload: Buffer): Promise<void> {
+    const { log, metrics } = this.deps;
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.scope !== 'kiosk' || !INBOUND.includes(parsed.channel)) {
+      metrics.rejectedMessages.inc({ reason: 'wrong_topic', channel: 'unknown' });
+      log.warn({ reason: 'wrong_topic', topic: topic.slice(0, 128) }, 'message dropped');
+      return;
+    }
+    const spec = CHANNEL_SPECS[parsed.channel];
+    const verdict = this.verifier.verify(topic, payload, {
+      maxBytes: spec.maxBytes,
+      checkReplay: !spec.retained,
+      expectedSender: parsed.kioskId,
+    });
+    if (!verdict.ok) {
+      metrics.rejectedMessages.inc({ reason: verdict.reason, channel: parsed.channel });
+      log.warn({ reason: verdict.reason, detail: verdict.detail, kiosk: parsed.kioskId, channel: parsed.channel }, 'message dropped');
+      return;
+    }
+    const kiosk = this.deps.registry.get(parsed.kioskId)!;
+    try {
+      switch (parsed.channel) {
+        case 'req':
+          await this.onRequest(kiosk.id, kiosk.storeId, verdict.message.body);
+          break;
+        case 'tele': {
+          const tele = Telemetry.safeParse(verdict.message.body);
+          if (!tele.success) return this.dropBody(parsed.kioskId, 'tele');
+          await this.deps.registry.recordTelemetry(kiosk.id, tele.data);
+          break;
+        }
+        case 'state': {
+          const state = KioskState.safeParse(verdict.message.body);
+          if (!state.success) return this.dropBody(parsed.kioskId, 'state');
+          await this.deps.registry.recordState(kiosk.id, state.data.state === 'online');
+          log.info({ kiosk: kiosk.id, state: state.data.state }, 'kiosk state');
+          break;
+        }
+        case 'ack':
+          // Fleet commands arrive with the fleet issue; acks are accepted and logged meanwhile.
+          log.info({ kiosk: kiosk.id }, 'command ack received');
+          break;
+      }
+    } catch (error) {
+      log.error({ err: (error as Error).message, kiosk: parsed.kioskId, channel: parsed.channel }, 'message handling failed');
+    }
+  }
+
+  private dropBody(kioskId: string, channel: KioskChannel): void {
+    this.deps.metrics.rejectedMessages.inc({ reason: 'malformed', channel });
+    this.deps.log.warn({ reason: 'malformed', detail: 'body does not match the schema', kiosk: kioskId, channel }, 'message dropped');
+  }
+
+  private async onRequest(kioskId: string, storeId: string, body: unknown): Promise<void> {
+    const parsed = Request.safeParse(body);
+    if (!parsed.success) {
+      // A request we cannot parse still gets an answer when it names its op id, so the kiosk
+      // stops resending it; otherwise there is nobody to answer.
+      const opId = (body as { opId?: unknown } | null)?.opId;
+      this.dropBody(kioskId, 'req');
+      if (typeof opId === 'string' && /^[0-9a-f-]{36}$/.test(opId)) {
+        const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        await this.reply(kioskId, opId, 'invalid', { status: 'error', code: 'invalid_request', message: issues.slice(0, 500) });
+      }
+      return;
+    }
+    const request = parsed.data;
+    const handler = this.deps.handlers[request.kind] as (r: Request, c: { kioskId: string; storeId: string }) => Promise<unknown>;
+    let result: Reply['result'];
+    try {
+      result = { status: 'ok', data: await handler(request, { kioskId, storeId }) };
+    } catch (error) {
+      if (error instanceof LedgerError) {
+        result = { status: 'error', code: error.code, message: error.message };
+      } else {
+        this.deps.log.error({ err: (error as Error).message, kind: request.kind, opId: request.opId }, 'request failed');
+        result = { status: 'error', code: 'internal_error', message: 'the gateway could not complete this; it will be retried' };
+      }
+    }
+    this.deps.metrics.requests.inc({ kind: request.kind, code: result.status === 'ok' ? 'ok' : result.code });
+    await this.reply(kioskId, request.opId, request.kind, result);
+  }
+
+  private async reply(kioskId: string, opId: string, kind: RequestKind | 'invalid', result: Reply['result']): Promise<void> {
+    const reply: Reply = { opId, kind, serverTime: this.deps.clock.now().toISOString(), result };
+    await this.publishToKiosk(kioskId, 'res', reply);
+  }
+
+  private async restoreReplayMarks(): Promise<void> {
+    const rows = (await this.deps.writer.run((tx) => tx.execute('SELECT sender, highest FROM sender_marks'))).rows;
+    this.replay.restore(new Map(rows.map((r) => [String(r.sender), Number(r.highest)])));
+  }
+
+  /**
+   * Persists the highest accepted sequence per kiosk, so a message captured before a restart is
+   * refused after it. Between flushes (1 s) a crash can forget a few numbers; a replayed
+   * state-changing request in that gap still meets the ledger's op-id claim and changes nothing.
+   */
+  private async flushReplayMarks(): Promise<void> {
+    const marks = this.replay.takeDirty();
+    if (marks.size === 0) return;
+    try {
+      await this.deps.writer.run(async (tx) => {
+        for (const [sender, highest] of marks) {
+          await tx.execute({
+            sql: `INSERT INTO sender_marks (sender, highest) VALUES (?, ?)
+                  ON CONFLICT (sender) DO UPDATE SET highest = max(highest, excluded.highest)`,
+            args: [sender, highest],
+          });
+        }
+      });
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message }, 'could not persist replay marks; will retry');
+      this.replay.requeue(marks);
+    }
+  }
+}
