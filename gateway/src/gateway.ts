@@ -18,7 +18,7 @@ import { ApiTokens } from './http/api-tokens.js';
 import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
 import { Ledger, systemClock, type Clock } from './ledger/ledger.js';
-import type { Logger } from './log.js';
+import type { Logger } from '@loyalty/protocol/node';
 import { GatewayMetrics } from './metrics.js';
 import { createMqttClient, parseMqttUrl, type MqttEndpoint } from './mqtt/client.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';

@@ -1,6 +1,5 @@
 export * from './config.js';
 export * from './gateway.js';
-export * from './log.js';
 export * from './metrics.js';
 export * from './db/database.js';
 export * from './db/writer.js';

@@ -7,3 +7,4 @@ export * from './keys.js';
 export * from './envelope.js';
 export * from './replay.js';
 export * from './sequence.js';
+export * from './scan-codes.js';

@@ -39,7 +39,7 @@ export class GroupCommitWriter {
     if (this.closed) return Promise.reject(new WriterClosedError());
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) this.draining = this.drain().finally(() => (this.draining = null));
+      if (!this.draining) this.draining = this.drain();
     });
   }
 
@@ -52,9 +52,15 @@ export class GroupCommitWriter {
   private async drain(): Promise<void> {
     // Yield once so operations submitted in the same tick join the first batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      await this.commitBatch(batch);
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.commitBatch(batch);
+      }
+    } finally {
+      // Cleared in the same synchronous step as the last empty-queue check: a job queued after
+      // this line starts a new drain, a job queued before it was taken by the loop.
+      this.draining = null;
     }
   }
 

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import type { KioskRegistry } from '../fleet/kiosk-registry.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@loyalty/protocol/node';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ApiTokens } from './api-tokens.js';
 import { authenticate, requireRole, type AuthEnv } from './auth.js';

@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { LedgerError } from '../ledger/errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@loyalty/protocol/node';
 
 /** Domain error codes → HTTP status, in one place (CONVENTIONS 9, API.md "Errors"). */
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {

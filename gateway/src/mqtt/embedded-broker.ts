@@ -6,7 +6,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
-import type { Logger } from '../log.js';
+import type { Logger } from '@loyalty/protocol/node';
 
 export interface EmbeddedBrokerOptions {
   host: string;

@@ -26,7 +26,7 @@ import type { KioskRegistry } from '../fleet/kiosk-registry.js';
 import type { RequestHandlers } from '../handlers.js';
 import { LedgerError } from '../ledger/errors.js';
 import type { Clock } from '../ledger/ledger.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@loyalty/protocol/node';
 import type { GatewayMetrics } from '../metrics.js';
 
 const INBOUND: KioskChannel[] = ['req', 'tele', 'state', 'ack'];

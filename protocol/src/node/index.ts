@@ -1,1 +1,3 @@
 export * from './identity-files.js';
+export * from './log.js';
+export * from './process.js';

@@ -1,0 +1,215 @@
+/**
+ * The kiosk agent: a state machine over the ports (DESIGN §5).
+ *
+ *   idle ──card/scan──▶ identifying ──ok──▶ member ──receipt scan──▶ earning ──▶ member
+ *     ▲                     │ error/offline        │ timeout                         │
+ *     └─────────────────────┴──────────────────────┴─────────────────────────────────┘
+ *
+ * Inputs are handled one at a time, in arrival order, so a second tap while a request is out
+ * waits its turn instead of interleaving screens and slips.
+ */
+import { EventEmitter } from 'node:events';
+import { classifyScan, type CardRef, type EarnData, type IdentifyData, type OpIdGenerator, type ReceiptRef, type Reply } from '@loyalty/protocol';
+import type { Logger } from '@loyalty/protocol/node';
+import { OfflineError, type Requests } from './link/requests.js';
+import type { BarcodeScanner } from './ports/barcode-scanner.js';
+import type { CardReader } from './ports/card-reader.js';
+import type { Display, Screen } from './ports/display.js';
+import type { ReceiptPrinter } from './ports/receipt-printer.js';
+import { encodeReceipt } from './receipts/encode.js';
+import { balanceSlip, earnReceipt, pendingEarnReceipt, type SlipHeader } from './receipts/layouts.js';
+import type { Receipt } from './receipts/receipt.js';
+import { screens } from './ui/screens.js';
+
+export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning';
+
+export interface AgentOptions {
+  kioskId: string;
+  storeName: string;
+  requestTimeoutMs: number;
+  memberScreenMs: number;
+}
+
+export interface AgentDeps {
+  reader: CardReader;
+  scanner: BarcodeScanner;
+  printer: ReceiptPrinter;
+  display: Display;
+  requests: Requests;
+  opIds: OpIdGenerator;
+  log: Logger;
+}
+
+export interface AgentEvents {
+  state: [AgentStateName];
+  /** an operation that was pending (offline) got its answer later */
+  lateResult: [Reply];
+}
+
+export class KioskAgent extends EventEmitter<AgentEvents> {
+  private stateName: AgentStateName = 'idle';
+  private member: { card: CardRef; data: IdentifyData } | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly onCard = ({ uid }: { uid: string }) => this.enqueue(() => this.identify({ uid }));
+  private readonly onScan = ({ code }: { code: string }) => this.enqueue(() => this.scanned(code));
+  private readonly onSettled = (reply: Reply) => this.emit('lateResult', reply);
+
+  constructor(
+    private readonly deps: AgentDeps,
+    private readonly options: AgentOptions,
+  ) {
+    super();
+  }
+
+  get state(): AgentStateName {
+    return this.stateName;
+  }
+
+  async start(): Promise<void> {
+    this.deps.reader.on('card', this.onCard);
+    this.deps.scanner.on('scan', this.onScan);
+    this.deps.requests.on('settled', this.onSettled);
+    await this.goIdle();
+  }
+
+  async stop(): Promise<void> {
+    this.deps.reader.off('card', this.onCard);
+    this.deps.scanner.off('scan', this.onScan);
+    this.deps.requests.off('settled', this.onSettled);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    await this.queue;
+  }
+
+  /** Resolves when every input received so far has been handled (tests, console). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.queue = this.queue.then(work).catch((error: Error) => {
+      this.deps.log.error({ err: error.message }, 'kiosk action failed');
+      return this.show(screens.failed(this.deps.display, 'please try again')).then(() => this.goIdle(3000));
+    });
+  }
+
+  private setState(name: AgentStateName): void {
+    this.stateName = name;
+    this.emit('state', name);
+  }
+
+  private async show(screen: Screen): Promise<void> {
+    await this.deps.display.show(screen);
+  }
+
+  private async goIdle(afterMs = 0): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const reset = async () => {
+      this.member = null;
+      this.setState('idle');
+      await this.show(screens.welcome(this.deps.display));
+    };
+    if (afterMs === 0) return reset();
+    this.idleTimer = setTimeout(() => this.enqueue(reset), afterMs);
+    this.idleTimer.unref();
+  }
+
+  private async scanned(code: string): Promise<void> {
+    const scan = classifyScan(code);
+    switch (scan.kind) {
+      case 'card':
+        return this.identify({ number: scan.number });
+      case 'receipt':
+        if (!this.member) {
+          await this.show(screens.tapFirst(this.deps.display));
+          await this.deps.display.signal('attention');
+          return this.goIdle(5000);
+        }
+        return this.earn(this.member, scan.receipt);
+      case 'invalid_card_number':
+        await this.show(screens.invalidNumber(this.deps.display));
+        await this.deps.display.signal('error');
+        return this.goIdle(5000);
+      case 'unknown':
+        await this.show(screens.unknownCode(this.deps.display));
+        await this.deps.display.signal('error');
+        return this.goIdle(5000);
+    }
+  }
+
+  private async identify(card: CardRef): Promise<void> {
+    this.setState('identifying');
+    await this.show(screens.reading(this.deps.display));
+    let reply: Reply;
+    try {
+      reply = await this.deps.requests.call({ kind: 'identify', opId: this.deps.opIds.next(), card }, this.options.requestTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof OfflineError)) throw error;
+      await this.show(screens.offline(this.deps.display));
+      await this.deps.display.signal('error');
+      return this.goIdle(5000);
+    }
+    if (reply.result.status === 'error') {
+      await this.show(reply.result.code === 'card_not_found' ? screens.notRecognised(this.deps.display) : screens.failed(this.deps.display, reply.result.message));
+      await this.deps.display.signal('error');
+      return this.goIdle(5000);
+    }
+    const data = reply.result.data as IdentifyData;
+    if (data.status !== 'active') {
+      await this.show(data.status === 'blocked' ? screens.blocked(this.deps.display) : screens.unlinked(this.deps.display));
+      await this.deps.display.signal('error');
+      return this.goIdle(5000);
+    }
+    this.member = { card, data };
+    this.setState('member');
+    await this.show(screens.member(this.deps.display, { name: data.displayName, balance: data.balance }));
+    await this.deps.display.signal('success');
+    await this.print(balanceSlip(this.header('BALANCE', reply.serverTime), { name: data.displayName, cardMasked: data.cardNumberMasked, balance: data.balance, tier: data.tier }));
+    await this.goIdle(this.options.memberScreenMs);
+  }
+
+  private async earn(member: { card: CardRef; data: IdentifyData }, receipt: ReceiptRef): Promise<void> {
+    this.setState('earning');
+    await this.show(screens.collecting(this.deps.display));
+    const request = { kind: 'earn' as const, opId: this.deps.opIds.next(), card: member.card, receipt };
+    // Durable before anything is shown or printed as a result (DESIGN §5).
+    const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs);
+    let answer: Reply;
+    try {
+      answer = await reply;
+    } catch (error) {
+      if (!(error instanceof OfflineError)) throw error;
+      await this.show(screens.earnPending(this.deps.display));
+      await this.deps.display.signal('attention');
+      await this.print(pendingEarnReceipt(this.header('POINTS PENDING', null), { cardMasked: member.data.cardNumberMasked, receiptId: receipt.id, opId: request.opId }));
+      return this.goIdle(this.options.memberScreenMs);
+    }
+    if (answer.result.status === 'error') {
+      const code = answer.result.code;
+      await this.show(code === 'receipt_already_claimed' ? screens.receiptUsed(this.deps.display) : code === 'card_blocked' ? screens.blocked(this.deps.display) : screens.failed(this.deps.display, answer.result.message));
+      await this.deps.display.signal('error');
+      this.setState('member');
+      return this.goIdle(this.options.memberScreenMs);
+    }
+    const data = answer.result.data as EarnData;
+    member.data = { ...member.data, balance: data.balance };
+    this.setState('member');
+    await this.show(screens.earned(this.deps.display, data));
+    await this.deps.display.signal('success');
+    await this.print(earnReceipt(this.header('POINTS COLLECTED', answer.serverTime), { cardMasked: data.cardNumberMasked, receiptId: receipt.id, pointsEarned: data.pointsEarned, balance: data.balance }));
+    await this.goIdle(this.options.memberScreenMs);
+  }
+
+  private header(title: string, serverTime: string | null): SlipHeader {
+    return { title, storeName: this.options.storeName, kioskId: this.options.kioskId, serverTime };
+  }
+
+  private async print(receipt: Receipt): Promise<void> {
+    try {
+      await this.deps.printer.print(encodeReceipt(receipt, this.deps.printer.columns));
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message }, 'receipt not printed');
+      await this.show(screens.printerProblem(this.deps.display));
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Kiosk configuration, validated once at the edge (CONVENTIONS 8). main.ts reads it from a JSON
+ * file and LOYALTY_KIOSK_* variables; everything below receives the typed result.
+ */
+import { readFileSync } from 'node:fs';
+import { ID_PATTERN } from '@loyalty/protocol';
+import { z } from 'zod';
+
+const Id = z.string().regex(ID_PATTERN, 'use 1-64 of A-Z a-z 0-9 _ -');
+
+export const KioskConfig = z.strictObject({
+  kioskId: Id,
+  storeId: Id,
+  /** printed at the top of every slip */
+  storeName: z.string().min(1).max(40).default('Loyalty'),
+  /** key, sequence and outbox live here; keep it on persistent storage */
+  stateDir: z.string().min(1).default('./var/kiosk'),
+  mqtt: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(1).max(65535).default(1883),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      reconnectDelayMsMin: z.number().int().min(50).default(500),
+      reconnectDelayMsMax: z.number().int().min(100).default(30_000),
+    })
+    .prefault({}),
+  gateway: z.strictObject({
+    /** sender ids the gateway signs with (one per replica) */
+    senderIds: z.array(z.string().regex(/^gateway[A-Za-z0-9_-]{0,56}$/)).min(1).default(['gateway']),
+    /** the gateway's Ed25519 public keys (base64url); more than one during a key rotation */
+    publicKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 43-character base64url Ed25519 key')).min(1),
+  }),
+  /** how long a customer waits for an answer before the kiosk says it is offline */
+  requestTimeoutMs: z.number().int().min(100).default(3000),
+  resendIntervalMs: z.number().int().min(100).default(5000),
+  heartbeatIntervalMs: z.number().int().min(1000).default(30_000),
+  /** how long a member's screen stays before the kiosk returns to its welcome screen */
+  memberScreenMs: z.number().int().min(1000).default(20_000),
+  display: z.strictObject({ columns: z.number().int().min(8).max(40).default(20), rows: z.number().int().min(1).max(4).default(4) }).prefault({}),
+  printer: z.strictObject({ columns: z.union([z.literal(32), z.literal(42), z.literal(48)]).default(42) }).prefault({}),
+  /** `emulated` runs without devices (demo, tests); real adapters arrive with the hardware issue */
+  hardware: z.strictObject({ mode: z.enum(['emulated']).default('emulated') }).prefault({}),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+export type KioskConfig = z.infer<typeof KioskConfig>;
+export type KioskConfigInput = z.input<typeof KioskConfig>;
+
+export class KioskConfigError extends Error {
+  override readonly name = 'KioskConfigError';
+}
+
+export function parseKioskConfig(raw: unknown, source = 'kiosk config'): KioskConfig {
+  const result = KioskConfig.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new KioskConfigError(`${source} is invalid: ${issues}`);
+  }
+  return result.data;
+}
+
+/** Reads a JSON file, then applies LOYALTY_KIOSK_* overrides for the few things set per machine. */
+export function loadKioskConfig(env: Record<string, string | undefined>, file: string | undefined): KioskConfig {
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new KioskConfigError(`cannot read kiosk config ${file}: ${(error as Error).message}`);
+    }
+  }
+  const mqtt = { ...((raw.mqtt as Record<string, unknown>) ?? {}) };
+  if (env.LOYALTY_KIOSK_MQTT_HOST) mqtt.host = env.LOYALTY_KIOSK_MQTT_HOST;
+  if (env.LOYALTY_KIOSK_MQTT_PORT) mqtt.port = Number(env.LOYALTY_KIOSK_MQTT_PORT);
+  raw.mqtt = mqtt;
+  if (env.LOYALTY_KIOSK_STATE_DIR) raw.stateDir = env.LOYALTY_KIOSK_STATE_DIR;
+  if (env.LOYALTY_KIOSK_LOG_LEVEL) raw.logLevel = env.LOYALTY_KIOSK_LOG_LEVEL;
+  return parseKioskConfig(raw, file ? `kiosk config ${file}` : 'kiosk config');
+}

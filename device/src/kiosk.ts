@@ -1,0 +1,142 @@
+/**
+ * Builds and runs one kiosk agent from a validated config and a set of device adapters.
+ * start() brings things up in dependency order; stop() takes them down in reverse and publishes
+ * `offline` before closing MQTT (CONVENTIONS 3, 6).
+ */
+import { join } from 'node:path';
+import { EnvelopeSigner, OpIdGenerator, importPublicKey, type Telemetry } from '@loyalty/protocol';
+import type { Logger } from '@loyalty/protocol/node';
+import { KioskAgent } from './agent.js';
+import type { KioskConfig } from './config.js';
+import { kioskSequence, loadKioskIdentity, type KioskIdentity } from './identity.js';
+import { GatewayLink } from './link/gateway-link.js';
+import { Requests } from './link/requests.js';
+import { Outbox } from './outbox.js';
+import type { BarcodeScanner } from './ports/barcode-scanner.js';
+import type { CardReader } from './ports/card-reader.js';
+import type { Display } from './ports/display.js';
+import type { ReceiptPrinter } from './ports/receipt-printer.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface KioskHardware {
+  reader: CardReader;
+  scanner: BarcodeScanner;
+  printer: ReceiptPrinter;
+  display: Display;
+}
+
+interface Running {
+  identity: KioskIdentity;
+  outbox: Outbox;
+  link: GatewayLink;
+  requests: Requests;
+  agent: KioskAgent;
+  heartbeat: NodeJS.Timeout;
+}
+
+export class Kiosk {
+  private running: Running | null = null;
+  private readonly startedAt = process.hrtime.bigint();
+
+  constructor(
+    private readonly config: KioskConfig,
+    readonly hardware: KioskHardware,
+    private readonly log: Logger,
+  ) {}
+
+  private get state(): Running {
+    if (!this.running) throw new Error('the kiosk is not started');
+    return this.running;
+  }
+  get agent(): KioskAgent {
+    return this.state.agent;
+  }
+  get link(): GatewayLink {
+    return this.state.link;
+  }
+  get outbox(): Outbox {
+    return this.state.outbox;
+  }
+  get requests(): Requests {
+    return this.state.requests;
+  }
+
+  async start(): Promise<void> {
+    const { config, hardware, log } = this;
+    const identity = loadKioskIdentity(config.stateDir);
+    log.info({ kiosk: config.kioskId, store: config.storeId, fingerprint: identity.fingerprint, created: identity.created }, 'kiosk identity');
+    const signer = new EnvelopeSigner({ senderId: config.kioskId, privateKey: identity.keys.privateKey, sequence: kioskSequence(config.stateDir) });
+    const gatewayKeys = config.gateway.publicKeys.map(importPublicKey);
+    const outbox = new Outbox(join(config.stateDir, 'outbox.db'));
+    await outbox.start();
+
+    for (const device of [hardware.display, hardware.printer, hardware.reader, hardware.scanner]) await device.start();
+
+    const link = new GatewayLink({
+      kioskId: config.kioskId,
+      storeId: config.storeId,
+      host: config.mqtt.host,
+      port: config.mqtt.port,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      signer,
+      gatewayKeys: (sender) => (config.gateway.senderIds.includes(sender) ? gatewayKeys : []),
+      log,
+      reconnectDelayMsMin: config.mqtt.reconnectDelayMsMin,
+      reconnectDelayMsMax: config.mqtt.reconnectDelayMsMax,
+    });
+    const requests = new Requests({ link, outbox, log, resendIntervalMs: config.resendIntervalMs });
+    const agent = new KioskAgent(
+      { ...hardware, requests, opIds: new OpIdGenerator(), log },
+      { kioskId: config.kioskId, storeName: config.storeName, requestTimeoutMs: config.requestTimeoutMs, memberScreenMs: config.memberScreenMs },
+    );
+    requests.start();
+    await agent.start();
+    link.on('connected', () => void this.sendTelemetry());
+    link.start();
+    const heartbeat = setInterval(() => void this.sendTelemetry(), config.heartbeatIntervalMs);
+    heartbeat.unref();
+    this.running = { identity, outbox, link, requests, agent, heartbeat };
+    const pending = await outbox.depth();
+    if (pending) log.info({ pending }, 'operations waiting in the outbox from before; they will be sent when online');
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    this.running = null;
+    clearInterval(running.heartbeat);
+    await running.agent.stop();
+    running.requests.stop();
+    await running.link.stop();
+    for (const device of [this.hardware.scanner, this.hardware.reader, this.hardware.printer, this.hardware.display]) {
+      await device.stop().catch((error: Error) => this.log.warn({ err: error.message }, 'device did not stop cleanly'));
+    }
+    await running.outbox.stop();
+    this.log.info('kiosk stopped');
+  }
+
+  async telemetry(): Promise<Telemetry> {
+    const { hardware } = this;
+    return {
+      uptimeS: Number((process.hrtime.bigint() - this.startedAt) / 1_000_000_000n),
+      outboxDepth: this.running ? await this.running.outbox.depth() : 0,
+      health: {
+        reader: hardware.reader.health(),
+        scanner: hardware.scanner.health(),
+        printer: hardware.printer.health(),
+        display: hardware.display.health(),
+      },
+      versions: { agent: AGENT_VERSION, rules: null, hotlist: null },
+    };
+  }
+
+  private async sendTelemetry(): Promise<void> {
+    try {
+      await this.running?.link.send('tele', await this.telemetry());
+    } catch (error) {
+      this.log.debug({ err: (error as Error).message }, 'telemetry not sent');
+    }
+  }
+}

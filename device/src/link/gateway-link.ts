@@ -1,0 +1,192 @@
+/**
+ * The kiosk's side of the wire: one MQTT connection to the broker, every message signed with
+ * the kiosk's key and every incoming one verified against the gateway's keys. Availability is
+ * a retained `state` topic: `online` re-asserted on every connect, `offline` as the last will
+ * and on a clean stop (CONVENTIONS 6). Reconnects back off exponentially with jitter.
+ */
+import { EventEmitter } from 'node:events';
+import { connect as netConnect } from 'node:net';
+import {
+  CHANNEL_SPECS,
+  Command,
+  DesiredConfig,
+  EnvelopeVerifier,
+  Hotlist,
+  Reply,
+  RulesBundle,
+  SlidingReplayWindow,
+  kioskTopic,
+  parseTopic,
+  storeTopic,
+  type EnvelopeSigner,
+  type KeyLookup,
+  type RejectReason,
+} from '@loyalty/protocol';
+import type { Logger } from '@loyalty/protocol/node';
+import { MqttClient } from 'mqtt';
+
+export interface GatewayLinkEvents {
+  connected: [];
+  disconnected: [];
+  reply: [Reply];
+  command: [Command];
+  config: [DesiredConfig];
+  rules: [RulesBundle];
+  hotlist: [Hotlist];
+  rejected: [{ reason: RejectReason | 'malformed'; channel: string }];
+}
+
+export interface GatewayLinkOptions {
+  kioskId: string;
+  storeId: string;
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  signer: EnvelopeSigner;
+  gatewayKeys: KeyLookup;
+  log: Logger;
+  reconnectDelayMsMin: number;
+  reconnectDelayMsMax: number;
+}
+
+export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
+  private client: MqttClient | null = null;
+  private readonly verifier: EnvelopeVerifier;
+  private failedAttempts = 0;
+  /** dropped messages by reason, reported in telemetry */
+  readonly rejectedCounts = new Map<string, number>();
+
+  constructor(private readonly options: GatewayLinkOptions) {
+    super();
+    this.verifier = new EnvelopeVerifier(options.gatewayKeys, new SlidingReplayWindow());
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  private topic(channel: 'req' | 'res' | 'cmd' | 'ack' | 'tele' | 'state' | 'config'): string {
+    return kioskTopic(this.options.kioskId, channel);
+  }
+
+  /** Starts connecting and returns at once: a kiosk must work (offline) without the broker. */
+  start(): void {
+    const { options } = this;
+    const stateTopic = this.topic('state');
+    const client = new MqttClient(() => netConnect({ host: options.host, port: options.port, noDelay: true }), {
+      protocolVersion: 4,
+      clientId: `kiosk-${options.kioskId}`,
+      clean: true,
+      username: options.username,
+      password: options.password,
+      keepalive: 15,
+      connectTimeout: 5000,
+      reconnectPeriod: options.reconnectDelayMsMin,
+      manualConnect: true,
+      will: { topic: stateTopic, payload: Buffer.from(options.signer.sign(stateTopic, { state: 'offline' })), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('connect', () => void this.onConnect(client));
+    client.on('close', () => {
+      if (this.failedAttempts === 0) {
+        options.log.warn('disconnected from the gateway broker; working offline');
+        this.emit('disconnected');
+      }
+      this.failedAttempts += 1;
+      client.options.reconnectPeriod = this.nextReconnectDelay();
+    });
+    client.on('error', (error) => options.log.debug({ err: error.message }, 'mqtt error'));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.connect();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    if (client.connected) {
+      const topic = this.topic('state');
+      await withTimeout(client.publishAsync(topic, this.options.signer.sign(topic, { state: 'offline' }), { qos: 1, retain: true }), 2000).catch(() => undefined);
+    }
+    await client.endAsync(true);
+  }
+
+  /** Publishes a signed message on one of this kiosk's outbound topics. False when offline. */
+  async send(channel: 'req' | 'ack' | 'tele', body: unknown): Promise<boolean> {
+    const client = this.client;
+    if (!client?.connected) return false;
+    const topic = this.topic(channel);
+    try {
+      await withTimeout(client.publishAsync(topic, this.options.signer.sign(topic, body), { qos: 1 }), 5000);
+      return true;
+    } catch (error) {
+      this.options.log.debug({ err: (error as Error).message, channel }, 'publish failed');
+      return false;
+    }
+  }
+
+  /** Exponential backoff with full jitter, capped (AWS architecture blog, "Exponential Backoff And Jitter"). */
+  private nextReconnectDelay(): number {
+    const { reconnectDelayMsMin: min, reconnectDelayMsMax: max } = this.options;
+    const ceiling = Math.min(max, min * 2 ** Math.min(this.failedAttempts, 16));
+    return Math.round(min + Math.random() * (ceiling - min));
+  }
+
+  private async onConnect(client: MqttClient): Promise<void> {
+    const { options } = this;
+    client.options.reconnectPeriod = options.reconnectDelayMsMin;
+    this.failedAttempts = 0;
+    try {
+      await client.subscribeAsync(
+        [this.topic('res'), this.topic('cmd'), this.topic('config'), storeTopic(options.storeId, 'rules'), storeTopic(options.storeId, 'hotlist')],
+        { qos: 1 },
+      );
+      const stateTopic = this.topic('state');
+      await client.publishAsync(stateTopic, options.signer.sign(stateTopic, { state: 'online' }), { qos: 1, retain: true });
+      options.log.info('connected to the gateway broker');
+      this.emit('connected');
+    } catch (error) {
+      options.log.warn({ err: (error as Error).message }, 'could not set up the gateway session; will retry');
+      client.stream.destroy();
+    }
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const parsed = parseTopic(topic);
+    if (!parsed) return this.drop('wrong_topic', 'unknown', `not a contract topic`);
+    const spec = CHANNEL_SPECS[parsed.channel];
+    const verdict = this.verifier.verify(topic, payload, { maxBytes: spec.maxBytes, checkReplay: !spec.retained });
+    if (!verdict.ok) return this.drop(verdict.reason, parsed.channel, verdict.detail);
+    const body = verdict.message.body;
+    const schemas = { res: Reply, cmd: Command, config: DesiredConfig, rules: RulesBundle, hotlist: Hotlist } as const;
+    const event = ({ res: 'reply', cmd: 'command', config: 'config', rules: 'rules', hotlist: 'hotlist' } as const)[parsed.channel as keyof typeof schemas];
+    const schema = schemas[parsed.channel as keyof typeof schemas];
+    if (!schema) return this.drop('wrong_topic', parsed.channel, 'the kiosk does not receive this channel');
+    const result = schema.safeParse(body);
+    if (!result.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
+    (this.emit as (e: string, v: unknown) => boolean)(event, result.data);
+  }
+
+  private drop(reason: RejectReason, channel: string, detail: string): void {
+    this.rejectedCounts.set(reason, (this.rejectedCounts.get(reason) ?? 0) + 1);
+    this.options.log.warn({ reason, channel, detail }, 'message dropped');
+    this.emit('rejected', { reason, channel });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

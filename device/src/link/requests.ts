@@ -1,0 +1,133 @@
+/**
+ * Request/reply over the link. Reads (`call`) are sent once and time out; state-changing
+ * requests (`submit`) are written to the outbox first, then sent, resent on every reconnect and
+ * every `resendIntervalMs` until a final reply arrives, and removed only then. Transient errors
+ * from the gateway (`internal_error`) keep the entry for another try.
+ */
+import { EventEmitter } from 'node:events';
+import type { Reply, Request } from '@loyalty/protocol';
+import type { Logger } from '@loyalty/protocol/node';
+import type { Outbox } from '../outbox.js';
+import type { GatewayLink } from './gateway-link.js';
+
+export class OfflineError extends Error {
+  override readonly name = 'OfflineError';
+  constructor(message = 'the gateway did not answer in time') {
+    super(message);
+  }
+}
+
+const RETRYABLE = new Set(['internal_error']);
+
+export interface RequestsOptions {
+  link: GatewayLink;
+  outbox: Outbox;
+  log: Logger;
+  resendIntervalMs: number;
+}
+
+export class Requests extends EventEmitter<{ settled: [Reply] }> {
+  private readonly waiting = new Map<string, Array<(reply: Reply) => void>>();
+  private resendTimer: NodeJS.Timeout | null = null;
+  private resending = false;
+  private readonly onReply = (reply: Reply) => void this.handleReply(reply);
+  private readonly onConnected = () => void this.resendPending();
+
+  constructor(private readonly options: RequestsOptions) {
+    super();
+  }
+
+  start(): void {
+    this.options.link.on('reply', this.onReply);
+    this.options.link.on('connected', this.onConnected);
+    this.resendTimer = setInterval(() => void this.resendPending(), this.options.resendIntervalMs);
+    this.resendTimer.unref();
+  }
+
+  stop(): void {
+    if (this.resendTimer) clearInterval(this.resendTimer);
+    this.options.link.off('reply', this.onReply);
+    this.options.link.off('connected', this.onConnected);
+  }
+
+  /** A read: one send, then the reply or OfflineError after `timeoutMs`. */
+  async call(request: Request, timeoutMs: number): Promise<Reply> {
+    const reply = this.waitFor(request.opId, timeoutMs);
+    if (!(await this.options.link.send('req', request))) {
+      this.forget(request.opId);
+      throw new OfflineError('the kiosk is not connected to the gateway');
+    }
+    return reply;
+  }
+
+  /**
+   * A state-changing request. Resolves once the outbox holds it (durable); `reply` gives the
+   * answer within `timeoutMs` or rejects with OfflineError — the entry stays in the outbox and
+   * a later answer arrives as the `settled` event.
+   */
+  async submit(request: Request, timeoutMs: number): Promise<{ reply: Promise<Reply> }> {
+    await this.options.outbox.add(request);
+    const reply = this.waitFor(request.opId, timeoutMs);
+    void this.options.link.send('req', request);
+    return { reply };
+  }
+
+  /** Sends every outbox entry again (oldest first). */
+  async resendPending(): Promise<number> {
+    if (this.resending || !this.options.link.connected) return 0;
+    this.resending = true;
+    try {
+      const entries = await this.options.outbox.pending();
+      for (const entry of entries) await this.options.link.send('req', entry.request);
+      if (entries.length) this.options.log.info({ count: entries.length }, 'resent pending operations');
+      return entries.length;
+    } catch (error) {
+      this.options.log.warn({ err: (error as Error).message }, 'resending the outbox failed; will retry');
+      return 0;
+    } finally {
+      this.resending = false;
+    }
+  }
+
+  private waitFor(opId: string, timeoutMs: number): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.forget(opId, settle);
+        reject(new OfflineError());
+      }, timeoutMs);
+      const settle = (reply: Reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      const list = this.waiting.get(opId) ?? [];
+      list.push(settle);
+      this.waiting.set(opId, list);
+    });
+  }
+
+  private forget(opId: string, settle?: (reply: Reply) => void): void {
+    const list = this.waiting.get(opId);
+    if (!list) return;
+    const rest = settle ? list.filter((s) => s !== settle) : [];
+    if (rest.length) this.waiting.set(opId, rest);
+    else this.waiting.delete(opId);
+  }
+
+  private async handleReply(reply: Reply): Promise<void> {
+    const final = reply.result.status === 'ok' || !RETRYABLE.has(reply.result.code);
+    const list = this.waiting.get(reply.opId);
+    if (final) {
+      try {
+        const removed = await this.options.outbox.remove(reply.opId);
+        // Nobody waits any more: the customer saw "pending" and this answer came later.
+        if (removed && !list) this.emit('settled', reply);
+      } catch (error) {
+        // Still in the outbox: it is resent, and the gateway answers `exists` next time.
+        this.options.log.warn({ err: (error as Error).message, opId: reply.opId }, 'could not clear an answered operation');
+      }
+    }
+    if (!final && list) return; // a transient error: the resend will bring the real answer
+    this.waiting.delete(reply.opId);
+    for (const settle of list ?? []) settle(reply);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './health.js';
+export * from './card-reader.js';
+export * from './barcode-scanner.js';
+export * from './receipt-printer.js';
+export * from './display.js';

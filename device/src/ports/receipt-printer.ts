@@ -1,0 +1,23 @@
+import type { HealthReport } from './health.js';
+
+/** Why a print job did not print; the agent tells the customer and keeps the job queued. */
+export class PrinterError extends Error {
+  override readonly name = 'PrinterError';
+  constructor(
+    readonly reason: 'offline' | 'paper_out' | 'failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An ESC/POS receipt printer. It receives finished ESC/POS bytes (receipts/encode.ts). */
+export interface ReceiptPrinter {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** resolves once the printer took the whole job; rejects with PrinterError */
+  print(job: Buffer): Promise<void>;
+  /** the printable width in characters (32, 42 or 48) */
+  readonly columns: number;
+  health(): HealthReport;
+}

@@ -1,0 +1,37 @@
+/**
+ * Every screen the kiosk shows, laid out for a small character display (16x2 or 20x4).
+ * Pure: the agent picks a screen, the Display draws it.
+ */
+import type { Screen } from '../ports/display.js';
+
+export interface ScreenSize {
+  columns: number;
+  rows: number;
+}
+
+/** Cuts each line to the width and keeps at most `rows` lines, most important first. */
+export function fit(size: ScreenSize, lines: string[]): Screen {
+  return {
+    lines: lines.slice(0, size.rows).map((line) => (line.length <= size.columns ? line : `${line.slice(0, size.columns - 1)}~`)),
+  };
+}
+
+export const screens = {
+  welcome: (s: ScreenSize) => fit(s, ['Welcome!', 'Tap or scan your', 'loyalty card']),
+  reading: (s: ScreenSize) => fit(s, ['One moment...']),
+  member: (s: ScreenSize, m: { name: string | null; balance: number }) =>
+    fit(s, [m.name ? `Hello ${m.name}` : 'Hello!', `Points: ${m.balance}`, 'Scan a receipt to', 'collect points']),
+  notRecognised: (s: ScreenSize) => fit(s, ['Card not recognised', 'Please ask staff']),
+  invalidNumber: (s: ScreenSize) => fit(s, ['Card number not', 'valid, please', 'scan again']),
+  blocked: (s: ScreenSize) => fit(s, ['Card blocked', 'Please ask staff']),
+  unlinked: (s: ScreenSize) => fit(s, ['Card not registered', 'Please ask staff']),
+  offline: (s: ScreenSize) => fit(s, ['Kiosk offline', 'Balance unavailable', 'Please try later']),
+  tapFirst: (s: ScreenSize) => fit(s, ['Tap your card first', 'then scan receipt']),
+  unknownCode: (s: ScreenSize) => fit(s, ['Code not recognised', 'Scan a card or a', 'till receipt']),
+  collecting: (s: ScreenSize) => fit(s, ['Collecting points...']),
+  earned: (s: ScreenSize, e: { pointsEarned: number; balance: number }) => fit(s, [`+${e.pointsEarned} points`, `Balance: ${e.balance}`, 'Thank you!']),
+  earnPending: (s: ScreenSize) => fit(s, ['Points saved', 'Will be added when', 'kiosk is online']),
+  receiptUsed: (s: ScreenSize) => fit(s, ['Receipt already', 'used for points']),
+  failed: (s: ScreenSize, message: string) => fit(s, ['Sorry:', message]),
+  printerProblem: (s: ScreenSize) => fit(s, ['Printer problem', 'Slip not printed', 'Please ask staff']),
+};

@@ -1,0 +1,22 @@
+/** The demo store, program, customers and cards `npm start` creates on first run. */
+import type { Gateway } from '@loyalty/gateway';
+
+export const DEMO_STORE = { id: 'store-1', name: 'Demo Store', timezone: 'Europe/Berlin' };
+export const DEMO_KIOSK_ID = 'kiosk-1';
+
+export const DEMO_CARDS = [
+  { number: '10009', uid: '04A1B2C3D4E5F6', customer: 'Anna Karenina', note: 'active, NFC + printed' },
+  { number: '10017', uid: '04112233445566', customer: 'Ivan Petrov', note: 'active' },
+  { number: '10025', uid: undefined, customer: undefined, note: 'not registered yet' },
+];
+
+export async function seedDemo(gateway: Gateway): Promise<boolean> {
+  if ((await gateway.directory.countCards()) > 0) return false;
+  await gateway.directory.ensureStore(DEMO_STORE);
+  await gateway.directory.ensureProgram({ id: 'points', name: 'Demo points (1 point per EUR)' });
+  for (const card of DEMO_CARDS) {
+    const customerId = card.customer ? await gateway.directory.createCustomer({ name: card.customer }) : undefined;
+    await gateway.directory.issueCard({ number: card.number, uid: card.uid, programId: 'points', customerId });
+  }
+  return true;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole system on embedded defaults in one process — the gateway (embedded
+ * MQTT broker, libSQL ledger file under ./var) and one emulated kiosk driven from this
+ * terminal. A second run reuses ./var. Logs go to ./var/logs so the terminal stays the kiosk.
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createEmulatedHardware, Kiosk, KioskConsole, loadKioskIdentity, parseKioskConfig } from '@loyalty/device';
+import { Gateway, loadGatewayConfig } from '@loyalty/gateway';
+import { createLogger } from '@loyalty/protocol/node';
+import { DEMO_CARDS, DEMO_KIOSK_ID, DEMO_STORE, seedDemo } from './demo-seed.js';
+
+async function main(): Promise<void> {
+  const gatewayConfig = loadGatewayConfig(process.env);
+  const dataDir = resolve(gatewayConfig.dataDir);
+  const logDir = resolve(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const gatewayLog = createLogger({ level: gatewayConfig.logLevel, name: 'gateway', destination: createWriteStream(resolve(logDir, 'gateway.log'), { flags: 'a' }) });
+  const kioskLog = createLogger({ level: 'info', name: 'kiosk', destination: createWriteStream(resolve(logDir, 'kiosk.log'), { flags: 'a' }) });
+
+  const gateway = new Gateway({ config: gatewayConfig, log: gatewayLog });
+  await gateway.start();
+  const seeded = await seedDemo(gateway);
+
+  const kioskStateDir = resolve(dataDir, DEMO_KIOSK_ID);
+  const identity = loadKioskIdentity(kioskStateDir);
+  // Demo enrollment: the operator-approved pairing flow does this for real kiosks.
+  await gateway.registry.register(DEMO_KIOSK_ID, DEMO_STORE.id, identity.publicKey);
+  const { token } = await gateway.tokens.create('admin', 'npm start demo');
+
+  const kioskConfig = parseKioskConfig({
+    kioskId: DEMO_KIOSK_ID,
+    storeId: DEMO_STORE.id,
+    storeName: DEMO_STORE.name,
+    stateDir: kioskStateDir,
+    mqtt: { host: gateway.mqttEndpoint.host, port: gateway.mqttEndpoint.port },
+    gateway: { senderIds: [gateway.senderId], publicKeys: [gateway.publicKey] },
+  });
+  const hardware = createEmulatedHardware({ displayColumns: kioskConfig.display.columns, displayRows: kioskConfig.display.rows, printerColumns: kioskConfig.printer.columns });
+  const kiosk = new Kiosk(kioskConfig, hardware, kioskLog);
+
+  let stopping = false;
+  const terminal = new KioskConsole({
+    hardware,
+    agent: () => kiosk.agent,
+    status: async () => `kiosk ${DEMO_KIOSK_ID}: mqtt ${kiosk.link.connected ? 'connected' : 'offline'}, outbox ${await kiosk.outbox.depth()} pending`,
+    currency: 'EUR',
+    input: process.stdin,
+    output: process.stdout,
+    onQuit: () => void stop('quit'),
+  });
+  const stop = async (why: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stdout.write(`\n${why}: stopping the kiosk and the gateway...\n`);
+    terminal.stop();
+    await kiosk.stop();
+    await gateway.stop();
+    process.stdout.write('stopped cleanly; data kept in ' + dataDir + '\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('Ctrl-C'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  out('loyalty-kiosk demo: gateway + embedded MQTT broker + libSQL ledger + one emulated kiosk');
+  out(`  data:        ${dataDir}${seeded ? ' (created and seeded now)' : ' (reused from an earlier run)'}`);
+  out(`  ledger:      ${gateway.ledgerUrl}`);
+  out(`  logs:        ${logDir}/gateway.log, ${logDir}/kiosk.log`);
+  out(`  HTTP API:    ${gateway.httpUrl}/api/v1  (health: ${gateway.httpUrl}/healthz, metrics: ${gateway.httpUrl}/metrics)`);
+  out(`  MQTT broker: mqtt://${gateway.mqttEndpoint.host}:${gateway.mqttEndpoint.port}`);
+  out(`  kiosk:       ${DEMO_KIOSK_ID} in ${DEMO_STORE.id}, key ${identity.fingerprint}`);
+  out(`admin token: ${token}`);
+  out(`  try: curl -H "Authorization: Bearer <token>" ${gateway.httpUrl}/api/v1/cards/10009`);
+  out('demo cards:');
+  for (const card of DEMO_CARDS) out(`  ${card.number}${card.uid ? `  UID ${card.uid}` : ''}  ${card.note}`);
+  out('');
+  await kiosk.start();
+  terminal.start();
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`npm start failed: ${error.message}\n`);
+  process.exit(1);
+});
