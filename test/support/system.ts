@@ -1,0 +1,107 @@
+/**
+ * Test harness: the real gateway (aedes over loopback TCP, libSQL file in a temp dir) and a
+ * kiosk agent with emulated devices, wired the way `npm start` wires them.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Kiosk, createEmulatedHardware, loadKioskIdentity, parseKioskConfig, type EmulatedHardware, type KioskConfigInput } from '@loyalty/device';
+import { Gateway, parseGatewayConfig, type GatewayConfig } from '@loyalty/gateway';
+import { createLogger, type Logger } from '@loyalty/protocol/node';
+
+/** A logger whose JSON lines tests can search (and which keeps test output quiet). */
+export class CapturedLog {
+  readonly lines: Array<Record<string, unknown>> = [];
+  readonly logger: Logger;
+  constructor(name: string) {
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        for (const line of chunk.toString().split('\n')) if (line) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    this.logger = createLogger({ level: 'debug', name, destination: sink });
+  }
+  find(predicate: (line: Record<string, unknown>) => boolean): Array<Record<string, unknown>> {
+    return this.lines.filter(predicate);
+  }
+}
+
+export function tempDir(prefix: string): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `loyalty-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function gatewayConfig(dataDir: string, overrides: Record<string, unknown> = {}): GatewayConfig {
+  return parseGatewayConfig({ dataDir, http: { port: 0 }, mqtt: { port: 0 }, logLevel: 'debug', ...overrides });
+}
+
+export const STORE = { id: 'store-1', name: 'Test Store' };
+export const ANNA = { number: '10009', uid: '04A1B2C3D4E5F6', name: 'Anna Karenina' };
+export const BORIS = { number: '10017', uid: '04112233445566', name: 'Boris Godunov' };
+
+export async function startGateway(dataDir: string, overrides: Record<string, unknown> = {}): Promise<{ gateway: Gateway; log: CapturedLog }> {
+  const log = new CapturedLog('gateway');
+  const gateway = new Gateway({ config: gatewayConfig(dataDir, overrides), log: log.logger });
+  await gateway.start();
+  return { gateway, log };
+}
+
+export async function seed(gateway: Gateway): Promise<void> {
+  await gateway.directory.ensureStore(STORE);
+  await gateway.directory.ensureProgram({ id: 'points', name: 'Points' });
+  for (const person of [ANNA, BORIS]) {
+    const customerId = await gateway.directory.createCustomer({ name: person.name });
+    await gateway.directory.issueCard({ number: person.number, uid: person.uid, programId: 'points', customerId });
+  }
+}
+
+export interface TestKiosk {
+  kiosk: Kiosk;
+  hardware: EmulatedHardware;
+  log: CapturedLog;
+  stateDir: string;
+}
+
+export async function startKiosk(
+  gateway: Gateway,
+  stateDir: string,
+  options: { kioskId?: string; mqttPort?: number; config?: Partial<KioskConfigInput>; register?: boolean } = {},
+): Promise<TestKiosk> {
+  const kioskId = options.kioskId ?? 'kiosk-1';
+  if (options.register !== false) await gateway.registry.register(kioskId, STORE.id, loadKioskIdentity(stateDir).publicKey);
+  const config = parseKioskConfig({
+    kioskId,
+    storeId: STORE.id,
+    storeName: STORE.name,
+    stateDir,
+    mqtt: { host: '127.0.0.1', port: options.mqttPort ?? gateway.mqttEndpoint.port, reconnectDelayMsMin: 100, reconnectDelayMsMax: 500 },
+    gateway: { senderIds: [gateway.senderId], publicKeys: [gateway.publicKey] },
+    requestTimeoutMs: 1500,
+    resendIntervalMs: 300,
+    ...options.config,
+  });
+  const hardware = createEmulatedHardware();
+  const log = new CapturedLog('kiosk');
+  const kiosk = new Kiosk(config, hardware, log.logger);
+  await kiosk.start();
+  return { kiosk, hardware, log, stateDir };
+}
+
+/** Polls until `check` returns a truthy value (or throws the last failure after `timeoutMs`). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = new Error(`${what} not met`);
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
