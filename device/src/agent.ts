@@ -19,7 +19,7 @@ import type { ReceiptPrinter } from './ports/receipt-printer.js';
 import { encodeReceipt } from './receipts/encode.js';
 import { balanceSlip, earnReceipt, pendingEarnReceipt, type SlipHeader } from './receipts/layouts.js';
 import type { Receipt } from './receipts/receipt.js';
-import { screens } from './ui/screens.js';
+import { screens, withPrinterWarning } from './ui/screens.js';
 
 export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning';
 
@@ -209,7 +209,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       await this.deps.printer.print(encodeReceipt(receipt, this.deps.printer.columns));
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message }, 'receipt not printed');
-      await this.show(screens.printerProblem(this.deps.display));
+      await this.show(withPrinterWarning(this.deps.display, this.deps.display.current ?? { lines: [] }));
+      await this.deps.display.signal('attention');
     }
   }
 }

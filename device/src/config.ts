@@ -38,7 +38,7 @@ export const KioskConfig = z.strictObject({
   /** how long a member's screen stays before the kiosk returns to its welcome screen */
   memberScreenMs: z.number().int().min(1000).default(20_000),
   display: z.strictObject({ columns: z.number().int().min(8).max(40).default(20), rows: z.number().int().min(1).max(4).default(4) }).prefault({}),
-  printer: z.strictObject({ columns: z.union([z.literal(32), z.literal(42), z.literal(48)]).default(42) }).prefault({}),
+  printer: z.strictObject({ columns: z.union([z.literal(32), z.literal(42), z.literal(48)], { error: 'must be 32, 42 or 48 characters per line' }).default(42) }).prefault({}),
   /** `emulated` runs without devices (demo, tests); real adapters arrive with the hardware issue */
   hardware: z.strictObject({ mode: z.enum(['emulated']).default('emulated') }).prefault({}),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

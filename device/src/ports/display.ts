@@ -14,6 +14,8 @@ export interface Display {
   readonly columns: number;
   readonly rows: number;
   show(screen: Screen): Promise<void>;
+  /** what is on screen now */
+  readonly current: Screen;
   signal(kind: Signal): Promise<void>;
   health(): HealthReport;
 }

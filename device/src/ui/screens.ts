@@ -35,3 +35,12 @@ export const screens = {
   failed: (s: ScreenSize, message: string) => fit(s, ['Sorry:', message]),
   printerProblem: (s: ScreenSize) => fit(s, ['Printer problem', 'Slip not printed', 'Please ask staff']),
 };
+
+/**
+ * When the slip could not be printed the customer still needs what the screen said (their
+ * balance): keep its first lines and put the warning underneath.
+ */
+export function withPrinterWarning(s: ScreenSize, shown: Screen): Screen {
+  if (s.rows < 3) return screens.printerProblem(s);
+  return fit(s, [...shown.lines.slice(0, s.rows - 2), 'Printer problem:', 'no slip printed']);
+}

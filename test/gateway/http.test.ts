@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '@loyalty/gateway';
+import { ANNA, seed, startGateway, tempDir } from '../support/system.js';
+
+describe('gateway HTTP API', () => {
+  const dir = tempDir('http');
+  let gateway: Gateway;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    ({ gateway } = await startGateway(dir.path));
+    await seed(gateway);
+    for (const role of ['admin', 'pos', 'viewer'] as const) tokens[role] = (await gateway.tokens.create(role, `test ${role}`)).token;
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    dir.remove();
+  });
+
+  const get = (path: string, token?: string) => fetch(`${gateway.httpUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('serves health, readiness and metrics without a token', async () => {
+    expect(await (await get('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { ledger: null, mqtt: null } });
+    expect(await (await get('/metrics')).text()).toContain('loyalty_mqtt_rejected_messages_total');
+  });
+
+  it('needs a valid token for /api/v1 and says what is wrong', async () => {
+    const none = await get(`/api/v1/cards/${ANNA.number}`);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: 'unauthorized', message: expect.stringContaining('Bearer') });
+    const forged = await get(`/api/v1/cards/${ANNA.number}`, `${tokens.viewer!.slice(0, -4)}AAAA`);
+    expect(forged.status).toBe(401);
+  });
+
+  it('returns a card by number and by UID', async () => {
+    const byNumber = await get(`/api/v1/cards/${ANNA.number}`, tokens.pos);
+    expect(byNumber.status).toBe(200);
+    expect(await byNumber.json()).toMatchObject({ number: ANNA.number, uid: ANNA.uid, status: 'active', programId: 'points', balance: 0, tier: null, lots: [] });
+    const byUid = await get(`/api/v1/cards?uid=${ANNA.uid.toLowerCase()}`, tokens.viewer);
+    expect(await byUid.json()).toMatchObject({ number: ANNA.number });
+    expect((await get('/api/v1/cards/10033', tokens.viewer)).status).toBe(404);
+    const bad = await get('/api/v1/cards/12', tokens.viewer);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await get('/api/v1/nothing', tokens.admin);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'not_found' });
+  });
+});
