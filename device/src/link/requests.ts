@@ -5,7 +5,7 @@
  * from the gateway (`internal_error`) keep the entry for another try.
  */
 import { EventEmitter } from 'node:events';
-import type { Reply, Request } from '@loyalty/protocol';
+import { STATE_CHANGING_KINDS, type Reply, type Request, type RequestKind } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import type { Outbox } from '../outbox.js';
 import type { GatewayLink } from './gateway-link.js';
@@ -116,18 +116,18 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
   private async handleReply(reply: Reply): Promise<void> {
     const final = reply.result.status === 'ok' || !RETRYABLE.has(reply.result.code);
     const list = this.waiting.get(reply.opId);
-    if (final) {
-      try {
-        const removed = await this.options.outbox.remove(reply.opId);
-        // Nobody waits any more: the customer saw "pending" and this answer came later.
-        if (removed && !list) this.emit('settled', reply);
-      } catch (error) {
-        // Still in the outbox: it is resent, and the gateway answers `exists` next time.
-        this.options.log.warn({ err: (error as Error).message, opId: reply.opId }, 'could not clear an answered operation');
-      }
-    }
     if (!final && list) return; // a transient error: the resend will bring the real answer
+    // Answer the customer first. Clearing the outbox afterwards is safe: if the kiosk dies in
+    // between, the entry is resent and the gateway answers `exists`.
     this.waiting.delete(reply.opId);
     for (const settle of list ?? []) settle(reply);
+    if (!final || !STATE_CHANGING_KINDS.has(reply.kind as RequestKind)) return; // reads never enter the outbox
+    try {
+      const removed = await this.options.outbox.remove(reply.opId);
+      // Nobody waited any more: the customer saw "pending" and this answer came later.
+      if (removed && !list) this.emit('settled', reply);
+    } catch (error) {
+      this.options.log.warn({ err: (error as Error).message, opId: reply.opId }, 'could not clear an answered operation; it will be resent');
+    }
   }
 }

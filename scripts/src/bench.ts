@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench -- <name> [--quick]`: runs one benchmark, prints a table and writes
+ * bench/results/<name>.json (BENCHMARKS.md). Never part of the tests.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { acrossRuns, formatTable } from './bench/stats.js';
+import { runTapLatency } from './bench/tap-latency.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    quick: { type: 'boolean', default: false },
+    kiosks: { type: 'string', default: '20' },
+    taps: { type: 'string' },
+    reps: { type: 'string' },
+  },
+});
+const name = positionals[0];
+const results = resolve('bench/results');
+
+async function tapLatency(): Promise<void> {
+  const options = {
+    kiosks: Number(values.kiosks),
+    tapsPerSecondPerKiosk: 2,
+    taps: Number(values.taps ?? (values.quick ? 400 : 2000)),
+    warmupTaps: values.quick ? 40 : 200,
+  };
+  const repetitions = Number(values.reps ?? (values.quick ? 1 : 3));
+  const runs = await runTapLatency(options, repetitions, (m) => process.stderr.write(`${m}\n`));
+  const pick = (key: 'p50' | 'p99' | 'max', of: 'tap' | 'raw') => acrossRuns(runs.map((r) => r[of][key]));
+  const rows = (['p50', 'p99', 'max'] as const).map((key) => {
+    const tap = pick(key, 'tap');
+    const raw = pick(key, 'raw');
+    return [key, tap.median, `${tap.min.toFixed(2)}-${tap.max.toFixed(2)}`, raw.median, `${raw.min.toFixed(2)}-${raw.max.toFixed(2)}`, tap.median / raw.median];
+  });
+  process.stdout.write(
+    `\ntap-latency: ${options.kiosks} kiosks x ${options.tapsPerSecondPerKiosk} taps/s (Poisson, open loop), ${options.taps} taps after ${options.warmupTaps} warm-up, median of ${repetitions} run(s)\n` +
+      `${formatTable(['', 'tap ms', 'tap min-max', 'raw MQTT ms', 'raw min-max', 'ratio'], rows)}\n` +
+      `target on a 2-core machine: tap p50 <= 2 ms, p99 <= 10 ms\n`,
+  );
+  mkdirSync(results, { recursive: true });
+  const file = resolve(results, 'tap-latency.json');
+  writeFileSync(
+    file,
+    JSON.stringify({ name: 'tap-latency', at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, config: { ...options, repetitions }, runs, summary: Object.fromEntries(rows.map((r) => [r[0], { tapMs: r[1], rawMs: r[3], ratio: r[5] }])) }, null, 2),
+  );
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+const benchmarks: Record<string, () => Promise<void>> = { 'tap-latency': tapLatency };
+const run = name ? benchmarks[name] : undefined;
+if (!run) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]\n`);
+  process.exit(2);
+}
+await run();
+process.exit(0);
