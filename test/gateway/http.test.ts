@@ -50,6 +50,34 @@ describe('gateway HTTP API', () => {
   it('answers unknown routes with a JSON 404', async () => {
     const response = await get('/api/v1/nothing', tokens.admin);
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: 'not_found' });
+    expect(await response.json()).toMatchObject({ error: 'no_such_route' });
+  });
+});
+
+describe('gateway HTTP API documentation', () => {
+  const dir = tempDir('http-docs');
+  let gateway: Gateway;
+  let token: string;
+  beforeAll(async () => {
+    ({ gateway } = await startGateway(dir.path));
+    await seed(gateway);
+    token = (await gateway.tokens.create('viewer', 'docs')).token;
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    dir.remove();
+  });
+
+  it('serves an OpenAPI document whose every path answers (not 404 for the route)', async () => {
+    const doc = (await (await fetch(`${gateway.httpUrl}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
+    expect(doc.openapi).toBe('3.1.0');
+    const examples: Record<string, string> = { '/cards': '/cards?uid=04A1B2C3D4E5F6', '/cards/{number}': `/cards/${ANNA.number}`, '/kiosks': '/kiosks', '/kiosks/{id}': '/kiosks/none' };
+    for (const path of Object.keys(doc.paths)) {
+      expect(examples[path], `an example request for ${path}`).toBeDefined();
+      const response = await fetch(`${gateway.httpUrl}/api/v1${examples[path]}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await response.json()) as { error?: string };
+      expect(body.error ?? 'ok').not.toBe('no_such_route');
+    }
+    expect(await (await fetch(`${gateway.httpUrl}/docs`)).text()).toContain('/api/v1/cards/{number}');
   });
 });

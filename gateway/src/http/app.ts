@@ -10,6 +10,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { ApiTokens } from './api-tokens.js';
 import { authenticate, requireRole, type AuthEnv } from './auth.js';
 import { errorBody, onError } from './errors.js';
+import { docsPage, openApiDocument } from './openapi.js';
 import { cardRoutes } from './routes/cards.js';
 import { kioskRoutes } from './routes/kiosks.js';
 
@@ -26,7 +27,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError(onError(deps.log));
-  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => c.json(errorBody('no_such_route', `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -37,6 +38,9 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
+
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument));
+  app.get('/docs', (c) => c.html(docsPage()));
 
   const api = new Hono<AuthEnv>();
   api.use('*', authenticate(deps.tokens));

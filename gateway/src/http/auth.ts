@@ -10,7 +10,7 @@ export function authenticate(tokens: ApiTokens): MiddlewareHandler<AuthEnv> {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
-      return c.json(errorBody('unauthorized', 'send an API token: Authorization: Bearer <token> (create one with `npm run ledger -- token create`)'), 401);
+      return c.json(errorBody('unauthorized', 'send an API token: Authorization: Bearer <token> (an operator creates one with `npm run admin -- token create --role pos`)'), 401);
     }
     const role = await tokens.roleOf(match[1]!);
     if (!role) return c.json(errorBody('unauthorized', 'the API token is unknown or revoked'), 401);

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * Operator commands against the gateway's ledger, using the gateway's own config (file + env):
+ *   npm run admin -- token create --role admin --label "ops laptop"
+ * Safe to run while the gateway runs: writes wait for the ledger's lock (busy timeout).
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadGatewayConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { GroupCommitWriter } from './db/writer.js';
+import { ApiTokens, ROLES, type Role } from './http/api-tokens.js';
+import { systemClock } from './ledger/ledger.js';
+import { resolve } from 'node:path';
+
+const USAGE = `usage:
+  npm run admin -- token create --role admin|pos|viewer [--label TEXT] [--config FILE]`;
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { role: { type: 'string' }, label: { type: 'string', default: 'created with the admin CLI' }, config: { type: 'string' } },
+  });
+  const [group, command] = positionals;
+  if (group !== 'token' || command !== 'create') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (!values.role || !(ROLES as readonly string[]).includes(values.role)) {
+    process.stderr.write(`--role must be one of ${ROLES.join(', ')}\n${USAGE}\n`);
+    return 2;
+  }
+  const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);
+  const url = config.ledgerUrl ?? `file:${resolve(config.dataDir, 'gateway.db')}`;
+  const client = await openDatabase({ url, authToken: config.ledgerAuthToken, busyTimeoutMs: config.ledgerBusyTimeoutMs });
+  const writer = new GroupCommitWriter(client);
+  try {
+    const { id, token } = await new ApiTokens(client, writer, systemClock).create(values.role as Role, values.label);
+    process.stderr.write(`created ${values.role} token ${id}; it is shown once, store it now:\n`);
+    process.stdout.write(`${token}\n`);
+    return 0;
+  } finally {
+    await writer.close();
+    client.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`loyalty-admin: ${error instanceof ConfigError ? error.message : error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,72 @@
+/**
+ * The scale-out path (DESIGN §7): two gateway replicas on an external Mosquitto share the
+ * kiosks' requests through `$share/gateway/...` and write one ledger. Every earn lands once.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { OpIdGenerator, type Reply } from '@loyalty/protocol';
+import type { Gateway } from '@loyalty/gateway';
+import { startMosquitto } from '../support/mosquitto.js';
+import { describeWithSystem } from '../support/system-deps.js';
+import { ANNA, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+
+describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () => {
+  const dirs = [tempDir('mq'), tempDir('gw-a'), tempDir('gw-b'), tempDir('kiosk-mq')];
+  const [mqDir, aDir, bDir, kioskDir] = dirs as [ReturnType<typeof tempDir>, ReturnType<typeof tempDir>, ReturnType<typeof tempDir>, ReturnType<typeof tempDir>];
+  let broker: Awaited<ReturnType<typeof startMosquitto>>;
+  let a: Gateway;
+  let b: Gateway;
+  let k: TestKiosk;
+
+  beforeAll(async () => {
+    broker = await startMosquitto(mqDir.path);
+    const ledgerUrl = `file:${aDir.path}/shared-ledger.db`;
+    const external = (instanceId: string) => ({ instanceId, ledgerUrl, mqtt: { mode: 'external', host: '127.0.0.1', port: broker.port } });
+    ({ gateway: a } = await startGateway(aDir.path, external('gateway-a')));
+    await seed(a);
+    // The kiosk is enrolled before replica b starts, so both know its key.
+    const { loadKioskIdentity } = await import('@loyalty/device');
+    await a.registry.register('kiosk-1', 'store-1', loadKioskIdentity(kioskDir.path).publicKey);
+    ({ gateway: b } = await startGateway(bDir.path, external('gateway-b')));
+    k = await startKiosk(a, kioskDir.path, {
+      mqttPort: broker.port,
+      register: false,
+      config: { gateway: { senderIds: ['gateway-a', 'gateway-b'], publicKeys: [a.publicKey, b.publicKey] } },
+    });
+    await eventually(() => k.kiosk.link.connected, 5000, 'kiosk connected to mosquitto');
+  });
+
+  afterAll(async () => {
+    await k?.kiosk.stop();
+    await b?.stop();
+    await a?.stop();
+    await broker?.stop();
+    for (const dir of dirs) dir.remove();
+  });
+
+  it('splits requests between the replicas and lands every earn exactly once', async () => {
+    const ids = new OpIdGenerator();
+    const replies: Reply[] = [];
+    k.kiosk.link.on('reply', (r) => replies.push(r));
+    const requests = Array.from({ length: 40 }, (_, i) => ({
+      kind: 'earn' as const,
+      opId: ids.next(),
+      card: { number: ANNA.number },
+      receipt: { id: `MQ${i}`, total: { amount: 100, currency: 'EUR' } },
+    }));
+    for (const request of requests) {
+      // each one twice, as a resend after a lost reply would
+      await k.kiosk.link.send('req', request);
+      await k.kiosk.link.send('req', request);
+    }
+    await eventually(() => replies.length === 80, 10_000, 'all replies');
+    expect(replies.every((r) => r.result.status === 'ok')).toBe(true);
+    const handledBy = async (g: Gateway) => g.metrics.count(g.metrics.requests, { kind: 'earn', code: 'ok' });
+    const [byA, byB] = [await handledBy(a), await handledBy(b)];
+    expect(byA + byB).toBe(80);
+    expect(byA).toBeGreaterThan(0);
+    expect(byB).toBeGreaterThan(0);
+    expect((await a.ledger.identify({ number: ANNA.number })).balance).toBe(40);
+    const total = Number((await a.db.execute('SELECT sum(balance) AS s FROM accounts')).rows[0]!.s);
+    expect(total).toBe(0);
+  });
+});
