@@ -129,6 +129,7 @@ export class Kiosk {
         display: hardware.display.health(),
       },
       versions: { agent: AGENT_VERSION, rules: null, hotlist: null },
+      rejectedMessages: Object.fromEntries(this.running?.link.rejectedCounts ?? []),
     };
   }
 

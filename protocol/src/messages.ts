@@ -101,6 +101,8 @@ export const Telemetry = z.strictObject({
   outboxDepth: z.number().int().min(0),
   health: z.record(z.string().max(32), z.strictObject({ state: DeviceHealth, detail: z.string().max(200).optional() })),
   versions: z.strictObject({ agent: z.string().max(32), rules: z.number().int().nullable(), hotlist: z.number().int().nullable() }),
+  /** messages the kiosk dropped since it started, by reason (malformed, bad_signature, …) */
+  rejectedMessages: z.record(z.string().max(32), z.number().int().min(0)).default({}),
 });
 export type Telemetry = z.infer<typeof Telemetry>;
 

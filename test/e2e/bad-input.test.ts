@@ -78,6 +78,38 @@ describe('bad input on every topic', () => {
     expect(await balance()).toBe(0);
   });
 
+  it('drops malformed, oversized, unsigned and mis-signed messages on every inbound topic of both sides', async () => {
+    const forgedKiosk = new EnvelopeSigner({ senderId: 'kiosk-1', privateKey: generateKeyPair().privateKey, sequence: counter });
+    const forgedGateway = new EnvelopeSigner({ senderId: 'gateway', privateKey: generateKeyPair().privateKey, sequence: counter });
+    const gatewayInbound = ['req', 'tele', 'state', 'ack'] as const;
+    const kioskInbound = [kioskTopic('kiosk-1', 'res'), kioskTopic('kiosk-1', 'cmd'), kioskTopic('kiosk-1', 'config'), storeTopic('store-1', 'rules'), storeTopic('store-1', 'hotlist')];
+    const badMessages = (topic: string, forger: EnvelopeSigner) => [
+      Buffer.from('{{{ not a message'),
+      Buffer.alloc(4_300_000, 0x61), // above every channel's limit
+      Buffer.from(JSON.stringify({ state: 'online', version: 9 })), // unsigned
+      Buffer.from(forger.sign(topic, { state: 'online', version: 9 })), // signed with a key nobody trusts
+    ];
+    const kioskBefore = new Map(k.kiosk.link.rejectedCounts);
+    const accepted: string[] = [];
+    for (const event of ['reply', 'command', 'config', 'rules', 'hotlist'] as const) k.kiosk.link.on(event, () => accepted.push(event));
+    for (const channel of gatewayInbound) {
+      const topic = kioskTopic('kiosk-1', channel);
+      for (const message of badMessages(topic, forgedKiosk)) await attacker.publishAsync(topic, message, { qos: 1 });
+    }
+    for (const topic of kioskInbound) {
+      for (const message of badMessages(topic, forgedGateway)) await attacker.publishAsync(topic, message, { qos: 1 });
+    }
+    for (const channel of gatewayInbound) {
+      await eventually(async () => (await rejected('malformed', channel)) >= 2 && (await rejected('too_large', channel)) >= 1 && (await rejected('bad_signature', channel)) >= 1, 5000, `gateway counted bad ${channel}`);
+    }
+    const grew = (reason: string) => (k.kiosk.link.rejectedCounts.get(reason) ?? 0) - (kioskBefore.get(reason) ?? 0);
+    await eventually(() => grew('malformed') >= 10 && grew('too_large') >= 5 && grew('bad_signature') >= 5, 5000, 'kiosk counted bad messages on every topic');
+    // Nothing of it took effect: the kiosk's state is still what it said, nothing reached the agent.
+    expect(accepted).toEqual([]);
+    expect((await gateway.registry.list())[0]!.online).toBe(true);
+    expect(await balance()).toBe(0);
+  });
+
   it('refuses a captured request replayed on the wire', async () => {
     const captured: Buffer[] = [];
     const spy = await connectAsync({ host: '127.0.0.1', port: gateway.mqttEndpoint.port, protocolVersion: 4 });

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpIdGenerator, receiptCode, type Reply } from '@loyalty/protocol';
 import { decodeEscPos, receiptText } from '@loyalty/device';
 import type { Gateway } from '@loyalty/gateway';
-import { ANNA, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, eventually, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
 
 const slips = (k: TestKiosk) => k.hardware.printer.jobs.map((job) => receiptText(decodeEscPos(job)));
 const lastSlip = (k: TestKiosk) => slips(k).at(-1) ?? [];
@@ -26,6 +26,7 @@ async function balanceOverHttp(gateway: Gateway, number: string): Promise<number
 describe('walking skeleton: card tap to printed receipt', () => {
   let dirs: Array<{ remove: () => void }> = [];
   let gateway: Gateway;
+  let gatewayLog: CapturedLog;
   let k: TestKiosk;
   const cleanups: Array<() => Promise<void>> = [];
 
@@ -33,7 +34,7 @@ describe('walking skeleton: card tap to printed receipt', () => {
     const gwDir = tempDir('gw');
     const kioskDir = tempDir('kiosk');
     dirs = [gwDir, kioskDir];
-    ({ gateway } = await startGateway(gwDir.path));
+    ({ gateway, log: gatewayLog } = await startGateway(gwDir.path));
     await seed(gateway);
     k = await startKiosk(gateway, kioskDir.path);
     cleanups.push(() => k.kiosk.stop(), () => gateway.stop());
@@ -125,6 +126,28 @@ describe('walking skeleton: card tap to printed receipt', () => {
     k.hardware.scanner.scan('10008');
     await eventually(() => k.hardware.display.text().startsWith('Card number not'), 5000, 'wrong check digit');
     expect(k.hardware.printer.jobs).toHaveLength(0);
+  });
+
+  it('reports online state and telemetry to the fleet view, and offline when it stops', async () => {
+    const view = await eventually(async () => {
+      const [kiosk] = await gateway.registry.list();
+      return kiosk?.online && kiosk.telemetry ? kiosk : null;
+    }, 5000, 'telemetry at the gateway');
+    expect(view).toMatchObject({ id: 'kiosk-1', storeId: 'store-1', status: 'active', online: true });
+    expect(view.telemetry).toMatchObject({ outboxDepth: 0, health: { printer: { state: 'ok' }, reader: { state: 'ok' } }, versions: { agent: expect.any(String) } });
+    expect(view.keyFingerprint).toMatch(/^([0-9a-f]{2}:){7}[0-9a-f]{2}$/);
+    await k.kiosk.stop();
+    await eventually(async () => (await gateway.registry.list())[0]!.online === false, 5000, 'offline after a clean stop');
+  });
+
+  it('is reported offline by its last will when its connection dies, and online again after it reconnects', async () => {
+    const states = () => gatewayLog.find((l) => l.msg === 'kiosk state').map((l) => l.state);
+    await eventually(() => states().includes('online'), 5000, 'online first');
+    const before = states().length;
+    // Cut the TCP connection under the MQTT client: no DISCONNECT, so the broker sends the will.
+    (k.kiosk.link as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy();
+    await eventually(() => states().slice(before).join(',').startsWith('offline') && states().slice(before).includes('online'), 5000, 'offline by will, then online');
+    await eventually(() => k.kiosk.link.connected, 5000, 'reconnected');
   });
 
   it('refuses to collect twice for the same till receipt', async () => {
