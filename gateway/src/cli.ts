@@ -1,31 +1,41 @@
 #!/usr/bin/env node
 /**
  * Operator commands against the gateway's ledger, using the gateway's own config (file + env):
+ *   npm run ledger -- verify             invariants and hash chain; exit 1 on any violation
+ *   npm run ledger -- expire             move expired lots to `expired` now
  *   npm run admin -- token create --role admin --label "ops laptop"
- * Safe to run while the gateway runs: writes wait for the ledger's lock (busy timeout).
+ * Safe while the gateway runs: writes wait for the ledger's lock (busy timeout).
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadGatewayConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { GroupCommitWriter } from './db/writer.js';
 import { ApiTokens, ROLES, type Role } from './http/api-tokens.js';
-import { systemClock } from './ledger/ledger.js';
-import { resolve } from 'node:path';
+import { Ledger, systemClock } from './ledger/ledger.js';
+import { formatReport, verifyLedger } from './ledger/verify.js';
 
 const USAGE = `usage:
+  npm run ledger -- verify [--json] [--config FILE]
+  npm run ledger -- expire [--config FILE]
   npm run admin -- token create --role admin|pos|viewer [--label TEXT] [--config FILE]`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { role: { type: 'string' }, label: { type: 'string', default: 'created with the admin CLI' }, config: { type: 'string' } },
+    options: {
+      role: { type: 'string' },
+      label: { type: 'string', default: 'created with the admin CLI' },
+      config: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
   });
-  const [group, command] = positionals;
-  if (group !== 'token' || command !== 'create') {
+  const command = positionals.join(' ');
+  if (!['verify', 'expire', 'token create'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  if (!values.role || !(ROLES as readonly string[]).includes(values.role)) {
+  if (command === 'token create' && !(ROLES as readonly string[]).includes(values.role ?? '')) {
     process.stderr.write(`--role must be one of ${ROLES.join(', ')}\n${USAGE}\n`);
     return 2;
   }
@@ -34,10 +44,25 @@ async function main(): Promise<number> {
   const client = await openDatabase({ url, authToken: config.ledgerAuthToken, busyTimeoutMs: config.ledgerBusyTimeoutMs });
   const writer = new GroupCommitWriter(client);
   try {
-    const { id, token } = await new ApiTokens(client, writer, systemClock).create(values.role as Role, values.label);
-    process.stderr.write(`created ${values.role} token ${id}; it is shown once, store it now:\n`);
-    process.stdout.write(`${token}\n`);
-    return 0;
+    switch (command) {
+      case 'verify': {
+        const report = await verifyLedger(client);
+        process.stdout.write(`${values.json ? JSON.stringify(report, null, 2) : formatReport(report)}\n`);
+        return report.ok ? 0 : 1;
+      }
+      case 'expire': {
+        const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, ...config.ledger });
+        const done = await ledger.expire();
+        process.stdout.write(`expired ${done.points} points in ${done.lots} lots\n`);
+        return 0;
+      }
+      default: {
+        const { id, token } = await new ApiTokens(client, writer, systemClock).create(values.role as Role, values.label);
+        process.stderr.write(`created ${values.role} token ${id}; it is shown once, store it now:\n`);
+        process.stdout.write(`${token}\n`);
+        return 0;
+      }
+    }
   } finally {
     await writer.close();
     client.close();
@@ -47,7 +72,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: Error) => {
-    process.stderr.write(`loyalty-admin: ${error instanceof ConfigError ? error.message : error.message}\n`);
+    process.stderr.write(`loyalty-ledger: ${error instanceof ConfigError ? error.message : `${error.message}`}\n`);
     process.exit(1);
   },
 );

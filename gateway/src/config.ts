@@ -31,6 +31,18 @@ export const GatewayConfig = z.strictObject({
     .prefault({}),
   /** Demo earning rate until the rules issue: points per whole currency unit. */
   demoPointsPerUnit: z.number().int().min(0).max(1000).default(1),
+  ledger: z
+    .strictObject({
+      /** days until earned points expire; null: never (programs set their own policy later) */
+      pointsExpiryDays: z.number().int().min(1).max(36500).nullable().default(365),
+      /** what one point pays, in minor units, when redeemed */
+      pointValueMinor: z.number().int().min(1).max(1_000_000).default(1),
+      couponValidDays: z.number().int().min(1).max(3650).default(30),
+      holdTtlMs: z.number().int().min(1000).max(7 * 86_400_000).default(10 * 60_000),
+      /** how often lots are expired and timed-out holds voided */
+      maintenanceIntervalMs: z.number().int().min(1000).default(3_600_000),
+    })
+    .prefault({}),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -18,6 +18,7 @@ import { ApiTokens } from './http/api-tokens.js';
 import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
 import { Ledger, systemClock, type Clock } from './ledger/ledger.js';
+import { verifyLedger } from './ledger/verify.js';
 import type { Logger } from '@loyalty/protocol/node';
 import { GatewayMetrics } from './metrics.js';
 import { createMqttClient, parseMqttUrl, type MqttEndpoint } from './mqtt/client.js';
@@ -42,6 +43,7 @@ interface Running {
   link: KioskLink;
   http: ServerType;
   mqttEndpoint: MqttEndpoint;
+  maintenance: NodeJS.Timeout;
 }
 
 export class Gateway {
@@ -97,7 +99,7 @@ export class Gateway {
     const writer = new GroupCommitWriter(client);
     const registry = new KioskRegistry(client, writer, this.clock);
     await registry.load();
-    const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, clock: this.clock });
+    const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, ...config.ledger, clock: this.clock });
     const directory = new Directory(client, writer, this.clock);
     const tokens = new ApiTokens(client, writer, this.clock);
 
@@ -140,6 +142,7 @@ export class Gateway {
       tokens,
       metrics: this.metrics,
       log,
+      verify: () => verifyLedger(client),
       readiness: {
         ledger: async () => ((await client.execute('SELECT 1')).rows.length ? null : 'ledger did not answer'),
         mqtt: async () => (mqtt.connected ? null : 'not connected to the MQTT broker'),
@@ -151,14 +154,29 @@ export class Gateway {
         reject(error.code === 'EADDRINUSE' ? new Error(`HTTP port ${config.http.host}:${config.http.port} is in use; set http.port`) : error),
       );
     });
-    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint };
+    const maintenance = setInterval(() => void this.maintain(ledger), config.ledger.maintenanceIntervalMs);
+    maintenance.unref();
+    void this.maintain(ledger);
+    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
+  }
+
+  /** Hourly by default: expire lots, void timed-out holds. Both are idempotent. */
+  private async maintain(ledger: Ledger): Promise<void> {
+    try {
+      const expired = await ledger.expire();
+      const voided = await ledger.voidExpiredHolds();
+      if (expired.lots || voided) this.deps.log.info({ expiredLots: expired.lots, expiredPoints: expired.points, voidedHolds: voided }, 'ledger maintenance');
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message }, 'ledger maintenance failed; will retry');
+    }
   }
 
   async stop(): Promise<void> {
     const running = this.running;
     if (!running) return;
     this.running = null;
+    clearInterval(running.maintenance);
     await new Promise<void>((resolvePromise) => {
       running.http.close(() => resolvePromise());
       // Keep-alive clients would hold close() open; the requests in flight have been answered.

@@ -113,6 +113,96 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    id: 3,
+    name: 'points ledger: card accounts, lots, holds, purchases, refunds, clawback, coupons',
+    sql: [
+      // A card points at its points account; a replacement card takes the account over, so
+      // balance, lots, tier and history follow the customer without moving value.
+      `ALTER TABLE cards ADD COLUMN account_id INTEGER REFERENCES accounts(id)`,
+      `INSERT INTO accounts (code, kind, unit, card_number)
+         SELECT 'card:' || number || ':points', 'customer', 'points', number FROM cards
+          WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.code = 'card:' || cards.number || ':points')`,
+      `UPDATE cards SET account_id = (SELECT id FROM accounts a WHERE a.code = 'card:' || cards.number || ':points')`,
+      `CREATE INDEX cards_account ON cards(account_id)`,
+      `CREATE TABLE lots (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        transfer_id TEXT NOT NULL REFERENCES transfers(id),
+        points INTEGER NOT NULL CHECK (points > 0),
+        remaining INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= points),
+        expires_at TEXT,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX lots_open ON lots(account_id, expires_at IS NULL, expires_at, id) WHERE remaining > 0`,
+      `CREATE INDEX lots_expiring ON lots(expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL`,
+      `CREATE TABLE lot_draws (
+        transfer_id TEXT NOT NULL REFERENCES transfers(id),
+        lot_id INTEGER NOT NULL REFERENCES lots(id),
+        points INTEGER NOT NULL CHECK (points > 0),
+        PRIMARY KEY (transfer_id, lot_id)
+      )`,
+      `CREATE TABLE holds (
+        id TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        points INTEGER NOT NULL CHECK (points > 0),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'voided')),
+        reason TEXT NOT NULL,
+        refs TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        resolved_at TEXT,
+        transfer_id TEXT REFERENCES transfers(id)
+      )`,
+      `CREATE INDEX holds_pending ON holds(account_id) WHERE state = 'pending'`,
+      `CREATE TABLE purchases (
+        id TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        card_number TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        items TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        discount INTEGER NOT NULL,
+        points_earned INTEGER NOT NULL,
+        points_redeemed INTEGER NOT NULL,
+        lot_id INTEGER REFERENCES lots(id),
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE refunds (
+        id TEXT PRIMARY KEY,
+        purchase_id TEXT NOT NULL REFERENCES purchases(id),
+        items TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        points_reversed INTEGER NOT NULL,
+        clawback INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX refunds_purchase ON refunds(purchase_id)`,
+      // What a customer owes after a refund took back points already spent; earnings repay it.
+      `CREATE TABLE debts (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+        outstanding INTEGER NOT NULL CHECK (outstanding >= 0)
+      )`,
+      `CREATE TABLE coupons (
+        code TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        transfer_id TEXT NOT NULL REFERENCES transfers(id),
+        points INTEGER NOT NULL,
+        value INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        reward_id TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_store TEXT
+      )`,
+      // Lots for balances earned before lots existed (the walking skeleton's demo earns).
+      `INSERT INTO lots (account_id, transfer_id, points, remaining, expires_at, created_at)
+         SELECT a.id, (SELECT t.id FROM transfers t WHERE t.credit_account = a.id ORDER BY t.seq DESC LIMIT 1), a.balance, a.balance, NULL, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+           FROM accounts a WHERE a.kind = 'customer' AND a.balance > 0`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

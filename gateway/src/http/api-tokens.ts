@@ -31,14 +31,14 @@ export class ApiTokens {
     return { id, token };
   }
 
-  /** The role of a valid, unrevoked token, or null. */
-  async roleOf(token: string): Promise<Role | null> {
+  /** The id and role of a valid, unrevoked token, or null. */
+  async identify(token: string): Promise<{ id: string; role: Role } | null> {
     const match = /^lk_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/.exec(token);
     if (!match) return null;
     const row = (await this.client.execute({ sql: 'SELECT token_hash, role, revoked_at FROM api_tokens WHERE id = ?', args: [match[1]!] })).rows[0];
     if (!row || row.revoked_at !== null) return null;
     const expected = Buffer.from(String(row.token_hash), 'hex');
     const actual = Buffer.from(sha256Hex(token), 'hex');
-    return timingSafeEqual(expected, actual) ? (String(row.role) as Role) : null;
+    return timingSafeEqual(expected, actual) ? { id: match[1]!, role: String(row.role) as Role } : null;
   }
 }

@@ -13,6 +13,8 @@ import { errorBody, onError } from './errors.js';
 import { docsPage, openApiDocument } from './openapi.js';
 import { cardRoutes } from './routes/cards.js';
 import { kioskRoutes } from './routes/kiosks.js';
+import { valueRoutes } from './routes/value.js';
+import type { VerifyReport } from '../ledger/verify.js';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -20,6 +22,7 @@ export interface AppDeps {
   tokens: ApiTokens;
   metrics: GatewayMetrics;
   log: Logger;
+  verify: () => Promise<VerifyReport>;
   /** what /readyz checks: each returns null when fine or a reason */
   readiness: Record<string, () => Promise<string | null>>;
 }
@@ -46,6 +49,11 @@ export function createApp(deps: AppDeps): Hono {
   api.use('*', authenticate(deps.tokens));
   api.route('/cards', cardRoutes(deps, requireRole));
   api.route('/kiosks', kioskRoutes(deps, requireRole));
+  api.route('/', valueRoutes(deps, requireRole));
+  api.get('/ledger/verify', requireRole('viewer'), async (c) => {
+    const report = await deps.verify();
+    return c.json(report, report.ok ? 200 : 500);
+  });
   app.route('/api/v1', api);
   return app;
 }

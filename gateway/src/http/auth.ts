@@ -2,7 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import type { ApiTokens, Role } from './api-tokens.js';
 import { errorBody } from './errors.js';
 
-export type AuthEnv = { Variables: { role: Role } };
+/** The caller's role, and the token id that audit records name (never the token itself). */
+export type AuthEnv = { Variables: { role: Role; tokenId: string } };
 
 /** Bearer-token authentication for /api/v1: 401 without a valid token (API.md). */
 export function authenticate(tokens: ApiTokens): MiddlewareHandler<AuthEnv> {
@@ -12,9 +13,10 @@ export function authenticate(tokens: ApiTokens): MiddlewareHandler<AuthEnv> {
     if (!match) {
       return c.json(errorBody('unauthorized', 'send an API token: Authorization: Bearer <token> (an operator creates one with `npm run admin -- token create --role pos`)'), 401);
     }
-    const role = await tokens.roleOf(match[1]!);
-    if (!role) return c.json(errorBody('unauthorized', 'the API token is unknown or revoked'), 401);
-    c.set('role', role);
+    const caller = await tokens.identify(match[1]!);
+    if (!caller) return c.json(errorBody('unauthorized', 'the API token is unknown or revoked'), 401);
+    c.set('role', caller.role);
+    c.set('tokenId', caller.id);
     await next();
   };
 }

@@ -8,6 +8,7 @@ export interface CardRow {
   customerId: string | null;
   status: 'active' | 'blocked' | 'unlinked';
   customerName: string | null;
+  accountId: number;
   balance: number;
 }
 
@@ -17,10 +18,10 @@ export async function findCard(db: Reader, ref: CardRef): Promise<CardRow | null
   const [column, value] = 'number' in ref ? ['number', ref.number] : ['uid', ref.uid];
   const result = await db.execute({
     sql: `SELECT c.number, c.uid, c.program_id, c.customer_id, c.status, cu.name AS customer_name,
-                 COALESCE(a.balance, 0) AS balance
+                 c.account_id, a.balance
             FROM cards c
+            JOIN accounts a ON a.id = c.account_id
             LEFT JOIN customers cu ON cu.id = c.customer_id
-            LEFT JOIN accounts a ON a.code = 'card:' || c.number || ':points'
            WHERE c.${column} = ?`,
     args: [value],
   });
@@ -33,6 +34,7 @@ export async function findCard(db: Reader, ref: CardRef): Promise<CardRow | null
     customerId: row.customer_id === null ? null : String(row.customer_id),
     status: String(row.status) as CardRow['status'],
     customerName: row.customer_name === null ? null : String(row.customer_name),
+    accountId: Number(row.account_id),
     balance: Number(row.balance),
   };
 }

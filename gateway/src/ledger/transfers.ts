@@ -61,7 +61,7 @@ export async function postTransfer(tx: Transaction, input: TransferInput): Promi
   return { ...input, seq: Number(inserted.lastInsertRowid), prevHash, hash };
 }
 
-/** Finds or creates an account by its code, e.g. `op:issued:points` or `card:10009:points`. */
+/** Finds or creates an account by its code, e.g. `op:issued:points` or `card:10009:points` (see accounts.ts). */
 export async function accountId(
   tx: Transaction,
   code: string,
@@ -77,7 +77,3 @@ export async function accountId(
   });
   return Number(created.lastInsertRowid);
 }
-
-export const POINTS = 'points';
-export const operatorAccountCode = (name: string, unit: string) => `op:${name}:${unit}`;
-export const cardPointsAccountCode = (cardNumber: string) => `card:${cardNumber}:${POINTS}`;

@@ -1,0 +1,102 @@
+/**
+ * Value movements (API.md): purchases, refunds, redemptions, adjustments, coupons. Each write
+ * takes an Idempotency-Key: the same key and body return the first response, a different body
+ * is 409 idempotency_key_reused.
+ */
+import { Hono } from 'hono';
+import { CardRef, Currency } from '@loyalty/protocol';
+import { z } from 'zod';
+import type { AppDeps } from '../app.js';
+import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
+import { HTTP_ONCE, idempotencyKey } from '../idempotency-key.js';
+
+const CardField = z.union([z.string().regex(/^[0-9]{5,19}$/).transform((number) => ({ number })), CardRef]);
+const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const Points = z.number().int().positive().max(1e9);
+
+export const PurchaseBody = z.strictObject({
+  card: CardField,
+  storeId: StoreId,
+  currency: Currency,
+  items: z
+    .array(
+      z.strictObject({
+        sku: z.string().min(1).max(64),
+        category: z.string().min(1).max(64),
+        quantity: z.number().int().positive().max(10_000),
+        unitPrice: z.number().int().min(0).max(1e9),
+      }),
+    )
+    .min(1)
+    .max(500),
+  redeemPoints: z.number().int().min(0).max(1e9).optional(),
+  couponCodes: z.array(z.string().max(64)).max(20).optional(),
+});
+
+const RefundBody = z.strictObject({
+  purchaseId: z.string().min(1).max(200),
+  items: z.array(z.strictObject({ sku: z.string().min(1).max(64), quantity: z.number().int().positive() })).min(1).optional(),
+});
+
+const RedemptionBody = z.strictObject({
+  card: CardField,
+  storeId: StoreId,
+  points: Points.optional(),
+  rewardId: z.string().max(64).optional(),
+  currency: Currency.default('EUR'),
+});
+
+const AdjustmentBody = z.strictObject({
+  card: CardField,
+  points: z.number().int().refine((p) => p !== 0, 'must not be 0').refine((p) => Math.abs(p) <= 1e9, 'too large'),
+  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+});
+
+export function valueRoutes(deps: Pick<AppDeps, 'ledger'>, requireRole: typeof RequireRole) {
+  const app = new Hono<AuthEnv>();
+  const source = (c: { get: (k: 'tokenId') => string }) => `api:${c.get('tokenId')}`;
+
+  app.post('/purchases', requireRole('pos'), async (c) => {
+    const opId = idempotencyKey(c);
+    const body = PurchaseBody.parse(await c.req.json());
+    if (body.couponCodes?.length) {
+      return c.json({ error: 'unsupported', message: 'coupons at checkout arrive with the programs issue; redeem them with POST /coupons/{code}/redeem' }, 400);
+    }
+    const { result: _r, ...purchase } = await deps.ledger.purchase(
+      { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, source: source(c) },
+      HTTP_ONCE,
+    );
+    return c.json(purchase, 201);
+  });
+
+  app.post('/refunds', requireRole('pos'), async (c) => {
+    const opId = idempotencyKey(c);
+    const body = RefundBody.parse(await c.req.json());
+    const { result: _r, ...refund } = await deps.ledger.refund({ opId, purchaseId: body.purchaseId, items: body.items }, HTTP_ONCE);
+    return c.json(refund, 201);
+  });
+
+  app.post('/redemptions', requireRole('pos'), async (c) => {
+    const opId = idempotencyKey(c);
+    const body = RedemptionBody.parse(await c.req.json());
+    if (body.rewardId !== undefined || body.points === undefined) {
+      return c.json({ error: 'unsupported', message: 'redeem by points for now; the rewards catalogue (rewardId) arrives with the programs issue' }, 400);
+    }
+    const { result: _r, ...redemption } = await deps.ledger.redeem({ opId, card: body.card, points: body.points, storeId: body.storeId, source: source(c), currency: body.currency }, HTTP_ONCE);
+    return c.json(redemption, 201);
+  });
+
+  app.post('/adjustments', requireRole('admin'), async (c) => {
+    const opId = idempotencyKey(c);
+    const body = AdjustmentBody.parse(await c.req.json());
+    const { result: _r, ...adjustment } = await deps.ledger.adjust({ opId, card: body.card, points: body.points, reason: body.reason, actor: source(c) }, HTTP_ONCE);
+    return c.json(adjustment, 201);
+  });
+
+  app.post('/coupons/:code/redeem', requireRole('pos'), async (c) => {
+    const body = z.strictObject({ storeId: StoreId }).parse(await c.req.json());
+    return c.json({ coupon: await deps.ledger.redeemCoupon(c.req.param('code'), body.storeId) }, 200);
+  });
+
+  return app;
+}

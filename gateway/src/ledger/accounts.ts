@@ -1,0 +1,35 @@
+/**
+ * Accounts. Customer points accounts belong to a card (and move to its replacement); operator
+ * accounts are the other side of every movement:
+ *
+ *   issued             where earned points come from (goes negative as points are issued)
+ *   redeemed           where spent points go
+ *   expired            where expired lots go
+ *   adjustments        the other side of manual corrections
+ *   clawback           customers' debts after refunds of points already spent (negative = owed)
+ *   offline_overdraft  points kiosks handed out offline beyond a balance (reported, never silent)
+ *   partner:{id}       one settlement account per partner program
+ */
+import type { Transaction } from '@libsql/client';
+import { accountId } from './transfers.js';
+
+export const POINTS = 'points';
+export const OPERATOR_ACCOUNTS = ['issued', 'redeemed', 'expired', 'adjustments', 'clawback', 'offline_overdraft'] as const;
+export type OperatorAccount = (typeof OPERATOR_ACCOUNTS)[number];
+
+export function operatorAccount(tx: Transaction, name: OperatorAccount, unit = POINTS): Promise<number> {
+  return accountId(tx, `op:${name}:${unit}`, 'operator', unit);
+}
+
+export function partnerSettlementAccount(tx: Transaction, partnerId: string, unit = POINTS): Promise<number> {
+  return accountId(tx, `partner:${partnerId}:${unit}`, 'operator', unit);
+}
+
+export function newCardAccount(tx: Transaction, cardNumber: string): Promise<number> {
+  return accountId(tx, `card:${cardNumber}:${POINTS}`, 'customer', POINTS, cardNumber);
+}
+
+export async function accountBalance(tx: Pick<Transaction, 'execute'>, account: number): Promise<number> {
+  const row = (await tx.execute({ sql: 'SELECT balance FROM accounts WHERE id = ?', args: [account] })).rows[0];
+  return row ? Number(row.balance) : 0;
+}
