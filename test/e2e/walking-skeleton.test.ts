@@ -133,6 +133,7 @@ describe('walking skeleton: card tap to printed receipt', () => {
       const [kiosk] = await gateway.registry.list();
       return kiosk?.online && kiosk.telemetry ? kiosk : null;
     }, 5000, 'telemetry at the gateway');
+    if (!view) throw new Error('unreachable: eventually returns a truthy value');
     expect(view).toMatchObject({ id: 'kiosk-1', storeId: 'store-1', status: 'active', online: true });
     expect(view.telemetry).toMatchObject({ outboxDepth: 0, health: { printer: { state: 'ok' }, reader: { state: 'ok' } }, versions: { agent: expect.any(String) } });
     expect(view.keyFingerprint).toMatch(/^([0-9a-f]{2}:){7}[0-9a-f]{2}$/);

@@ -19,7 +19,10 @@ export function missingBinaries(binaries: string[]): string[] {
 
 export function describeWithSystem(name: string, binaries: string[], body: () => void): void {
   const missing = missingBinaries(binaries);
-  if (missing.length === 0) return describe(name, body);
+  if (missing.length === 0) {
+    describe(name, body);
+    return;
+  }
   const reason = `needs ${missing.join(', ')} (installed by .ci/run: apt-get install ${missing.join(' ')})`;
   if (process.env.CI === 'true') {
     describe(name, () => {

@@ -28,13 +28,16 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   internal_error: 500,
 };
 
+/** Where API.md names a refusal differently from the ledger's code, HTTP uses API.md's name. */
+const HTTP_NAMES: Partial<Record<ErrorCode, string>> = { exceeds_balance: 'insufficient_points' };
+
 export function errorBody(error: string, message: string, details?: unknown) {
   return details === undefined ? { error, message } : { error, message, details };
 }
 
 export function onError(log: Logger) {
   return (error: Error, c: Context) => {
-    if (error instanceof LedgerError) return c.json(errorBody(error.code, error.message, error.details), STATUS[error.code]);
+    if (error instanceof LedgerError) return c.json(errorBody(HTTP_NAMES[error.code] ?? error.code, error.message, error.details), STATUS[error.code]);
     if (error instanceof z.ZodError) {
       return c.json(errorBody('invalid_request', 'the request body is not valid; see details', error.issues), 400);
     }
