@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { acrossRuns, formatTable } from './bench/stats.js';
+import { ledgerEarnRate, rawInsertRate } from './bench/ledger.js';
 import { runTapLatency } from './bench/tap-latency.js';
 
 const { positionals, values } = parseArgs({
@@ -51,7 +52,41 @@ async function tapLatency(): Promise<void> {
   process.stdout.write(`wrote ${file}\n`);
 }
 
-const benchmarks: Record<string, () => Promise<void>> = { 'tap-latency': tapLatency };
+async function ledgerBench(): Promise<void> {
+  const ops = Number(values.taps ?? (values.quick ? 1000 : 4000));
+  const repetitions = Number(values.reps ?? (values.quick ? 1 : 3));
+  const callerCounts = [1, 8, 64];
+  const raw: number[] = [];
+  const runs: Record<number, Awaited<ReturnType<typeof ledgerEarnRate>>[]> = { 1: [], 8: [], 64: [] };
+  for (let r = 1; r <= repetitions; r += 1) {
+    process.stderr.write(`run ${r}/${repetitions}: raw libSQL insert transactions (${ops})...\n`);
+    raw.push((await rawInsertRate(ops)).txPerS);
+    for (const callers of callerCounts) {
+      process.stderr.write(`run ${r}/${repetitions}: ledger earns, ${callers} caller(s) (${ops})...\n`);
+      runs[callers]!.push(await ledgerEarnRate(callers, ops));
+    }
+  }
+  const rawRate = acrossRuns(raw);
+  const rows = callerCounts.map((callers) => {
+    const rate = acrossRuns(runs[callers]!.map((x) => x.opsPerS));
+    const p50 = acrossRuns(runs[callers]!.map((x) => x.latency.p50)).median;
+    const p99 = acrossRuns(runs[callers]!.map((x) => x.latency.p99)).median;
+    const perBatch = acrossRuns(runs[callers]!.map((x) => ops / x.batches)).median;
+    return [String(callers), rate.median, `${rate.min.toFixed(0)}-${rate.max.toFixed(0)}`, p50, p99, perBatch, rate.median / rawRate.median];
+  });
+  process.stdout.write(
+    `\nledger: durable earns through the ledger API (closed loop), ${ops} ops per configuration, median of ${repetitions} run(s)\n` +
+      `baseline: raw libSQL single-row INSERT transactions on the same disk: ${rawRate.median.toFixed(0)} tx/s (${rawRate.min.toFixed(0)}-${rawRate.max.toFixed(0)})\n` +
+      `${formatTable(['callers', 'ops/s', 'min-max', 'p50 ms', 'p99 ms', 'ops/commit', 'x raw'], rows)}\n` +
+      `target: >= 1.0x the raw per-transaction commit rate at 64 callers\n`,
+  );
+  mkdirSync(results, { recursive: true });
+  const file = resolve(results, 'ledger.json');
+  writeFileSync(file, JSON.stringify({ name: 'ledger', at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, config: { ops, repetitions, callerCounts }, baseline: { rawInsertTxPerS: raw }, runs, summary: rows }, null, 2));
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+const benchmarks: Record<string, () => Promise<void>> = { 'tap-latency': tapLatency, ledger: ledgerBench };
 const run = name ? benchmarks[name] : undefined;
 if (!run) {
   process.stderr.write(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]\n`);

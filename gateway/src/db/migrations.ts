@@ -203,6 +203,16 @@ export const MIGRATIONS: Migration[] = [
            FROM accounts a WHERE a.kind = 'customer' AND a.balance > 0`,
     ],
   },
+  {
+    id: 4,
+    name: 'operator points accounts exist from the start',
+    sql: [
+      // Seeded once so the ledger can cache their ids: an id read here can never be rolled back.
+      ...['issued', 'redeemed', 'expired', 'adjustments', 'clawback', 'offline_overdraft'].map(
+        (name) => `INSERT INTO accounts (code, kind, unit) VALUES ('op:${name}:points', 'operator', 'points') ON CONFLICT (code) DO NOTHING`,
+      ),
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

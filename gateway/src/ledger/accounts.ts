@@ -17,8 +17,23 @@ export const POINTS = 'points';
 export const OPERATOR_ACCOUNTS = ['issued', 'redeemed', 'expired', 'adjustments', 'clawback', 'offline_overdraft'] as const;
 export type OperatorAccount = (typeof OPERATOR_ACCOUNTS)[number];
 
-export function operatorAccount(tx: Transaction, name: OperatorAccount, unit = POINTS): Promise<number> {
-  return accountId(tx, `op:${name}:${unit}`, 'operator', unit);
+/**
+ * Operator account ids for one ledger. The points accounts that migration 4 created exist before
+ * any transaction of this process, so their ids are cached (no rollback can remove them); any
+ * other operator account is looked up, and created if needed, each time.
+ */
+export class OperatorAccounts {
+  private readonly seeded = new Map<string, number>();
+  private static readonly SEEDED: ReadonlySet<string> = new Set(OPERATOR_ACCOUNTS.map((name) => `op:${name}:${POINTS}`));
+
+  async id(tx: Transaction, name: OperatorAccount, unit = POINTS): Promise<number> {
+    const code = `op:${name}:${unit}`;
+    const cached = this.seeded.get(code);
+    if (cached !== undefined) return cached;
+    const id = await accountId(tx, code, 'operator', unit);
+    if (OperatorAccounts.SEEDED.has(code)) this.seeded.set(code, id);
+    return id;
+  }
 }
 
 export function partnerSettlementAccount(tx: Transaction, partnerId: string, unit = POINTS): Promise<number> {

@@ -10,6 +10,8 @@ export interface CardRow {
   customerName: string | null;
   accountId: number;
   balance: number;
+  /** clawback debt outstanding on the account */
+  debt: number;
 }
 
 type Reader = Pick<Client, 'execute'> | Pick<Transaction, 'execute'>;
@@ -18,10 +20,11 @@ export async function findCard(db: Reader, ref: CardRef): Promise<CardRow | null
   const [column, value] = 'number' in ref ? ['number', ref.number] : ['uid', ref.uid];
   const result = await db.execute({
     sql: `SELECT c.number, c.uid, c.program_id, c.customer_id, c.status, cu.name AS customer_name,
-                 c.account_id, a.balance
+                 c.account_id, a.balance, COALESCE(d.outstanding, 0) AS debt
             FROM cards c
             JOIN accounts a ON a.id = c.account_id
             LEFT JOIN customers cu ON cu.id = c.customer_id
+            LEFT JOIN debts d ON d.account_id = c.account_id
            WHERE c.${column} = ?`,
     args: [value],
   });
@@ -36,6 +39,7 @@ export async function findCard(db: Reader, ref: CardRef): Promise<CardRow | null
     customerName: row.customer_name === null ? null : String(row.customer_name),
     accountId: Number(row.account_id),
     balance: Number(row.balance),
+    debt: Number(row.debt),
   };
 }
 

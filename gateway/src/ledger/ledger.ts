@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client, Transaction } from '@libsql/client';
 import { maskCardNumber, type CardRef, type EarnData, type IdentifyData, type ReceiptRef } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
-import { operatorAccount } from './accounts.js';
+import { OperatorAccounts, type OperatorAccount } from './accounts.js';
 import { displayName, findCard, type CardRow } from './cards.js';
 import { LedgerError } from './errors.js';
 import { RecordedRefusal, runOnce, type Claimed, type OnceOptions } from './idempotency.js';
@@ -60,6 +60,7 @@ const DAY_MS = 86_400_000;
 
 export class Ledger {
   private readonly clock: Clock;
+  private readonly operators = new OperatorAccounts();
 
   constructor(
     private readonly client: Client,
@@ -130,8 +131,9 @@ export class Ledger {
       const card = await this.usableCard(tx, input.card);
       await this.claimReceipt(tx, input.storeId, input.receipt.id, input.opId);
       const points = this.pointsFor(input.receipt.total.amount);
+      let repaid = 0;
       if (points > 0) {
-        await creditPoints(tx, await operatorAccount(tx, 'issued'), {
+        ({ repaid } = await creditPoints(tx, await this.operators.id(tx, 'issued'), {
           transferId: input.opId,
           account: card.accountId,
           points,
@@ -139,9 +141,12 @@ export class Ledger {
           refs: { receipt: input.receipt.id, store: input.storeId, source: input.source, rule: this.ruleVersion },
           at,
           expiresAt: this.expiryFor(at),
-        });
+          operators: this.operators,
+          knownDebt: card.debt,
+        }));
       }
-      return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: points, balance: await this.balanceOf(tx, card.accountId), transferId: input.opId };
+      // The card row was read inside this transaction: no re-read needed.
+      return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: points, balance: card.balance + points - repaid, transferId: input.opId };
     });
   }
 
@@ -161,7 +166,7 @@ export class Ledger {
         const discount = pointsRedeemed * pointValue;
         const lines: Array<{ rule: string; text: string; points?: number; amount?: number }> = [];
         if (pointsRedeemed > 0) {
-          await debitPoints(tx, await operatorAccount(tx, 'redeemed'), {
+          await debitPoints(tx, await this.operators.id(tx, 'redeemed'), {
             transferId: `${input.opId}:redeem`,
             account: card.accountId,
             points: pointsRedeemed,
@@ -174,7 +179,7 @@ export class Ledger {
         const pointsEarned = this.pointsFor(total - discount);
         let lotId: number | null = null;
         if (pointsEarned > 0) {
-          ({ lotId } = await creditPoints(tx, await operatorAccount(tx, 'issued'), {
+          ({ lotId } = await creditPoints(tx, await this.operators.id(tx, 'issued'), {
             transferId: input.opId,
             account: card.accountId,
             points: pointsEarned,
@@ -182,6 +187,7 @@ export class Ledger {
             refs: { purchase: input.opId, store: input.storeId, source: input.source, rule: this.ruleVersion },
             at,
             expiresAt: this.expiryFor(at),
+            operators: this.operators,
           }));
           lines.push({ rule: this.ruleVersion, text: `${pointsEarned} points for ${formatMoney(total - discount, input.currency)}`, points: pointsEarned });
         }
@@ -258,9 +264,9 @@ export class Ledger {
         if (!input.reason.trim()) throw new LedgerError('invalid_request', 'an adjustment needs a reason');
         const card = await this.knownCard(tx, input.card);
         const refs = { reason: input.reason, actor: input.actor };
-        const adjustments = await operatorAccount(tx, 'adjustments');
+        const adjustments = await this.operators.id(tx, 'adjustments');
         if (input.points > 0) {
-          await creditPoints(tx, adjustments, { transferId: input.opId, account: card.accountId, points: input.points, kind: 'adjust', refs, at, expiresAt: this.expiryFor(at) });
+          await creditPoints(tx, adjustments, { transferId: input.opId, account: card.accountId, points: input.points, kind: 'adjust', refs, at, expiresAt: this.expiryFor(at), operators: this.operators });
         } else {
           await debitPoints(tx, adjustments, { transferId: input.opId, account: card.accountId, points: -input.points, kind: 'adjust', refs, at });
         }
@@ -295,7 +301,7 @@ export class Ledger {
         const clawback = plan.points - reversed;
         const refs = { purchase: input.purchaseId, refund: input.opId };
         if (reversed > 0) {
-          await debitPoints(tx, await operatorAccount(tx, 'issued'), {
+          await debitPoints(tx, await this.operators.id(tx, 'issued'), {
             transferId: input.opId,
             account,
             points: reversed,
@@ -376,7 +382,7 @@ export class Ledger {
         for (const lot of due) {
           const remaining = Number(lot.remaining);
           const transferId = `expire:lot:${lot.id}`;
-          await debitPoints(tx, await operatorAccount(tx, 'expired'), {
+          await debitPoints(tx, await this.operators.id(tx, 'expired'), {
             transferId,
             account: Number(lot.account_id),
             points: remaining,
@@ -477,7 +483,7 @@ export class Ledger {
 
   private async spend(tx: Transaction, account: number, transferId: string, points: number, at: string, refs: Record<string, unknown>, excludeHold?: string): Promise<void> {
     if (!Number.isSafeInteger(points) || points <= 0) throw new LedgerError('invalid_request', 'points must be a positive integer');
-    await debitPoints(tx, await operatorAccount(tx, 'redeemed'), { transferId, account, points, kind: 'redeem', refs, at, excludeHold });
+    await debitPoints(tx, await this.operators.id(tx, 'redeemed'), { transferId, account, points, kind: 'redeem', refs, at, excludeHold });
   }
 
   private async pendingHold(tx: Transaction, holdId: string, at: string, allowExpired = false): Promise<{ accountId: number; points: number }> {
@@ -499,8 +505,8 @@ export class Ledger {
     return { code, value: { amount: value, currency }, expiresAt };
   }
 
-  private async postOperatorTransfer(tx: Transaction, id: string, from: 'clawback', to: 'issued', amount: number, kind: string, refs: Record<string, unknown>, at: string): Promise<void> {
-    await postTransfer(tx, { id, debitAccount: await operatorAccount(tx, from), creditAccount: await operatorAccount(tx, to), amount, unit: 'points', kind, refs, at });
+  private async postOperatorTransfer(tx: Transaction, id: string, from: OperatorAccount, to: OperatorAccount, amount: number, kind: string, refs: Record<string, unknown>, at: string): Promise<void> {
+    await postTransfer(tx, { id, debitAccount: await this.operators.id(tx, from), creditAccount: await this.operators.id(tx, to), amount, unit: 'points', kind, refs, at });
   }
 }
 

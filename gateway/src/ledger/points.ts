@@ -10,7 +10,7 @@
  * Both run inside the writer's transaction.
  */
 import type { Transaction } from '@libsql/client';
-import { accountBalance, operatorAccount } from './accounts.js';
+import { accountBalance, type OperatorAccounts } from './accounts.js';
 import { LedgerError } from './errors.js';
 import { postTransfer } from './transfers.js';
 
@@ -39,7 +39,14 @@ export async function availablePoints(tx: Pick<Transaction, 'execute'>, account:
   return (await accountBalance(tx, account)) - (await heldPoints(tx, account, now, excludeHold));
 }
 
-export async function creditPoints(tx: Transaction, from: number, movement: Movement & { expiresAt: string | null }): Promise<{ lotId: number; repaid: number }> {
+export interface CreditOptions extends Movement {
+  expiresAt: string | null;
+  operators: OperatorAccounts;
+  /** the debt the caller already read with the card; read here when not given */
+  knownDebt?: number;
+}
+
+export async function creditPoints(tx: Transaction, from: number, movement: CreditOptions): Promise<{ lotId: number; repaid: number }> {
   await postTransfer(tx, {
     id: movement.transferId,
     debitAccount: from,
@@ -59,12 +66,15 @@ export async function creditPoints(tx: Transaction, from: number, movement: Move
 }
 
 /** Later earnings repay a clawback debt first (issue 3: never a silent negative balance). */
-async function repayDebt(tx: Transaction, movement: Movement): Promise<number> {
-  const debt = (await tx.execute({ sql: 'SELECT outstanding FROM debts WHERE account_id = ?', args: [movement.account] })).rows[0];
-  const outstanding = debt ? Number(debt.outstanding) : 0;
+async function repayDebt(tx: Transaction, movement: CreditOptions): Promise<number> {
+  let outstanding = movement.knownDebt;
+  if (outstanding === undefined) {
+    const debt = (await tx.execute({ sql: 'SELECT outstanding FROM debts WHERE account_id = ?', args: [movement.account] })).rows[0];
+    outstanding = debt ? Number(debt.outstanding) : 0;
+  }
   if (outstanding === 0) return 0;
   const repay = Math.min(outstanding, movement.points);
-  await debitPoints(tx, await operatorAccount(tx, 'clawback'), {
+  await debitPoints(tx, await movement.operators.id(tx, 'clawback'), {
     transferId: `${movement.transferId}:repay`,
     account: movement.account,
     points: repay,

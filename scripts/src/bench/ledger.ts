@@ -1,0 +1,85 @@
+/**
+ * ledger: durable earn operations per second through the ledger API (claim op id + receipt,
+ * transfer with hash chain, lot, balances — answered after its own commit) with K concurrent
+ * callers, closed loop. Baseline in the same run and on the same disk: raw libSQL single-row
+ * INSERT transactions, one after another (one client cannot overlap write transactions).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
+import { Directory, GroupCommitWriter, Ledger, openDatabase } from '@loyalty/gateway';
+import { OpIdGenerator, cardNumberFor } from '@loyalty/protocol';
+import { summarise, type LatencySummary } from './stats.js';
+
+export interface LedgerRun {
+  callers: number;
+  opsPerS: number;
+  latency: LatencySummary;
+  batches: number;
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+export async function rawInsertRate(ops: number): Promise<{ txPerS: number; latency: LatencySummary }> {
+  const dir = mkdtempSync(join(tmpdir(), 'loyalty-bench-raw-'));
+  const client = createClient({ url: `file:${dir}/raw.db` });
+  try {
+    await client.execute('PRAGMA journal_mode = WAL');
+    await client.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const samples: number[] = [];
+    const start = now();
+    for (let i = 0; i < ops; i += 1) {
+      const t0 = now();
+      const tx = await client.transaction('write');
+      await tx.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: [`row ${i}`] });
+      await tx.commit();
+      tx.close();
+      samples.push(now() - t0);
+    }
+    return { txPerS: ops / ((now() - start) / 1000), latency: summarise(samples) };
+  } finally {
+    client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function ledgerEarnRate(callers: number, ops: number): Promise<LedgerRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'loyalty-bench-ledger-'));
+  const client = await openDatabase({ url: `file:${dir}/ledger.db`, busyTimeoutMs: 5000 });
+  const writer = new GroupCommitWriter(client);
+  const clock = { now: () => new Date() };
+  const ledger = new Ledger(client, writer, { demoPointsPerUnit: 1, clock });
+  const directory = new Directory(client, writer, clock);
+  try {
+    await directory.ensureStore({ id: 'bench', name: 'Bench' });
+    await directory.ensureProgram({ id: 'p', name: 'P' });
+    const cards: string[] = [];
+    for (let i = 0; i < 100; i += 1) {
+      cards.push(cardNumberFor(1000 + i));
+      await directory.issueCard({ number: cards[i]!, programId: 'p', customerId: await directory.createCustomer({ name: `C${i}` }) });
+    }
+    const batchesBefore = writer.batches;
+    const ids = new OpIdGenerator();
+    const samples: number[] = [];
+    let issued = 0;
+    const start = now();
+    await Promise.all(
+      Array.from({ length: callers }, async () => {
+        while (issued < ops) {
+          const n = issued++;
+          const opId = ids.next();
+          const t0 = now();
+          await ledger.earn({ opId, card: { number: cards[n % cards.length]! }, receipt: { id: `R${n}`, total: { amount: 1000 + (n % 50) * 100, currency: 'EUR' } }, storeId: 'bench', source: 'bench' });
+          samples.push(now() - t0);
+        }
+      }),
+    );
+    const elapsedS = (now() - start) / 1000;
+    return { callers, opsPerS: ops / elapsedS, latency: summarise(samples), batches: writer.batches - batchesBefore };
+  } finally {
+    await writer.close();
+    client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
