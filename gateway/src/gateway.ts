@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from './db/sql.js';
 import { EnvelopeSigner, exportPublicKey, keyFingerprint, type KeyPair } from '@loyalty/protocol';
 import { fileSequence, loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import type { GatewayConfig } from './config.js';

@@ -11,3 +11,4 @@ export * from './fleet/kiosk-registry.js';
 export * from './http/api-tokens.js';
 export * from './http/app.js';
 export * from './mqtt/client.js';
+export * from './db/sql.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from '@loyalty/gateway';
 import { Directory, GroupCommitWriter, Ledger, LedgerError, openDatabase } from '@loyalty/gateway';
 import { OpIdGenerator } from '@loyalty/protocol';
 import { tempDir } from '../support/system.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from '@loyalty/gateway';
 import { GroupCommitWriter, WriterClosedError, openDatabase } from '@loyalty/gateway';
 import { tempDir } from '../support/system.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client } from '@libsql/client';
+import { openSqlClient, type SqlClient as Client } from './sql.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_TABLE, type Migration } from './migrations.js';
 
 export interface OpenDatabaseOptions {
@@ -17,11 +17,8 @@ export async function openDatabase(options: OpenDatabaseOptions, migrations: Mig
     const path = options.url.startsWith('file://') ? fileURLToPath(options.url) : options.url.slice('file:'.length);
     mkdirSync(dirname(path), { recursive: true });
   }
-  const client = createClient({ url: options.url, authToken: options.authToken, timeout: options.busyTimeoutMs } as Parameters<typeof createClient>[0]);
-  if (options.url.startsWith('file:')) {
-    await client.execute('PRAGMA journal_mode = WAL');
-    await client.execute('PRAGMA foreign_keys = ON');
-  }
+  const client = openSqlClient(options);
+  if (options.url.startsWith('file:')) await client.execute('PRAGMA journal_mode = WAL');
   await migrate(client, migrations);
   return client;
 }

@@ -5,7 +5,7 @@
  * (one fsync), and a failing operation rolls back alone (see commitBatch). A caller is
  * answered only after the commit that holds its operation.
  */
-import type { Client, Transaction } from '@libsql/client';
+import type { SqlClient as Client, SqlTransaction as Transaction } from './sql.js';
 
 export type WriteOp<T> = (tx: Transaction) => Promise<T>;
 

@@ -4,7 +4,7 @@
  * change goes to the ledger database first, then to the copy.
  */
 import type { KeyObject } from 'node:crypto';
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from '../db/sql.js';
 import { exportPublicKey, importPublicKey, isValidId, keyFingerprint, type Telemetry } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
 import type { Clock } from '../ledger/ledger.js';

@@ -3,7 +3,7 @@
  * whole token. The secret has 256 bits from the CSPRNG, so a plain hash is enough (no slow KDF).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { sha256Hex } from '../ledger/canonical.js';
 import type { Clock } from '../ledger/ledger.js';

@@ -10,7 +10,7 @@
  *   offline_overdraft  points kiosks handed out offline beyond a balance (reported, never silent)
  *   partner:{id}       one settlement account per partner program
  */
-import type { Transaction } from '@libsql/client';
+import type { SqlTransaction as Transaction } from '../db/sql.js';
 import { accountId } from './transfers.js';
 
 export const POINTS = 'points';
@@ -38,6 +38,19 @@ export class OperatorAccounts {
 
 export function partnerSettlementAccount(tx: Transaction, partnerId: string, unit = POINTS): Promise<number> {
   return accountId(tx, `partner:${partnerId}:${unit}`, 'operator', unit);
+}
+
+/**
+ * A cashback wallet in money (minor units of one currency), one per points account and
+ * currency, so it follows a replaced card the same way. Its operator side is
+ * `op:cashback:{CUR}` (where cashback comes from) and `op:wallet_spent:{CUR}`.
+ */
+export function walletAccount(tx: Transaction, pointsAccount: number, currency: string): Promise<number> {
+  return accountId(tx, `wallet:${pointsAccount}:${currency}`, 'customer', currency);
+}
+
+export function moneyOperatorAccount(tx: Transaction, name: 'cashback' | 'wallet_spent', currency: string): Promise<number> {
+  return accountId(tx, `op:${name}:${currency}`, 'operator', currency);
 }
 
 export function newCardAccount(tx: Transaction, cardNumber: string): Promise<number> {

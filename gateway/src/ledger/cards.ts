@@ -1,4 +1,4 @@
-import type { Client, Transaction } from '@libsql/client';
+import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
 import type { CardRef } from '@loyalty/protocol';
 
 export interface CardRow {

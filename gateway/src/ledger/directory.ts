@@ -3,7 +3,7 @@
  * and-cards issue grows this into registration, batches and the card lifecycle.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from '../db/sql.js';
 import { isValidCardNumber, isValidId, normaliseUid } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { newCardAccount } from './accounts.js';

@@ -7,7 +7,7 @@
  * unblocked). HTTP Idempotency-Keys remember refusals too: API.md promises the first response
  * again, whatever it was.
  */
-import type { Transaction } from '@libsql/client';
+import type { SqlTransaction as Transaction } from '../db/sql.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { LedgerError } from './errors.js';
 

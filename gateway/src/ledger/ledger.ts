@@ -5,10 +5,10 @@
  * chain right. Earning is at a fixed demo rate until the programs issue brings the evaluator.
  */
 import { randomBytes } from 'node:crypto';
-import type { Client, Transaction } from '@libsql/client';
+import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
 import { maskCardNumber, type CardRef, type EarnData, type IdentifyData, type ReceiptRef } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
-import { OperatorAccounts, type OperatorAccount } from './accounts.js';
+import { OperatorAccounts, moneyOperatorAccount, walletAccount, type OperatorAccount } from './accounts.js';
 import { displayName, findCard, type CardRow } from './cards.js';
 import { LedgerError } from './errors.js';
 import { RecordedRefusal, runOnce, type Claimed, type OnceOptions } from './idempotency.js';
@@ -409,6 +409,56 @@ export class Ledger {
       const result = await tx.execute({ sql: `UPDATE holds SET state = 'voided', resolved_at = ? WHERE state = 'pending' AND expires_at <= ?`, args: [at, at] });
       return result.rowsAffected;
     });
+  }
+
+  /** Puts money into a card's cashback wallet (the programs issue computes how much). */
+  creditWallet(input: { opId: string; card: CardRef; amount: number; currency: string; source: string; refs?: Record<string, unknown> }) {
+    const request = { kind: 'wallet_credit', ...input, opId: undefined };
+    return this.once(input.opId, request, async (tx, at) => {
+      if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new LedgerError('invalid_request', 'amount must be a positive integer of minor units');
+      const card = await this.usableCard(tx, input.card);
+      const wallet = await walletAccount(tx, card.accountId, input.currency);
+      await postTransfer(tx, {
+        id: input.opId,
+        debitAccount: await moneyOperatorAccount(tx, 'cashback', input.currency),
+        creditAccount: wallet,
+        amount: input.amount,
+        unit: input.currency,
+        kind: 'cashback',
+        refs: { source: input.source, ...input.refs },
+        at,
+      });
+      return { wallet: { amount: await this.balanceOf(tx, wallet), currency: input.currency } };
+    });
+  }
+
+  /** Pays with the wallet at checkout; never more than is in it. */
+  spendWallet(input: { opId: string; card: CardRef; amount: number; currency: string; storeId: string; source: string }) {
+    const request = { kind: 'wallet_spend', ...input, opId: undefined };
+    return this.once(input.opId, request, async (tx, at) => {
+      if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new LedgerError('invalid_request', 'amount must be a positive integer of minor units');
+      const card = await this.usableCard(tx, input.card);
+      const wallet = await walletAccount(tx, card.accountId, input.currency);
+      const available = await this.balanceOf(tx, wallet);
+      if (input.amount > available) throw new LedgerError('exceeds_balance', `the wallet holds ${available} ${input.currency} minor units, ${input.amount} asked`, { available });
+      await postTransfer(tx, {
+        id: input.opId,
+        debitAccount: wallet,
+        creditAccount: await moneyOperatorAccount(tx, 'wallet_spent', input.currency),
+        amount: input.amount,
+        unit: input.currency,
+        kind: 'wallet_spend',
+        refs: { store: input.storeId, source: input.source },
+        at,
+      });
+      return { wallet: { amount: available - input.amount, currency: input.currency } };
+    });
+  }
+
+  /** The card's wallets with money in them (one per currency). */
+  async wallets(accountId: number): Promise<Array<{ amount: number; currency: string }>> {
+    const rows = (await this.client.execute({ sql: "SELECT unit, balance FROM accounts WHERE code LIKE 'wallet:' || ? || ':%' AND balance > 0 ORDER BY unit", args: [String(accountId)] })).rows;
+    return rows.map((r) => ({ amount: Number(r.balance), currency: String(r.unit) }));
   }
 
   async redeemCoupon(code: string, storeId: string) {

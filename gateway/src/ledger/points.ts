@@ -9,7 +9,7 @@
  *
  * Both run inside the writer's transaction.
  */
-import type { Transaction } from '@libsql/client';
+import type { SqlTransaction as Transaction } from '../db/sql.js';
 import { accountBalance, type OperatorAccounts } from './accounts.js';
 import { LedgerError } from './errors.js';
 import { postTransfer } from './transfers.js';

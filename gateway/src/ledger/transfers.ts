@@ -4,7 +4,7 @@
  * covers the previous hash and every field of the row, so editing or deleting history breaks
  * the chain from that row on. Must run inside the writer's transaction.
  */
-import type { Transaction } from '@libsql/client';
+import type { SqlTransaction as Transaction } from '../db/sql.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { LedgerError } from './errors.js';
 

@@ -11,7 +11,7 @@
  *
  * Read-only; runs on one read transaction so it sees one consistent snapshot.
  */
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from '../db/sql.js';
 import { GENESIS_HASH, transferHash } from './transfers.js';
 
 export interface Violation {

@@ -1,4 +1,4 @@
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from '@loyalty/gateway';
 import { Directory, GroupCommitWriter, Ledger, openDatabase, type LedgerOptions } from '@loyalty/gateway';
 import { cardNumberFor } from '@loyalty/protocol';
 import { tempDir } from '../../support/system.js';

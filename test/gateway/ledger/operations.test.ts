@@ -203,9 +203,27 @@ describe('tamper evidence', () => {
       { sql: 'DELETE FROM transfers WHERE seq = ?', args: [first.seq] },
       { sql: 'UPDATE accounts SET balance = balance - ? WHERE id = ?', args: [first.amount, first.credit_account] },
       { sql: 'UPDATE accounts SET balance = balance + ? WHERE id = ?', args: [first.amount, first.debit_account] },
-    ]);
+    ], 'write');
     const report = await verifyLedger(rig.client);
     expect(report.violations.map((v) => v.check)).toEqual(['hash_chain']);
     expect(report.violations[0]!.detail).toMatch(/does not follow the one before it/);
+  });
+});
+
+describe('cashback wallet', () => {
+  it('holds money per currency, never spends more than it holds, and balances per unit', async () => {
+    const credit = (amount: number) => rig.ledger.creditWallet({ opId: ids.next(), card: { number: card }, amount, currency: 'EUR', source: 'test' });
+    const spend = (amount: number) => rig.ledger.spendWallet({ opId: ids.next(), card: { number: card }, amount, currency: 'EUR', storeId: 's1', source: 'test' });
+    expect(await credit(250)).toMatchObject({ wallet: { amount: 250, currency: 'EUR' } });
+    expect(await spend(100)).toMatchObject({ wallet: { amount: 150 } });
+    await expect(spend(151)).rejects.toMatchObject({ code: 'exceeds_balance', details: { available: 150 } });
+    expect(await rig.ledger.wallets((await accountOf()).accountId)).toEqual([{ amount: 150, currency: 'EUR' }]);
+    // Money never mixes with points: each unit sums to zero on its own.
+    const units = (await rig.client.execute('SELECT unit, SUM(balance) AS s FROM accounts GROUP BY unit')).rows.map((r) => [r.unit, Number(r.s)]);
+    expect(units).toEqual(expect.arrayContaining([['EUR', 0], ['points', 0]]));
+    // The wallet follows a replaced card.
+    await rig.ledger.replaceCard({ opId: ids.next(), oldNumber: card, newNumber: '50013', reason: 'lost', actor: 't' });
+    expect(await rig.ledger.wallets((await accountOf('50013')).accountId)).toEqual([{ amount: 150, currency: 'EUR' }]);
+    await verified();
   });
 });

@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@libsql/client';
+import type { SqlClient as Client } from '@loyalty/gateway';
 import { Directory, GroupCommitWriter, openDatabase } from '@loyalty/gateway';
 import { cardNumberFor } from '@loyalty/protocol';
 import { verifyLedger } from '../../../gateway/src/ledger/verify.js';

@@ -10,6 +10,7 @@ export function cardRoutes(deps: Pick<AppDeps, 'ledger'>, requireRole: typeof Re
   const cardView = async (card: CardRow) => {
     const lots = await deps.ledger.lots(card.accountId);
     const held = await deps.ledger.held(card.accountId);
+    const [wallet] = await deps.ledger.wallets(card.accountId);
     return {
       number: card.number,
       uid: card.uid,
@@ -22,6 +23,7 @@ export function cardRoutes(deps: Pick<AppDeps, 'ledger'>, requireRole: typeof Re
       tier: null,
       lots,
       nextExpiry: lots.find((l) => l.expiresAt !== null) ?? null,
+      ...(wallet ? { wallet } : {}),
     };
   };
   cards.get('/', requireRole('pos', 'viewer'), async (c) => {
