@@ -38,6 +38,8 @@ export interface AgentDeps {
   requests: Requests;
   opIds: OpIdGenerator;
   log: Logger;
+  /** blocked cards, refused without asking the gateway (works offline) */
+  hotlist?: { isBlocked(card: CardRef): boolean };
 }
 
 export interface AgentEvents {
@@ -138,6 +140,12 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   }
 
   private async identify(card: CardRef): Promise<void> {
+    if (this.deps.hotlist?.isBlocked(card)) {
+      this.member = null;
+      await this.show(screens.blocked(this.deps.display));
+      await this.deps.display.signal('error');
+      return this.goIdle(5000);
+    }
     this.setState('identifying');
     await this.show(screens.reading(this.deps.display));
     let reply: Reply;

@@ -13,3 +13,4 @@ export * from './receipts/encode.js';
 export * from './receipts/layouts.js';
 export * from './receipts/escpos-decoder.js';
 export * from './ui/screens.js';
+export * from './hotlist-cache.js';

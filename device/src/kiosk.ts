@@ -4,7 +4,8 @@
  * `offline` before closing MQTT (CONVENTIONS 3, 6).
  */
 import { join } from 'node:path';
-import { EnvelopeSigner, OpIdGenerator, importPublicKey, type Telemetry } from '@loyalty/protocol';
+import { EnvelopeSigner, OpIdGenerator, importPublicKey, storeTopic, type Telemetry } from '@loyalty/protocol';
+import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
 import type { Logger } from '@loyalty/protocol/node';
 import { KioskAgent } from './agent.js';
 import type { KioskConfig } from './config.js';
@@ -33,6 +34,7 @@ interface Running {
   requests: Requests;
   agent: KioskAgent;
   heartbeat: NodeJS.Timeout;
+  hotlist: HotlistCache;
 }
 
 export class Kiosk {
@@ -61,6 +63,9 @@ export class Kiosk {
   get requests(): Requests {
     return this.state.requests;
   }
+  get hotlist(): HotlistCache {
+    return this.state.hotlist;
+  }
 
   async start(): Promise<void> {
     const { config, hardware, log } = this;
@@ -87,8 +92,14 @@ export class Kiosk {
       reconnectDelayMsMax: config.mqtt.reconnectDelayMsMax,
     });
     const requests = new Requests({ link, outbox, log, resendIntervalMs: config.resendIntervalMs });
+    const hotlistTopic = storeTopic(config.storeId, 'hotlist');
+    const hotlist = new HotlistCache(join(config.stateDir, 'hotlist.jws'), hotlistVerifier((raw) => link.verifyStored(hotlistTopic, raw)), log);
+    hotlist.load();
+    link.on('hotlist', (body, raw) => {
+      hotlist.offer(body, raw);
+    });
     const agent = new KioskAgent(
-      { ...hardware, requests, opIds: new OpIdGenerator(), log },
+      { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist },
       { kioskId: config.kioskId, storeName: config.storeName, requestTimeoutMs: config.requestTimeoutMs, memberScreenMs: config.memberScreenMs },
     );
     requests.start();
@@ -97,7 +108,7 @@ export class Kiosk {
     link.start();
     const heartbeat = setInterval(() => void this.sendTelemetry(), config.heartbeatIntervalMs);
     heartbeat.unref();
-    this.running = { identity, outbox, link, requests, agent, heartbeat };
+    this.running = { identity, outbox, link, requests, agent, heartbeat, hotlist };
     const pending = await outbox.depth();
     if (pending) log.info({ pending }, 'operations waiting in the outbox from before; they will be sent when online');
   }
@@ -128,7 +139,7 @@ export class Kiosk {
         printer: hardware.printer.health(),
         display: hardware.display.health(),
       },
-      versions: { agent: AGENT_VERSION, rules: null, hotlist: null },
+      versions: { agent: AGENT_VERSION, rules: null, hotlist: this.running?.hotlist.version ?? null },
       rejectedMessages: Object.fromEntries(this.running?.link.rejectedCounts ?? []),
     };
   }

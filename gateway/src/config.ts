@@ -43,6 +43,29 @@ export const GatewayConfig = z.strictObject({
       maintenanceIntervalMs: z.number().int().min(1000).default(3_600_000),
     })
     .prefault({}),
+  customers: z
+    .strictObject({
+      /** how phone numbers without a country code are read (ISO 3166 alpha-2) */
+      defaultCountry: z.string().regex(/^[A-Z]{2}$/).default('DE'),
+      /** the first card number handed out when none was issued yet */
+      firstCardNumber: z.number().int().min(10001).default(10001),
+    })
+    .prefault({}),
+  sms: z
+    .strictObject({
+      provider: z.enum(['log', 'webhook']).default('log'),
+      webhook: z
+        .strictObject({
+          url: z.url(),
+          authHeader: z.string().optional(),
+          bodyTemplate: z.string().includes('{{text}}').default('{"to":"{{to}}","text":"{{text}}"}'),
+          timeoutMs: z.number().int().min(100).default(5000),
+        })
+        .optional(),
+      kioskDailyCap: z.number().int().min(1).default(100),
+    })
+    .prefault({})
+    .refine((sms) => sms.provider !== 'webhook' || sms.webhook, { message: 'sms.webhook (url, …) is needed when sms.provider is "webhook"', path: ['webhook'] }),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
@@ -70,6 +93,9 @@ const ENV_KEYS: Record<string, (raw: string) => [string[], unknown]> = {
   LOYALTY_GW_MQTT_PASSWORD: (v) => [['mqtt', 'password'], v],
   LOYALTY_GW_INSTANCE_ID: (v) => [['instanceId'], v],
   LOYALTY_GW_LOG_LEVEL: (v) => [['logLevel'], v],
+  LOYALTY_GW_SMS_PROVIDER: (v) => [['sms', 'provider'], v],
+  LOYALTY_GW_SMS_WEBHOOK_URL: (v) => [['sms', 'webhook', 'url'], v],
+  LOYALTY_GW_SMS_WEBHOOK_AUTH: (v) => [['sms', 'webhook', 'authHeader'], v],
 };
 
 function numberOrRaw(v: string): unknown {

@@ -3,11 +3,12 @@
  * external), the kiosk link and the HTTP API. Constructors assign; start() does the I/O in
  * dependency order and stop() undoes it in reverse (CONVENTIONS 3).
  */
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { SqlClient as Client } from './db/sql.js';
-import { EnvelopeSigner, exportPublicKey, keyFingerprint, type KeyPair } from '@loyalty/protocol';
+import { EnvelopeSigner, exportPublicKey, keyFingerprint, type Hotlist, type KeyPair } from '@loyalty/protocol';
 import { fileSequence, loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import type { GatewayConfig } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -24,6 +25,11 @@ import { GatewayMetrics } from './metrics.js';
 import { createMqttClient, parseMqttUrl, type MqttEndpoint } from './mqtt/client.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { KioskLink } from './mqtt/kiosk-link.js';
+import { CardService } from './members/card-service.js';
+import { CustomerService } from './members/customer-service.js';
+import { DEFAULT_OTP_OPTIONS, OtpService } from './members/otp.js';
+import { RegistrationService } from './members/registration-service.js';
+import { LogSmsProvider, WebhookSmsProvider } from './members/sms.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -44,6 +50,9 @@ interface Running {
   http: ServerType;
   mqttEndpoint: MqttEndpoint;
   maintenance: NodeJS.Timeout;
+  cards: CardService;
+  customers: CustomerService;
+  registrations: RegistrationService;
 }
 
 export class Gateway {
@@ -76,6 +85,15 @@ export class Gateway {
   get tokens(): ApiTokens {
     return this.state.tokens;
   }
+  get cards(): CardService {
+    return this.state.cards;
+  }
+  get customers(): CustomerService {
+    return this.state.customers;
+  }
+  get registrations(): RegistrationService {
+    return this.state.registrations;
+  }
   get db(): Client {
     return this.state.client;
   }
@@ -102,6 +120,7 @@ export class Gateway {
     const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, ...config.ledger, clock: this.clock });
     const directory = new Directory(client, writer, this.clock);
     const tokens = new ApiTokens(client, writer, this.clock);
+    const customers = new CustomerService(client, writer, ledger, this.clock, config.customers.defaultCountry);
 
     const { keys, created } = loadOrCreateKeyPair(join(config.dataDir, `${config.instanceId}.key`));
     log.info({ fingerprint: keyFingerprint(keys.publicKey), created }, 'gateway signing key');
@@ -136,8 +155,24 @@ export class Gateway {
     });
     await link.start();
 
+    const publishHotlist = (hotlist: Hotlist) => void this.publishToAllStores(client, link, 'hotlist', hotlist);
+    const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: publishHotlist });
+    const sms = config.sms.provider === 'webhook' && config.sms.webhook ? new WebhookSmsProvider(config.sms.webhook) : new LogSmsProvider(log);
+    const otp = new OtpService(writer, sms, this.clock, {
+      ...DEFAULT_OTP_OPTIONS,
+      kioskDailyCap: config.sms.kioskDailyCap,
+      // The code HMAC key is derived from the gateway's private key: never stored, never logged.
+      secret: createHash('sha256').update('loyalty-otp\0').update(keys.privateKey.export({ format: 'der', type: 'pkcs8' })).digest(),
+    });
+    const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
+    // Kiosks that connect later get the retained hotlist; publish the current one at start.
+    await cards.publishHotlist();
+
     const app = createApp({
       ledger,
+      cards,
+      customers,
+      registrations,
       registry,
       tokens,
       metrics: this.metrics,
@@ -157,8 +192,19 @@ export class Gateway {
     const maintenance = setInterval(() => void this.maintain(ledger), config.ledger.maintenanceIntervalMs);
     maintenance.unref();
     void this.maintain(ledger);
-    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance };
+    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, cards, customers, registrations };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
+  }
+
+  /** Store-wide retained messages go to every store's topic (cards are chain-wide). */
+  private async publishToAllStores(client: Client, link: KioskLink, channel: 'hotlist', body: Hotlist): Promise<void> {
+    try {
+      const stores = (await client.execute('SELECT id FROM stores')).rows.map((r) => String(r.id));
+      for (const store of stores) await link.publishToStore(store, channel, body);
+      this.deps.log.info({ channel, version: body.version, stores: stores.length }, 'published to stores');
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message, channel }, 'could not publish to stores; kiosks keep the previous version until the next change or restart');
+    }
   }
 
   /** Hourly by default: expire lots, void timed-out holds. Both are idempotent. */

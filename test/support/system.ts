@@ -41,9 +41,9 @@ export const STORE = { id: 'store-1', name: 'Test Store' };
 export const ANNA = { number: '10009', uid: '04A1B2C3D4E5F6', name: 'Anna Karenina' };
 export const BORIS = { number: '10017', uid: '04112233445566', name: 'Boris Godunov' };
 
-export async function startGateway(dataDir: string, overrides: Record<string, unknown> = {}): Promise<{ gateway: Gateway; log: CapturedLog }> {
+export async function startGateway(dataDir: string, overrides: Record<string, unknown> = {}, clock?: { now(): Date }): Promise<{ gateway: Gateway; log: CapturedLog }> {
   const log = new CapturedLog('gateway');
-  const gateway = new Gateway({ config: gatewayConfig(dataDir, overrides), log: log.logger });
+  const gateway = new Gateway({ config: gatewayConfig(dataDir, overrides), log: log.logger, clock });
   await gateway.start();
   return { gateway, log };
 }
@@ -71,13 +71,15 @@ export async function startKiosk(
 ): Promise<TestKiosk> {
   const kioskId = options.kioskId ?? 'kiosk-1';
   if (options.register !== false) await gateway.registry.register(kioskId, STORE.id, loadKioskIdentity(stateDir).publicKey);
+  // Without a gateway (register: false), the caller passes the mqtt port and gateway keys.
+  const gatewayKeys = options.register === false ? undefined : { senderIds: [gateway.senderId], publicKeys: [gateway.publicKey] };
   const config = parseKioskConfig({
     kioskId,
     storeId: STORE.id,
     storeName: STORE.name,
     stateDir,
     mqtt: { host: '127.0.0.1', port: options.mqttPort ?? gateway.mqttEndpoint.port, reconnectDelayMsMin: 100, reconnectDelayMsMax: 500 },
-    gateway: { senderIds: [gateway.senderId], publicKeys: [gateway.publicKey] },
+    gateway: gatewayKeys,
     requestTimeoutMs: 1500,
     resendIntervalMs: 300,
     ...options.config,

@@ -31,8 +31,9 @@ export interface GatewayLinkEvents {
   reply: [Reply];
   command: [Command];
   config: [DesiredConfig];
-  rules: [RulesBundle];
-  hotlist: [Hotlist];
+  /** retained store messages come with the raw signed message, for caching on disk */
+  rules: [RulesBundle, string];
+  hotlist: [Hotlist, string];
   rejected: [{ reason: RejectReason | 'malformed'; channel: string }];
 }
 
@@ -126,6 +127,12 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
     }
   }
 
+  /** Verifies a signed message kept on disk (no replay check: it was accepted once already). */
+  verifyStored(topic: string, raw: string): unknown | null {
+    const verdict = this.verifier.verify(topic, raw, { checkReplay: false, maxBytes: CHANNEL_SPECS.hotlist.maxBytes });
+    return verdict.ok ? verdict.message.body : null;
+  }
+
   /** Exponential backoff with full jitter, capped (AWS architecture blog, "Exponential Backoff And Jitter"). */
   private nextReconnectDelay(): number {
     const { reconnectDelayMsMin: min, reconnectDelayMsMax: max } = this.options;
@@ -165,7 +172,7 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
     if (!schema) return this.drop('wrong_topic', parsed.channel, 'the kiosk does not receive this channel');
     const result = schema.safeParse(body);
     if (!result.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
-    (this.emit as (e: string, v: unknown) => boolean)(event, result.data);
+    (this.emit as (e: string, v: unknown, raw: string) => boolean)(event, result.data, payload.toString('utf8'));
   }
 
   private drop(reason: RejectReason, channel: string, detail: string): void {

@@ -213,6 +213,70 @@ export const MIGRATIONS: Migration[] = [
       ),
     ],
   },
+  {
+    id: 5,
+    name: 'customers and cards: consent, erasure, card numbering, batches, card events, hotlist, one-time codes',
+    sql: [
+      `ALTER TABLE customers ADD COLUMN referred_by TEXT REFERENCES customers(id)`,
+      `ALTER TABLE customers ADD COLUMN marketing_consent INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE customers ADD COLUMN marketing_consent_at TEXT`,
+      `ALTER TABLE customers ADD COLUMN erased_at TEXT`,
+      `ALTER TABLE cards ADD COLUMN batch_id TEXT`,
+      `ALTER TABLE cards ADD COLUMN blocked_reason TEXT`,
+      `ALTER TABLE cards ADD COLUMN blocked_at TEXT`,
+      // The next card-number payload (the number without its check digit), chain-wide.
+      `CREATE TABLE card_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), next_payload INTEGER NOT NULL)`,
+      `CREATE TABLE card_batches (
+        id TEXT PRIMARY KEY,
+        program_id TEXT NOT NULL REFERENCES programs(id),
+        first_number TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      // The card's life, for audit: issued, linked, relinked, blocked, replaced.
+      `CREATE TABLE card_events (
+        id INTEGER PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL
+      )`,
+      `CREATE INDEX card_events_card ON card_events(card_number, id)`,
+      // Each block or replacement bumps the version; the content is every blocked card.
+      `CREATE TABLE hotlist_versions (
+        version INTEGER PRIMARY KEY AUTOINCREMENT,
+        card_number TEXT NOT NULL,
+        at TEXT NOT NULL
+      )`,
+      `CREATE TABLE otp_codes (
+        id TEXT PRIMARY KEY,
+        phone TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        binding TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        kiosk_id TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        consumed_at TEXT,
+        superseded_at TEXT
+      )`,
+      `CREATE INDEX otp_phone ON otp_codes(phone, created_at)`,
+      `CREATE INDEX otp_kiosk ON otp_codes(kiosk_id, created_at)`,
+      `CREATE TABLE registrations (
+        id TEXT PRIMARY KEY,
+        card_number TEXT NOT NULL REFERENCES cards(number),
+        phone TEXT NOT NULL,
+        name TEXT,
+        otp_id TEXT NOT NULL REFERENCES otp_codes(id),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed')),
+        customer_id TEXT REFERENCES customers(id),
+        created_at TEXT NOT NULL,
+        confirmed_at TEXT
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

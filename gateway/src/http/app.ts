@@ -14,10 +14,18 @@ import { docsPage, openApiDocument } from './openapi.js';
 import { cardRoutes } from './routes/cards.js';
 import { kioskRoutes } from './routes/kiosks.js';
 import { valueRoutes } from './routes/value.js';
+import { customerRoutes } from './routes/customers.js';
+import { registrationRoutes } from './routes/registrations.js';
+import type { CardService } from '../members/card-service.js';
+import type { CustomerService } from '../members/customer-service.js';
+import type { RegistrationService } from '../members/registration-service.js';
 import type { VerifyReport } from '../ledger/verify.js';
 
 export interface AppDeps {
   ledger: Ledger;
+  cards: CardService;
+  customers: CustomerService;
+  registrations: RegistrationService;
   registry: KioskRegistry;
   tokens: ApiTokens;
   metrics: GatewayMetrics;
@@ -50,6 +58,9 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/cards', cardRoutes(deps, requireRole));
   api.route('/kiosks', kioskRoutes(deps, requireRole));
   api.route('/', valueRoutes(deps, requireRole));
+  api.route('/customers', customerRoutes(deps, requireRole));
+  api.route('/', registrationRoutes(deps, requireRole));
+  api.get('/hotlist', requireRole('viewer'), async (c) => c.json(await deps.cards.hotlist()));
   api.get('/ledger/verify', requireRole('viewer'), async (c) => {
     const report = await deps.verify();
     return c.json(report, report.ok ? 200 : 500);

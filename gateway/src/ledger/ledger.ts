@@ -9,6 +9,7 @@ import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/s
 import { maskCardNumber, type CardRef, type EarnData, type IdentifyData, type ReceiptRef } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { OperatorAccounts, moneyOperatorAccount, walletAccount, type OperatorAccount } from './accounts.js';
+import { blockCard, recordCardEvent } from './card-status.js';
 import { displayName, findCard, type CardRow } from './cards.js';
 import { LedgerError } from './errors.js';
 import { RecordedRefusal, runOnce, type Claimed, type OnceOptions } from './idempotency.js';
@@ -353,9 +354,15 @@ export class Ledger {
             args: [input.newNumber, input.newUid ?? null, old.programId, old.customerId, old.status, at, old.accountId],
           });
         }
-        await tx.execute({ sql: `UPDATE cards SET status = 'blocked' WHERE number = ?`, args: [old.number] });
+        const hotlistVersion = await blockCard(tx, old.number, `replaced by ${maskCardNumber(input.newNumber)}: ${input.reason}`, input.actor, at);
+        await recordCardEvent(tx, input.newNumber, 'replaces', { old: maskCardNumber(old.number), reason: input.reason }, input.actor, at);
         await tx.execute({ sql: 'UPDATE accounts SET card_number = ? WHERE id = ?', args: [input.newNumber, old.accountId] });
-        return { old: { number: old.number, status: 'blocked' as const }, new: { number: input.newNumber, status: old.status, balance: await this.balanceOf(tx, old.accountId) }, reason: input.reason };
+        return {
+          old: { number: old.number, status: 'blocked' as const },
+          new: { number: input.newNumber, status: old.status, balance: await this.balanceOf(tx, old.accountId) },
+          reason: input.reason,
+          hotlistVersion,
+        };
       },
       options,
     );

@@ -15,6 +15,7 @@ import {
   kioskTopic,
   parseTopic,
   sharedFilter,
+  storeTopic,
   type EnvelopeSigner,
   type KioskChannel,
   type Reply,
@@ -88,6 +89,12 @@ export class KioskLink {
   async publishToKiosk(kioskId: string, channel: 'res' | 'cmd' | 'config', body: unknown, retain = false): Promise<void> {
     const topic = kioskTopic(kioskId, channel);
     await this.deps.client.publishAsync(topic, this.deps.signer.sign(topic, body), { qos: 1, retain });
+  }
+
+  /** Publishes a signed, retained store-wide message (rules, hotlist). */
+  async publishToStore(storeId: string, channel: 'rules' | 'hotlist', body: unknown): Promise<void> {
+    const topic = storeTopic(storeId, channel);
+    await this.deps.client.publishAsync(topic, this.deps.signer.sign(topic, body), { qos: 1, retain: true });
   }
 
   private track(work: Promise<void>): void {

@@ -10,7 +10,7 @@ import type { AppDeps } from '../app.js';
 import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
 import { HTTP_ONCE, idempotencyKey } from '../idempotency-key.js';
 
-const CardField = z.union([z.string().regex(/^[0-9]{5,19}$/).transform((number) => ({ number })), CardRef]);
+export const CardField = z.union([z.string().regex(/^[0-9]{5,19}$/).transform((number) => ({ number })), CardRef]);
 const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Points = z.number().int().positive().max(1e9);
 

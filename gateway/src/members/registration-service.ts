@@ -1,0 +1,86 @@
+/**
+ * Registering a card with a phone number (issue 7): the card becomes the customer's, and
+ * active, only once the SMS code is confirmed. Confirming and linking happen in one write
+ * transaction. The same flow serves the POS API now and the kiosk later. Also: identifying a
+ * customer by phone number + code.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CardRef } from '@loyalty/protocol';
+import type { SqlClient as Client } from '../db/sql.js';
+import type { GroupCommitWriter } from '../db/writer.js';
+import { recordCardEvent } from '../ledger/card-status.js';
+import { findCard } from '../ledger/cards.js';
+import { LedgerError } from '../ledger/errors.js';
+import type { Clock } from '../ledger/ledger.js';
+import type { CustomerService } from './customer-service.js';
+import type { OtpService } from './otp.js';
+
+export class RegistrationService {
+  constructor(
+    private readonly client: Client,
+    private readonly writer: GroupCommitWriter,
+    private readonly customers: CustomerService,
+    private readonly otp: OtpService,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(input: { card: CardRef; phone: string; name?: string; kioskId?: string }): Promise<{ registrationId: string; expiresAt: string }> {
+    const phone = this.customers.phone(input.phone);
+    const card = await findCard(this.client, input.card);
+    if (!card) throw new LedgerError('card_not_found', 'card not recognised');
+    if (card.status === 'blocked') throw new LedgerError('card_blocked', 'this card is blocked; please ask at the service desk');
+    if (card.customerId) {
+      const owner = await this.customers.get(card.customerId);
+      if (owner?.phone !== phone) throw new LedgerError('card_linked_elsewhere', 'this card is registered to someone else; please ask at the service desk');
+    }
+    const { otpId, expiresAt } = await this.otp.issue({ phone, purpose: 'register_card', binding: `card:${card.number}`, kioskId: input.kioskId });
+    const registrationId = randomUUID();
+    await this.writer.run((tx) =>
+      tx.execute({
+        sql: `INSERT INTO registrations (id, card_number, phone, name, otp_id, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
+        args: [registrationId, card.number, phone, input.name ?? null, otpId, this.clock.now().toISOString()],
+      }),
+    );
+    return { registrationId, expiresAt };
+  }
+
+  async confirm(input: { registrationId: string; code: string; actor: string }): Promise<{ customerId: string; card: { number: string; status: string } }> {
+    const outcome = await this.writer.run(async (tx) => {
+      const at = this.clock.now().toISOString();
+      const reg = (await tx.execute({ sql: 'SELECT * FROM registrations WHERE id = ?', args: [input.registrationId] })).rows[0];
+      if (!reg) throw new LedgerError('registration_not_found', `no registration ${input.registrationId}`);
+      const number = String(reg.card_number);
+      if (reg.state === 'confirmed') return { ok: true as const, customerId: String(reg.customer_id), number };
+      const check = await this.otp.check(tx, { otpId: String(reg.otp_id), code: input.code, purpose: 'register_card', binding: `card:${number}` });
+      if (!check.ok) return check;
+      const phone = String(reg.phone);
+      const existing = (await tx.execute({ sql: 'SELECT id FROM customers WHERE phone = ? AND erased_at IS NULL', args: [phone] })).rows[0];
+      const customerId = existing ? String(existing.id) : randomUUID();
+      if (!existing) await this.customers.insert(tx, customerId, { name: reg.name === null ? 'Customer' : String(reg.name), phone }, at);
+      const card = await findCard(tx, { number });
+      if (!card || card.status === 'blocked') throw new LedgerError('card_blocked', 'the card was blocked meanwhile; please ask at the service desk');
+      await tx.execute({ sql: `UPDATE cards SET customer_id = ?, status = 'active' WHERE number = ?`, args: [customerId, number] });
+      await tx.execute({ sql: `UPDATE registrations SET state = 'confirmed', customer_id = ?, confirmed_at = ? WHERE id = ?`, args: [customerId, at, input.registrationId] });
+      await recordCardEvent(tx, number, 'registered', { customer: customerId }, input.actor, at);
+      return { ok: true as const, customerId, number };
+    });
+    if (!outcome.ok) throw outcome.error;
+    return { customerId: outcome.customerId, card: { number: outcome.number, status: 'active' } };
+  }
+
+  /** Step one of "phone number + code" identification at a till or kiosk. */
+  async startIdentification(input: { phone: string; kioskId?: string }): Promise<{ identificationId: string; expiresAt: string }> {
+    const phone = this.customers.phone(input.phone);
+    const { otpId, expiresAt } = await this.otp.issue({ phone, purpose: 'identify', binding: `phone:${phone}`, kioskId: input.kioskId });
+    return { identificationId: otpId, expiresAt };
+  }
+
+  async confirmIdentification(input: { identificationId: string; phone: string; code: string }) {
+    const phone = this.customers.phone(input.phone);
+    const check = await this.writer.run((tx) => this.otp.check(tx, { otpId: input.identificationId, code: input.code, purpose: 'identify', binding: `phone:${phone}` }));
+    if (!check.ok) throw check.error;
+    const [customer] = await this.customers.findByPhone(phone);
+    if (!customer) throw new LedgerError('customer_not_found', 'no customer with this phone number; register a card first');
+    return this.customers.details(customer.id);
+  }
+}
