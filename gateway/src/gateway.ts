@@ -29,6 +29,7 @@ import { CardService } from './members/card-service.js';
 import { CustomerService } from './members/customer-service.js';
 import { DEFAULT_OTP_OPTIONS, OtpService } from './members/otp.js';
 import { RegistrationService } from './members/registration-service.js';
+import { ConfirmedRedemptions } from './members/confirmed-redemption.js';
 import { LogSmsProvider, WebhookSmsProvider } from './members/sms.js';
 
 export interface GatewayDeps {
@@ -165,6 +166,7 @@ export class Gateway {
       secret: createHash('sha256').update('loyalty-otp\0').update(keys.privateKey.export({ format: 'der', type: 'pkcs8' })).digest(),
     });
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
+    const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
     // Kiosks that connect later get the retained hotlist; publish the current one at start.
     await cards.publishHotlist();
 
@@ -173,6 +175,7 @@ export class Gateway {
       cards,
       customers,
       registrations,
+      confirmedRedemptions,
       registry,
       tokens,
       metrics: this.metrics,

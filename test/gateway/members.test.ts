@@ -245,3 +245,52 @@ describe('SMS webhook provider', () => {
     server.close();
   });
 });
+
+describe('redemptions confirmed by SMS, and the daily SMS cap of a kiosk', () => {
+  const dir = tempDir('sms-hold');
+  let gateway: Gateway;
+  let log: CapturedLog;
+  let pos: string;
+
+  beforeAll(async () => {
+    ({ gateway, log } = await startGateway(dir.path, { sms: { kioskDailyCap: 2 } }));
+    await seed(gateway);
+    pos = (await gateway.tokens.create('pos', 'till')).token;
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    dir.remove();
+  });
+
+  const post = async (path: string, body: unknown, key = crypto.randomUUID()) => {
+    const response = await fetch(`${gateway.httpUrl}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${pos}`, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  it('holds the points until the customer confirms with the code sent to their phone', async () => {
+    const customerId = await gateway.directory.createCustomer({ name: 'Held Customer' });
+    await gateway.db.execute({ sql: 'UPDATE customers SET phone = ? WHERE id = ?', args: ['+4915199999999', customerId] });
+    const number = (await gateway.cards.issue({ programId: 'points', customerId, actor: 't' })).number;
+    await post('/purchases', { card: number, storeId: 'store-1', currency: 'EUR', items: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 10_000 }] });
+    const started = await post('/redemptions/holds', { card: number, storeId: 'store-1', points: 80 });
+    expect(started.status).toBe(202);
+    // Held: only 20 of 100 can be spent meanwhile.
+    expect((await post('/redemptions', { card: number, storeId: 'store-1', points: 21 })).body.error).toBe('insufficient_points');
+    const code = /(\d{6})/.exec(String(log.find((l) => String(l.to).endsWith('9999')).at(-1)?.sms))![1]!;
+    const confirmed = await post(`/redemptions/holds/${started.body.holdId}/confirm`, { confirmationId: started.body.confirmationId, code, storeId: 'store-1' });
+    expect(confirmed.status).toBe(201);
+    expect(confirmed.body).toMatchObject({ balance: 20, coupon: { code: expect.any(String), value: { amount: 80 } } });
+    // The code confirmed this hold only: it cannot confirm it twice.
+    expect((await post(`/redemptions/holds/${started.body.holdId}/confirm`, { confirmationId: started.body.confirmationId, code, storeId: 'store-1' })).body.error).toBe('otp_invalid');
+    // A card without a registered phone cannot use it.
+    const anonymous = (await gateway.cards.issue({ programId: 'points', actor: 't' })).number;
+    const refused = await post('/redemptions/holds', { card: anonymous, storeId: 'store-1', points: 1 });
+    expect(refused.body, anonymous).toMatchObject({ error: 'card_unlinked' });
+  });
+
+  it('stops a kiosk that sent its daily number of codes', async () => {
+    for (const phone of ['+49 151 7000001', '+49 151 7000002']) await gateway.registrations.startIdentification({ phone, kioskId: 'kiosk-9' });
+    await expect(gateway.registrations.startIdentification({ phone: '+49 151 7000003', kioskId: 'kiosk-9' })).rejects.toMatchObject({ code: 'otp_rate_limited' });
+    await expect(gateway.registrations.startIdentification({ phone: '+49 151 7000003', kioskId: 'kiosk-8' })).resolves.toBeDefined();
+  });
+});

@@ -19,6 +19,7 @@ import { registrationRoutes } from './routes/registrations.js';
 import type { CardService } from '../members/card-service.js';
 import type { CustomerService } from '../members/customer-service.js';
 import type { RegistrationService } from '../members/registration-service.js';
+import type { ConfirmedRedemptions } from '../members/confirmed-redemption.js';
 import type { VerifyReport } from '../ledger/verify.js';
 
 export interface AppDeps {
@@ -26,6 +27,7 @@ export interface AppDeps {
   cards: CardService;
   customers: CustomerService;
   registrations: RegistrationService;
+  confirmedRedemptions: ConfirmedRedemptions;
   registry: KioskRegistry;
   tokens: ApiTokens;
   metrics: GatewayMetrics;

@@ -418,6 +418,18 @@ export class Ledger {
     });
   }
 
+  /** The coupon for a posted hold (issued once; a repeat returns the same coupon). */
+  async couponForHold(holdId: string, currency: string) {
+    return this.writer.run(async (tx) => {
+      const at = this.now();
+      const hold = (await tx.execute({ sql: 'SELECT account_id, points, state, transfer_id FROM holds WHERE id = ?', args: [holdId] })).rows[0];
+      if (!hold || hold.state !== 'posted') throw new LedgerError('hold_not_pending', `hold ${holdId} is not posted`);
+      const existing = (await tx.execute({ sql: 'SELECT code, value, currency, expires_at FROM coupons WHERE transfer_id = ?', args: [String(hold.transfer_id)] })).rows[0];
+      if (existing) return { code: String(existing.code), value: { amount: Number(existing.value), currency: String(existing.currency) }, expiresAt: String(existing.expires_at) };
+      return this.issueCoupon(tx, Number(hold.account_id), String(hold.transfer_id), Number(hold.points), currency, at);
+    });
+  }
+
   /** Puts money into a card's cashback wallet (the programs issue computes how much). */
   creditWallet(input: { opId: string; card: CardRef; amount: number; currency: string; source: string; refs?: Record<string, unknown> }) {
     const request = { kind: 'wallet_credit', ...input, opId: undefined };

@@ -52,7 +52,7 @@ const AdjustmentBody = z.strictObject({
   reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
 });
 
-export function valueRoutes(deps: Pick<AppDeps, 'ledger'>, requireRole: typeof RequireRole) {
+export function valueRoutes(deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions'>, requireRole: typeof RequireRole) {
   const app = new Hono<AuthEnv>();
   const source = (c: { get: (k: 'tokenId') => string }) => `api:${c.get('tokenId')}`;
 
@@ -84,6 +84,17 @@ export function valueRoutes(deps: Pick<AppDeps, 'ledger'>, requireRole: typeof R
     }
     const { result: _r, ...redemption } = await deps.ledger.redeem({ opId, card: body.card, points: body.points, storeId: body.storeId, source: source(c), currency: body.currency }, HTTP_ONCE);
     return c.json(redemption, 201);
+  });
+
+  // Redemptions confirmed by the customer's SMS code (points held meanwhile).
+  app.post('/redemptions/holds', requireRole('pos'), async (c) => {
+    const opId = idempotencyKey(c);
+    const body = z.strictObject({ card: CardField, storeId: StoreId, points: Points }).parse(await c.req.json());
+    return c.json(await deps.confirmedRedemptions.start({ opId, card: body.card, points: body.points, storeId: body.storeId, source: source(c) }), 202);
+  });
+  app.post('/redemptions/holds/:holdId/confirm', requireRole('pos'), async (c) => {
+    const body = z.strictObject({ confirmationId: z.string().uuid(), code: z.string().regex(/^\d{6}$/, 'the code is 6 digits'), storeId: StoreId, currency: Currency.default('EUR') }).parse(await c.req.json());
+    return c.json(await deps.confirmedRedemptions.confirm({ holdId: c.req.param('holdId'), ...body, source: source(c) }), 201);
   });
 
   app.post('/adjustments', requireRole('admin'), async (c) => {
