@@ -83,7 +83,8 @@ export class Kiosk {
       storeId: config.storeId,
       host: config.mqtt.host,
       port: config.mqtt.port,
-      username: config.mqtt.username,
+      // The broker login is the kiosk id and the password the gateway issued at enrollment.
+      username: config.mqtt.username ?? config.kioskId,
       password: config.mqtt.password,
       signer,
       gatewayKeys: (sender) => (config.gateway.senderIds.includes(sender) ? gatewayKeys : []),

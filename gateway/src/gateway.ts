@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { SqlClient as Client } from './db/sql.js';
-import { EnvelopeSigner, exportPublicKey, keyFingerprint, type Hotlist, type KeyPair } from '@loyalty/protocol';
+import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, keyFingerprint, type Hotlist, type KeyPair } from '@loyalty/protocol';
 import { fileSequence, loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import type { GatewayConfig } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -24,6 +24,7 @@ import type { Logger } from '@loyalty/protocol/node';
 import { GatewayMetrics } from './metrics.js';
 import { createMqttClient, parseMqttUrl, type MqttEndpoint } from './mqtt/client.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { BrokerGuard } from './mqtt/broker-guard.js';
 import { KioskLink } from './mqtt/kiosk-link.js';
 import { CardService } from './members/card-service.js';
 import { CustomerService } from './members/customer-service.js';
@@ -134,9 +135,11 @@ export class Gateway {
     let broker: EmbeddedBroker | null = null;
     let mqttEndpoint: MqttEndpoint;
     if (config.mqtt.mode === 'embedded') {
-      broker = new EmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log });
+      // Wills are checked at login against the kiosk's key (no replay window: a will is old by nature).
+      const guard = new BrokerGuard(registry, new EnvelopeVerifier(registry.keysOf), this.metrics, log);
+      broker = new EmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log, guard });
       await broker.start();
-      mqttEndpoint = { host: config.mqtt.host, port: broker.port };
+      mqttEndpoint = { host: config.mqtt.host, port: broker.port, username: guard.gatewayUser, password: guard.gatewayPassword };
     } else {
       mqttEndpoint = config.mqtt.url
         ? parseMqttUrl(config.mqtt.url)
@@ -176,6 +179,7 @@ export class Gateway {
       customers,
       registrations,
       confirmedRedemptions,
+      revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       registry,
       tokens,
       metrics: this.metrics,
@@ -197,6 +201,14 @@ export class Gateway {
     void this.maintain(ledger);
     this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, cards, customers, registrations };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
+  }
+
+  /** Revocation: refused at the broker and the message layer from now on, disconnected at once. */
+  async revokeKiosk(id: string, reason: string) {
+    const kiosk = await this.state.registry.revoke(id, reason);
+    const disconnected = this.state.broker?.disconnect(`kiosk-${id}`) ?? false;
+    this.deps.log.warn({ kiosk: id, disconnected }, 'kiosk revoked');
+    return (await this.state.registry.list()).find((k) => k.id === kiosk.id)!;
   }
 
   /** Store-wide retained messages go to every store's topic (cards are chain-wide). */

@@ -16,6 +16,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly brokerDenials = new Counter({
+    name: 'loyalty_broker_denials_total',
+    help: 'Broker logins, publishes and subscriptions refused, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(collectProcessMetrics = false) {
     if (collectProcessMetrics) collectDefaultMetrics({ register: this.registry });
   }

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const kioskStateDir = resolve(dataDir, DEMO_KIOSK_ID);
   const identity = loadKioskIdentity(kioskStateDir);
   // Demo enrollment: the operator-approved pairing flow does this for real kiosks.
-  await gateway.registry.register(DEMO_KIOSK_ID, DEMO_STORE.id, identity.publicKey);
+  const { brokerPassword } = await gateway.registry.register(DEMO_KIOSK_ID, DEMO_STORE.id, identity.publicKey);
   const { token } = await gateway.tokens.create('admin', 'npm start demo');
 
   const kioskConfig = parseKioskConfig({
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     storeId: DEMO_STORE.id,
     storeName: DEMO_STORE.name,
     stateDir: kioskStateDir,
-    mqtt: { host: gateway.mqttEndpoint.host, port: gateway.mqttEndpoint.port },
+    mqtt: { host: gateway.mqttEndpoint.host, port: gateway.mqttEndpoint.port, password: brokerPassword },
     gateway: { senderIds: [gateway.senderId], publicKeys: [gateway.publicKey] },
   });
   const hardware = createEmulatedHardware({ displayColumns: kioskConfig.display.columns, displayRows: kioskConfig.display.rows, printerColumns: kioskConfig.printer.columns });

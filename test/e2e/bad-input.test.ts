@@ -29,7 +29,11 @@ describe('bad input on every topic', () => {
     await seed(gateway);
     k = await startKiosk(gateway, kioskDir.path);
     await eventually(() => k.kiosk.link.connected);
-    attacker = await connectAsync({ host: '127.0.0.1', port: gateway.mqttEndpoint.port, protocolVersion: 4, clientId: 'attacker' });
+    // The message layer must hold even where broker ACLs do not (a misconfigured external broker):
+    // this attacker publishes with the broker's most powerful login. test/e2e/security.test.ts
+    // covers what the embedded broker itself refuses.
+    const { username, password } = gateway.mqttEndpoint;
+    attacker = await connectAsync({ host: '127.0.0.1', port: gateway.mqttEndpoint.port, protocolVersion: 4, clientId: 'attacker', username, password });
   });
 
   afterAll(async () => {
@@ -112,7 +116,7 @@ describe('bad input on every topic', () => {
 
   it('refuses a captured request replayed on the wire', async () => {
     const captured: Buffer[] = [];
-    const spy = await connectAsync({ host: '127.0.0.1', port: gateway.mqttEndpoint.port, protocolVersion: 4 });
+    const spy = await connectAsync({ host: '127.0.0.1', port: gateway.mqttEndpoint.port, protocolVersion: 4, username: gateway.mqttEndpoint.username, password: gateway.mqttEndpoint.password });
     await spy.subscribeAsync(reqTopic, { qos: 1 });
     spy.on('message', (_t, payload) => captured.push(Buffer.from(payload)));
     k.hardware.reader.present(ANNA.uid);

@@ -67,10 +67,11 @@ export interface TestKiosk {
 export async function startKiosk(
   gateway: Gateway,
   stateDir: string,
-  options: { kioskId?: string; mqttPort?: number; config?: Partial<KioskConfigInput>; register?: boolean } = {},
+  options: { kioskId?: string; mqttPort?: number; config?: Partial<KioskConfigInput>; register?: boolean; brokerPassword?: string } = {},
 ): Promise<TestKiosk> {
   const kioskId = options.kioskId ?? 'kiosk-1';
-  if (options.register !== false) await gateway.registry.register(kioskId, STORE.id, loadKioskIdentity(stateDir).publicKey);
+  let brokerPassword = options.brokerPassword;
+  if (options.register !== false) brokerPassword = (await gateway.registry.register(kioskId, STORE.id, loadKioskIdentity(stateDir).publicKey)).brokerPassword;
   // Without a gateway (register: false), the caller passes the mqtt port and gateway keys.
   const gatewayKeys = options.register === false ? undefined : { senderIds: [gateway.senderId], publicKeys: [gateway.publicKey] };
   const config = parseKioskConfig({
@@ -78,7 +79,7 @@ export async function startKiosk(
     storeId: STORE.id,
     storeName: STORE.name,
     stateDir,
-    mqtt: { host: '127.0.0.1', port: options.mqttPort ?? gateway.mqttEndpoint.port, reconnectDelayMsMin: 100, reconnectDelayMsMax: 500 },
+    mqtt: { host: '127.0.0.1', port: options.mqttPort ?? gateway.mqttEndpoint.port, password: brokerPassword, reconnectDelayMsMin: 100, reconnectDelayMsMax: 500 },
     gateway: gatewayKeys,
     requestTimeoutMs: 1500,
     resendIntervalMs: 300,

@@ -277,6 +277,24 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    id: 6,
+    name: 'kiosk broker credentials, revocation, enrollment codes',
+    sql: [
+      // The kiosk's broker password, issued by the gateway at enrollment; only its hash is kept.
+      `ALTER TABLE kiosks ADD COLUMN broker_secret_hash TEXT`,
+      `ALTER TABLE kiosks ADD COLUMN revoked_at TEXT`,
+      `ALTER TABLE kiosks ADD COLUMN revoked_reason TEXT`,
+      `CREATE TABLE enrollments (
+        code_hash TEXT PRIMARY KEY,
+        store_id TEXT NOT NULL REFERENCES stores(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        kiosk_id TEXT
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

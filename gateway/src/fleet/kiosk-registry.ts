@@ -3,7 +3,8 @@
  * it for a sender's keys on every message, so it keeps an in-memory copy of the table; every
  * change goes to the ledger database first, then to the copy.
  */
-import type { KeyObject } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { LedgerError } from '../ledger/errors.js';
 import type { SqlClient as Client } from '../db/sql.js';
 import { exportPublicKey, importPublicKey, isValidId, keyFingerprint, type Telemetry } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
@@ -14,12 +15,15 @@ export interface KioskRecord {
   storeId: string;
   publicKey: KeyObject;
   status: 'active' | 'revoked';
+  /** SHA-256 of the broker password the gateway issued at enrollment */
+  brokerSecretHash: string | null;
 }
 
 export interface KioskView {
   id: string;
   storeId: string;
   status: 'active' | 'revoked';
+  revokedReason: string | null;
   online: boolean;
   lastSeen: string | null;
   keyFingerprint: string;
@@ -36,7 +40,7 @@ export class KioskRegistry {
   ) {}
 
   async load(): Promise<void> {
-    const rows = (await this.client.execute('SELECT id, store_id, public_key, status FROM kiosks')).rows;
+    const rows = (await this.client.execute('SELECT id, store_id, public_key, status, broker_secret_hash FROM kiosks')).rows;
     this.kiosks.clear();
     for (const row of rows) {
       this.kiosks.set(String(row.id), {
@@ -44,8 +48,30 @@ export class KioskRegistry {
         storeId: String(row.store_id),
         publicKey: importPublicKey(String(row.public_key)),
         status: String(row.status) as KioskRecord['status'],
+        brokerSecretHash: row.broker_secret_hash === null ? null : String(row.broker_secret_hash),
       });
     }
+  }
+
+  /** The kiosk a broker login names, if the password is the one issued to it. */
+  checkBrokerLogin(kioskId: string, password: string): 'ok' | 'bad_credentials' | 'revoked' {
+    const kiosk = this.kiosks.get(kioskId);
+    if (!kiosk || !kiosk.brokerSecretHash) return 'bad_credentials';
+    const expected = Buffer.from(kiosk.brokerSecretHash, 'hex');
+    const actual = createHash('sha256').update(password).digest();
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return 'bad_credentials';
+    return kiosk.status === 'active' ? 'ok' : 'revoked';
+  }
+
+  /** Cuts a kiosk off: its broker login and its messages are refused from now on. */
+  async revoke(id: string, reason: string): Promise<KioskRecord> {
+    const kiosk = this.kiosks.get(id);
+    if (!kiosk) throw new LedgerError('invalid_request', `no kiosk ${id}`);
+    await this.writer.run((tx) =>
+      tx.execute({ sql: `UPDATE kiosks SET status = 'revoked', revoked_at = ?, revoked_reason = ?, online = 0 WHERE id = ?`, args: [this.clock.now().toISOString(), reason, id] }),
+    );
+    kiosk.status = 'revoked';
+    return kiosk;
   }
 
   get(id: string): KioskRecord | undefined {
@@ -66,19 +92,23 @@ export class KioskRegistry {
    * Records a kiosk's public key for a store. The pairing-code enrollment of the security issue
    * calls this after the kiosk proved possession of the key; the demo calls it directly.
    */
-  async register(id: string, storeId: string, publicKeyX: string): Promise<KioskRecord> {
+  async register(id: string, storeId: string, publicKeyX: string): Promise<{ kiosk: KioskRecord; brokerPassword: string }> {
     if (!isValidId(id)) throw new Error(`kiosk id ${JSON.stringify(id)} is not valid`);
     const publicKey = importPublicKey(publicKeyX);
+    // 256 random bits: a plain hash is enough to store it (no slow KDF needed).
+    const brokerPassword = randomBytes(32).toString('base64url');
+    const brokerSecretHash = createHash('sha256').update(brokerPassword).digest('hex');
     await this.writer.run(async (tx) => {
       await tx.execute({
-        sql: `INSERT INTO kiosks (id, store_id, public_key, status, created_at) VALUES (?, ?, ?, 'active', ?)
-              ON CONFLICT (id) DO UPDATE SET store_id = excluded.store_id, public_key = excluded.public_key, status = 'active'`,
-        args: [id, storeId, exportPublicKey(publicKey), this.clock.now().toISOString()],
+        sql: `INSERT INTO kiosks (id, store_id, public_key, status, created_at, broker_secret_hash) VALUES (?, ?, ?, 'active', ?, ?)
+              ON CONFLICT (id) DO UPDATE SET store_id = excluded.store_id, public_key = excluded.public_key, status = 'active',
+                                             broker_secret_hash = excluded.broker_secret_hash, revoked_at = NULL, revoked_reason = NULL`,
+        args: [id, storeId, exportPublicKey(publicKey), this.clock.now().toISOString(), brokerSecretHash],
       });
     });
-    const record: KioskRecord = { id, storeId, publicKey, status: 'active' };
+    const record: KioskRecord = { id, storeId, publicKey, status: 'active', brokerSecretHash };
     this.kiosks.set(id, record);
-    return record;
+    return { kiosk: record, brokerPassword };
   }
 
   async recordState(id: string, online: boolean): Promise<void> {
@@ -99,7 +129,7 @@ export class KioskRegistry {
   async list(filter: { storeId?: string } = {}): Promise<KioskView[]> {
     const rows = (
       await this.client.execute({
-        sql: `SELECT id, store_id, status, online, last_seen, telemetry FROM kiosks WHERE (?1 IS NULL OR store_id = ?1) ORDER BY id`,
+        sql: `SELECT id, store_id, status, revoked_reason, online, last_seen, telemetry FROM kiosks WHERE (?1 IS NULL OR store_id = ?1) ORDER BY id`,
         args: [filter.storeId ?? null],
       })
     ).rows;
@@ -107,6 +137,7 @@ export class KioskRegistry {
       id: String(row.id),
       storeId: String(row.store_id),
       status: String(row.status) as KioskView['status'],
+      revokedReason: row.revoked_reason === null ? null : String(row.revoked_reason),
       online: Number(row.online) === 1,
       lastSeen: row.last_seen === null ? null : String(row.last_seen),
       keyFingerprint: keyFingerprint(this.kiosks.get(String(row.id))!.publicKey),

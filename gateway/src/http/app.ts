@@ -28,6 +28,7 @@ export interface AppDeps {
   customers: CustomerService;
   registrations: RegistrationService;
   confirmedRedemptions: ConfirmedRedemptions;
+  revokeKiosk: (id: string, reason: string) => Promise<unknown>;
   registry: KioskRegistry;
   tokens: ApiTokens;
   metrics: GatewayMetrics;

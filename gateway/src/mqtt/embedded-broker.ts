@@ -1,17 +1,19 @@
 /**
- * The embedded aedes broker for one store (DESIGN §7). Per-kiosk authentication and ACLs
- * arrive with the security issue; what is here already: TCP_NODELAY on every accepted socket
- * (without it a QoS 1 request/reply costs ~88 ms on loopback, HARDWARE-LAB) and the `$SYS/`
- * guard that a custom authorizePublish would otherwise drop.
+ * The embedded aedes broker for one store (DESIGN §7): per-kiosk authentication and ACLs
+ * through a BrokerGuard, and TCP_NODELAY on every accepted socket (without it a QoS 1
+ * request/reply costs ~88 ms on loopback, HARDWARE-LAB).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '@loyalty/protocol/node';
+import type { BrokerGuard } from './broker-guard.js';
 
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   log: Logger;
+  /** authentication and ACLs; without one the broker only guards `$SYS/` (tests of the bare broker) */
+  guard?: BrokerGuard;
 }
 
 export class EmbeddedBroker {
@@ -26,12 +28,17 @@ export class EmbeddedBroker {
   }
 
   async start(): Promise<void> {
-    const broker = await Aedes.createBroker({
-      authorizePublish: (client, packet, callback) => {
-        if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
-        callback(null);
-      },
-    });
+    const guard = this.options.guard;
+    const broker = await Aedes.createBroker(
+      guard
+        ? { authenticate: guard.authenticate, authorizePublish: guard.authorizePublish, authorizeSubscribe: guard.authorizeSubscribe }
+        : {
+            authorizePublish: (client, packet, callback) => {
+              if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
+              callback(null);
+            },
+          },
+    );
     this.broker = broker;
     const server = createServer((socket) => {
       socket.setNoDelay(true);
@@ -52,6 +59,13 @@ export class EmbeddedBroker {
     });
     broker.on('clientError', (client, error) => this.options.log.debug({ client: client.id, err: error.message }, 'mqtt client error'));
     this.options.log.info({ host: this.options.host, port: this.port }, 'embedded MQTT broker listening');
+  }
+
+  /** Closes a connected client's session at once (revocation). */
+  disconnect(clientId: string): boolean {
+    const client = (this.broker as unknown as { clients: Record<string, { close(): void } | undefined> } | null)?.clients[clientId];
+    client?.close();
+    return Boolean(client);
   }
 
   async stop(): Promise<void> {

@@ -54,7 +54,7 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
   await seeder.start();
   await seeder.directory.ensureStore({ id: 'bench', name: 'Bench' });
   await seeder.directory.ensureProgram({ id: 'points', name: 'Points' });
-  const kioskSpecs: Array<{ id: string; stateDir: string; uids: [string, string] }> = [];
+  const kioskSpecs: Array<{ id: string; stateDir: string; uids: [string, string]; password: string }> = [];
   for (let i = 0; i < options.kiosks; i += 1) {
     const uids: [string, string] = [`04${(i * 2).toString(16).padStart(12, '0')}`.toUpperCase(), `04${(i * 2 + 1).toString(16).padStart(12, '0')}`.toUpperCase()];
     for (const [j, uid] of uids.entries()) {
@@ -62,8 +62,8 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
       await seeder.directory.issueCard({ number: cardNumberFor(1000 + i * 2 + j), uid, programId: 'points', customerId });
     }
     const stateDir = join(dir, `kiosk-${i}`);
-    await seeder.registry.register(`kiosk-${i}`, 'bench', loadKioskIdentity(stateDir).publicKey);
-    kioskSpecs.push({ id: `kiosk-${i}`, stateDir, uids });
+    const { brokerPassword } = await seeder.registry.register(`kiosk-${i}`, 'bench', loadKioskIdentity(stateDir).publicKey);
+    kioskSpecs.push({ id: `kiosk-${i}`, stateDir, uids, password: brokerPassword });
   }
   await seeder.stop();
 
@@ -85,7 +85,7 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
       kioskId: spec.id,
       storeId: 'bench',
       stateDir: spec.stateDir,
-      mqtt: { port: mqttPort },
+      mqtt: { port: mqttPort, password: spec.password },
       gateway: { publicKeys: [gatewayPublicKey] },
       heartbeatIntervalMs: 60_000,
       logLevel: 'warn',

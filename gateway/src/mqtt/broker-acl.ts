@@ -1,0 +1,37 @@
+/**
+ * Who may publish and subscribe what on the broker (DESIGN §6, issue 6). Pure, so it is tested
+ * on its own. A kiosk may publish only on its own req/ack/tele/state topics and subscribe only,
+ * by exact topic, to its own res/cmd/config and its store's rules/hotlist. No wildcards, no
+ * `$SYS`. The gateway may do anything but publish under `$SYS/`.
+ */
+import { parseTopic } from '@loyalty/protocol';
+
+export type Principal = { kind: 'gateway' } | { kind: 'kiosk'; kioskId: string; storeId: string };
+
+export type AclDecision = { allowed: true } | { allowed: false; reason: string };
+
+const allow: AclDecision = { allowed: true };
+const deny = (reason: string): AclDecision => ({ allowed: false, reason });
+
+const KIOSK_PUBLISHES = new Set(['req', 'ack', 'tele', 'state']);
+const KIOSK_READS = new Set(['res', 'cmd', 'config']);
+
+export function mayPublish(principal: Principal, topic: string): AclDecision {
+  if (topic.startsWith('$')) return deny('$ topics are reserved');
+  if (principal.kind === 'gateway') return allow;
+  const parsed = parseTopic(topic);
+  if (!parsed) return deny('not a loyalty topic');
+  if (parsed.scope !== 'kiosk' || parsed.kioskId !== principal.kioskId) return deny('not this kiosk’s topic');
+  return KIOSK_PUBLISHES.has(parsed.channel) ? allow : deny(`kiosks do not publish on ${parsed.channel}`);
+}
+
+export function maySubscribe(principal: Principal, filter: string): AclDecision {
+  if (principal.kind === 'gateway') return filter.startsWith('$SYS') ? deny('$SYS is not for clients') : allow;
+  if (/[+#]/.test(filter) || filter.startsWith('$')) return deny('kiosks may not use wildcards, shared or $ subscriptions');
+  const parsed = parseTopic(filter);
+  if (!parsed) return deny('not a loyalty topic');
+  if (parsed.scope === 'kiosk') {
+    return parsed.kioskId === principal.kioskId && KIOSK_READS.has(parsed.channel) ? allow : deny('not this kiosk’s topic');
+  }
+  return parsed.storeId === principal.storeId ? allow : deny('not this kiosk’s store');
+}
