@@ -56,6 +56,19 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private readonly onCard = ({ uid }: { uid: string }) => this.enqueue(() => this.identify({ uid }));
   private readonly onScan = ({ code }: { code: string }) => this.enqueue(() => this.scanned(code));
   private readonly onSettled = (reply: Reply) => this.emit('lateResult', reply);
+  private outOfService = false;
+
+  /** The gateway refused this kiosk (revoked): say so, and take no customer input. */
+  async setOutOfService(out: boolean): Promise<void> {
+    if (out === this.outOfService) return;
+    this.outOfService = out;
+    if (out) {
+      this.member = null;
+      await this.show(screens.outOfService(this.deps.display));
+    } else {
+      await this.goIdle();
+    }
+  }
 
   constructor(
     private readonly deps: AgentDeps,
@@ -89,6 +102,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   }
 
   private enqueue(work: () => Promise<void>): void {
+    if (this.outOfService) return;
     this.queue = this.queue.then(work).catch((error: Error) => {
       this.deps.log.error({ err: error.message }, 'kiosk action failed');
       return this.show(screens.failed(this.deps.display, 'please try again')).then(() => this.goIdle(3000));

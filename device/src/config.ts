@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ID_PATTERN } from '@loyalty/protocol';
 import { z } from 'zod';
+import { enrollmentConfig, readEnrollment } from './pairing.js';
 
 const Id = z.string().regex(ID_PATTERN, 'use 1-64 of A-Z a-z 0-9 _ -');
 
@@ -50,6 +51,14 @@ export class KioskConfigError extends Error {
   override readonly name = 'KioskConfigError';
 }
 
+/** No kiosk id or gateway keys, and no pairing on disk: the kiosk must be paired first. */
+export class KioskNotPairedError extends Error {
+  override readonly name = 'KioskNotPairedError';
+  constructor(readonly stateDir: string) {
+    super(`this kiosk is not paired: ask an operator for a pairing code (POST /api/v1/enrollments) and start once with --pair CODE --gateway http://GATEWAY:8080 (state in ${stateDir})`);
+  }
+}
+
 export function parseKioskConfig(raw: unknown, source = 'kiosk config'): KioskConfig {
   const result = KioskConfig.safeParse(raw);
   if (!result.success) {
@@ -75,5 +84,19 @@ export function loadKioskConfig(env: Record<string, string | undefined>, file: s
   raw.mqtt = mqtt;
   if (env.LOYALTY_KIOSK_STATE_DIR) raw.stateDir = env.LOYALTY_KIOSK_STATE_DIR;
   if (env.LOYALTY_KIOSK_LOG_LEVEL) raw.logLevel = env.LOYALTY_KIOSK_LOG_LEVEL;
-  return parseKioskConfig(raw, file ? `kiosk config ${file}` : 'kiosk config');
+  return withEnrollment(raw, file ? `kiosk config ${file}` : 'kiosk config');
+}
+
+/**
+ * What a pairing stored wins for the kiosk's identity (id, store, gateway keys, broker login);
+ * the config file keeps everything else (devices, timings).
+ */
+export function withEnrollment(raw: Record<string, unknown>, source: string): KioskConfig {
+  const stateDir = typeof raw.stateDir === 'string' ? raw.stateDir : './var/kiosk';
+  const enrollment = readEnrollment(stateDir);
+  const merged = enrollment
+    ? { ...raw, ...enrollmentConfig(enrollment), mqtt: { ...((raw.mqtt as object) ?? {}), ...enrollmentConfig(enrollment).mqtt } }
+    : raw;
+  if (merged.kioskId === undefined || merged.gateway === undefined) throw new KioskNotPairedError(stateDir);
+  return parseKioskConfig(merged, source);
 }

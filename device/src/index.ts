@@ -14,3 +14,4 @@ export * from './receipts/layouts.js';
 export * from './receipts/escpos-decoder.js';
 export * from './ui/screens.js';
 export * from './hotlist-cache.js';
+export * from './pairing.js';

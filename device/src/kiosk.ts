@@ -106,6 +106,8 @@ export class Kiosk {
     requests.start();
     await agent.start();
     link.on('connected', () => void this.sendTelemetry());
+    link.on('refused', () => void agent.setOutOfService(true));
+    link.on('connected', () => void agent.setOutOfService(false));
     link.start();
     const heartbeat = setInterval(() => void this.sendTelemetry(), config.heartbeatIntervalMs);
     heartbeat.unref();

@@ -6,14 +6,27 @@
  */
 import { parseArgs } from 'node:util';
 import { createLogger, runUntilSignal } from '@loyalty/protocol/node';
-import { KioskConfigError, loadKioskConfig } from './config.js';
-import { KioskConsole } from './console.js';
+import { readFileSync } from 'node:fs';
+import { KioskConfigError, KioskNotPairedError, loadKioskConfig } from './config.js';
+import { pairKiosk, PairingError } from './pairing.js';
+import { screens } from './ui/screens.js';
+import { KioskConsole, drawScreen } from './console.js';
 import { createEmulatedHardware } from './emulated/index.js';
 import { Kiosk } from './kiosk.js';
 
-const { values } = parseArgs({ options: { config: { type: 'string' }, console: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { config: { type: 'string' }, console: { type: 'boolean', default: false }, pair: { type: 'string' }, gateway: { type: 'string' }, 'kiosk-id': { type: 'string' } },
+});
+const configFile = values.config ?? process.env.LOYALTY_KIOSK_CONFIG;
 try {
-  const config = loadKioskConfig(process.env, values.config ?? process.env.LOYALTY_KIOSK_CONFIG);
+  if (values.pair) {
+    if (!values.gateway) throw new KioskConfigError('--pair needs --gateway http://GATEWAY:8080 (the gateway HTTP address)');
+    const raw = configFile ? (JSON.parse(readFileSync(configFile, 'utf8')) as { stateDir?: string }) : {};
+    const stateDir = process.env.LOYALTY_KIOSK_STATE_DIR ?? raw.stateDir ?? './var/kiosk';
+    const enrollment = await pairKiosk({ gatewayUrl: values.gateway, code: values.pair, stateDir, kioskId: values['kiosk-id'] });
+    process.stderr.write(`paired as ${enrollment.kioskId} in store ${enrollment.storeId} (key ${enrollment.keyFingerprint})\n`);
+  }
+  const config = loadKioskConfig(process.env, configFile);
   const log = createLogger({ level: config.logLevel, name: 'kiosk', destination: values.console ? process.stderr : process.stdout });
   const hardware = createEmulatedHardware({ displayColumns: config.display.columns, displayRows: config.display.rows, printerColumns: config.printer.columns });
   const kiosk = new Kiosk(config, hardware, log);
@@ -43,7 +56,18 @@ try {
     'kiosk',
   );
 } catch (error) {
-  if (!(error instanceof KioskConfigError)) throw error;
-  process.stderr.write(`loyalty-kiosk: ${error.message}\n`);
-  process.exit(2);
+  if (error instanceof KioskNotPairedError) {
+    // Show it where staff will look, and wait: restarting in a loop would not help.
+    const display = createEmulatedHardware().display;
+    await display.show(screens.notPaired(display));
+    process.stderr.write(`loyalty-kiosk: ${error.message}\n${drawScreen(display.current, display.columns)}\n`);
+    process.on('SIGTERM', () => process.exit(0));
+    process.on('SIGINT', () => process.exit(0));
+    setInterval(() => undefined, 1 << 30);
+  } else if (error instanceof KioskConfigError || error instanceof PairingError) {
+    process.stderr.write(`loyalty-kiosk: ${error.message}\n`);
+    process.exit(2);
+  } else {
+    throw error;
+  }
 }

@@ -25,6 +25,8 @@ export const GatewayConfig = z.strictObject({
       url: z.url().optional(),
       username: z.string().optional(),
       password: z.string().optional(),
+      /** the broker address handed to kiosks at pairing, when it differs from `host` (e.g. 0.0.0.0) */
+      advertisedHost: z.string().optional(),
       /** MQTT shared-subscription group for gateway replicas on an external broker. */
       shareGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('gateway'),
     })

@@ -25,6 +25,7 @@ import { GatewayMetrics } from './metrics.js';
 import { createMqttClient, parseMqttUrl, type MqttEndpoint } from './mqtt/client.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { BrokerGuard } from './mqtt/broker-guard.js';
+import { EnrollmentService } from './fleet/enrollment.js';
 import { KioskLink } from './mqtt/kiosk-link.js';
 import { CardService } from './members/card-service.js';
 import { CustomerService } from './members/customer-service.js';
@@ -170,6 +171,12 @@ export class Gateway {
     });
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
     const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
+    const enrollments = new EnrollmentService(client, writer, registry, this.clock, {
+      senderIds: [config.instanceId],
+      publicKeys: [exportPublicKey(keys.publicKey)],
+      // Where kiosks reach the broker: the embedded one's address, or the external broker's.
+      broker: { host: config.mqtt.advertisedHost ?? mqttEndpoint.host, port: mqttEndpoint.port },
+    });
     // Kiosks that connect later get the retained hotlist; publish the current one at start.
     await cards.publishHotlist();
 
@@ -180,6 +187,7 @@ export class Gateway {
       registrations,
       confirmedRedemptions,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
+      enrollments,
       registry,
       tokens,
       metrics: this.metrics,

@@ -19,3 +19,4 @@ export * from './members/sms.js';
 export * from './members/phone.js';
 export * from './members/card-numbers.js';
 export * from './members/registration-service.js';
+export * from './fleet/enrollment.js';

@@ -35,6 +35,8 @@ export interface GatewayLinkEvents {
   rules: [RulesBundle, string];
   hotlist: [Hotlist, string];
   rejected: [{ reason: RejectReason | 'malformed'; channel: string }];
+  /** the broker refused this kiosk's login (revoked, or its credentials are wrong) */
+  refused: [{ code: number; message: string }];
 }
 
 export interface GatewayLinkOptions {
@@ -97,7 +99,16 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
       this.failedAttempts += 1;
       client.options.reconnectPeriod = this.nextReconnectDelay();
     });
-    client.on('error', (error) => options.log.debug({ err: error.message }, 'mqtt error'));
+    client.on('error', (error) => {
+      const code = (error as Error & { code?: unknown }).code;
+      // CONNACK 4 (bad username or password) / 5 (not authorized): the gateway refuses this kiosk.
+      if (code === 4 || code === 5) {
+        options.log.error({ code }, 'the broker refused this kiosk: revoked, or the broker password is wrong; re-pair the kiosk');
+        this.emit('refused', { code, message: error.message });
+      } else {
+        options.log.debug({ err: error.message }, 'mqtt error');
+      }
+    });
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.connect();
   }

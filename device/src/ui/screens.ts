@@ -33,6 +33,8 @@ export const screens = {
   earnPending: (s: ScreenSize) => fit(s, ['Points saved', 'Will be added when', 'kiosk is online']),
   receiptUsed: (s: ScreenSize) => fit(s, ['Receipt already', 'used for points']),
   failed: (s: ScreenSize, message: string) => fit(s, ['Sorry:', message]),
+  outOfService: (s: ScreenSize) => fit(s, ['Out of service', 'Sorry! Please use', 'another kiosk']),
+  notPaired: (s: ScreenSize) => fit(s, ['Not paired', 'Staff: start with', '--pair CODE from', 'the admin console']),
   printerProblem: (s: ScreenSize) => fit(s, ['Printer problem', 'Slip not printed', 'Please ask staff']),
 };
 

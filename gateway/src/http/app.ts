@@ -15,6 +15,8 @@ import { cardRoutes } from './routes/cards.js';
 import { kioskRoutes } from './routes/kiosks.js';
 import { valueRoutes } from './routes/value.js';
 import { customerRoutes } from './routes/customers.js';
+import { enrollmentRoutes } from './routes/enrollments.js';
+import type { EnrollmentService } from '../fleet/enrollment.js';
 import { registrationRoutes } from './routes/registrations.js';
 import type { CardService } from '../members/card-service.js';
 import type { CustomerService } from '../members/customer-service.js';
@@ -29,6 +31,7 @@ export interface AppDeps {
   registrations: RegistrationService;
   confirmedRedemptions: ConfirmedRedemptions;
   revokeKiosk: (id: string, reason: string) => Promise<unknown>;
+  enrollments: EnrollmentService;
   registry: KioskRegistry;
   tokens: ApiTokens;
   metrics: GatewayMetrics;
@@ -55,6 +58,9 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument));
   app.get('/docs', (c) => c.html(docsPage()));
+
+  // Claiming a pairing code needs no token (the code is the credential): mounted before the guard.
+  app.route('/api/v1/enrollments', enrollmentRoutes(deps));
 
   const api = new Hono<AuthEnv>();
   api.use('*', authenticate(deps.tokens));

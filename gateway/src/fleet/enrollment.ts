@@ -1,0 +1,114 @@
+/**
+ * Pairing a kiosk (issue 6). An operator creates a one-time code for a store (valid 15
+ * minutes). The kiosk claims it with its public key and a signature over the code and that key,
+ * proving it holds the private key, and receives its kiosk id, its store, the gateway's public
+ * keys and its broker login. Codes are single use and stored hashed; failed claims are rate
+ * limited per client address.
+ */
+import { createHash, randomInt, verify as edVerify } from 'node:crypto';
+import { importPublicKey, isValidId, keyFingerprint } from '@loyalty/protocol';
+import type { SqlClient as Client } from '../db/sql.js';
+import type { GroupCommitWriter } from '../db/writer.js';
+import { LedgerError } from '../ledger/errors.js';
+import type { Clock } from '../ledger/ledger.js';
+import type { KioskRegistry } from './kiosk-registry.js';
+
+const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I/L: read aloud and typed on a kiosk
+const CODE_TTL_MS = 15 * 60_000;
+
+export function normaliseCode(code: string): string {
+  return code.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+/** What the kiosk signs to prove it holds the key it enrolls. */
+export function enrollmentProofInput(code: string, publicKey: string): Buffer {
+  return Buffer.from(`loyalty-enrollment:v1:${normaliseCode(code)}:${publicKey}`);
+}
+
+export interface EnrollmentGrant {
+  kioskId: string;
+  storeId: string;
+  storeName: string;
+  keyFingerprint: string;
+  gateway: { senderIds: string[]; publicKeys: string[] };
+  broker: { host: string; port: number; username: string; password: string };
+}
+
+export class EnrollmentService {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly writer: GroupCommitWriter,
+    private readonly registry: KioskRegistry,
+    private readonly clock: Clock,
+    private readonly gateway: { senderIds: string[]; publicKeys: string[]; broker: { host: string; port: number } },
+    private readonly limits = { failuresPerWindow: 10, windowMs: 10 * 60_000 },
+  ) {}
+
+  async create(storeId: string): Promise<{ code: string; expiresAt: string }> {
+    const raw = Array.from({ length: 10 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+    const code = `${raw.slice(0, 5)}-${raw.slice(5)}`;
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
+    await this.writer.run(async (tx) => {
+      if (!(await tx.execute({ sql: 'SELECT 1 FROM stores WHERE id = ?', args: [storeId] })).rows.length) throw new LedgerError('invalid_request', `no store ${storeId}`);
+      await tx.execute({ sql: 'INSERT INTO enrollments (code_hash, store_id, created_at, expires_at) VALUES (?, ?, ?, ?)', args: [hash(code), storeId, now.toISOString(), expiresAt] });
+    });
+    return { code, expiresAt };
+  }
+
+  async claim(input: { code: string; publicKey: string; proof: string; kioskId?: string; source: string }): Promise<EnrollmentGrant> {
+    this.checkRate(input.source);
+    let publicKey;
+    try {
+      publicKey = importPublicKey(input.publicKey);
+    } catch {
+      throw new LedgerError('invalid_request', 'publicKey must be a 43-character base64url Ed25519 key');
+    }
+    const proofOk = /^[A-Za-z0-9_-]{86}$/.test(input.proof) && edVerify(null, enrollmentProofInput(input.code, input.publicKey), publicKey, Buffer.from(input.proof, 'base64url'));
+    const fingerprint = keyFingerprint(publicKey);
+    const kioskId = input.kioskId ?? `kiosk-${fingerprint.replace(/:/g, '').slice(0, 10)}`;
+    if (!isValidId(kioskId)) throw new LedgerError('invalid_request', 'kioskId: use 1-64 of A-Z a-z 0-9 _ -');
+    const claimed = await this.writer.run(async (tx) => {
+      const at = this.clock.now().toISOString();
+      const row = (await tx.execute({ sql: 'SELECT store_id, expires_at, used_at FROM enrollments WHERE code_hash = ?', args: [hash(input.code)] })).rows[0];
+      // One answer for every failure: a guesser learns nothing about which codes exist.
+      if (!row || row.used_at !== null || String(row.expires_at) <= at || !proofOk) return null;
+      const existing = this.registry.get(kioskId);
+      if (existing && existing.status === 'active' && keyFingerprint(existing.publicKey) !== fingerprint) return 'taken' as const;
+      await tx.execute({ sql: 'UPDATE enrollments SET used_at = ?, kiosk_id = ? WHERE code_hash = ?', args: [at, kioskId, hash(input.code)] });
+      return { storeId: String(row.store_id) };
+    });
+    if (claimed === 'taken') throw new LedgerError('card_exists', `kiosk id ${kioskId} belongs to another kiosk; choose another id`);
+    if (!claimed) {
+      this.recordFailure(input.source);
+      throw new LedgerError('invalid_request', 'the pairing code is wrong, used or expired, or the proof does not match the key; ask the operator for a new code');
+    }
+    const { brokerPassword } = await this.registry.register(kioskId, claimed.storeId, input.publicKey);
+    const store = (await this.client.execute({ sql: 'SELECT name FROM stores WHERE id = ?', args: [claimed.storeId] })).rows[0];
+    return {
+      kioskId,
+      storeId: claimed.storeId,
+      storeName: store ? String(store.name) : claimed.storeId,
+      keyFingerprint: fingerprint,
+      gateway: { senderIds: this.gateway.senderIds, publicKeys: this.gateway.publicKeys },
+      broker: { ...this.gateway.broker, username: kioskId, password: brokerPassword },
+    };
+  }
+
+  private checkRate(source: string): void {
+    const now = this.clock.now().getTime();
+    const recent = (this.failures.get(source) ?? []).filter((t) => now - t < this.limits.windowMs);
+    this.failures.set(source, recent);
+    if (recent.length >= this.limits.failuresPerWindow) throw new LedgerError('otp_rate_limited', 'too many wrong pairing attempts from this address; wait 10 minutes');
+  }
+
+  private recordFailure(source: string): void {
+    this.failures.set(source, [...(this.failures.get(source) ?? []), this.clock.now().getTime()]);
+  }
+}
+
+function hash(code: string): string {
+  return createHash('sha256').update(normaliseCode(code)).digest('hex');
+}
