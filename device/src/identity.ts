@@ -12,9 +12,13 @@ export interface KioskIdentity {
 }
 
 export function loadKioskIdentity(stateDir: string): KioskIdentity {
-  const { keys, created } = loadOrCreateKeyPair(join(stateDir, 'kiosk.key'));
+  const { keys, created } = loadOrCreateKeyPair(kioskKeyPath(stateDir));
   return { keys, publicKey: exportPublicKey(keys.publicKey), fingerprint: keyFingerprint(keys.publicKey), created };
 }
+
+export const kioskKeyPath = (stateDir: string) => join(stateDir, 'kiosk.key');
+/** A new key waiting for the gateway to accept it (see Kiosk.rotateKey). */
+export const nextKeyPath = (stateDir: string) => join(stateDir, 'kiosk.next.key');
 
 export function kioskSequence(stateDir: string): BlockSequence {
   return fileSequence(join(stateDir, 'kiosk.seq'));

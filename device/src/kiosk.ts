@@ -4,12 +4,15 @@
  * `offline` before closing MQTT (CONVENTIONS 3, 6).
  */
 import { join } from 'node:path';
-import { EnvelopeSigner, OpIdGenerator, importPublicKey, storeTopic, type Telemetry } from '@loyalty/protocol';
+import { existsSync, renameSync } from 'node:fs';
+import { sign } from 'node:crypto';
+import { EnvelopeSigner, OpIdGenerator, exportPublicKey, importPublicKey, keyFingerprint, rotationProofInput, storeTopic, type Telemetry } from '@loyalty/protocol';
+import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
 import type { Logger } from '@loyalty/protocol/node';
 import { KioskAgent } from './agent.js';
 import type { KioskConfig } from './config.js';
-import { kioskSequence, loadKioskIdentity, type KioskIdentity } from './identity.js';
+import { kioskKeyPath, kioskSequence, loadKioskIdentity, nextKeyPath, type KioskIdentity } from './identity.js';
 import { GatewayLink } from './link/gateway-link.js';
 import { Requests } from './link/requests.js';
 import { Outbox } from './outbox.js';
@@ -29,6 +32,7 @@ export interface KioskHardware {
 
 interface Running {
   identity: KioskIdentity;
+  signer: EnvelopeSigner;
   outbox: Outbox;
   link: GatewayLink;
   requests: Requests;
@@ -111,9 +115,45 @@ export class Kiosk {
     link.start();
     const heartbeat = setInterval(() => void this.sendTelemetry(), config.heartbeatIntervalMs);
     heartbeat.unref();
-    this.running = { identity, outbox, link, requests, agent, heartbeat, hotlist };
+    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist };
+    // A rotation the gateway answered while we were down arrives as a late reply.
+    requests.on('settled', (reply) => {
+      if (reply.kind === 'rotate_key' && reply.result.status === 'ok') void this.finishRotation();
+    });
     const pending = await outbox.depth();
     if (pending) log.info({ pending }, 'operations waiting in the outbox from before; they will be sent when online');
+  }
+
+  /**
+   * Key rotation (issue 6): a new key is made and kept aside, announced in a request signed with
+   * the current key (with the new key's proof), and adopted only when the gateway confirms. The
+   * request goes through the outbox, so a rotation interrupted by a crash completes later.
+   */
+  async rotateKey(): Promise<string> {
+    const { requests, identity } = this.state;
+    const next = loadOrCreateKeyPair(nextKeyPath(this.config.stateDir)).keys;
+    const newPublicKey = exportPublicKey(next.publicKey);
+    const proof = sign(null, rotationProofInput(this.config.kioskId, newPublicKey), next.privateKey).toString('base64url');
+    const { reply } = await requests.submit({ kind: 'rotate_key', opId: new OpIdGenerator().next(), newPublicKey, proof }, this.config.requestTimeoutMs * 3);
+    const answer = await reply;
+    if (answer.result.status !== 'ok') throw new Error(`the gateway refused the new key: ${answer.result.message}`);
+    await this.finishRotation();
+    this.log.info({ from: identity.fingerprint, to: keyFingerprint(next.publicKey) }, 'kiosk key rotated');
+    return keyFingerprint(next.publicKey);
+  }
+
+  private async finishRotation(): Promise<void> {
+    const running = this.running;
+    const path = nextKeyPath(this.config.stateDir);
+    if (!running || !existsSync(path)) return;
+    renameSync(path, kioskKeyPath(this.config.stateDir));
+    running.identity = loadKioskIdentity(this.config.stateDir);
+    running.signer.useKey(running.identity.keys.privateKey);
+    await running.link.renewSession().catch((error: Error) => this.log.warn({ err: error.message }, 'reconnect after key rotation is slow; it keeps trying'));
+  }
+
+  get fingerprint(): string {
+    return this.state.identity.fingerprint;
   }
 
   async stop(): Promise<void> {

@@ -151,7 +151,7 @@ export class Gateway {
       client: mqtt,
       signer,
       registry,
-      handlers: createRequestHandlers(ledger),
+      handlers: createRequestHandlers(ledger, registry),
       writer,
       clock: this.clock,
       log,

@@ -2,8 +2,14 @@
  * What the gateway does for each kiosk request kind: a table keyed by kind (CONVENTIONS 5).
  * A handler returns the reply data or throws a LedgerError with a named code.
  */
-import type { Request, RequestKind } from '@loyalty/protocol';
+import { verify } from 'node:crypto';
+import { importPublicKey, rotationProofInput, type Request, type RequestKind } from '@loyalty/protocol';
+import type { KioskRegistry } from './fleet/kiosk-registry.js';
+import { LedgerError } from './ledger/errors.js';
 import type { Ledger } from './ledger/ledger.js';
+
+/** How long a kiosk's old key stays valid after it announced a new one. */
+export const KEY_OVERLAP_MS = 10 * 60_000;
 
 export interface RequestContext {
   kioskId: string;
@@ -14,8 +20,19 @@ export type RequestHandlers = {
   [K in RequestKind]: (request: Extract<Request, { kind: K }>, context: RequestContext) => Promise<unknown>;
 };
 
-export function createRequestHandlers(ledger: Ledger): RequestHandlers {
+export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry): RequestHandlers {
   return {
+    rotate_key: async (request, context) => {
+      let valid = false;
+      try {
+        valid = verify(null, rotationProofInput(context.kioskId, request.newPublicKey), importPublicKey(request.newPublicKey), Buffer.from(request.proof, 'base64url'));
+      } catch {
+        valid = false;
+      }
+      if (!valid) throw new LedgerError('invalid_request', 'the new key did not sign the rotation proof');
+      const rotated = await registry.rotateKey(context.kioskId, request.newPublicKey, KEY_OVERLAP_MS);
+      return { keyFingerprint: rotated.fingerprint, previousKeyValidUntil: rotated.previousValidUntil };
+    },
     identify: (request) => ledger.identify(request.card),
     earn: (request, context) =>
       ledger.earn({

@@ -37,13 +37,20 @@ export interface SignerOptions {
 
 export class EnvelopeSigner {
   private readonly headerB64: string;
+  private privateKey: KeyObject;
 
   constructor(private readonly options: SignerOptions) {
+    this.privateKey = options.privateKey;
     this.headerB64 = b64(JSON.stringify({ alg: 'EdDSA', kid: options.senderId, typ: ENVELOPE_TYP }));
   }
 
   get senderId(): string {
     return this.options.senderId;
+  }
+
+  /** After a key rotation: sign with the new key from now on (the sequence continues). */
+  useKey(privateKey: KeyObject): void {
+    this.privateKey = privateKey;
   }
 
   sign(topic: string, body: unknown): string {
@@ -56,7 +63,7 @@ export class EnvelopeSigner {
       body,
     };
     const signingInput = `${this.headerB64}.${b64(JSON.stringify(payload))}`;
-    const signature = edSign(null, Buffer.from(signingInput), this.options.privateKey);
+    const signature = edSign(null, Buffer.from(signingInput), this.privateKey);
     return `${signingInput}.${signature.toString('base64url')}`;
   }
 }

@@ -31,11 +31,26 @@ export type ReceiptRef = z.infer<typeof ReceiptRef>;
 export const IdentifyRequest = z.strictObject({ kind: z.literal('identify'), opId: OpId, card: CardRef });
 export const EarnRequest = z.strictObject({ kind: z.literal('earn'), opId: OpId, card: CardRef, receipt: ReceiptRef });
 
-export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest]);
+/**
+ * A kiosk announces its new key: the envelope is signed with the current key, and `proof` is the
+ * new key's signature over rotationProofInput(kioskId, newPublicKey), so both keys vouch.
+ */
+export const RotateKeyRequest = z.strictObject({
+  kind: z.literal('rotate_key'),
+  opId: OpId,
+  newPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  proof: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+});
+
+export function rotationProofInput(kioskId: string, newPublicKey: string): Buffer {
+  return Buffer.from(`loyalty-key-rotation:v1:${kioskId}:${newPublicKey}`);
+}
+
+export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest]);
 export type Request = z.infer<typeof Request>;
 export type RequestKind = Request['kind'];
 /** Requests that move value: they go through the kiosk's durable outbox and the gateway's op-id claim. */
-export const STATE_CHANGING_KINDS: ReadonlySet<RequestKind> = new Set(['earn']);
+export const STATE_CHANGING_KINDS: ReadonlySet<RequestKind> = new Set(['earn', 'rotate_key']);
 
 // ---- replies: gateway → kiosk on k/{id}/res --------------------------------------------------
 
@@ -75,7 +90,10 @@ export const Reply = z.strictObject({
 });
 export type Reply = z.infer<typeof Reply>;
 
-export const REPLY_DATA: Record<RequestKind, z.ZodType> = { identify: IdentifyData, earn: EarnData };
+export const RotateKeyData = z.strictObject({ keyFingerprint: z.string(), previousKeyValidUntil: z.iso.datetime() });
+export type RotateKeyData = z.infer<typeof RotateKeyData>;
+
+export const REPLY_DATA: Record<RequestKind, z.ZodType> = { identify: IdentifyData, earn: EarnData, rotate_key: RotateKeyData };
 
 // ---- fleet: commands, acks, telemetry, state, config -----------------------------------------
 

@@ -170,3 +170,39 @@ describe('security over the real broker', () => {
 });
 
 const BORIS_UID = '04112233445566';
+
+describe('kiosk key rotation', () => {
+  it('announces a new key signed by the old one, works on with it, and the old key stops after the overlap', async () => {
+    const dirs = [tempDir('gw-rot'), tempDir('kiosk-rot')];
+    let now = Date.now();
+    const { gateway } = await startGateway(dirs[0]!.path, {}, { now: () => new Date(now) });
+    await seed(gateway);
+    const k = await startKiosk(gateway, dirs[1]!.path);
+    try {
+      await eventually(() => k.kiosk.link.connected);
+      const oldKey = loadKioskIdentity(dirs[1]!.path).keys;
+      const before = k.kiosk.fingerprint;
+      const after = await k.kiosk.rotateKey();
+      expect(after).not.toBe(before);
+      expect(k.kiosk.fingerprint).toBe(after);
+      expect(loadKioskIdentity(dirs[1]!.path).fingerprint).toBe(after);
+      expect(gateway.registry.keysOf('kiosk-1')).toHaveLength(2); // overlap
+      await eventually(() => k.kiosk.link.connected, 5000, 'reconnected with a will signed by the new key');
+      k.hardware.reader.present(ANNA.uid);
+      await eventually(() => k.hardware.display.current.lines[0] === 'Hello Anna K.', 5000, 'works with the new key');
+
+      now += 11 * 60_000;
+      expect(gateway.registry.keysOf('kiosk-1')).toHaveLength(1);
+      const stale = new EnvelopeSigner({ senderId: 'kiosk-1', privateKey: oldKey.privateKey, sequence: { next: () => 9_000_000 } });
+      const attacker = await connectAsync({ host: '127.0.0.1', port: gateway.mqttEndpoint.port, protocolVersion: 4, username: gateway.mqttEndpoint.username, password: gateway.mqttEndpoint.password, clientId: 'old-key' });
+      const topic = kioskTopic('kiosk-1', 'req');
+      await attacker.publishAsync(topic, stale.sign(topic, { kind: 'identify', opId: new OpIdGenerator().next(), card: { uid: ANNA.uid } }), { qos: 1 });
+      await eventually(async () => (await gateway.metrics.count(gateway.metrics.rejectedMessages, { reason: 'bad_signature', channel: 'req' })) === 1, 5000, 'old key refused');
+      await attacker.endAsync();
+    } finally {
+      await k.kiosk.stop();
+      await gateway.stop();
+      for (const d of dirs) d.remove();
+    }
+  });
+});

@@ -138,6 +138,17 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
     }
   }
 
+  /** Reconnects with a freshly signed last will (after a key rotation); resolves when back online. */
+  renewSession(timeoutMs = 10_000): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.resolve();
+    const stateTopic = this.topic('state');
+    client.options.will = { topic: stateTopic, payload: Buffer.from(this.options.signer.sign(stateTopic, { state: 'offline' })), qos: 1, retain: true };
+    const back = withTimeout(new Promise<void>((resolve) => this.once('connected', () => resolve())), timeoutMs);
+    client.reconnect();
+    return back;
+  }
+
   /** Verifies a signed message kept on disk (no replay check: it was accepted once already). */
   verifyStored(topic: string, raw: string): unknown | null {
     const verdict = this.verifier.verify(topic, raw, { checkReplay: false, maxBytes: CHANNEL_SPECS.hotlist.maxBytes });

@@ -52,12 +52,12 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
 
   /** A read: one send, then the reply or OfflineError after `timeoutMs`. */
   async call(request: Request, timeoutMs: number): Promise<Reply> {
-    const reply = this.waitFor(request.opId, timeoutMs);
+    const wait = this.waitFor(request.opId, timeoutMs);
     if (!(await this.options.link.send('req', request))) {
-      this.forget(request.opId);
+      wait.cancel();
       throw new OfflineError('the kiosk is not connected to the gateway');
     }
-    return reply;
+    return wait.reply;
   }
 
   /**
@@ -67,7 +67,7 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
    */
   async submit(request: Request, timeoutMs: number): Promise<{ reply: Promise<Reply> }> {
     await this.options.outbox.add(request);
-    const reply = this.waitFor(request.opId, timeoutMs);
+    const { reply } = this.waitFor(request.opId, timeoutMs);
     void this.options.link.send('req', request);
     return { reply };
   }
@@ -89,20 +89,27 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     }
   }
 
-  private waitFor(opId: string, timeoutMs: number): Promise<Reply> {
-    return new Promise<Reply>((resolve, reject) => {
+  /** A pending answer; `cancel` drops it without a rejection (nobody will wait for it). */
+  private waitFor(opId: string, timeoutMs: number): { reply: Promise<Reply>; cancel: () => void } {
+    let cancel = () => {};
+    const reply = new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.forget(opId, settle);
         reject(new OfflineError());
       }, timeoutMs);
-      const settle = (reply: Reply) => {
+      const settle = (answer: Reply) => {
         clearTimeout(timer);
-        resolve(reply);
+        resolve(answer);
+      };
+      cancel = () => {
+        clearTimeout(timer);
+        this.forget(opId, settle);
       };
       const list = this.waiting.get(opId) ?? [];
       list.push(settle);
       this.waiting.set(opId, list);
     });
+    return { reply, cancel };
   }
 
   private forget(opId: string, settle?: (reply: Reply) => void): void {

@@ -17,6 +17,8 @@ export interface KioskRecord {
   status: 'active' | 'revoked';
   /** SHA-256 of the broker password the gateway issued at enrollment */
   brokerSecretHash: string | null;
+  /** after a key rotation, the old key stays valid until this time (messages in flight) */
+  previousKey?: { key: KeyObject; validUntil: number };
 }
 
 export interface KioskView {
@@ -85,8 +87,26 @@ export class KioskRegistry {
   /** Keys for envelope verification: none for unknown or revoked kiosks. */
   keysOf = (id: string): readonly KeyObject[] => {
     const kiosk = this.kiosks.get(id);
-    return kiosk && kiosk.status === 'active' ? [kiosk.publicKey] : [];
+    if (!kiosk || kiosk.status !== 'active') return [];
+    const previous = kiosk.previousKey && kiosk.previousKey.validUntil > this.clock.now().getTime() ? [kiosk.previousKey.key] : [];
+    return [kiosk.publicKey, ...previous];
   };
+
+  /**
+   * Replaces a kiosk's key (the request was signed with the current key; the caller checked
+   * the new key's proof). The old key keeps working for `overlapMs`, for messages in flight.
+   */
+  async rotateKey(id: string, newPublicKeyX: string, overlapMs: number): Promise<{ fingerprint: string; previousValidUntil: string }> {
+    const kiosk = this.kiosks.get(id);
+    if (!kiosk) throw new LedgerError('invalid_request', `no kiosk ${id}`);
+    const newKey = importPublicKey(newPublicKeyX);
+    if (keyFingerprint(newKey) === keyFingerprint(kiosk.publicKey)) return { fingerprint: keyFingerprint(newKey), previousValidUntil: new Date(kiosk.previousKey?.validUntil ?? 0).toISOString() };
+    await this.writer.run((tx) => tx.execute({ sql: 'UPDATE kiosks SET public_key = ? WHERE id = ?', args: [exportPublicKey(newKey), id] }));
+    const validUntil = this.clock.now().getTime() + overlapMs;
+    kiosk.previousKey = { key: kiosk.publicKey, validUntil };
+    kiosk.publicKey = newKey;
+    return { fingerprint: keyFingerprint(newKey), previousValidUntil: new Date(validUntil).toISOString() };
+  }
 
   /**
    * Records a kiosk's public key for a store. The pairing-code enrollment of the security issue
