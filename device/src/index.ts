@@ -15,3 +15,4 @@ export * from './receipts/escpos-decoder.js';
 export * from './ui/screens.js';
 export * from './hotlist-cache.js';
 export * from './pairing.js';
+export * from './trusted-keys.js';

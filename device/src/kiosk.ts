@@ -6,9 +6,10 @@
 import { join } from 'node:path';
 import { existsSync, renameSync } from 'node:fs';
 import { sign } from 'node:crypto';
-import { EnvelopeSigner, OpIdGenerator, exportPublicKey, importPublicKey, keyFingerprint, rotationProofInput, storeTopic, type Telemetry } from '@loyalty/protocol';
+import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type Telemetry } from '@loyalty/protocol';
 import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
+import { TrustedGatewayKeys } from './trusted-keys.js';
 import type { Logger } from '@loyalty/protocol/node';
 import { KioskAgent } from './agent.js';
 import type { KioskConfig } from './config.js';
@@ -39,6 +40,7 @@ interface Running {
   agent: KioskAgent;
   heartbeat: NodeJS.Timeout;
   hotlist: HotlistCache;
+  trustedKeys: TrustedGatewayKeys;
 }
 
 export class Kiosk {
@@ -70,13 +72,17 @@ export class Kiosk {
   get hotlist(): HotlistCache {
     return this.state.hotlist;
   }
+  /** the gateway keys this kiosk trusts now */
+  get trustedGatewayKeys(): TrustedGatewayKeys {
+    return this.state.trustedKeys;
+  }
 
   async start(): Promise<void> {
     const { config, hardware, log } = this;
     const identity = loadKioskIdentity(config.stateDir);
     log.info({ kiosk: config.kioskId, store: config.storeId, fingerprint: identity.fingerprint, created: identity.created }, 'kiosk identity');
     const signer = new EnvelopeSigner({ senderId: config.kioskId, privateKey: identity.keys.privateKey, sequence: kioskSequence(config.stateDir) });
-    const gatewayKeys = config.gateway.publicKeys.map(importPublicKey);
+    const trustedKeys = new TrustedGatewayKeys(config.gateway.publicKeys, config.stateDir, log);
     const outbox = new Outbox(join(config.stateDir, 'outbox.db'));
     await outbox.start();
 
@@ -91,7 +97,7 @@ export class Kiosk {
       username: config.mqtt.username ?? config.kioskId,
       password: config.mqtt.password,
       signer,
-      gatewayKeys: (sender) => (config.gateway.senderIds.includes(sender) ? gatewayKeys : []),
+      gatewayKeys: (sender) => (config.gateway.senderIds.includes(sender) ? trustedKeys.current : []),
       log,
       reconnectDelayMsMin: config.mqtt.reconnectDelayMsMin,
       reconnectDelayMsMax: config.mqtt.reconnectDelayMsMax,
@@ -100,6 +106,9 @@ export class Kiosk {
     const hotlistTopic = storeTopic(config.storeId, 'hotlist');
     const hotlist = new HotlistCache(join(config.stateDir, 'hotlist.jws'), hotlistVerifier((raw) => link.verifyStored(hotlistTopic, raw)), log);
     hotlist.load();
+    link.on('config', (desired) => {
+      if ('gatewayKeys' in desired.config) trustedKeys.offer(desired.version, desired.config.gatewayKeys);
+    });
     link.on('hotlist', (body, raw) => {
       hotlist.offer(body, raw);
     });
@@ -115,7 +124,7 @@ export class Kiosk {
     link.start();
     const heartbeat = setInterval(() => void this.sendTelemetry(), config.heartbeatIntervalMs);
     heartbeat.unref();
-    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist };
+    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, trustedKeys };
     // A rotation the gateway answered while we were down arrives as a late reply.
     requests.on('settled', (reply) => {
       if (reply.kind === 'rotate_key' && reply.result.status === 'ok') void this.finishRotation();

@@ -14,11 +14,13 @@ import { GroupCommitWriter } from './db/writer.js';
 import { ApiTokens, ROLES, type Role } from './http/api-tokens.js';
 import { Ledger, systemClock } from './ledger/ledger.js';
 import { formatReport, verifyLedger } from './ledger/verify.js';
+import { promoteGatewayKey, retireGatewayKey, rotateGatewayKey } from './fleet/gateway-keys.js';
 
 const USAGE = `usage:
   npm run ledger -- verify [--json] [--config FILE]
   npm run ledger -- expire [--config FILE]
-  npm run admin -- token create --role admin|pos|viewer [--label TEXT] [--config FILE]`;
+  npm run admin -- token create --role admin|pos|viewer [--label TEXT] [--config FILE]
+  npm run admin -- gateway-key rotate|promote|retire [--config FILE]   (each takes effect at the next gateway start)`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -31,6 +33,18 @@ async function main(): Promise<number> {
     },
   });
   const command = positionals.join(' ');
+  if (command.startsWith('gateway-key ')) {
+    const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);
+    const step = positionals[1];
+    if (step === 'rotate') process.stdout.write(`next gateway key ${rotateGatewayKey(config.dataDir, config.instanceId)} will be announced to kiosks from the next start; promote it once they have it\n`);
+    else if (step === 'promote') process.stdout.write(`the gateway signs with ${promoteGatewayKey(config.dataDir, config.instanceId)} from the next start; the old key stays announced until retire\n`);
+    else if (step === 'retire') process.stdout.write(retireGatewayKey(config.dataDir, config.instanceId) ? 'the old key is no longer announced from the next start\n' : 'no previous key to retire\n');
+    else {
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    return 0;
+  }
   if (!['verify', 'expire', 'token create'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { SqlClient as Client } from './db/sql.js';
 import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, keyFingerprint, type Hotlist, type KeyPair } from '@loyalty/protocol';
-import { fileSequence, loadOrCreateKeyPair } from '@loyalty/protocol/node';
+import { fileSequence } from '@loyalty/protocol/node';
+import { loadGatewayKeys } from './fleet/gateway-keys.js';
 import type { GatewayConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { GroupCommitWriter } from './db/writer.js';
@@ -125,8 +126,9 @@ export class Gateway {
     const tokens = new ApiTokens(client, writer, this.clock);
     const customers = new CustomerService(client, writer, ledger, this.clock, config.customers.defaultCountry);
 
-    const { keys, created } = loadOrCreateKeyPair(join(config.dataDir, `${config.instanceId}.key`));
-    log.info({ fingerprint: keyFingerprint(keys.publicKey), created }, 'gateway signing key');
+    const gatewayKeys = loadGatewayKeys(config.dataDir, config.instanceId);
+    const keys = gatewayKeys.active;
+    log.info({ fingerprint: keyFingerprint(keys.publicKey), created: gatewayKeys.created, announced: gatewayKeys.announced.length, keySetVersion: gatewayKeys.version }, 'gateway signing key');
     const signer = new EnvelopeSigner({
       senderId: config.instanceId,
       privateKey: keys.privateKey,
@@ -173,12 +175,16 @@ export class Gateway {
     const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
     const enrollments = new EnrollmentService(client, writer, registry, this.clock, {
       senderIds: [config.instanceId],
-      publicKeys: [exportPublicKey(keys.publicKey)],
+      publicKeys: gatewayKeys.announced,
       // Where kiosks reach the broker: the embedded one's address, or the external broker's.
       broker: { host: config.mqtt.advertisedHost ?? mqttEndpoint.host, port: mqttEndpoint.port },
     });
     // Kiosks that connect later get the retained hotlist; publish the current one at start.
     await cards.publishHotlist();
+    // The set of gateway keys kiosks should trust, signed with the active key (retained, per kiosk).
+    for (const kiosk of registry.active()) {
+      await link.publishToKiosk(kiosk.id, 'config', { version: gatewayKeys.version, config: { gatewayKeys: gatewayKeys.announced } }, true).catch((error: Error) => log.warn({ err: error.message, kiosk: kiosk.id }, 'could not publish the gateway key set'));
+    }
 
     const app = createApp({
       ledger,

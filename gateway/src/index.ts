@@ -20,3 +20,4 @@ export * from './members/phone.js';
 export * from './members/card-numbers.js';
 export * from './members/registration-service.js';
 export * from './fleet/enrollment.js';
+export * from './fleet/gateway-keys.js';

@@ -206,3 +206,58 @@ describe('kiosk key rotation', () => {
     }
   });
 });
+
+describe('gateway key rotation with overlap', () => {
+  it('announces the next key, signs with it, retires the old one; the kiosk follows and then refuses the old key', async () => {
+    const { rotateGatewayKey, promoteGatewayKey, retireGatewayKey } = await import('@loyalty/gateway');
+    const { importPrivateKeyPem, exportPublicKey } = await import('@loyalty/protocol');
+    const { readFileSync } = await import('node:fs');
+    const dirs = [tempDir('gw-keys'), tempDir('kiosk-keys')];
+    const dataDir = dirs[0]!.path;
+    let { gateway } = await startGateway(dataDir);
+    const mqttPort = gateway.mqttEndpoint.port;
+    const restart = async () => {
+      await gateway.stop();
+      ({ gateway } = await startGateway(dataDir, { mqtt: { port: mqttPort } }));
+    };
+    await seed(gateway);
+    const k = await startKiosk(gateway, dirs[1]!.path);
+    const trusted = () => k.kiosk.trustedGatewayKeys.current.map((key) => exportPublicKey(key));
+    try {
+      const keyA = gateway.publicKey;
+      await eventually(() => k.kiosk.link.connected);
+
+      rotateGatewayKey(dataDir, 'gateway');
+      await restart();
+      await eventually(() => trusted().length === 2, 5000, 'kiosk trusts the announced next key');
+      expect(trusted()[0]).toBe(keyA);
+      const privateA = importPrivateKeyPem(readFileSync(`${dataDir}/gateway.key`, 'utf8')).privateKey;
+
+      promoteGatewayKey(dataDir, 'gateway');
+      await restart();
+      const keyB = gateway.publicKey;
+      expect(keyB).not.toBe(keyA);
+      await eventually(() => k.kiosk.link.connected, 5000);
+      k.hardware.reader.present(ANNA.uid);
+      await eventually(() => k.hardware.display.current.lines[0] === 'Hello Anna K.', 5000, 'replies signed by the new key are trusted');
+      k.hardware.reader.remove();
+
+      retireGatewayKey(dataDir, 'gateway');
+      await restart();
+      await eventually(() => trusted().length === 1 && trusted()[0] === keyB, 5000, 'old key dropped');
+
+      // A reply signed with the retired key is refused by the kiosk.
+      const oldSigner = new EnvelopeSigner({ senderId: 'gateway', privateKey: privateA, sequence: { next: () => 50_000_000 } });
+      const injector = await connectAsync({ host: '127.0.0.1', port: mqttPort, protocolVersion: 4, username: gateway.mqttEndpoint.username, password: gateway.mqttEndpoint.password, clientId: 'injector' });
+      const resTopic = kioskTopic('kiosk-1', 'res');
+      const before = k.kiosk.link.rejectedCounts.get('bad_signature') ?? 0;
+      await injector.publishAsync(resTopic, oldSigner.sign(resTopic, { opId: new OpIdGenerator().next(), kind: 'identify', serverTime: new Date().toISOString(), result: { status: 'ok', data: {} } }), { qos: 1 });
+      await eventually(() => (k.kiosk.link.rejectedCounts.get('bad_signature') ?? 0) === before + 1, 5000, 'retired key refused');
+      await injector.endAsync();
+    } finally {
+      await k.kiosk.stop();
+      await gateway.stop();
+      for (const d of dirs) d.remove();
+    }
+  });
+});
