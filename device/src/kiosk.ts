@@ -97,7 +97,7 @@ export class Kiosk {
       username: config.mqtt.username ?? config.kioskId,
       password: config.mqtt.password,
       signer,
-      gatewayKeys: (sender) => (config.gateway.senderIds.includes(sender) ? trustedKeys.current : []),
+      gatewayKeys: (sender) => (config.gateway.senderIds.includes(sender) ? trustedKeys.keysFor(sender) : []),
       log,
       reconnectDelayMsMin: config.mqtt.reconnectDelayMsMin,
       reconnectDelayMsMax: config.mqtt.reconnectDelayMsMax,
@@ -106,8 +106,8 @@ export class Kiosk {
     const hotlistTopic = storeTopic(config.storeId, 'hotlist');
     const hotlist = new HotlistCache(join(config.stateDir, 'hotlist.jws'), hotlistVerifier((raw) => link.verifyStored(hotlistTopic, raw)), log);
     hotlist.load();
-    link.on('config', (desired) => {
-      if ('gatewayKeys' in desired.config) trustedKeys.offer(desired.version, desired.config.gatewayKeys);
+    link.on('config', (desired, _raw, sender) => {
+      if ('gatewayKeys' in desired.config) trustedKeys.offer(sender, desired.version, desired.config.gatewayKeys);
     });
     link.on('hotlist', (body, raw) => {
       hotlist.offer(body, raw);

@@ -1,9 +1,10 @@
 /**
- * The gateway keys this kiosk trusts (issue 6): those from its pairing or config, replaced by
- * newer key sets the gateway publishes on the kiosk's config topic. A set is taken only when a
- * key already trusted signed it (the link verified that), its version is newer, and it keeps at
- * least one key we trust, so trust passes from key to key and never jumps. Kept on disk (0600)
- * next to the pairing, so a restart keeps the current set.
+ * The gateway keys this kiosk trusts (issue 6), per gateway sender id (each replica is its own
+ * signer): those from its pairing or config, replaced by newer key sets each gateway publishes on
+ * the kiosk's config topic. A set is taken only when it names the sender that signed it with a
+ * key already trusted (the link verified that), its version is newer, and it keeps at least one
+ * key we trust, so trust passes from key to key and never jumps. Kept on disk (0600) next to the
+ * pairing, so a restart keeps the current sets.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,10 +12,16 @@ import type { KeyObject } from 'node:crypto';
 import { importPublicKey } from '@loyalty/protocol';
 import { writeFileDurably, type Logger } from '@loyalty/protocol/node';
 
+interface SenderKeys {
+  version: number;
+  keys: string[];
+  objects: KeyObject[];
+}
+
 export class TrustedGatewayKeys {
-  private version = 0;
-  private keys: string[];
-  private objects: KeyObject[];
+  private readonly initial: KeyObject[];
+  private readonly initialKeys: string[];
+  private readonly senders = new Map<string, SenderKeys>();
   private readonly path: string;
 
   constructor(
@@ -23,36 +30,36 @@ export class TrustedGatewayKeys {
     private readonly log: Logger,
   ) {
     this.path = join(stateDir, 'gateway-keys.json');
-    this.keys = initial;
+    this.initialKeys = initial;
+    this.initial = initial.map(importPublicKey);
     if (existsSync(this.path)) {
-      const stored = JSON.parse(readFileSync(this.path, 'utf8')) as { version: number; keys: string[] };
-      this.version = stored.version;
-      this.keys = stored.keys;
+      const stored = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, { version: number; keys: string[] }>;
+      for (const [sender, set] of Object.entries(stored)) this.senders.set(sender, { ...set, objects: set.keys.map(importPublicKey) });
     }
-    this.objects = this.keys.map(importPublicKey);
   }
 
-  get current(): readonly KeyObject[] {
-    return this.objects;
+  keysFor(sender: string): readonly KeyObject[] {
+    return this.senders.get(sender)?.objects ?? this.initial;
   }
 
-  /** A verified key set from the gateway: true when it was taken. */
-  offer(version: number, keys: unknown): boolean {
-    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && /^[A-Za-z0-9_-]{43}$/.test(k))) {
-      this.log.warn('gateway key set ignored: not a list of Ed25519 keys');
+  /** A verified key-set message from `signer`: true when its set was taken. */
+  offer(signer: string, version: number, set: unknown): boolean {
+    const candidate = set as { sender?: unknown; keys?: unknown } | null;
+    const keys = candidate?.keys;
+    if (!candidate || candidate.sender !== signer || !Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && /^[A-Za-z0-9_-]{43}$/.test(k))) {
+      this.log.warn({ signer }, 'gateway key set ignored: it must name its signer and list Ed25519 keys');
       return false;
     }
-    if (version <= this.version) return false;
-    if (!keys.some((k) => this.keys.includes(k))) {
-      this.log.error({ version }, 'gateway key set ignored: it keeps none of the keys this kiosk trusts');
+    const held = this.senders.get(signer);
+    if (held && version <= held.version) return false;
+    const trustedNow = held?.keys ?? this.initialKeys;
+    if (!keys.some((k) => trustedNow.includes(k as string))) {
+      this.log.error({ signer, version }, 'gateway key set ignored: it keeps none of the keys this kiosk trusts');
       return false;
     }
-    const objects = (keys as string[]).map(importPublicKey);
-    writeFileDurably(this.path, JSON.stringify({ version, keys }), 0o600);
-    this.version = version;
-    this.keys = keys as string[];
-    this.objects = objects;
-    this.log.info({ version, keys: keys.length }, 'trusted gateway keys updated');
+    this.senders.set(signer, { version, keys: keys as string[], objects: (keys as string[]).map(importPublicKey) });
+    writeFileDurably(this.path, JSON.stringify(Object.fromEntries([...this.senders].map(([s, v]) => [s, { version: v.version, keys: v.keys }]))), 0o600);
+    this.log.info({ signer, version, keys: keys.length }, 'trusted gateway keys updated');
     return true;
   }
 }

@@ -181,9 +181,10 @@ export class Gateway {
     });
     // Kiosks that connect later get the retained hotlist; publish the current one at start.
     await cards.publishHotlist();
-    // The set of gateway keys kiosks should trust, signed with the active key (retained, per kiosk).
+    // The keys kiosks should trust for this gateway's sender id, signed with the active key
+    // (retained, per kiosk). Replicas each announce their own sender's set.
     for (const kiosk of registry.active()) {
-      await link.publishToKiosk(kiosk.id, 'config', { version: gatewayKeys.version, config: { gatewayKeys: gatewayKeys.announced } }, true).catch((error: Error) => log.warn({ err: error.message, kiosk: kiosk.id }, 'could not publish the gateway key set'));
+      await link.publishToKiosk(kiosk.id, 'config', { version: gatewayKeys.version, config: { gatewayKeys: { sender: config.instanceId, keys: gatewayKeys.announced } } }, true).catch((error: Error) => log.warn({ err: error.message, kiosk: kiosk.id }, 'could not publish the gateway key set'));
     }
 
     const app = createApp({

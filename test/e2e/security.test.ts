@@ -222,7 +222,7 @@ describe('gateway key rotation with overlap', () => {
     };
     await seed(gateway);
     const k = await startKiosk(gateway, dirs[1]!.path);
-    const trusted = () => k.kiosk.trustedGatewayKeys.current.map((key) => exportPublicKey(key));
+    const trusted = () => k.kiosk.trustedGatewayKeys.keysFor('gateway').map((key) => exportPublicKey(key));
     try {
       const keyA = gateway.publicKey;
       await eventually(() => k.kiosk.link.connected);

@@ -30,7 +30,8 @@ export interface GatewayLinkEvents {
   disconnected: [];
   reply: [Reply];
   command: [Command];
-  config: [DesiredConfig];
+  /** with the sender that signed it (the key set in it applies to that sender) */
+  config: [DesiredConfig, string, string];
   /** retained store messages come with the raw signed message, for caching on disk */
   rules: [RulesBundle, string];
   hotlist: [Hotlist, string];
@@ -194,7 +195,7 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
     if (!schema) return this.drop('wrong_topic', parsed.channel, 'the kiosk does not receive this channel');
     const result = schema.safeParse(body);
     if (!result.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
-    (this.emit as (e: string, v: unknown, raw: string) => boolean)(event, result.data, payload.toString('utf8'));
+    (this.emit as (e: string, v: unknown, raw: string, sender: string) => boolean)(event, result.data, payload.toString('utf8'), verdict.message.sender);
   }
 
   private drop(reason: RejectReason, channel: string, detail: string): void {
