@@ -4,7 +4,7 @@
  * resent until its reply arrives, then removed. A local libSQL file in WAL mode with
  * synchronous=FULL: a committed entry survives a crash or a power cut.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import { Request } from '@loyalty/protocol';
@@ -28,6 +28,8 @@ export class Outbox {
       kind TEXT NOT NULL,
       request TEXT NOT NULL
     )`);
+    // Pending operations carry card numbers: readable by the kiosk's user only.
+    for (const file of [this.path, `${this.path}-wal`, `${this.path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
     this.client = client;
   }
 

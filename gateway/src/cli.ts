@@ -20,6 +20,7 @@ const USAGE = `usage:
   npm run ledger -- verify [--json] [--config FILE]
   npm run ledger -- expire [--config FILE]
   npm run admin -- token create --role admin|pos|viewer [--label TEXT] [--config FILE]
+  npm run admin -- token revoke TOKEN_ID [--config FILE]
   npm run admin -- gateway-key rotate|promote|retire [--config FILE]   (each takes effect at the next gateway start)`;
 
 async function main(): Promise<number> {
@@ -45,7 +46,7 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  if (!['verify', 'expire', 'token create'].includes(command)) {
+  if (!['verify', 'expire', 'token create'].includes(command) && !(positionals[0] === 'token' && positionals[1] === 'revoke' && positionals[2])) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -69,6 +70,11 @@ async function main(): Promise<number> {
         const done = await ledger.expire();
         process.stdout.write(`expired ${done.points} points in ${done.lots} lots\n`);
         return 0;
+      }
+      case `token revoke ${positionals[2]}`: {
+        const done = await new ApiTokens(client, writer, systemClock).revoke(positionals[2]!);
+        process.stdout.write(done ? `token ${positionals[2]} revoked\n` : `no active token ${positionals[2]}\n`);
+        return done ? 0 : 1;
       }
       default: {
         const { id, token } = await new ApiTokens(client, writer, systemClock).create(values.role as Role, values.label);

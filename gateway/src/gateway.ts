@@ -195,6 +195,7 @@ export class Gateway {
       confirmedRedemptions,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       enrollments,
+      identity: { instanceId: config.instanceId, keyFingerprint: keyFingerprint(keys.publicKey), announcedKeys: gatewayKeys.announced, keySetVersion: gatewayKeys.version },
       registry,
       tokens,
       metrics: this.metrics,

@@ -6,7 +6,7 @@
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createEmulatedHardware, Kiosk, KioskConsole, loadKioskIdentity, parseKioskConfig } from '@loyalty/device';
+import { createEmulatedHardware, Kiosk, KioskConsole, loadKioskIdentity, pairKiosk, readEnrollment, withEnrollment } from '@loyalty/device';
 import { Gateway, loadGatewayConfig } from '@loyalty/gateway';
 import { createLogger } from '@loyalty/protocol/node';
 import { DEMO_CARDS, DEMO_KIOSK_ID, DEMO_STORE, seedDemo } from './demo-seed.js';
@@ -23,20 +23,22 @@ async function main(): Promise<void> {
   await gateway.start();
   const seeded = await seedDemo(gateway);
 
-  const kioskStateDir = resolve(dataDir, DEMO_KIOSK_ID);
-  const identity = loadKioskIdentity(kioskStateDir);
-  // Demo enrollment: the operator-approved pairing flow does this for real kiosks.
-  const { brokerPassword } = await gateway.registry.register(DEMO_KIOSK_ID, DEMO_STORE.id, identity.publicKey);
   const { token } = await gateway.tokens.create('admin', 'npm start demo');
-
-  const kioskConfig = parseKioskConfig({
-    kioskId: DEMO_KIOSK_ID,
-    storeId: DEMO_STORE.id,
-    storeName: DEMO_STORE.name,
-    stateDir: kioskStateDir,
-    mqtt: { host: gateway.mqttEndpoint.host, port: gateway.mqttEndpoint.port, password: brokerPassword },
-    gateway: { senderIds: [gateway.senderId], publicKeys: [gateway.publicKey] },
-  });
+  const kioskStateDir = resolve(dataDir, DEMO_KIOSK_ID);
+  let paired = 'reused its pairing';
+  if (!readEnrollment(kioskStateDir)) {
+    // Pair the demo kiosk the way a real one is paired: a one-time code, then --pair CODE.
+    const response = await fetch(`${gateway.httpUrl}/api/v1/enrollments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ storeId: DEMO_STORE.id }),
+    });
+    const { code } = (await response.json()) as { code: string };
+    await pairKiosk({ gatewayUrl: gateway.httpUrl, code, stateDir: kioskStateDir, kioskId: DEMO_KIOSK_ID });
+    paired = `paired now with code ${code}`;
+  }
+  const identity = loadKioskIdentity(kioskStateDir);
+  const kioskConfig = withEnrollment({ stateDir: kioskStateDir }, 'demo kiosk config');
   const hardware = createEmulatedHardware({ displayColumns: kioskConfig.display.columns, displayRows: kioskConfig.display.rows, printerColumns: kioskConfig.printer.columns });
   const kiosk = new Kiosk(kioskConfig, hardware, kioskLog);
 
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
   out(`  logs:        ${logDir}/gateway.log, ${logDir}/kiosk.log`);
   out(`  HTTP API:    ${gateway.httpUrl}/api/v1  (health: ${gateway.httpUrl}/healthz, metrics: ${gateway.httpUrl}/metrics)`);
   out(`  MQTT broker: mqtt://${gateway.mqttEndpoint.host}:${gateway.mqttEndpoint.port}`);
-  out(`  kiosk:       ${DEMO_KIOSK_ID} in ${DEMO_STORE.id}, key ${identity.fingerprint}`);
+  out(`  kiosk:       ${DEMO_KIOSK_ID} in ${DEMO_STORE.id}, key ${identity.fingerprint} (${paired})`);
   out(`admin token: ${token}`);
   out(`  try: curl -H "Authorization: Bearer <token>" ${gateway.httpUrl}/api/v1/cards/10009`);
   out('demo cards:');

@@ -35,6 +35,20 @@ describe('gateway HTTP API', () => {
     expect(forged.status).toBe(401);
   });
 
+  it('refuses a revoked token', async () => {
+    const { id, token } = await gateway.tokens.create('viewer', 'leaver');
+    expect((await get(`/api/v1/cards/${ANNA.number}`, token)).status).toBe(200);
+    expect(await gateway.tokens.revoke(id)).toBe(true);
+    const after = await get(`/api/v1/cards/${ANNA.number}`, token);
+    expect(after.status).toBe(401);
+    expect(await after.json()).toMatchObject({ message: expect.stringMatching(/revoked/) });
+  });
+
+  it('names the gateway and its key fingerprint', async () => {
+    const body = (await (await get('/api/v1/gateway', tokens.viewer)).json()) as { instanceId: string; keyFingerprint: string; announcedKeys: string[] };
+    expect(body).toMatchObject({ instanceId: 'gateway', keyFingerprint: expect.stringMatching(/^([0-9a-f]{2}:){7}[0-9a-f]{2}$/), announcedKeys: [gateway.publicKey] });
+  });
+
   it('returns a card by number and by UID', async () => {
     const byNumber = await get(`/api/v1/cards/${ANNA.number}`, tokens.pos);
     expect(byNumber.status).toBe(200);

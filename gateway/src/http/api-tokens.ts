@@ -31,6 +31,13 @@ export class ApiTokens {
     return { id, token };
   }
 
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.writer.run((tx) =>
+      tx.execute({ sql: 'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', args: [this.clock.now().toISOString(), id] }),
+    );
+    return result.rowsAffected === 1;
+  }
+
   /** The id and role of a valid, unrevoked token, or null. */
   async identify(token: string): Promise<{ id: string; role: Role } | null> {
     const match = /^lk_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/.exec(token);

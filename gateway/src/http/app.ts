@@ -32,6 +32,8 @@ export interface AppDeps {
   confirmedRedemptions: ConfirmedRedemptions;
   revokeKiosk: (id: string, reason: string) => Promise<unknown>;
   enrollments: EnrollmentService;
+  /** who this gateway is: sender id and key fingerprints */
+  identity: { instanceId: string; keyFingerprint: string; announcedKeys: string[]; keySetVersion: number };
   registry: KioskRegistry;
   tokens: ApiTokens;
   metrics: GatewayMetrics;
@@ -70,6 +72,7 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/customers', customerRoutes(deps, requireRole));
   api.route('/', registrationRoutes(deps, requireRole));
   api.get('/hotlist', requireRole('viewer'), async (c) => c.json(await deps.cards.hotlist()));
+  api.get('/gateway', requireRole('viewer'), (c) => c.json(deps.identity));
   api.get('/ledger/verify', requireRole('viewer'), async (c) => {
     const report = await deps.verify();
     return c.json(report, report.ok ? 200 : 500);
