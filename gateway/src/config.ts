@@ -68,6 +68,8 @@ export const GatewayConfig = z.strictObject({
     })
     .prefault({})
     .refine((sms) => sms.provider !== 'webhook' || sms.webhook, { message: 'sms.webhook (url, …) is needed when sms.provider is "webhook"', path: ['webhook'] }),
+  /** how often a replica picks up kiosk changes made through other replicas */
+  registryRefreshMs: z.number().int().min(100).default(5000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

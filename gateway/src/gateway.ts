@@ -15,7 +15,7 @@ import type { GatewayConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { GroupCommitWriter } from './db/writer.js';
 import { KioskRegistry } from './fleet/kiosk-registry.js';
-import { createRequestHandlers } from './handlers.js';
+import { KEY_OVERLAP_MS, createRequestHandlers } from './handlers.js';
 import { ApiTokens } from './http/api-tokens.js';
 import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
@@ -54,6 +54,7 @@ interface Running {
   http: ServerType;
   mqttEndpoint: MqttEndpoint;
   maintenance: NodeJS.Timeout;
+  registryRefresh: NodeJS.Timeout;
   cards: CardService;
   customers: CustomerService;
   registrations: RegistrationService;
@@ -214,8 +215,13 @@ export class Gateway {
     });
     const maintenance = setInterval(() => void this.maintain(ledger), config.ledger.maintenanceIntervalMs);
     maintenance.unref();
+    // Replicas share the kiosks table: changes made through another replica arrive here.
+    const registryRefresh = setInterval(() => {
+      registry.refresh(KEY_OVERLAP_MS).catch((error: Error) => log.warn({ err: error.message }, 'kiosk registry refresh failed; will retry'));
+    }, config.registryRefreshMs);
+    registryRefresh.unref();
     void this.maintain(ledger);
-    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, cards, customers, registrations };
+    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, registryRefresh, cards, customers, registrations };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
   }
 
@@ -254,6 +260,7 @@ export class Gateway {
     if (!running) return;
     this.running = null;
     clearInterval(running.maintenance);
+    clearInterval(running.registryRefresh);
     await new Promise<void>((resolvePromise) => {
       running.http.close(() => resolvePromise());
       // Keep-alive clients would hold close() open; the requests in flight have been answered.

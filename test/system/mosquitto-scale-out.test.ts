@@ -20,7 +20,7 @@ describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () =>
   beforeAll(async () => {
     broker = await startMosquitto(mqDir.path);
     const ledgerUrl = `file:${aDir.path}/shared-ledger.db`;
-    const external = (instanceId: string) => ({ instanceId, ledgerUrl, mqtt: { mode: 'external', host: '127.0.0.1', port: broker.port } });
+    const external = (instanceId: string) => ({ instanceId, ledgerUrl, registryRefreshMs: 200, mqtt: { mode: 'external', host: '127.0.0.1', port: broker.port } });
     ({ gateway: a } = await startGateway(aDir.path, external('gateway-a')));
     await seed(a);
     // The kiosk is enrolled before replica b starts, so both know its key.
@@ -68,5 +68,14 @@ describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () =>
     expect((await a.ledger.identify({ number: ANNA.number })).balance).toBe(40);
     const total = Number((await a.db.execute('SELECT sum(balance) AS s FROM accounts')).rows[0]!.s);
     expect(total).toBe(0);
+  });
+
+  it('a kiosk revoked through one replica is refused by the other within the refresh period', async () => {
+    await a.revokeKiosk('kiosk-1', 'stolen');
+    await eventually(() => b.registry.keysOf('kiosk-1').length === 0, 3000, 'replica b sees the revocation');
+    const before = await b.metrics.count(b.metrics.rejectedMessages, { reason: 'unknown_sender' });
+    const beforeA = await a.metrics.count(a.metrics.rejectedMessages, { reason: 'unknown_sender' });
+    for (let i = 0; i < 6; i += 1) await k.kiosk.link.send('req', { kind: 'identify', opId: new OpIdGenerator().next(), card: { number: ANNA.number } });
+    await eventually(async () => (await b.metrics.count(b.metrics.rejectedMessages, { reason: 'unknown_sender' })) - before + (await a.metrics.count(a.metrics.rejectedMessages, { reason: 'unknown_sender' })) - beforeA === 6, 5000, 'all refused by both replicas');
   });
 });

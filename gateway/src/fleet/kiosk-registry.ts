@@ -76,6 +76,36 @@ export class KioskRegistry {
     return kiosk;
   }
 
+  /**
+   * Picks up changes other gateway replicas made (registrations, revocations, key rotations).
+   * A key changed elsewhere keeps the old key valid for `overlapMs`, as a local rotation does.
+   */
+  async refresh(overlapMs: number): Promise<number> {
+    const rows = (await this.client.execute('SELECT id, store_id, public_key, status, broker_secret_hash FROM kiosks')).rows;
+    let changed = 0;
+    for (const row of rows) {
+      const id = String(row.id);
+      const status = String(row.status) as KioskRecord['status'];
+      const brokerSecretHash = row.broker_secret_hash === null ? null : String(row.broker_secret_hash);
+      const known = this.kiosks.get(id);
+      if (!known) {
+        this.kiosks.set(id, { id, storeId: String(row.store_id), publicKey: importPublicKey(String(row.public_key)), status, brokerSecretHash });
+        changed += 1;
+        continue;
+      }
+      if (exportPublicKey(known.publicKey) !== String(row.public_key)) {
+        known.previousKey = { key: known.publicKey, validUntil: this.clock.now().getTime() + overlapMs };
+        known.publicKey = importPublicKey(String(row.public_key));
+        changed += 1;
+      }
+      if (known.status !== status || known.brokerSecretHash !== brokerSecretHash || known.storeId !== String(row.store_id)) {
+        Object.assign(known, { status, brokerSecretHash, storeId: String(row.store_id) });
+        changed += 1;
+      }
+    }
+    return changed;
+  }
+
   get(id: string): KioskRecord | undefined {
     return this.kiosks.get(id);
   }
