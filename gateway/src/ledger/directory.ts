@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlClient as Client } from '../db/sql.js';
 import { isValidCardNumber, isValidId, normaliseUid } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
-import { newCardAccount } from './accounts.js';
+import { insertCard } from '../members/card-service.js';
 import { LedgerError } from './errors.js';
 import type { Clock } from './ledger.js';
 
@@ -48,14 +48,7 @@ export class Directory {
     if (!isValidCardNumber(card.number)) throw new LedgerError('invalid_request', `card number ${card.number} fails its check digit`);
     const uid = card.uid === undefined ? null : normaliseUid(card.uid);
     if (card.uid !== undefined && !uid) throw new LedgerError('invalid_request', 'uid must be a 4, 7 or 10 byte UID in hex');
-    await this.writer.run(async (tx) => {
-      await tx.execute({
-        sql: 'INSERT INTO cards (number, uid, program_id, customer_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-        args: [card.number, uid, card.programId, card.customerId ?? null, card.customerId ? 'active' : 'unlinked', this.clock.now().toISOString()],
-      });
-      const account = await newCardAccount(tx, card.number);
-      await tx.execute({ sql: 'UPDATE cards SET account_id = ? WHERE number = ?', args: [account, card.number] });
-    });
+    await this.writer.run((tx) => insertCard(tx, { number: card.number, uid, programId: card.programId, customerId: card.customerId, actor: 'setup', at: this.clock.now().toISOString() }));
   }
 
   async countCards(): Promise<number> {

@@ -13,6 +13,20 @@ import { LedgerError } from '../ledger/errors.js';
 import type { Clock, Ledger } from '../ledger/ledger.js';
 import { allocateCardNumbers } from './card-numbers.js';
 
+/** A new card with its own points account and an `issued` event (one transaction). */
+export async function insertCard(
+  tx: Transaction,
+  card: { number: string; uid?: string | null; programId: string; customerId?: string; batchId?: string; actor: string; at: string },
+): Promise<void> {
+  await tx.execute({
+    sql: 'INSERT INTO cards (number, uid, program_id, customer_id, status, created_at, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    args: [card.number, card.uid ?? null, card.programId, card.customerId ?? null, card.customerId ? 'active' : 'unlinked', card.at, card.batchId ?? null],
+  });
+  const account = await newCardAccount(tx, card.number);
+  await tx.execute({ sql: 'UPDATE cards SET account_id = ? WHERE number = ?', args: [account, card.number] });
+  await recordCardEvent(tx, card.number, 'issued', { batch: card.batchId ?? null, linked: Boolean(card.customerId) }, card.actor, card.at);
+}
+
 export interface CardServiceOptions {
   /** the first number handed out when nothing was issued yet (API.md: ≥ 10001) */
   firstCardNumber: number;
@@ -39,7 +53,7 @@ export class CardService {
       const taken = (await tx.execute({ sql: `SELECT number FROM cards WHERE number IN (${numbers.map(() => '?').join(',')}) LIMIT 1`, args: numbers })).rows[0];
       if (taken) throw new LedgerError('card_exists', `card ${String(taken.number)} already exists; leave out firstNumber to get the next free numbers`);
       await tx.execute({ sql: 'INSERT INTO card_batches (id, program_id, first_number, count, created_at) VALUES (?, ?, ?, ?, ?)', args: [batchId, input.programId, numbers[0]!, input.count, at] });
-      for (const number of numbers) await this.insertCard(tx, { number, programId: input.programId, batchId, actor: input.actor, at });
+      for (const number of numbers) await insertCard(tx, { number, programId: input.programId, batchId, actor: input.actor, at });
       return numbers;
     });
     return { batchId, numbers };
@@ -55,7 +69,7 @@ export class CardService {
       if (input.uid !== undefined && !uid) throw new LedgerError('invalid_request', 'uid must be a 4, 7 or 10 byte UID in hex');
       if (uid && (await findCard(tx, { uid }))) throw new LedgerError('card_exists', `another card already has UID ${uid}`);
       if (input.customerId) await this.requireCustomer(tx, input.customerId);
-      await this.insertCard(tx, { number, uid, programId: input.programId, customerId: input.customerId, actor: input.actor, at });
+      await insertCard(tx, { number, uid, programId: input.programId, customerId: input.customerId, actor: input.actor, at });
       return number;
     });
     return (await findCard(this.client, { number }))!;
@@ -113,16 +127,6 @@ export class CardService {
 
   async publishHotlist(): Promise<void> {
     this.options.onHotlistChanged(await this.hotlist());
-  }
-
-  private async insertCard(tx: Transaction, card: { number: string; uid?: string | null; programId: string; customerId?: string; batchId?: string; actor: string; at: string }): Promise<void> {
-    await tx.execute({
-      sql: 'INSERT INTO cards (number, uid, program_id, customer_id, status, created_at, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      args: [card.number, card.uid ?? null, card.programId, card.customerId ?? null, card.customerId ? 'active' : 'unlinked', card.at, card.batchId ?? null],
-    });
-    const account = await newCardAccount(tx, card.number);
-    await tx.execute({ sql: 'UPDATE cards SET account_id = ? WHERE number = ?', args: [account, card.number] });
-    await recordCardEvent(tx, card.number, 'issued', { batch: card.batchId ?? null, linked: Boolean(card.customerId) }, card.actor, card.at);
   }
 
   private async requireProgram(tx: Transaction, programId: string): Promise<void> {
