@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { sign } from 'node:crypto';
 import { join } from 'node:path';
+import { enrollmentProofInput } from '@loyalty/protocol';
 import { writeFileDurably } from '@loyalty/protocol/node';
 import { z } from 'zod';
 import { loadKioskIdentity } from './identity.js';
@@ -34,14 +35,9 @@ export function readEnrollment(stateDir: string): Enrollment | null {
   return parsed.data;
 }
 
-/** The same bytes the gateway checks (gateway/src/fleet/enrollment.ts). */
-function proofInput(code: string, publicKey: string): Buffer {
-  return Buffer.from(`loyalty-enrollment:v1:${code.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${publicKey}`);
-}
-
 export async function pairKiosk(options: { gatewayUrl: string; code: string; stateDir: string; kioskId?: string }): Promise<Enrollment> {
   const identity = loadKioskIdentity(options.stateDir);
-  const proof = sign(null, proofInput(options.code, identity.publicKey), identity.keys.privateKey).toString('base64url');
+  const proof = sign(null, enrollmentProofInput(options.code, identity.publicKey), identity.keys.privateKey).toString('base64url');
   let response: Response;
   try {
     response = await fetch(new URL('/api/v1/enrollments/claim', options.gatewayUrl), {

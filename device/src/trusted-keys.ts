@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { importPublicKey } from '@loyalty/protocol';
+import { GatewayKeySet, importPublicKey } from '@loyalty/protocol';
 import { writeFileDurably, type Logger } from '@loyalty/protocol/node';
 
 interface SenderKeys {
@@ -44,20 +44,20 @@ export class TrustedGatewayKeys {
 
   /** A verified key-set message from `signer`: true when its set was taken. */
   offer(signer: string, version: number, set: unknown): boolean {
-    const candidate = set as { sender?: unknown; keys?: unknown } | null;
-    const keys = candidate?.keys;
-    if (!candidate || candidate.sender !== signer || !Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && /^[A-Za-z0-9_-]{43}$/.test(k))) {
+    const parsed = GatewayKeySet.safeParse(set);
+    if (!parsed.success || parsed.data.sender !== signer) {
       this.log.warn({ signer }, 'gateway key set ignored: it must name its signer and list Ed25519 keys');
       return false;
     }
+    const keys = parsed.data.keys;
     const held = this.senders.get(signer);
     if (held && version <= held.version) return false;
     const trustedNow = held?.keys ?? this.initialKeys;
-    if (!keys.some((k) => trustedNow.includes(k as string))) {
+    if (!keys.some((k) => trustedNow.includes(k))) {
       this.log.error({ signer, version }, 'gateway key set ignored: it keeps none of the keys this kiosk trusts');
       return false;
     }
-    this.senders.set(signer, { version, keys: keys as string[], objects: (keys as string[]).map(importPublicKey) });
+    this.senders.set(signer, { version, keys, objects: keys.map(importPublicKey) });
     writeFileDurably(this.path, JSON.stringify(Object.fromEntries([...this.senders].map(([s, v]) => [s, { version: v.version, keys: v.keys }]))), 0o600);
     this.log.info({ signer, version, keys: keys.length }, 'trusted gateway keys updated');
     return true;

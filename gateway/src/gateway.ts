@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { SqlClient as Client } from './db/sql.js';
-import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, keyFingerprint, type Hotlist, type KeyPair } from '@loyalty/protocol';
+import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, keyFingerprint, type GatewayKeySet, type Hotlist, type KeyPair } from '@loyalty/protocol';
 import { fileSequence } from '@loyalty/protocol/node';
 import { loadGatewayKeys } from './fleet/gateway-keys.js';
 import type { GatewayConfig } from './config.js';
@@ -185,7 +185,7 @@ export class Gateway {
     // The keys kiosks should trust for this gateway's sender id, signed with the active key
     // (retained, per kiosk). Replicas each announce their own sender's set.
     for (const kiosk of registry.active()) {
-      await link.publishToKiosk(kiosk.id, 'config', { version: gatewayKeys.version, config: { gatewayKeys: { sender: config.instanceId, keys: gatewayKeys.announced } } }, true).catch((error: Error) => log.warn({ err: error.message, kiosk: kiosk.id }, 'could not publish the gateway key set'));
+      await link.publishToKiosk(kiosk.id, 'config', { version: gatewayKeys.version, config: { gatewayKeys: { sender: config.instanceId, keys: gatewayKeys.announced } satisfies GatewayKeySet } }, true).catch((error: Error) => log.warn({ err: error.message, kiosk: kiosk.id }, 'could not publish the gateway key set'));
     }
 
     const app = createApp({

@@ -46,6 +46,11 @@ export function rotationProofInput(kioskId: string, newPublicKey: string): Buffe
   return Buffer.from(`loyalty-key-rotation:v1:${kioskId}:${newPublicKey}`);
 }
 
+/** What a kiosk signs to prove, at pairing, that it holds the key it enrolls (issue 6). */
+export function enrollmentProofInput(code: string, publicKey: string): Buffer {
+  return Buffer.from(`loyalty-enrollment:v1:${code.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${publicKey}`);
+}
+
 export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest]);
 export type Request = z.infer<typeof Request>;
 export type RequestKind = Request['kind'];
@@ -126,6 +131,16 @@ export type Telemetry = z.infer<typeof Telemetry>;
 
 export const KioskState = z.strictObject({ state: z.enum(['online', 'offline']) });
 export type KioskState = z.infer<typeof KioskState>;
+
+/**
+ * The keys kiosks should trust for one gateway sender, carried in DesiredConfig.config as
+ * `gatewayKeys` and signed by that sender (issue 6, docs/security.md).
+ */
+export const GatewayKeySet = z.strictObject({
+  sender: z.string().regex(/^gateway[A-Za-z0-9_-]{0,56}$/),
+  keys: z.array(z.string().regex(/^[A-Za-z0-9_-]{43}$/)).min(1).max(8),
+});
+export type GatewayKeySet = z.infer<typeof GatewayKeySet>;
 
 export const DesiredConfig = z.strictObject({
   version: z.number().int().min(0),

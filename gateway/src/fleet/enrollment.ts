@@ -6,7 +6,7 @@
  * limited per client address.
  */
 import { createHash, randomInt, verify as edVerify } from 'node:crypto';
-import { importPublicKey, isValidId, keyFingerprint } from '@loyalty/protocol';
+import { enrollmentProofInput, importPublicKey, isValidId, keyFingerprint } from '@loyalty/protocol';
 import type { SqlClient as Client } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { LedgerError } from '../ledger/errors.js';
@@ -18,11 +18,6 @@ const CODE_TTL_MS = 15 * 60_000;
 
 export function normaliseCode(code: string): string {
   return code.toUpperCase().replace(/[^A-Z0-9]/g, '');
-}
-
-/** What the kiosk signs to prove it holds the key it enrolls. */
-export function enrollmentProofInput(code: string, publicKey: string): Buffer {
-  return Buffer.from(`loyalty-enrollment:v1:${normaliseCode(code)}:${publicKey}`);
 }
 
 export interface EnrollmentGrant {
