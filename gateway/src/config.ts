@@ -27,6 +27,8 @@ export const GatewayConfig = z.strictObject({
       password: z.string().optional(),
       /** the broker address handed to kiosks at pairing, when it differs from `host` (e.g. 0.0.0.0) */
       advertisedHost: z.string().optional(),
+      /** shared secret for an external broker's HTTP auth hooks (POST /api/v1/broker/auth|acl) */
+      authHookSecret: z.string().min(16, 'use at least 16 characters').optional(),
       /** MQTT shared-subscription group for gateway replicas on an external broker. */
       shareGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('gateway'),
     })
@@ -95,6 +97,7 @@ const ENV_KEYS: Record<string, (raw: string) => [string[], unknown]> = {
   LOYALTY_GW_MQTT_URL: (v) => [['mqtt', 'url'], v],
   LOYALTY_GW_MQTT_USERNAME: (v) => [['mqtt', 'username'], v],
   LOYALTY_GW_MQTT_PASSWORD: (v) => [['mqtt', 'password'], v],
+  LOYALTY_GW_MQTT_AUTH_HOOK_SECRET: (v) => [['mqtt', 'authHookSecret'], v],
   LOYALTY_GW_INSTANCE_ID: (v) => [['instanceId'], v],
   LOYALTY_GW_LOG_LEVEL: (v) => [['logLevel'], v],
   LOYALTY_GW_SMS_PROVIDER: (v) => [['sms', 'provider'], v],

@@ -196,6 +196,8 @@ export class Gateway {
       confirmedRedemptions,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       enrollments,
+      brokerHookSecret: config.mqtt.authHookSecret,
+      brokerGatewayUser: config.mqtt.mode === 'external' ? mqttEndpoint.username : undefined,
       identity: { instanceId: config.instanceId, keyFingerprint: keyFingerprint(keys.publicKey), announcedKeys: gatewayKeys.announced, keySetVersion: gatewayKeys.version },
       registry,
       tokens,

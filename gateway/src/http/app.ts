@@ -16,6 +16,7 @@ import { kioskRoutes } from './routes/kiosks.js';
 import { valueRoutes } from './routes/value.js';
 import { customerRoutes } from './routes/customers.js';
 import { enrollmentRoutes } from './routes/enrollments.js';
+import { brokerAuthRoutes } from './routes/broker-auth.js';
 import type { EnrollmentService } from '../fleet/enrollment.js';
 import { registrationRoutes } from './routes/registrations.js';
 import type { CardService } from '../members/card-service.js';
@@ -32,6 +33,10 @@ export interface AppDeps {
   confirmedRedemptions: ConfirmedRedemptions;
   revokeKiosk: (id: string, reason: string) => Promise<unknown>;
   enrollments: EnrollmentService;
+  /** shared secret of an external broker's HTTP auth hooks (none: the hooks refuse everything) */
+  brokerHookSecret?: string;
+  /** the broker username gateway replicas use on an external broker */
+  brokerGatewayUser?: string;
   /** who this gateway is: sender id and key fingerprints */
   identity: { instanceId: string; keyFingerprint: string; announcedKeys: string[]; keySetVersion: number };
   registry: KioskRegistry;
@@ -61,6 +66,8 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument));
   app.get('/docs', (c) => c.html(docsPage()));
 
+  // The external broker's auth hooks carry their own shared secret, not an API token.
+  app.route('/api/v1/broker', brokerAuthRoutes({ registry: deps.registry, metrics: deps.metrics, secret: deps.brokerHookSecret, gatewayUser: deps.brokerGatewayUser }));
   // Claiming a pairing code needs no token (the code is the credential): mounted before the guard.
   app.route('/api/v1/enrollments', enrollmentRoutes(deps));
 
