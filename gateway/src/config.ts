@@ -27,6 +27,8 @@ export const GatewayConfig = z.strictObject({
       password: z.string().optional(),
       /** the broker address handed to kiosks at pairing, when it differs from `host` (e.g. 0.0.0.0) */
       advertisedHost: z.string().optional(),
+      /** the embedded broker's internal login password, for trusted tools (benchmarks, monitors); random per start when unset */
+      internalPassword: z.string().min(24, 'use at least 24 characters').optional(),
       /** shared secret for an external broker's HTTP auth hooks (POST /api/v1/broker/auth|acl) */
       authHookSecret: z.string().min(16, 'use at least 16 characters').optional(),
       /** MQTT shared-subscription group for gateway replicas on an external broker. */
@@ -98,6 +100,7 @@ const ENV_KEYS: Record<string, (raw: string) => [string[], unknown]> = {
   LOYALTY_GW_MQTT_USERNAME: (v) => [['mqtt', 'username'], v],
   LOYALTY_GW_MQTT_PASSWORD: (v) => [['mqtt', 'password'], v],
   LOYALTY_GW_MQTT_AUTH_HOOK_SECRET: (v) => [['mqtt', 'authHookSecret'], v],
+  LOYALTY_GW_MQTT_INTERNAL_PASSWORD: (v) => [['mqtt', 'internalPassword'], v],
   LOYALTY_GW_INSTANCE_ID: (v) => [['instanceId'], v],
   LOYALTY_GW_LOG_LEVEL: (v) => [['logLevel'], v],
   LOYALTY_GW_SMS_PROVIDER: (v) => [['sms', 'provider'], v],

@@ -140,7 +140,7 @@ export class Gateway {
     let mqttEndpoint: MqttEndpoint;
     if (config.mqtt.mode === 'embedded') {
       // Wills are checked at login against the kiosk's key (no replay window: a will is old by nature).
-      const guard = new BrokerGuard(registry, new EnvelopeVerifier(registry.keysOf), this.metrics, log);
+      const guard = new BrokerGuard(registry, new EnvelopeVerifier(registry.keysOf), this.metrics, log, config.mqtt.internalPassword);
       broker = new EmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log, guard });
       await broker.start();
       mqttEndpoint = { host: config.mqtt.host, port: broker.port, username: guard.gatewayUser, password: guard.gatewayPassword };

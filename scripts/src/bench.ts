@@ -18,17 +18,18 @@ const { positionals, values } = parseArgs({
     kiosks: { type: 'string', default: '20' },
     taps: { type: 'string' },
     reps: { type: 'string' },
+    out: { type: 'string' },
   },
 });
 const name = positionals[0];
-const results = resolve('bench/results');
+const results = resolve(values.out ?? 'bench/results');
 
 async function tapLatency(): Promise<void> {
   const options = {
     kiosks: Number(values.kiosks),
     tapsPerSecondPerKiosk: 2,
     taps: Number(values.taps ?? (values.quick ? 400 : 2000)),
-    warmupTaps: values.quick ? 40 : 200,
+    warmupTaps: Math.min(values.quick ? 40 : 200, Math.ceil(Number(values.taps ?? 2000) / 10)),
   };
   const repetitions = Number(values.reps ?? (values.quick ? 1 : 3));
   const runs = await runTapLatency(options, repetitions, (m) => process.stderr.write(`${m}\n`));

@@ -24,7 +24,7 @@ function authError(returnCode: number, message: string): AuthError {
 export class BrokerGuard {
   /** the gateway's own broker login, valid for this process only */
   readonly gatewayUser = 'gateway-internal';
-  readonly gatewayPassword = randomBytes(32).toString('base64url');
+  readonly gatewayPassword: string;
   private readonly principals = new WeakMap<Client, Principal>();
 
   constructor(
@@ -32,7 +32,10 @@ export class BrokerGuard {
     private readonly verifier: EnvelopeVerifier,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
-  ) {}
+    internalPassword?: string,
+  ) {
+    this.gatewayPassword = internalPassword ?? randomBytes(32).toString('base64url');
+  }
 
   authenticate = (client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthError | null, ok: boolean | null) => void): void => {
     const secret = password?.toString('utf8') ?? '';

@@ -5,6 +5,7 @@
  * broker: a raw MQTT QoS 1 request/response with no signing and no ledger.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Rig {
   mqttPort: number;
+  /** the broker's internal login, for the raw baseline's clients */
+  internalPassword: string;
   kiosks: Array<{ kiosk: Kiosk; hardware: EmulatedHardware; uids: [string, string] }>;
   stop: () => Promise<void>;
 }
@@ -68,10 +71,24 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
   await seeder.stop();
 
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const internalPassword = randomBytes(24).toString('base64url');
   const child: ChildProcess = spawn(process.execPath, [GATEWAY_MAIN], {
-    env: { ...process.env, LOYALTY_GW_DATA_DIR: dir, LOYALTY_GW_MQTT_PORT: String(mqttPort), LOYALTY_GW_HTTP_PORT: String(httpPort), LOYALTY_GW_LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOYALTY_GW_DATA_DIR: dir, LOYALTY_GW_MQTT_PORT: String(mqttPort), LOYALTY_GW_HTTP_PORT: String(httpPort), LOYALTY_GW_LOG_LEVEL: 'warn', LOYALTY_GW_MQTT_INTERNAL_PASSWORD: internalPassword },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // Never leave the gateway running when the benchmark fails or is interrupted.
+  const killChild = () => child.exitCode === null && child.kill('SIGKILL');
+  process.once('exit', killChild);
+  try {
+    return await startKiosks(child, dir, httpPort, mqttPort, internalPassword, kioskSpecs);
+  } catch (error) {
+    killChild();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function startKiosks(child: ChildProcess, dir: string, httpPort: number, mqttPort: number, internalPassword: string, kioskSpecs: Array<{ id: string; stateDir: string; uids: [string, string]; password: string }>): Promise<Rig> {
   for (let ready = false; !ready; ) {
     if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
     ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.ok, () => false);
@@ -98,6 +115,7 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
   while (!kiosks.every((k) => k.kiosk.link.connected)) await sleep(20);
   return {
     mqttPort,
+    internalPassword,
     kiosks,
     stop: async () => {
       for (const k of kiosks) await k.kiosk.stop();
@@ -156,8 +174,8 @@ export async function measureTaps(rig: Rig, options: TapLatencyOptions): Promise
 }
 
 /** Raw MQTT QoS 1 request → response through the same broker: no signing, no ledger. */
-export async function measureRawMqtt(port: number, options: TapLatencyOptions): Promise<LatencySummary> {
-  const endpoint = { host: '127.0.0.1', port };
+export async function measureRawMqtt(port: number, internalPassword: string, options: TapLatencyOptions): Promise<LatencySummary> {
+  const endpoint = { host: '127.0.0.1', port, username: 'gateway-internal', password: internalPassword };
   const responder = createMqttClient(endpoint, { clientId: 'bench-responder' });
   const requesters: MqttClient[] = [];
   responder.connect();
@@ -195,7 +213,7 @@ export async function runTapLatency(options: TapLatencyOptions, repetitions: num
     const rig = await buildRig(options);
     try {
       progress(`run ${r}/${repetitions}: raw MQTT baseline (${options.taps} requests)...`);
-      const raw = await measureRawMqtt(rig.mqttPort, options);
+      const raw = await measureRawMqtt(rig.mqttPort, rig.internalPassword, options);
       progress(`run ${r}/${repetitions}: kiosk taps (${options.taps} taps from ${options.kiosks} kiosks at ${options.tapsPerSecondPerKiosk}/s each)...`);
       const tap = await measureTaps(rig, options);
       runs.push({ tap, raw });

@@ -1,0 +1,32 @@
+/**
+ * The benchmarks still run (not how fast: CI never fails on speed). A tiny run of each through
+ * the built scripts, as `npm run bench` runs them, so a change that breaks a benchmark — as broker
+ * authentication once did to the raw MQTT baseline — is caught by the tests.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/system.js';
+
+const BENCH = fileURLToPath(new URL('../../scripts/dist/bench.js', import.meta.url));
+
+describe('benchmarks run', () => {
+  it('tap-latency and ledger complete, print their table and write their JSON', () => {
+    if (!existsSync(BENCH)) throw new Error('this test runs the built benchmarks: run `npm run build` first (npm test does)');
+    const out = tempDir('bench-smoke');
+    try {
+      const tap = spawnSync(process.execPath, [BENCH, 'tap-latency', '--kiosks', '2', '--taps', '20', '--reps', '1', '--out', out.path], { encoding: 'utf8', timeout: 60_000 });
+      expect(tap.status, tap.stderr).toBe(0);
+      expect(tap.stdout).toMatch(/p50\s+\d/);
+      const tapJson = JSON.parse(readFileSync(`${out.path}/tap-latency.json`, 'utf8')) as { runs: Array<{ tap: { count: number }; raw: { count: number } }> };
+      expect(tapJson.runs[0]).toMatchObject({ tap: { count: 20 }, raw: { count: 20 } });
+
+      const ledger = spawnSync(process.execPath, [BENCH, 'ledger', '--taps', '50', '--reps', '1', '--out', out.path], { encoding: 'utf8', timeout: 60_000 });
+      expect(ledger.status, ledger.stderr).toBe(0);
+      expect(ledger.stdout).toMatch(/^64\s+\d/m);
+    } finally {
+      out.remove();
+    }
+  }, 120_000);
+});
