@@ -55,6 +55,7 @@ interface Running {
   mqttEndpoint: MqttEndpoint;
   maintenance: NodeJS.Timeout;
   registryRefresh: NodeJS.Timeout;
+  app: ReturnType<typeof createApp>;
   cards: CardService;
   customers: CustomerService;
   registrations: RegistrationService;
@@ -111,6 +112,11 @@ export class Gateway {
   get mqttEndpoint(): MqttEndpoint {
     return this.state.mqttEndpoint;
   }
+  /** method + path of every HTTP route the app serves (the OpenAPI coverage test reads it) */
+  get httpRoutes(): Array<{ method: string; path: string }> {
+    return this.state.app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
+  }
+
   get httpUrl(): string {
     const address = this.state.http.address() as AddressInfo;
     return `http://${this.deps.config.http.host}:${address.port}`;
@@ -223,7 +229,7 @@ export class Gateway {
     }, config.registryRefreshMs);
     registryRefresh.unref();
     void this.maintain(ledger);
-    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, registryRefresh, cards, customers, registrations };
+    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, registryRefresh, app, cards, customers, registrations };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
   }
 

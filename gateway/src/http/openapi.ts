@@ -3,6 +3,10 @@
  * /api/v1/openapi.json). Kept beside the routes; test/gateway/http.test.ts checks that every
  * documented path answers.
  */
+import { z } from 'zod';
+import { NewCustomer } from './routes/customers.js';
+import { AdjustmentBody, PurchaseBody, RedemptionBody, RefundBody } from './routes/value.js';
+
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const errors = {
@@ -11,6 +15,81 @@ const errors = {
   '403': { description: 'the token lacks the role', ...json(error) },
   '404': { description: 'not found', ...json(error) },
 };
+
+
+
+interface Operation {
+  method: 'get' | 'post';
+  /** under /api/v1, with {params} */
+  path: string;
+  summary: string;
+  roles: string;
+  body?: z.ZodType;
+  /** what the body holds, for bodies without a shared schema */
+  bodyText?: string;
+  status?: string;
+  idempotent?: boolean;
+}
+
+/** Every route /api/v1 serves. test/gateway/http.test.ts checks the app has no route missing here. */
+export const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/cards', summary: 'Find a card by NFC UID (?uid=)', roles: 'pos, viewer' },
+  { method: 'get', path: '/cards/{number}', summary: 'A card with balance, available, held, lots, next expiry, wallet', roles: 'pos, viewer' },
+  { method: 'get', path: '/cards/{number}/statement', summary: 'Movements newest first with a running balance (?limit=&cursor=)', roles: 'pos, viewer' },
+  { method: 'get', path: '/cards/{number}/events', summary: 'The card’s life: issued, linked, blocked, replaced … with actor', roles: 'viewer' },
+  { method: 'post', path: '/cards/batches', summary: 'Reserve numbered, unlinked cards for a print shop (Accept: text/csv for CSV)', roles: 'admin', bodyText: '{programId, count, firstNumber?}', status: '201' },
+  { method: 'post', path: '/cards', summary: 'Issue one card', roles: 'pos', bodyText: '{programId, number?, uid?, customerId?}', status: '201' },
+  { method: 'post', path: '/cards/{number}/link', summary: 'Link to a customer; moving a linked card needs correction.reason and admin', roles: 'pos', bodyText: '{customerId, correction?: {reason}}' },
+  { method: 'post', path: '/cards/{number}/block', summary: 'Block with a reason; bumps the hotlist', roles: 'pos', bodyText: '{reason}' },
+  { method: 'post', path: '/cards/{number}/replace', summary: 'Lost card: the new card takes over the account; the old one is blocked', roles: 'pos', bodyText: '{newNumber?, newUid?, reason}', status: '201', idempotent: true },
+  { method: 'get', path: '/hotlist', summary: 'Blocked cards with the hotlist version', roles: 'viewer' },
+  { method: 'post', path: '/purchases', summary: 'A purchase: optional points redemption, then points on what was paid', roles: 'pos', body: PurchaseBody, status: '201', idempotent: true },
+  { method: 'post', path: '/refunds', summary: 'Reverse a purchase’s points pro rata; spent points become a clawback debt', roles: 'pos', body: RefundBody, status: '201', idempotent: true },
+  { method: 'post', path: '/redemptions', summary: 'Spend points for a single-use coupon', roles: 'pos', body: RedemptionBody, status: '201', idempotent: true },
+  { method: 'post', path: '/redemptions/holds', summary: 'Hold points and send the owner an SMS code to confirm', roles: 'pos', bodyText: '{card, storeId, points}', status: '202', idempotent: true },
+  { method: 'post', path: '/redemptions/holds/{holdId}/confirm', summary: 'Confirm a held redemption with the SMS code', roles: 'pos', bodyText: '{confirmationId, code, storeId, currency?}', status: '201' },
+  { method: 'post', path: '/adjustments', summary: 'Manual correction with a reason (never below zero)', roles: 'admin', body: AdjustmentBody, status: '201', idempotent: true },
+  { method: 'post', path: '/coupons/{code}/redeem', summary: 'Use a coupon once (409 coupon_used after)', roles: 'pos', bodyText: '{storeId}' },
+  { method: 'get', path: '/ledger/verify', summary: 'Invariants and hash chain (500 when violated)', roles: 'viewer' },
+  { method: 'post', path: '/customers', summary: 'Create a customer (phone normalised to E.164, unique)', roles: 'pos', body: NewCustomer, status: '201' },
+  { method: 'get', path: '/customers', summary: 'Find customers by ?phone=', roles: 'pos, viewer' },
+  { method: 'get', path: '/customers/{id}', summary: 'A customer with cards, balances and lots', roles: 'pos, viewer' },
+  { method: 'get', path: '/customers/{id}/export', summary: 'Everything held about the person', roles: 'admin' },
+  { method: 'post', path: '/customers/{id}/erase', summary: 'Anonymise the person; the ledger stays whole', roles: 'admin' },
+  { method: 'post', path: '/registrations', summary: 'Register a card with a phone: sends an SMS code', roles: 'pos', bodyText: '{card, phone, name?}', status: '202' },
+  { method: 'post', path: '/registrations/{id}/confirm', summary: 'Confirm with the code: the card becomes the customer’s and active', roles: 'pos', bodyText: '{code}' },
+  { method: 'post', path: '/identifications', summary: 'Identify a customer by phone: sends an SMS code', roles: 'pos', bodyText: '{phone}', status: '202' },
+  { method: 'post', path: '/identifications/{id}/confirm', summary: 'Confirm with the code: the customer with cards', roles: 'pos', bodyText: '{phone, code}' },
+  { method: 'get', path: '/kiosks', summary: 'Kiosks with online state, last seen, key fingerprint, telemetry (?storeId=)', roles: 'viewer' },
+  { method: 'get', path: '/kiosks/{id}', summary: 'One kiosk', roles: 'viewer' },
+  { method: 'post', path: '/kiosks/{id}/revoke', summary: 'Cut a kiosk off at once (broker and messages)', roles: 'admin', bodyText: '{reason}' },
+  { method: 'post', path: '/enrollments', summary: 'A one-time pairing code for a store (15 minutes)', roles: 'admin', bodyText: '{storeId}', status: '201' },
+  { method: 'post', path: '/enrollments/claim', summary: 'A kiosk claims a pairing code with proof of its key (no token: the code is the credential)', roles: 'none', bodyText: '{code, publicKey, proof, kioskId?}', status: '201' },
+  { method: 'get', path: '/gateway', summary: 'This gateway’s sender id and key fingerprints', roles: 'viewer' },
+  { method: 'post', path: '/broker/auth', summary: 'External broker hook: may this kiosk log in (X-Broker-Secret)', roles: 'broker secret', bodyText: '{username, password, clientid}' },
+  { method: 'post', path: '/broker/acl', summary: 'External broker hook: may this client publish/subscribe this topic (X-Broker-Secret)', roles: 'broker secret', bodyText: '{username, topic, action}' },
+];
+
+function buildPaths() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const parameters = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (op.idempotent) parameters.push({ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string' } } as never);
+    const requestBody = op.body
+      ? { required: true, ...json(z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) as object) }
+      : op.bodyText
+        ? { required: true, description: op.bodyText, ...json({ type: 'object' }) }
+        : undefined;
+    (paths[op.path] ??= {})[op.method] = {
+      summary: `${op.summary} (roles: ${op.roles})`,
+      ...(parameters.length ? { parameters } : {}),
+      ...(requestBody ? { requestBody } : {}),
+      responses: { [op.status ?? '200']: { description: 'success', ...json({ type: 'object' }) }, ...errors },
+      ...(op.roles === 'none' || op.roles === 'broker secret' ? { security: [] } : {}),
+    };
+  }
+  return paths;
+}
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -49,36 +128,7 @@ export const openApiDocument = {
       },
     },
   },
-  paths: {
-    '/cards': {
-      get: {
-        summary: 'Find a card by its NFC UID (roles: pos, viewer)',
-        parameters: [{ name: 'uid', in: 'query', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'the card', ...json({ $ref: '#/components/schemas/Card' }) }, ...errors },
-      },
-    },
-    '/cards/{number}': {
-      get: {
-        summary: 'A card with its balance (roles: pos, viewer)',
-        parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'the card', ...json({ $ref: '#/components/schemas/Card' }) }, ...errors },
-      },
-    },
-    '/kiosks': {
-      get: {
-        summary: 'Kiosks with online state, last seen and health (role: viewer)',
-        parameters: [{ name: 'storeId', in: 'query', required: false, schema: { type: 'string' } }],
-        responses: { '200': { description: 'list', ...json({ type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Kiosk' } }, nextCursor: { type: ['string', 'null'] } } }) }, ...errors },
-      },
-    },
-    '/kiosks/{id}': {
-      get: {
-        summary: 'One kiosk (role: viewer)',
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'the kiosk', ...json({ $ref: '#/components/schemas/Kiosk' }) }, ...errors },
-      },
-    },
-  },
+  paths: buildPaths(),
 } as const;
 
 /** A dependency-free page that lists the documented operations (no CDN: kiosks' LANs are closed). */

@@ -4,7 +4,7 @@ import type { AppDeps } from '../app.js';
 import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
 import { errorBody } from '../errors.js';
 
-const NewCustomer = z.strictObject({
+export const NewCustomer = z.strictObject({
   name: z.string().trim().min(1).max(200),
   phone: z.string().max(40).optional(),
   email: z.email().max(254).optional(),

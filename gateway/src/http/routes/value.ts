@@ -33,12 +33,12 @@ export const PurchaseBody = z.strictObject({
   couponCodes: z.array(z.string().max(64)).max(20).optional(),
 });
 
-const RefundBody = z.strictObject({
+export const RefundBody = z.strictObject({
   purchaseId: z.string().min(1).max(200),
   items: z.array(z.strictObject({ sku: z.string().min(1).max(64), quantity: z.number().int().positive() })).min(1).optional(),
 });
 
-const RedemptionBody = z.strictObject({
+export const RedemptionBody = z.strictObject({
   card: CardField,
   storeId: StoreId,
   points: Points.optional(),
@@ -46,7 +46,7 @@ const RedemptionBody = z.strictObject({
   currency: Currency.default('EUR'),
 });
 
-const AdjustmentBody = z.strictObject({
+export const AdjustmentBody = z.strictObject({
   card: CardField,
   points: z.number().int().refine((p) => p !== 0, 'must not be 0').refine((p) => Math.abs(p) <= 1e9, 'too large'),
   reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
