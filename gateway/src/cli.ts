@@ -13,6 +13,7 @@ import { openDatabase } from './db/database.js';
 import { GroupCommitWriter } from './db/writer.js';
 import { ApiTokens, ROLES, type Role } from './http/api-tokens.js';
 import { Ledger, systemClock } from './ledger/ledger.js';
+import { Directory } from './ledger/directory.js';
 import { formatReport, verifyLedger } from './ledger/verify.js';
 import { promoteGatewayKey, retireGatewayKey, rotateGatewayKey } from './fleet/gateway-keys.js';
 
@@ -21,6 +22,7 @@ const USAGE = `usage:
   npm run ledger -- expire [--config FILE]
   npm run admin -- token create --role admin|pos|viewer [--label TEXT] [--config FILE]
   npm run admin -- token revoke TOKEN_ID [--config FILE]
+  npm run admin -- program create ID NAME      (interim, until program documents: PUT /programs)
   npm run admin -- gateway-key rotate|promote|retire [--config FILE]   (each takes effect at the next gateway start)`;
 
 async function main(): Promise<number> {
@@ -46,7 +48,8 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  if (!['verify', 'expire', 'token create'].includes(command) && !(positionals[0] === 'token' && positionals[1] === 'revoke' && positionals[2])) {
+  const programCreate = positionals[0] === 'program' && positionals[1] === 'create' && positionals[2] && positionals[3];
+  if (!['verify', 'expire', 'token create'].includes(command) && !(positionals[0] === 'token' && positionals[1] === 'revoke' && positionals[2]) && !programCreate) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -69,6 +72,11 @@ async function main(): Promise<number> {
         const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, ...config.ledger });
         const done = await ledger.expire();
         process.stdout.write(`expired ${done.points} points in ${done.lots} lots\n`);
+        return 0;
+      }
+      case `program create ${positionals.slice(2).join(' ')}`: {
+        await new Directory(client, writer, systemClock).ensureProgram({ id: positionals[2]!, name: positionals.slice(3).join(' ') });
+        process.stdout.write(`program ${positionals[2]} exists; cards can be issued for it\n`);
         return 0;
       }
       case `token revoke ${positionals[2]}`: {

@@ -202,6 +202,7 @@ export class Gateway {
       confirmedRedemptions,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       enrollments,
+      directory,
       brokerHookSecret: config.mqtt.authHookSecret,
       brokerGatewayUser: config.mqtt.mode === 'external' ? mqttEndpoint.username : undefined,
       identity: { instanceId: config.instanceId, keyFingerprint: keyFingerprint(keys.publicKey), announcedKeys: gatewayKeys.announced, keySetVersion: gatewayKeys.version },

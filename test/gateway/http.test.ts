@@ -97,3 +97,27 @@ describe('gateway HTTP API documentation', () => {
     expect(await (await fetch(`${gateway.httpUrl}/docs`)).text()).toContain('/api/v1/cards/{number}');
   });
 });
+
+describe('stores', () => {
+  it('lets an admin create stores and anyone with a token list them', async () => {
+    const dir = tempDir('stores');
+    const { gateway } = await startGateway(dir.path);
+    try {
+      const admin = (await gateway.tokens.create('admin', 'a')).token;
+      const post = (body: unknown, token = admin) => fetch(`${gateway.httpUrl}/api/v1/stores`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const created = await post({ id: 'berlin-mitte', name: 'Mitte Market', timezone: 'Europe/Berlin' });
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({ id: 'berlin-mitte', name: 'Mitte Market', timezone: 'Europe/Berlin' });
+      const bad = await post({ id: 'a/b', name: 'x', timezone: 'Mars/Olympus' });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(await bad.json())).toMatch(/IANA time zone/);
+      const viewer = (await gateway.tokens.create('viewer', 'v')).token;
+      expect((await post({ id: 'x', name: 'x' }, viewer)).status).toBe(403);
+      const list = (await (await fetch(`${gateway.httpUrl}/api/v1/stores`, { headers: { authorization: `Bearer ${viewer}` } })).json()) as { items: Array<{ id: string }> };
+      expect(list.items.map((s) => s.id)).toEqual(['berlin-mitte']);
+    } finally {
+      await gateway.stop();
+      dir.remove();
+    }
+  });
+});

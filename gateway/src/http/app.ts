@@ -15,6 +15,8 @@ import { cardRoutes } from './routes/cards.js';
 import { kioskRoutes } from './routes/kiosks.js';
 import { valueRoutes } from './routes/value.js';
 import { customerRoutes } from './routes/customers.js';
+import { storeRoutes } from './routes/stores.js';
+import type { Directory } from '../ledger/directory.js';
 import { enrollmentRoutes } from './routes/enrollments.js';
 import { brokerAuthRoutes } from './routes/broker-auth.js';
 import type { EnrollmentService } from '../fleet/enrollment.js';
@@ -33,6 +35,7 @@ export interface AppDeps {
   confirmedRedemptions: ConfirmedRedemptions;
   revokeKiosk: (id: string, reason: string) => Promise<unknown>;
   enrollments: EnrollmentService;
+  directory: Directory;
   /** shared secret of an external broker's HTTP auth hooks (none: the hooks refuse everything) */
   brokerHookSecret?: string;
   /** the broker username gateway replicas use on an external broker */
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/kiosks', kioskRoutes(deps, requireRole));
   api.route('/', valueRoutes(deps, requireRole));
   api.route('/customers', customerRoutes(deps, requireRole));
+  api.route('/stores', storeRoutes(deps, requireRole));
   api.route('/', registrationRoutes(deps, requireRole));
   api.get('/hotlist', requireRole('viewer'), async (c) => c.json(await deps.cards.hotlist()));
   api.get('/gateway', requireRole('viewer'), (c) => c.json(deps.identity));

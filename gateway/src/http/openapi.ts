@@ -60,6 +60,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/registrations/{id}/confirm', summary: 'Confirm with the code: the card becomes the customer’s and active', roles: 'pos', bodyText: '{code}' },
   { method: 'post', path: '/identifications', summary: 'Identify a customer by phone: sends an SMS code', roles: 'pos', bodyText: '{phone}', status: '202' },
   { method: 'post', path: '/identifications/{id}/confirm', summary: 'Confirm with the code: the customer with cards', roles: 'pos', bodyText: '{phone, code}' },
+  { method: 'post', path: '/stores', summary: 'Create a store (idempotent by id)', roles: 'admin', bodyText: '{id, name, timezone?}', status: '201' },
+  { method: 'get', path: '/stores', summary: 'All stores', roles: 'viewer' },
   { method: 'get', path: '/kiosks', summary: 'Kiosks with online state, last seen, key fingerprint, telemetry (?storeId=)', roles: 'viewer' },
   { method: 'get', path: '/kiosks/{id}', summary: 'One kiosk', roles: 'viewer' },
   { method: 'post', path: '/kiosks/{id}/revoke', summary: 'Cut a kiosk off at once (broker and messages)', roles: 'admin', bodyText: '{reason}' },

@@ -51,6 +51,11 @@ export class Directory {
     await this.writer.run((tx) => insertCard(tx, { number: card.number, uid, programId: card.programId, customerId: card.customerId, actor: 'setup', at: this.clock.now().toISOString() }));
   }
 
+  async stores(): Promise<Array<{ id: string; name: string; timezone: string; createdAt: string }>> {
+    const rows = (await this.client.execute('SELECT id, name, timezone, created_at FROM stores ORDER BY id')).rows;
+    return rows.map((r) => ({ id: String(r.id), name: String(r.name), timezone: String(r.timezone), createdAt: String(r.created_at) }));
+  }
+
   async countCards(): Promise<number> {
     return Number((await this.client.execute('SELECT count(*) AS n FROM cards')).rows[0]!.n);
   }
