@@ -8,3 +8,4 @@ export * from './envelope.js';
 export * from './replay.js';
 export * from './sequence.js';
 export * from './scan-codes.js';
+export * from './programs/index.js';

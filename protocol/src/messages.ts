@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CARD_NUMBER_PATTERN, CARD_UID_PATTERN } from './card-number.js';
 import { RESULT_CODES } from './codes.js';
 import { OP_ID_PATTERN } from './op-id.js';
+import { PublishedProgram } from './programs/schema.js';
 
 export const OpId = z.string().regex(OP_ID_PATTERN, 'must be a UUIDv7 op id');
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
@@ -156,10 +157,16 @@ export const Hotlist = z.strictObject({
 });
 export type Hotlist = z.infer<typeof Hotlist>;
 
-/** The signed rule bundle for a store; its program documents arrive with the programs issue. */
+/**
+ * The signed rule bundle for a store (issue 4): every program in force there, each with its
+ * version, as the operator wrote it. Bundle versions only grow; a kiosk refuses an older one.
+ */
 export const RulesBundle = z.strictObject({
-  version: z.number().int().min(0),
-  programs: z.array(z.record(z.string(), z.unknown())),
+  version: z.number().int().min(1),
+  storeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  timezone: z.string().min(1).max(64),
+  issuedAt: z.string().datetime(),
+  programs: z.array(PublishedProgram).max(50),
 });
 export type RulesBundle = z.infer<typeof RulesBundle>;
 
