@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { SqlClient as Client } from './db/sql.js';
-import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, keyFingerprint, type GatewayKeySet, type Hotlist, type KeyPair } from '@loyalty/protocol';
+import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, keyFingerprint, type GatewayKeySet, type Hotlist, type KeyPair, type RulesBundle } from '@loyalty/protocol';
 import { fileSequence } from '@loyalty/protocol/node';
 import { loadGatewayKeys } from './fleet/gateway-keys.js';
 import type { GatewayConfig } from './config.js';
@@ -20,6 +20,7 @@ import { ApiTokens } from './http/api-tokens.js';
 import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
 import { Ledger, systemClock, type Clock } from './ledger/ledger.js';
+import { ProgramService } from './programs/program-service.js';
 import { verifyLedger } from './ledger/verify.js';
 import type { Logger } from '@loyalty/protocol/node';
 import { GatewayMetrics } from './metrics.js';
@@ -46,6 +47,7 @@ interface Running {
   writer: GroupCommitWriter;
   registry: KioskRegistry;
   ledger: Ledger;
+  programs: ProgramService;
   directory: Directory;
   tokens: ApiTokens;
   keys: KeyPair;
@@ -91,6 +93,10 @@ export class Gateway {
   get tokens(): ApiTokens {
     return this.state.tokens;
   }
+  get programs(): ProgramService {
+    return this.state.programs;
+  }
+
   get cards(): CardService {
     return this.state.cards;
   }
@@ -128,7 +134,14 @@ export class Gateway {
     const writer = new GroupCommitWriter(client);
     const registry = new KioskRegistry(client, writer, this.clock);
     await registry.load();
-    const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, ...config.ledger, clock: this.clock });
+    // Bundles are published through the kiosk link, which is created below.
+    let publishRules: (storeId: string, bundle: RulesBundle) => Promise<void> = async () => {};
+    const programs = new ProgramService(client, writer, this.clock, {
+      defaults: { pointsPerUnit: config.demoPointsPerUnit, expiryDays: config.ledger.pointsExpiryDays, pointValueMinor: config.ledger.pointValueMinor },
+      publish: (storeId, bundle) => publishRules(storeId, bundle),
+      log,
+    });
+    const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, ...config.ledger, rules: programs, clock: this.clock });
     const directory = new Directory(client, writer, this.clock);
     const tokens = new ApiTokens(client, writer, this.clock);
     const customers = new CustomerService(client, writer, ledger, this.clock, config.customers.defaultCountry);
@@ -168,6 +181,7 @@ export class Gateway {
       shareGroup: config.mqtt.mode === 'external' ? config.mqtt.shareGroup : undefined,
     });
     await link.start();
+    publishRules = (storeId, bundle) => link.publishToStore(storeId, 'rules', bundle);
 
     const publishHotlist = (hotlist: Hotlist) => void this.publishToAllStores(client, link, 'hotlist', hotlist);
     const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: publishHotlist });
@@ -188,6 +202,8 @@ export class Gateway {
     });
     // Kiosks that connect later get the retained hotlist; publish the current one at start.
     await cards.publishHotlist();
+    // The same for each store's newest rules bundle.
+    await programs.republishAll();
     // The keys kiosks should trust for this gateway's sender id, signed with the active key
     // (retained, per kiosk). Replicas each announce their own sender's set.
     for (const kiosk of registry.active()) {
@@ -196,6 +212,7 @@ export class Gateway {
 
     const app = createApp({
       ledger,
+      programs,
       cards,
       customers,
       registrations,
@@ -230,7 +247,7 @@ export class Gateway {
     }, config.registryRefreshMs);
     registryRefresh.unref();
     void this.maintain(ledger);
-    this.running = { client, writer, registry, ledger, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, registryRefresh, app, cards, customers, registrations };
+    this.running = { client, writer, registry, ledger, programs, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, registryRefresh, app, cards, customers, registrations };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
   }
 

@@ -43,14 +43,14 @@ describe('ledger: earn at the demo rate (real libSQL file)', () => {
     await expect(ledger.identify({ number: '10025' })).rejects.toMatchObject({ code: 'card_not_found' });
   });
 
-  it('earns floor(amount in units) x rate, once per op id, and keeps Σ balances at zero', async () => {
+  it('earns by the built-in default program (floor of 19.99 × 2 per unit = 39), once per op id, and keeps Σ balances at zero', async () => {
     const opId = ids.next();
     const first = await earn(opId, 'R1', 1999);
-    expect(first).toMatchObject({ result: 'created', pointsEarned: 38, balance: 38 });
+    expect(first).toMatchObject({ result: 'created', pointsEarned: 39, balance: 39 });
     const again = await earn(opId, 'R1', 1999);
-    expect(again).toMatchObject({ result: 'exists', pointsEarned: 38, transferId: first.transferId });
+    expect(again).toMatchObject({ result: 'exists', pointsEarned: 39, transferId: first.transferId });
     await expect(earn(opId, 'R1', 5000)).rejects.toMatchObject({ code: 'exists_with_different_payload' });
-    expect((await ledger.identify({ number: '10009' })).balance).toBe(38);
+    expect((await ledger.identify({ number: '10009' })).balance).toBe(39);
     expect((await sums()).total).toBe(0);
   });
 

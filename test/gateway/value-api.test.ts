@@ -36,7 +36,8 @@ describe('value movements over HTTP', () => {
     const first = await call('POST', '/purchases', purchase(ANNA.number, 10), { key: 'till-3-0001' });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ pointsEarned: 19, pointsRedeemed: 0, balance: 19, discount: { amount: 0, currency: 'EUR' }, tier: null });
-    expect(first.body.lines).toEqual([{ rule: 'demo-rate:1', text: '19 points for 19.90 EUR', points: 19 }]);
+    // No program is published to this store: the built-in default program applies.
+    expect(first.body.lines).toEqual([{ rule: 'builtin-default@v0:base', text: 'Points: 1 per 1.00 EUR', points: 19 }]);
     const again = await call('POST', '/purchases', purchase(ANNA.number, 10), { key: 'till-3-0001' });
     expect(again).toEqual(first);
     const other = await call('POST', '/purchases', purchase(ANNA.number, 11), { key: 'till-3-0001' });

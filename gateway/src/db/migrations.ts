@@ -295,6 +295,62 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    id: 7,
+    name: 'programs as versioned documents, store rule bundles, member state, memberships',
+    sql: [
+      `ALTER TABLE programs ADD COLUMN kind TEXT`,
+      // Every PUT is a new version; a version is a draft until it is published (never edited).
+      `CREATE TABLE program_versions (
+        program_id TEXT NOT NULL REFERENCES programs(id),
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        published_at TEXT,
+        published_by TEXT,
+        stores TEXT,
+        PRIMARY KEY (program_id, version)
+      )`,
+      // Each signed bundle sent to a store; versions only grow (one counter for all stores).
+      `CREATE TABLE rule_bundles (
+        version INTEGER PRIMARY KEY AUTOINCREMENT,
+        store_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX rule_bundles_store ON rule_bundles(store_id, version)`,
+      // What the evaluator needs to remember per points account between purchases.
+      `CREATE TABLE member_state (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+        tier TEXT,
+        tier_review_at TEXT,
+        birthday_bonus_year INTEGER
+      )`,
+      // Club and paid memberships belong to the customer, not to a card (non-transferable).
+      `CREATE TABLE memberships (
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        program_id TEXT NOT NULL REFERENCES programs(id),
+        valid_until TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (customer_id, program_id)
+      )`,
+      `ALTER TABLE purchases ADD COLUMN rule_set_version INTEGER`,
+      `ALTER TABLE purchases ADD COLUMN earning_rule TEXT`,
+      `ALTER TABLE purchases ADD COLUMN paid INTEGER`,
+      `ALTER TABLE purchases ADD COLUMN capped_points INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE purchases ADD COLUMN cashback INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE purchases ADD COLUMN partner_id TEXT`,
+      `ALTER TABLE purchases ADD COLUMN tier_before TEXT`,
+      `ALTER TABLE purchases ADD COLUMN tier_after TEXT`,
+      `ALTER TABLE purchases ADD COLUMN lines TEXT`,
+      `UPDATE purchases SET paid = total - discount WHERE paid IS NULL`,
+      `CREATE INDEX purchases_account ON purchases(account_id, created_at)`,
+      `ALTER TABLE refunds ADD COLUMN cashback_reversed INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE coupons ADD COLUMN reward_name TEXT`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -14,6 +14,8 @@ import { docsPage, openApiDocument } from './openapi.js';
 import { cardRoutes } from './routes/cards.js';
 import { kioskRoutes } from './routes/kiosks.js';
 import { valueRoutes } from './routes/value.js';
+import { programRoutes } from './routes/programs.js';
+import type { ProgramService } from '../programs/program-service.js';
 import { customerRoutes } from './routes/customers.js';
 import { storeRoutes } from './routes/stores.js';
 import type { Directory } from '../ledger/directory.js';
@@ -29,6 +31,7 @@ import type { VerifyReport } from '../ledger/verify.js';
 
 export interface AppDeps {
   ledger: Ledger;
+  programs: ProgramService;
   cards: CardService;
   customers: CustomerService;
   registrations: RegistrationService;
@@ -79,6 +82,7 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/cards', cardRoutes(deps, requireRole));
   api.route('/kiosks', kioskRoutes(deps, requireRole));
   api.route('/', valueRoutes(deps, requireRole));
+  api.route('/', programRoutes(deps, requireRole));
   api.route('/customers', customerRoutes(deps, requireRole));
   api.route('/stores', storeRoutes(deps, requireRole));
   api.route('/', registrationRoutes(deps, requireRole));

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { NewCustomer } from './routes/customers.js';
 import { AdjustmentBody, PurchaseBody, RedemptionBody, RefundBody } from './routes/value.js';
+import { EntranceBody, MembershipBody, PublishBody } from './routes/programs.js';
 
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -19,7 +20,7 @@ const errors = {
 
 
 interface Operation {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   /** under /api/v1, with {params} */
   path: string;
   summary: string;
@@ -44,12 +45,19 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/cards/{number}/replace', summary: 'Lost card: the new card takes over the account; the old one is blocked', roles: 'pos', bodyText: '{newNumber?, newUid?, reason}', status: '201', idempotent: true },
   { method: 'get', path: '/hotlist', summary: 'Blocked cards with the hotlist version', roles: 'viewer' },
   { method: 'post', path: '/purchases', summary: 'A purchase: optional points redemption, then points on what was paid', roles: 'pos', body: PurchaseBody, status: '201', idempotent: true },
+  { method: 'post', path: '/quotes', summary: 'What a purchase would give (the body of /purchases), without moving value; an admin may send {member, at} instead of card (what-if)', roles: 'pos', body: PurchaseBody },
   { method: 'post', path: '/refunds', summary: 'Reverse a purchase’s points pro rata; spent points become a clawback debt', roles: 'pos', body: RefundBody, status: '201', idempotent: true },
   { method: 'post', path: '/redemptions', summary: 'Spend points for a single-use coupon', roles: 'pos', body: RedemptionBody, status: '201', idempotent: true },
   { method: 'post', path: '/redemptions/holds', summary: 'Hold points and send the owner an SMS code to confirm', roles: 'pos', bodyText: '{card, storeId, points}', status: '202', idempotent: true },
   { method: 'post', path: '/redemptions/holds/{holdId}/confirm', summary: 'Confirm a held redemption with the SMS code', roles: 'pos', bodyText: '{confirmationId, code, storeId, currency?}', status: '201' },
   { method: 'post', path: '/adjustments', summary: 'Manual correction with a reason (never below zero)', roles: 'admin', body: AdjustmentBody, status: '201', idempotent: true },
   { method: 'post', path: '/coupons/{code}/redeem', summary: 'Use a coupon once (409 coupon_used after)', roles: 'pos', bodyText: '{storeId}' },
+  { method: 'get', path: '/programs', summary: 'Programs with their current (published) and draft versions', roles: 'viewer, pos' },
+  { method: 'get', path: '/programs/{id}', summary: 'A program: the published version in force and the newest draft', roles: 'viewer, pos' },
+  { method: 'put', path: '/programs/{id}', summary: 'Store a program document as a new draft version (docs/programs.md); field-level errors in details', roles: 'admin', bodyText: 'program document' },
+  { method: 'post', path: '/programs/{id}/publish', summary: 'Publish the newest version to some or all stores: signed bundles, retained on each store’s rules topic', roles: 'admin', body: PublishBody },
+  { method: 'post', path: '/programs/{id}/entrance', summary: 'Club entrance check: allowed, or denied with the reason', roles: 'pos', body: EntranceBody },
+  { method: 'post', path: '/memberships', summary: 'Join a club or pay a paid membership (renewals extend it)', roles: 'pos', body: MembershipBody, status: '201', idempotent: true },
   { method: 'get', path: '/ledger/verify', summary: 'Invariants and hash chain (500 when violated)', roles: 'viewer' },
   { method: 'post', path: '/customers', summary: 'Create a customer (phone normalised to E.164, unique)', roles: 'pos', body: NewCustomer, status: '201' },
   { method: 'get', path: '/customers', summary: 'Find customers by ?phone=', roles: 'pos, viewer' },

@@ -53,6 +53,11 @@ export function moneyOperatorAccount(tx: Transaction, name: 'cashback' | 'wallet
   return accountId(tx, `op:${name}:${currency}`, 'operator', currency);
 }
 
+/** An operator money account such as `op:till:EUR` (fees received) or `op:membership_fees:EUR`. */
+export function moneyAccount(tx: Transaction, name: string, currency: string): Promise<number> {
+  return accountId(tx, `op:${name}:${currency}`, 'operator', currency);
+}
+
 export function newCardAccount(tx: Transaction, cardNumber: string): Promise<number> {
   return accountId(tx, `card:${cardNumber}:${POINTS}`, 'customer', POINTS, cardNumber);
 }

@@ -2,13 +2,18 @@
  * The ledger service (DESIGN §3, issue 3). Reads go straight to the client (WAL readers do not
  * block the writer); every write runs through the group-commit writer, claims its op id in the
  * same transaction, and is built from two movements (points.ts) that keep lots and the hash
- * chain right. Earning is at a fixed demo rate until the programs issue brings the evaluator.
+ * chain right. What a purchase gives comes from the rule evaluator (protocol/programs) run on the
+ * store's published rule set; the ledger books exactly its quote, and every transfer records the
+ * rule (`{program}@v{version}`) and the bundle version it was computed with.
  */
 import { randomBytes } from 'node:crypto';
 import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { maskCardNumber, type CardRef, type EarnData, type IdentifyData, type ReceiptRef } from '@loyalty/protocol';
+import { EvaluationError, checkEntrance, earningProgram, evaluate, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type ReceiptRef, type RuleSet } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
-import { OperatorAccounts, moneyOperatorAccount, walletAccount, type OperatorAccount } from './accounts.js';
+import { OperatorAccounts, moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount, type OperatorAccount } from './accounts.js';
+import { defaultRuleSet, type RuleSource } from '../programs/program-service.js';
+import { memberSnapshot } from '../programs/member-snapshot.js';
+import type { ErrorCode } from '@loyalty/protocol';
 import { blockCard, recordCardEvent } from './card-status.js';
 import { displayName, findCard, type CardRow } from './cards.js';
 import { LedgerError } from './errors.js';
@@ -23,7 +28,10 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 export interface LedgerOptions {
+  /** the built-in default program's rate, for stores with no published programs */
   demoPointsPerUnit: number;
+  /** the stores' published rule sets (the built-in default alone when absent) */
+  rules?: RuleSource;
   /** days until earned points expire; null = never (until programs set their own policy) */
   pointsExpiryDays?: number | null;
   /** what one point is worth in minor units when it pays for something (demo until programs) */
@@ -49,6 +57,8 @@ export interface PurchaseInput {
   currency: string;
   items: PurchaseItem[];
   redeemPoints?: number;
+  /** a purchase at a partner, who pays for the points */
+  partnerId?: string;
   source: string;
 }
 
@@ -81,8 +91,14 @@ export class Ledger {
       status: card.status,
       displayName: displayName(card.customerName),
       balance: card.balance,
-      tier: null,
+      tier: await this.heldTier(card.accountId),
     };
+  }
+
+  /** The tier the account holds (as of its last purchase or refund; reviews apply at the next one). */
+  async heldTier(accountId: number): Promise<string | null> {
+    const row = (await this.client.execute({ sql: 'SELECT tier FROM member_state WHERE account_id = ?', args: [accountId] })).rows[0];
+    return row?.tier == null ? null : String(row.tier);
   }
 
   findCard(ref: CardRef): Promise<CardRow | null> {
@@ -125,33 +141,43 @@ export class Ledger {
 
   // ---- writes -----------------------------------------------------------------------------
 
-  /** Points for a till receipt scanned at a kiosk, once per op id and once per receipt per store. */
+  /**
+   * Points for a till receipt scanned at a kiosk, once per op id and once per receipt per store.
+   * The receipt is one line of the basket (category `receipt`): the store's rules decide.
+   */
   earn(input: EarnInput): Promise<EarnData> {
     const request = { kind: 'earn', card: input.card, receipt: input.receipt, storeId: input.storeId, source: input.source };
     return this.once(input.opId, request, async (tx, at) => {
       const card = await this.usableCard(tx, input.card);
       await this.claimReceipt(tx, input.storeId, input.receipt.id, input.opId);
-      const points = this.pointsFor(input.receipt.total.amount);
-      let repaid = 0;
-      if (points > 0) {
-        ({ repaid } = await creditPoints(tx, await this.operators.id(tx, 'issued'), {
-          transferId: input.opId,
-          account: card.accountId,
-          points,
-          kind: 'earn',
-          refs: { receipt: input.receipt.id, store: input.storeId, source: input.source, rule: this.ruleVersion },
-          at,
-          expiresAt: this.expiryFor(at),
-          operators: this.operators,
-          knownDebt: card.debt,
-        }));
-      }
-      // The card row was read inside this transaction: no re-read needed.
-      return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: points, balance: card.balance + points - repaid, transferId: input.opId };
+      const basket: Basket = { storeId: input.storeId, currency: input.receipt.total.currency, items: [receiptItem(input.receipt)] };
+      const { quote, rules } = await this.quoteFor(tx, card, basket, at);
+      const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source, receipt: input.receipt.id }, basket, quote, rules, at);
+      return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: quote.pointsEarned, balance: booked.balance, transferId: input.opId };
     });
   }
 
-  /** A POS purchase: optional points redemption as a discount, then points on what was paid. */
+  /**
+   * What a basket would give, without moving anything (POST /quotes): for a card now, or, for an
+   * operator trying a program out, for a described member at a given time.
+   */
+  async quote(input: { card?: CardRef; member?: MemberSnapshot; at?: string; storeId: string; currency: string; items: PurchaseItem[]; redeemPoints?: number; partnerId?: string }): Promise<Quote> {
+    const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId };
+    const at = input.at ?? this.now();
+    if (input.member) return this.evaluateFor(await this.rules.ruleSetFor(this.client, basket.storeId, basket.currency), basket, input.member, at);
+    if (!input.card) throw new LedgerError('invalid_request', 'a quote needs a card or a member');
+    const card = await findCard(this.client, input.card);
+    if (!card) throw new LedgerError('card_not_found', 'card not recognised');
+    if (card.status === 'blocked') throw new LedgerError('card_blocked', 'this card is blocked; please ask at the service desk');
+    return (await this.quoteFor(this.client, card, basket, at)).quote;
+  }
+
+  /** The rule set in force for a store (the published bundle, or the built-in default). */
+  async ruleSetFor(storeId: string, currency: string): Promise<RuleSet> {
+    return this.rules.ruleSetFor(this.client, storeId, currency);
+  }
+
+  /** A POS purchase: discounts, an optional points payment, then what the store's rules give. */
   purchase(input: PurchaseInput, options: OnceOptions = {}) {
     const request = { kind: 'purchase', ...input, opId: undefined };
     return this.once(
@@ -159,64 +185,114 @@ export class Ledger {
       request,
       async (tx, at) => {
         const card = await this.usableCard(tx, input.card);
-        const total = input.items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
-        const pointValue = this.options.pointValueMinor ?? 1;
-        const wanted = input.redeemPoints ?? 0;
-        // Never redeem more than the basket is worth.
-        const pointsRedeemed = Math.min(wanted, Math.floor(total / pointValue));
-        const discount = pointsRedeemed * pointValue;
-        const lines: Array<{ rule: string; text: string; points?: number; amount?: number }> = [];
-        if (pointsRedeemed > 0) {
-          await debitPoints(tx, await this.operators.id(tx, 'redeemed'), {
-            transferId: `${input.opId}:redeem`,
-            account: card.accountId,
-            points: pointsRedeemed,
-            kind: 'redeem',
-            refs: { purchase: input.opId, store: input.storeId, source: input.source },
-            at,
-          });
-          lines.push({ rule: 'points-redemption', text: `${pointsRedeemed} points paid ${formatMoney(discount, input.currency)}`, points: -pointsRedeemed, amount: -discount });
-        }
-        const pointsEarned = this.pointsFor(total - discount);
-        let lotId: number | null = null;
-        if (pointsEarned > 0) {
-          ({ lotId } = await creditPoints(tx, await this.operators.id(tx, 'issued'), {
-            transferId: input.opId,
-            account: card.accountId,
-            points: pointsEarned,
-            kind: 'earn',
-            refs: { purchase: input.opId, store: input.storeId, source: input.source, rule: this.ruleVersion },
-            at,
-            expiresAt: this.expiryFor(at),
-            operators: this.operators,
-          }));
-          lines.push({ rule: this.ruleVersion, text: `${pointsEarned} points for ${formatMoney(total - discount, input.currency)}`, points: pointsEarned });
-        }
-        await tx.execute({
-          sql: `INSERT INTO purchases (id, account_id, card_number, store_id, currency, items, total, discount, points_earned, points_redeemed, lot_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          args: [input.opId, card.accountId, card.number, input.storeId, input.currency, JSON.stringify(input.items), total, discount, pointsEarned, pointsRedeemed, lotId, at],
-        });
-        return { purchaseId: input.opId, discount: { amount: discount, currency: input.currency }, pointsEarned, pointsRedeemed, balance: await this.balanceOf(tx, card.accountId), tier: null, lines };
+        const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId };
+        const { quote, rules } = await this.quoteFor(tx, card, basket, at);
+        const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source }, basket, quote, rules, at);
+        return {
+          purchaseId: input.opId,
+          discount: { amount: quote.discount, currency: input.currency },
+          pointsEarned: quote.pointsEarned,
+          pointsRedeemed: quote.pointsRedeemed,
+          payable: { amount: quote.payable, currency: input.currency },
+          balance: booked.balance,
+          tier: quote.tier?.after ?? null,
+          cashback: quote.cashback,
+          lots: quote.lots,
+          ruleSetVersion: quote.ruleSetVersion,
+          lines: quote.lines,
+        };
       },
       options,
     );
   }
 
-  /** Spends points now; with a reward value it returns a single-use coupon to print. */
-  redeem(input: { opId: string; card: CardRef; points: number; storeId: string; source: string; currency: string; rewardId?: string }, options: OnceOptions = {}) {
+  /**
+   * Spends points for a single-use coupon: a reward from the catalogue of the card's program
+   * (its price in points, its validity), or a number of points worth their value in money.
+   */
+  redeem(input: { opId: string; card: CardRef; points?: number; storeId: string; source: string; currency: string; rewardId?: string }, options: OnceOptions = {}) {
     const request = { kind: 'redeem', ...input, opId: undefined };
     return this.once(
       input.opId,
       request,
       async (tx, at) => {
         const card = await this.usableCard(tx, input.card);
-        await this.spend(tx, card.accountId, input.opId, input.points, at, { store: input.storeId, source: input.source, reward: input.rewardId ?? null });
-        const coupon = await this.issueCoupon(tx, card.accountId, input.opId, input.points, input.currency, at, input.rewardId);
-        return { balance: await this.balanceOf(tx, card.accountId), coupon };
+        let coupon: CouponTerms;
+        if (input.rewardId !== undefined) {
+          const rules = await this.rules.ruleSetFor(tx, input.storeId, input.currency);
+          const earning = earningProgram(rules, card.programId);
+          const reward = earning?.program.rewards.find((r) => r.id === input.rewardId);
+          if (!earning || !reward) throw new LedgerError('reward_not_found', `no reward ${input.rewardId} in this card's program at store ${input.storeId}`);
+          coupon = { points: reward.points, value: reward.value ?? { amount: 0, currency: input.currency }, validDays: reward.couponValidDays, rewardId: reward.id, rewardName: reward.name, rule: `${earning.program.id}@v${earning.version}:reward:${reward.id}` };
+        } else {
+          if (input.points === undefined) throw new LedgerError('invalid_request', 'say how many points, or which reward (rewardId)');
+          coupon = { points: input.points, value: { amount: input.points * (this.options.pointValueMinor ?? 1), currency: input.currency }, validDays: this.options.couponValidDays ?? 30 };
+        }
+        await this.spend(tx, card.accountId, input.opId, coupon.points, at, { store: input.storeId, source: input.source, reward: coupon.rewardId ?? null, ...(coupon.rule ? { rule: coupon.rule } : {}) });
+        const issued = await this.issueCoupon(tx, card.accountId, input.opId, coupon, at);
+        return { balance: await this.balanceOf(tx, card.accountId), pointsRedeemed: coupon.points, coupon: issued };
       },
       options,
     );
+  }
+
+  /**
+   * Joins a club or pays a paid membership (the fee is recorded as money received at the till).
+   * The membership is the customer's, so the card must be registered; a renewal extends it.
+   */
+  joinMembership(input: { opId: string; card: CardRef; programId: string; storeId: string; source: string }, options: OnceOptions = {}) {
+    const request = { kind: 'membership', ...input, opId: undefined };
+    return this.once(
+      input.opId,
+      request,
+      async (tx, at) => {
+        const card = await this.usableCard(tx, input.card);
+        if (!card.customerId) throw new LedgerError('card_unlinked', 'memberships are personal: register this card to a customer first');
+        const program = await this.membershipProgram(tx, input.storeId, input.programId);
+        const current = (await tx.execute({ sql: 'SELECT valid_until FROM memberships WHERE customer_id = ? AND program_id = ?', args: [card.customerId, program.program.id] })).rows[0];
+        const { validUntil } = membershipExtension(program.program, current ? (current.valid_until === null ? null : String(current.valid_until)) : null, Date.parse(at));
+        await tx.execute({
+          sql: `INSERT INTO memberships (customer_id, program_id, valid_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (customer_id, program_id) DO UPDATE SET valid_until = excluded.valid_until, updated_at = excluded.updated_at`,
+          args: [card.customerId, program.program.id, validUntil, at, at],
+        });
+        const fee = program.program.kind === 'paid_membership' ? program.program.fee : null;
+        if (fee) {
+          await postTransfer(tx, {
+            id: input.opId,
+            debitAccount: await moneyAccount(tx, 'till', fee.currency),
+            creditAccount: await moneyAccount(tx, `membership_fees`, fee.currency),
+            amount: fee.amount,
+            unit: fee.currency,
+            kind: 'membership_fee',
+            refs: { program: program.program.id, rule: `${program.program.id}@v${program.version}`, customer: card.customerId, store: input.storeId, source: input.source },
+            at,
+          });
+        }
+        return { programId: program.program.id, customerId: card.customerId, validUntil, fee, renewed: current !== undefined };
+      },
+      options,
+    );
+  }
+
+  /** The door check of a club or paid membership: allowed, or denied with the reason. */
+  async checkEntrance(input: { card: CardRef; programId: string; storeId: string }): Promise<EntranceDecision & { programId: string }> {
+    const program = await this.membershipProgram(this.client, input.storeId, input.programId);
+    const card = await findCard(this.client, input.card);
+    if (!card) throw new LedgerError('card_not_found', 'card not recognised');
+    const row = card.customerId
+      ? (await this.client.execute({ sql: 'SELECT valid_until FROM memberships WHERE customer_id = ? AND program_id = ?', args: [card.customerId, program.program.id] })).rows[0]
+      : undefined;
+    const membership = row ? { programId: program.program.id, customerId: card.customerId!, validUntil: row.valid_until === null ? null : String(row.valid_until) } : null;
+    return { programId: program.program.id, ...checkEntrance(program.program, card, membership, this.clock.now().getTime()) };
+  }
+
+  private async membershipProgram(db: Pick<Client, 'execute'>, storeId: string, programId: string): Promise<Versioned<MembershipProgram>> {
+    const rules = await this.rules.ruleSetFor(db, storeId, 'EUR');
+    const found = rules.programs.find((p) => p.program.id === programId);
+    if (!found) throw new LedgerError('program_not_found', `program ${programId} is not published to store ${storeId}`);
+    if (found.program.kind !== 'club' && found.program.kind !== 'paid_membership') throw new LedgerError('not_a_membership', `${programId} is a ${found.program.kind} program, not a club or paid membership`);
+    return found as Versioned<MembershipProgram>;
   }
 
   /** Reserves points (pending) until posted or voided; voided by itself after the timeout. */
@@ -302,7 +378,8 @@ export class Ledger {
         const clawback = plan.points - reversed;
         const refs = { purchase: input.purchaseId, refund: input.opId };
         if (reversed > 0) {
-          await debitPoints(tx, await this.operators.id(tx, 'issued'), {
+          const partner = purchase.partner_id === null ? null : String(purchase.partner_id);
+          await debitPoints(tx, partner ? await partnerSettlementAccount(tx, partner) : await this.operators.id(tx, 'issued'), {
             transferId: input.opId,
             account,
             points: reversed,
@@ -321,11 +398,19 @@ export class Ledger {
             args: [account, clawback],
           });
         }
+        const cashbackReversed = await this.reverseCashback(tx, purchase, plan.value, input.opId, at);
         await tx.execute({
-          sql: 'INSERT INTO refunds (id, purchase_id, items, value, points_reversed, clawback, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          args: [input.opId, input.purchaseId, JSON.stringify(plan.items), plan.value, plan.points, clawback, at],
+          sql: 'INSERT INTO refunds (id, purchase_id, items, value, points_reversed, clawback, cashback_reversed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          args: [input.opId, input.purchaseId, JSON.stringify(plan.items), plan.value, plan.points, clawback, cashbackReversed, at],
         });
-        return { pointsReversed: plan.points, balance: await this.balanceOf(tx, account), ...(clawback > 0 ? { clawback: { points: clawback } } : {}) };
+        const tier = await this.tierAfterRefund(tx, purchase, at);
+        return {
+          pointsReversed: plan.points,
+          balance: await this.balanceOf(tx, account),
+          ...(clawback > 0 ? { clawback: { points: clawback } } : {}),
+          ...(cashbackReversed > 0 ? { cashbackReversed: { amount: cashbackReversed, currency: String(purchase.currency) } } : {}),
+          ...(tier !== undefined ? { tier } : {}),
+        };
       },
       options,
     );
@@ -426,7 +511,8 @@ export class Ledger {
       if (!hold || hold.state !== 'posted') throw new LedgerError('hold_not_pending', `hold ${holdId} is not posted`);
       const existing = (await tx.execute({ sql: 'SELECT code, value, currency, expires_at FROM coupons WHERE transfer_id = ?', args: [String(hold.transfer_id)] })).rows[0];
       if (existing) return { code: String(existing.code), value: { amount: Number(existing.value), currency: String(existing.currency) }, expiresAt: String(existing.expires_at) };
-      return this.issueCoupon(tx, Number(hold.account_id), String(hold.transfer_id), Number(hold.points), currency, at);
+      const points = Number(hold.points);
+      return this.issueCoupon(tx, Number(hold.account_id), String(hold.transfer_id), { points, value: { amount: points * (this.options.pointValueMinor ?? 1), currency }, validDays: this.options.couponValidDays ?? 30 }, at);
     });
   }
 
@@ -488,27 +574,165 @@ export class Ledger {
       if (row.used_at !== null) throw new LedgerError('coupon_used', `coupon ${code} was already used on ${String(row.used_at)}`);
       if (String(row.expires_at) <= at) throw new LedgerError('coupon_expired', `coupon ${code} expired on ${String(row.expires_at)}`);
       await tx.execute({ sql: 'UPDATE coupons SET used_at = ?, used_store = ? WHERE code = ? AND used_at IS NULL', args: [at, storeId, code] });
-      return { code, value: { amount: Number(row.value), currency: String(row.currency) }, points: Number(row.points), rewardId: row.reward_id === null ? null : String(row.reward_id), usedAt: at, storeId };
+      return { code, value: { amount: Number(row.value), currency: String(row.currency) }, points: Number(row.points), rewardId: row.reward_id === null ? null : String(row.reward_id), reward: row.reward_name === null ? null : String(row.reward_name), usedAt: at, storeId };
     });
   }
 
   // ---- helpers ----------------------------------------------------------------------------
 
-  private get ruleVersion(): string {
-    return `demo-rate:${this.options.demoPointsPerUnit}`;
-  }
-
   private now(): string {
     return this.clock.now().toISOString();
-  }
-
-  private pointsFor(amountMinor: number): number {
-    return Math.floor(Math.max(0, amountMinor) / 100) * this.options.demoPointsPerUnit;
   }
 
   private expiryFor(at: string): string | null {
     const days = this.options.pointsExpiryDays === undefined ? 365 : this.options.pointsExpiryDays;
     return days === null ? null : new Date(Date.parse(at) + days * DAY_MS).toISOString();
+  }
+
+  private get rules(): RuleSource {
+    return (
+      this.options.rules ?? {
+        ruleSetFor: async (db, storeId, currency) => {
+          const store = (await db.execute({ sql: 'SELECT timezone FROM stores WHERE id = ?', args: [storeId] })).rows[0];
+          return defaultRuleSet(storeId, store ? String(store.timezone) : 'UTC', currency, {
+            pointsPerUnit: this.options.demoPointsPerUnit,
+            expiryDays: this.options.pointsExpiryDays === undefined ? 365 : this.options.pointsExpiryDays,
+            pointValueMinor: this.options.pointValueMinor ?? 1,
+          });
+        },
+      }
+    );
+  }
+
+  /** Runs the evaluator for a card, with the member as the ledger knows them. */
+  private async quoteFor(db: Pick<Client, 'execute'>, card: CardRow, basket: Basket, at: string): Promise<{ quote: Quote; rules: RuleSet }> {
+    const rules = await this.rules.ruleSetFor(db, basket.storeId, basket.currency);
+    return { quote: this.evaluateFor(rules, basket, await memberSnapshot(db, card, rules, at), at), rules };
+  }
+
+  /** The evaluator's refusals become ledger refusals with the same meaning. */
+  private evaluateFor(rules: RuleSet, basket: Basket, member: MemberSnapshot, at: string): Quote {
+    try {
+      return evaluate(basket, member, rules, Date.parse(at));
+    } catch (error) {
+      if (!(error instanceof EvaluationError)) throw error;
+      const code: ErrorCode = error.code === 'insufficient_points' ? 'exceeds_balance' : error.code === 'invalid_basket' ? 'invalid_request' : error.code;
+      throw new LedgerError(code, error.message, error.details);
+    }
+  }
+
+  /**
+   * Books a quote: the points payment, the points earned (from the partner's settlement account
+   * at a partner), the referrer's bonus, cashback into the wallet, the member's tier and birthday
+   * year, and the purchase row that refunds and tier spend read.
+   */
+  private async book(tx: Transaction, card: CardRow, op: { opId: string; storeId: string; source: string; receipt?: string }, basket: Basket, quote: Quote, rules: RuleSet, at: string): Promise<{ balance: number }> {
+    const refs = { purchase: op.opId, store: op.storeId, source: op.source, ruleSet: quote.ruleSetVersion, ...(op.receipt ? { receipt: op.receipt } : {}) };
+    if (quote.pointsRedeemed > 0) {
+      await debitPoints(tx, await this.operators.id(tx, 'redeemed'), { transferId: `${op.opId}:redeem`, account: card.accountId, points: quote.pointsRedeemed, kind: 'redeem', refs: { ...refs, rule: `${quote.earningRule}:redemption` }, at });
+    }
+    let lotId: number | null = null;
+    if (quote.pointsEarned > 0) {
+      const from = quote.partner ? await partnerSettlementAccount(tx, quote.partner.id) : await this.operators.id(tx, 'issued');
+      const rule = quote.partner ? `${quote.partner.programId}@v${quote.partner.version}` : quote.earningRule;
+      ({ lotId } = await creditPoints(tx, from, {
+        transferId: op.opId,
+        account: card.accountId,
+        points: quote.pointsEarned,
+        kind: 'earn',
+        refs: { ...refs, rule, ...(quote.partner ? { partner: quote.partner.id } : {}) },
+        at,
+        expiresAt: quote.lots[0]?.expiresAt ?? null,
+        operators: this.operators,
+        knownDebt: card.debt,
+      }));
+    }
+    if (quote.referral) await this.payReferral(tx, quote, card, rules, refs, at);
+    if (quote.cashback) {
+      const wallet = await walletAccount(tx, card.accountId, quote.cashback.currency);
+      const rule = quote.lines.filter((l) => l.amount !== undefined && l.amount > 0).map((l) => l.rule).join(',');
+      await postTransfer(tx, { id: `${op.opId}:cashback`, debitAccount: await moneyOperatorAccount(tx, 'cashback', quote.cashback.currency), creditAccount: wallet, amount: quote.cashback.amount, unit: quote.cashback.currency, kind: 'cashback', refs: { ...refs, rule }, at });
+    }
+    if (quote.tier || quote.birthdayBonusYear !== null) {
+      await tx.execute({
+        sql: `INSERT INTO member_state (account_id, tier, tier_review_at, birthday_bonus_year) VALUES (?1, ?2, ?3, ?4)
+              ON CONFLICT (account_id) DO UPDATE SET
+                tier = CASE WHEN ?5 THEN excluded.tier ELSE tier END,
+                tier_review_at = CASE WHEN ?5 THEN excluded.tier_review_at ELSE tier_review_at END,
+                birthday_bonus_year = COALESCE(excluded.birthday_bonus_year, birthday_bonus_year)`,
+        args: [card.accountId, quote.tier?.after ?? null, quote.tier?.reviewAt ?? null, quote.birthdayBonusYear, quote.tier ? 1 : 0],
+      });
+    }
+    await tx.execute({
+      sql: `INSERT INTO purchases (id, account_id, card_number, store_id, currency, items, total, discount, points_earned, points_redeemed, lot_id, created_at,
+                                   rule_set_version, earning_rule, paid, capped_points, cashback, partner_id, tier_before, tier_after, lines)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [
+        op.opId, card.accountId, card.number, op.storeId, basket.currency, JSON.stringify(basket.items), quote.subtotal, quote.discount + quote.redemptionValue, quote.pointsEarned, quote.pointsRedeemed, lotId, at,
+        quote.ruleSetVersion, quote.earningRule, quote.payable, quote.partner ? 0 : quote.purchasePoints, quote.cashback?.amount ?? 0, quote.partner?.id ?? null, quote.tier?.before ?? null, quote.tier?.after ?? null, JSON.stringify(quote.lines),
+      ],
+    });
+    return { balance: await this.balanceOf(tx, card.accountId) };
+  }
+
+  /**
+   * Takes back the refunded share of a purchase's cashback (cumulative, so partial refunds add up
+   * to exactly what was given), as far as the wallet still holds it.
+   */
+  private async reverseCashback(tx: Transaction, purchase: Record<string, unknown>, value: number, refundId: string, at: string): Promise<number> {
+    const given = Number(purchase.cashback ?? 0);
+    const total = Number(purchase.total);
+    if (given === 0 || total === 0) return 0;
+    const before = (await tx.execute({ sql: 'SELECT COALESCE(SUM(value), 0) AS v, COALESCE(SUM(cashback_reversed), 0) AS c FROM refunds WHERE purchase_id = ?', args: [String(purchase.id)] })).rows[0]!;
+    const due = Math.floor((given * (Number(before.v) + value)) / total) - Number(before.c);
+    const currency = String(purchase.currency);
+    const wallet = await walletAccount(tx, Number(purchase.account_id), currency);
+    const amount = Math.min(due, await this.balanceOf(tx, wallet));
+    if (amount <= 0) return 0;
+    await postTransfer(tx, { id: `${refundId}:cashback`, debitAccount: wallet, creditAccount: await moneyOperatorAccount(tx, 'cashback', currency), amount, unit: currency, kind: 'cashback_reversal', refs: { purchase: String(purchase.id), refund: refundId }, at });
+    return amount;
+  }
+
+  /** A refund that undoes the upgrade its purchase gave drops the held tier back (protocol tiers.ts). */
+  private async tierAfterRefund(tx: Transaction, purchase: Record<string, unknown>, at: string): Promise<string | null | undefined> {
+    if (purchase.tier_after === null || purchase.tier_after === purchase.tier_before) return undefined;
+    const card = await findCard(tx, { number: String(purchase.card_number) });
+    if (!card) return undefined;
+    const rules = await this.rules.ruleSetFor(tx, String(purchase.store_id), String(purchase.currency));
+    const tiers = earningProgram(rules, card.programId)?.program.tiers;
+    if (!tiers) return undefined;
+    const member = await memberSnapshot(tx, card, rules, at);
+    const held = tierAfterRefund(tiers, {
+      held: member.tier.id,
+      purchaseTierBefore: purchase.tier_before === null ? null : String(purchase.tier_before),
+      purchaseTierAfter: String(purchase.tier_after),
+      spendAfterRefund: member.qualifyingSpend,
+    });
+    if (held !== member.tier.id) await tx.execute({ sql: 'UPDATE member_state SET tier = ? WHERE account_id = ?', args: [held, card.accountId] });
+    return held;
+  }
+
+  /** The referrer's side of a referral: into their card in the same program (their first active card otherwise). */
+  private async payReferral(tx: Transaction, quote: Quote, card: CardRow, rules: RuleSet, refs: Record<string, unknown>, at: string): Promise<void> {
+    const referral = quote.referral!;
+    const earning = earningProgram(rules, card.programId);
+    const target = (
+      await tx.execute({
+        sql: `SELECT account_id FROM cards WHERE customer_id = ? AND status = 'active' ORDER BY (program_id = ?) DESC, created_at LIMIT 1`,
+        args: [referral.referrerId, card.programId],
+      })
+    ).rows[0];
+    if (!target || !earning) return; // a referrer without a card gets nothing to book; the referee's side stands
+    await creditPoints(tx, await this.operators.id(tx, 'issued'), {
+      transferId: `${refs.purchase as string}:referral`,
+      account: Number(target.account_id),
+      points: referral.points,
+      kind: 'bonus',
+      refs: { ...refs, rule: `${quote.earningRule}:referral`, referred: card.customerId },
+      at,
+      expiresAt: expiryOf(earning.program.expiry, Date.parse(at), rules.timezone),
+      operators: this.operators,
+    });
   }
 
   private async once<T extends object>(opId: string, request: unknown, operation: (tx: Transaction, at: string) => Promise<T>, options: OnceOptions = {}): Promise<Claimed<T>> {
@@ -563,20 +787,28 @@ export class Ledger {
     return { accountId: Number(row.account_id), points: Number(row.points) };
   }
 
-  private async issueCoupon(tx: Transaction, account: number, transferId: string, points: number, currency: string, at: string, rewardId?: string) {
+  private async issueCoupon(tx: Transaction, account: number, transferId: string, terms: CouponTerms, at: string) {
     const code = `C${randomBytes(8).toString('hex').toUpperCase()}`;
-    const value = points * (this.options.pointValueMinor ?? 1);
-    const expiresAt = new Date(Date.parse(at) + (this.options.couponValidDays ?? 30) * DAY_MS).toISOString();
+    const expiresAt = new Date(Date.parse(at) + terms.validDays * DAY_MS).toISOString();
     await tx.execute({
-      sql: 'INSERT INTO coupons (code, account_id, transfer_id, points, value, currency, reward_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      args: [code, account, transferId, points, value, currency, rewardId ?? null, at, expiresAt],
+      sql: 'INSERT INTO coupons (code, account_id, transfer_id, points, value, currency, reward_id, reward_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      args: [code, account, transferId, terms.points, terms.value.amount, terms.value.currency, terms.rewardId ?? null, terms.rewardName ?? null, at, expiresAt],
     });
-    return { code, value: { amount: value, currency }, expiresAt };
+    return { code, value: terms.value, expiresAt, ...(terms.rewardId ? { rewardId: terms.rewardId, reward: terms.rewardName } : {}) };
   }
 
   private async postOperatorTransfer(tx: Transaction, id: string, from: OperatorAccount, to: OperatorAccount, amount: number, kind: string, refs: Record<string, unknown>, at: string): Promise<void> {
     await postTransfer(tx, { id, debitAccount: await this.operators.id(tx, from), creditAccount: await this.operators.id(tx, to), amount, unit: 'points', kind, refs, at });
   }
+}
+
+interface CouponTerms {
+  points: number;
+  value: { amount: number; currency: string };
+  validDays: number;
+  rewardId?: string;
+  rewardName?: string;
+  rule?: string;
 }
 
 export interface StatementItem {
@@ -587,6 +819,7 @@ export interface StatementItem {
   ref: string;
 }
 
-function formatMoney(minor: number, currency: string): string {
-  return `${(minor / 100).toFixed(2)} ${currency}`;
+/** A scanned till receipt as a basket line: its total, in the category `receipt`. */
+function receiptItem(receipt: ReceiptRef) {
+  return { sku: `receipt:${receipt.id}`, category: 'receipt', quantity: 1, unitPrice: receipt.total.amount };
 }

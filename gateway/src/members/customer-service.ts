@@ -91,9 +91,10 @@ export class CustomerService {
     const views = [];
     for (const row of cards) {
       const card = (await this.ledger.findCard({ number: String(row.number) }))!;
-      views.push({ number: card.number, uid: card.uid, status: card.status, programId: card.programId, balance: card.balance, lots: await this.ledger.lots(card.accountId) });
+      views.push({ number: card.number, uid: card.uid, status: card.status, programId: card.programId, balance: card.balance, tier: await this.ledger.heldTier(card.accountId), lots: await this.ledger.lots(card.accountId) });
     }
-    return { ...customer, cards: views, tier: null };
+    const memberships = (await this.client.execute({ sql: 'SELECT program_id, valid_until FROM memberships WHERE customer_id = ? ORDER BY program_id', args: [id] })).rows.map((r) => ({ programId: String(r.program_id), validUntil: r.valid_until === null ? null : String(r.valid_until) }));
+    return { ...customer, cards: views, tier: views.find((v) => v.tier !== null)?.tier ?? null, memberships };
   }
 
   /** Everything we hold about a person (GDPR Art. 15 / 20). */

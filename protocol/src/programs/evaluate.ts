@@ -87,6 +87,8 @@ export interface Quote {
   /** what is left to pay in money */
   payable: number;
   pointsEarned: number;
+  /** the part of pointsEarned that comes from the purchase itself (what daily caps count) */
+  purchasePoints: number;
   lots: Array<{ points: number; expiresAt: string | null }>;
   pointsRedeemable: number;
   cashback: { amount: number; currency: string } | null;
@@ -115,12 +117,18 @@ export class EvaluationError extends Error {
   }
 }
 
-interface Versioned<P extends Program> {
+export interface Versioned<P extends Program> {
   version: number;
   program: P;
 }
 
 const ref = (p: Versioned<Program>) => `${p.program.id}@v${p.version}`;
+
+/** The points program a card earns in: its own, or else one open to every card. */
+export function earningProgram(rules: RuleSet, cardProgramId: string): Versioned<PointsProgram> | null {
+  const points = rules.programs.filter((p): p is Versioned<PointsProgram> => p.program.kind === 'points');
+  return points.find((p) => p.program.id === cardProgramId) ?? points.find((p) => p.program.openTo === 'all_cards') ?? null;
+}
 
 export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet, nowMs: number): Quote {
   checkBasket(basket);
@@ -129,7 +137,7 @@ export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet,
   const applies = (p: Versioned<Program>) => p.program.openTo === 'all_cards' || memberOf.has(p.program.id);
   const ofKind = <K extends Program['kind']>(kind: K) => rules.programs.filter((p): p is Versioned<Extract<Program, { kind: K }>> => p.program.kind === kind);
 
-  const earning = ofKind('points').find((p) => p.program.id === member.cardProgramId) ?? ofKind('points').find((p) => p.program.openTo === 'all_cards') ?? null;
+  const earning = earningProgram(rules, member.cardProgramId);
   if (earning && earning.program.currency !== basket.currency) {
     throw new EvaluationError('currency_not_supported', `${earning.program.name} earns on ${earning.program.currency}; this basket is in ${basket.currency}`);
   }
@@ -180,6 +188,7 @@ export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet,
 
   // Earning on what was paid in money.
   let pointsEarned = 0;
+  let fromPurchase = 0;
   let welcomeBonus = false;
   let birthdayBonusYear: number | null = null;
   let referral: Quote['referral'] = null;
@@ -189,7 +198,8 @@ export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet,
       ...(tierLevel?.benefits.earnMultiplier ? [{ rule: `${ref(earning)}:tier:${tierLevel.id}`, name: `${tierLevel.name} tier`, multiplier: tierLevel.benefits.earnMultiplier }] : []),
       ...memberships.filter((m) => m.program.benefits.earnMultiplier).map((m) => ({ rule: `${ref(m)}:benefit`, name: m.program.name, multiplier: m.program.benefits.earnMultiplier! })),
     ];
-    pointsEarned += purchasePoints(earning, items, lines, basket.currency, member.earnedToday, promotions, benefitMultipliers);
+    fromPurchase = purchasePoints(earning, items, lines, basket.currency, member.earnedToday, promotions, benefitMultipliers);
+    pointsEarned += fromPurchase;
 
     const bonuses = earning.program.bonuses;
     const firstPurchase = member.purchases === 0;
@@ -234,6 +244,7 @@ export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet,
     redemptionValue,
     payable,
     pointsEarned,
+    purchasePoints: fromPurchase,
     lots: earning && pointsEarned > 0 ? [{ points: pointsEarned, expiresAt: expiryOf(earning.program.expiry, nowMs, tz) }] : [],
     pointsRedeemable,
     cashback,
@@ -397,6 +408,7 @@ function partnerPurchase(basket: Basket, rules: RuleSet, nowMs: number, earning:
     redemptionValue: 0,
     payable: subtotal,
     pointsEarned: points,
+    purchasePoints: points,
     lots: points > 0 ? [{ points, expiresAt: expiryOf(earning.program.expiry, nowMs, rules.timezone) }] : [],
     pointsRedeemable: 0,
     cashback: null,

@@ -57,7 +57,7 @@ export function cardRoutes(deps: Pick<AppDeps, 'ledger' | 'cards'>, requireRole:
       balance: card.balance,
       available: card.balance - held,
       held,
-      tier: null,
+      tier: await deps.ledger.heldTier(card.accountId),
       lots,
       nextExpiry: lots.find((l) => l.expiresAt !== null) ?? null,
       ...(wallet ? { wallet } : {}),

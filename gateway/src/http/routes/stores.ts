@@ -9,11 +9,13 @@ const NewStore = z.strictObject({
   timezone: z.string().refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone such as Europe/Berlin').optional(),
 });
 
-export function storeRoutes(deps: Pick<AppDeps, 'directory'>, requireRole: typeof RequireRole) {
+export function storeRoutes(deps: Pick<AppDeps, 'directory' | 'programs'>, requireRole: typeof RequireRole) {
   const app = new Hono<AuthEnv>();
   app.post('/', requireRole('admin'), async (c) => {
     const body = NewStore.parse(await c.req.json());
     await deps.directory.ensureStore(body);
+    // A new store gets the programs published to every store.
+    await deps.programs.publishStore(body.id);
     return c.json((await deps.directory.stores()).find((s) => s.id === body.id), 201);
   });
   app.get('/', requireRole('viewer'), async (c) => c.json({ items: await deps.directory.stores(), nextCursor: null }));

@@ -31,7 +31,25 @@ export const PurchaseBody = z.strictObject({
     .max(500),
   redeemPoints: z.number().int().min(0).max(1e9).optional(),
   couponCodes: z.array(z.string().max(64)).max(20).optional(),
+  /** a purchase at a partner (co-brand): the partner's rate, booked against the partner */
+  partnerId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional(),
 });
+
+/** A member as the evaluator sees them (protocol MemberSnapshot), for what-if quotes. */
+export const MemberSnapshotBody = z.strictObject({
+  cardProgramId: z.string().min(1).max(64),
+  availablePoints: z.number().int().min(0).max(1e12),
+  tier: z.strictObject({ id: z.string().max(64).nullable(), reviewAt: z.string().datetime().nullable() }),
+  qualifyingSpend: z.number().int().min(0).max(1e13),
+  purchases: z.number().int().min(0),
+  birthday: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  birthdayBonusYear: z.number().int().nullable(),
+  referrerId: z.string().max(64).nullable(),
+  memberships: z.array(z.strictObject({ programId: z.string().max(64), validUntil: z.string().datetime().nullable() })).max(50),
+  earnedToday: z.number().int().min(0),
+});
+
+export const WhatIfQuoteBody = PurchaseBody.omit({ card: true }).extend({ member: MemberSnapshotBody, at: z.string().datetime().optional() });
 
 export const RefundBody = z.strictObject({
   purchaseId: z.string().min(1).max(200),
@@ -42,7 +60,7 @@ export const RedemptionBody = z.strictObject({
   card: CardField,
   storeId: StoreId,
   points: Points.optional(),
-  rewardId: z.string().max(64).optional(),
+  rewardId: z.string().min(1).max(64).optional(),
   currency: Currency.default('EUR'),
 });
 
@@ -60,13 +78,27 @@ export function valueRoutes(deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions
     const opId = idempotencyKey(c);
     const body = PurchaseBody.parse(await c.req.json());
     if (body.couponCodes?.length) {
-      return c.json({ error: 'unsupported', message: 'coupons at checkout arrive with the programs issue; redeem them with POST /coupons/{code}/redeem' }, 400);
+      return c.json({ error: 'unsupported', message: 'coupons are not taken inside a purchase; redeem each with POST /coupons/{code}/redeem' }, 400);
     }
     const { result: _r, ...purchase } = await deps.ledger.purchase(
-      { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, source: source(c) },
+      { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, source: source(c) },
       HTTP_ONCE,
     );
     return c.json(purchase, 201);
+  });
+
+  // What a purchase would give, without moving value (the body of /purchases; no Idempotency-Key).
+  // An admin may describe a member and a time instead of a card, to try the published rules out.
+  app.post('/quotes', requireRole('pos'), async (c) => {
+    const raw = (await c.req.json()) as Record<string, unknown>;
+    if (raw && typeof raw === 'object' && ('member' in raw || 'at' in raw)) {
+      if (c.get('role') !== 'admin') return c.json({ error: 'forbidden', message: 'only an admin may quote for a described member' }, 403);
+      const body = WhatIfQuoteBody.parse(raw);
+      return c.json(await deps.ledger.quote({ member: body.member, at: body.at, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId }), 200);
+    }
+    const body = PurchaseBody.parse(raw);
+    const quote = await deps.ledger.quote({ card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId });
+    return c.json(quote, 200);
   });
 
   app.post('/refunds', requireRole('pos'), async (c) => {
@@ -79,10 +111,10 @@ export function valueRoutes(deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions
   app.post('/redemptions', requireRole('pos'), async (c) => {
     const opId = idempotencyKey(c);
     const body = RedemptionBody.parse(await c.req.json());
-    if (body.rewardId !== undefined || body.points === undefined) {
-      return c.json({ error: 'unsupported', message: 'redeem by points for now; the rewards catalogue (rewardId) arrives with the programs issue' }, 400);
+    if ((body.rewardId === undefined) === (body.points === undefined)) {
+      return c.json({ error: 'invalid_request', message: 'give either points or rewardId' }, 400);
     }
-    const { result: _r, ...redemption } = await deps.ledger.redeem({ opId, card: body.card, points: body.points, storeId: body.storeId, source: source(c), currency: body.currency }, HTTP_ONCE);
+    const { result: _r, ...redemption } = await deps.ledger.redeem({ opId, card: body.card, points: body.points, rewardId: body.rewardId, storeId: body.storeId, source: source(c), currency: body.currency }, HTTP_ONCE);
     return c.json(redemption, 201);
   });
 
