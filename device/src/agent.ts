@@ -9,7 +9,7 @@
  * waits its turn instead of interleaving screens and slips.
  */
 import { EventEmitter } from 'node:events';
-import { classifyScan, type CardRef, type EarnData, type IdentifyData, type OpIdGenerator, type ReceiptRef, type Reply } from '@loyalty/protocol';
+import { EvaluationError, classifyScan, evaluate, receiptBasket, type CardRef, type RuleSet, type EarnData, type IdentifyData, type OpIdGenerator, type ReceiptRef, type Reply } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import { OfflineError, type Requests } from './link/requests.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
@@ -40,6 +40,8 @@ export interface AgentDeps {
   log: Logger;
   /** blocked cards, refused without asking the gateway (works offline) */
   hotlist?: { isBlocked(card: CardRef): boolean };
+  /** the store's cached rules, to say what a receipt will earn before it is sent */
+  rules?: { readonly ruleSet: RuleSet | null };
 }
 
 export interface AgentEvents {
@@ -192,7 +194,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
 
   private async earn(member: { card: CardRef; data: IdentifyData }, receipt: ReceiptRef): Promise<void> {
     this.setState('earning');
-    await this.show(screens.collecting(this.deps.display));
+    const estimate = this.estimate(member.data, receipt);
+    await this.show(estimate === null ? screens.collecting(this.deps.display) : screens.estimate(this.deps.display, estimate));
     const request = { kind: 'earn' as const, opId: this.deps.opIds.next(), card: member.card, receipt };
     // Durable before anything is shown or printed as a result (DESIGN §5).
     const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs);
@@ -220,6 +223,22 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     await this.deps.display.signal('success');
     await this.print(earnReceipt(this.header('POINTS COLLECTED', answer.serverTime), { cardMasked: data.cardNumberMasked, receiptId: receipt.id, pointsEarned: data.pointsEarned, balance: data.balance }));
     await this.goIdle(this.options.memberScreenMs);
+  }
+
+  /**
+   * What the store's rules say this receipt earns, from the cached bundle and the member snapshot
+   * of the identify reply; null when either is missing or the rules refuse the basket (the
+   * gateway then answers with the reason).
+   */
+  private estimate(data: IdentifyData, receipt: ReceiptRef): number | null {
+    const rules = this.deps.rules?.ruleSet;
+    if (!rules || !data.member) return null;
+    try {
+      return evaluate(receiptBasket(rules.storeId, receipt), data.member, rules, Date.now()).pointsEarned;
+    } catch (error) {
+      if (error instanceof EvaluationError) return null;
+      throw error;
+    }
   }
 
   private header(title: string, serverTime: string | null): SlipHeader {

@@ -9,6 +9,7 @@ import { sign } from 'node:crypto';
 import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type Telemetry } from '@loyalty/protocol';
 import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
+import { RulesCache, rulesVerifier } from './rules-cache.js';
 import { TrustedGatewayKeys } from './trusted-keys.js';
 import type { Logger } from '@loyalty/protocol/node';
 import { KioskAgent } from './agent.js';
@@ -40,6 +41,7 @@ interface Running {
   agent: KioskAgent;
   heartbeat: NodeJS.Timeout;
   hotlist: HotlistCache;
+  rules: RulesCache;
   trustedKeys: TrustedGatewayKeys;
 }
 
@@ -69,6 +71,10 @@ export class Kiosk {
   get requests(): Requests {
     return this.state.requests;
   }
+  get rules(): RulesCache {
+    return this.state.rules;
+  }
+
   get hotlist(): HotlistCache {
     return this.state.hotlist;
   }
@@ -112,8 +118,14 @@ export class Kiosk {
     link.on('hotlist', (body, raw) => {
       hotlist.offer(body, raw);
     });
+    const rulesTopic = storeTopic(config.storeId, 'rules');
+    const rules = new RulesCache(join(config.stateDir, 'rules.jws'), config.storeId, rulesVerifier((raw) => link.verifyStored(rulesTopic, raw)), log);
+    rules.load();
+    link.on('rules', (body, raw) => {
+      rules.offer(body, raw);
+    });
     const agent = new KioskAgent(
-      { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist },
+      { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist, rules },
       { kioskId: config.kioskId, storeName: config.storeName, requestTimeoutMs: config.requestTimeoutMs, memberScreenMs: config.memberScreenMs },
     );
     requests.start();
@@ -124,7 +136,7 @@ export class Kiosk {
     link.start();
     const heartbeat = setInterval(() => void this.sendTelemetry(), config.heartbeatIntervalMs);
     heartbeat.unref();
-    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, trustedKeys };
+    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, rules, trustedKeys };
     // A rotation the gateway answered while we were down arrives as a late reply.
     requests.on('settled', (reply) => {
       if (reply.kind === 'rotate_key' && reply.result.status === 'ok') void this.finishRotation();
@@ -191,7 +203,7 @@ export class Kiosk {
         printer: hardware.printer.health(),
         display: hardware.display.health(),
       },
-      versions: { agent: AGENT_VERSION, rules: null, hotlist: this.running?.hotlist.version ?? null },
+      versions: { agent: AGENT_VERSION, rules: this.running?.rules.version ?? null, hotlist: this.running?.hotlist.version ?? null },
       rejectedMessages: Object.fromEntries(this.running?.link.rejectedCounts ?? []),
     };
   }

@@ -33,7 +33,7 @@ export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry): 
       const rotated = await registry.rotateKey(context.kioskId, request.newPublicKey, KEY_OVERLAP_MS);
       return { keyFingerprint: rotated.fingerprint, previousKeyValidUntil: rotated.previousValidUntil };
     },
-    identify: (request) => ledger.identify(request.card),
+    identify: (request, context) => ledger.identify(request.card, context.storeId),
     earn: (request, context) =>
       ledger.earn({
         opId: request.opId,

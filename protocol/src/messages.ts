@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CARD_NUMBER_PATTERN, CARD_UID_PATTERN } from './card-number.js';
 import { RESULT_CODES } from './codes.js';
 import { OP_ID_PATTERN } from './op-id.js';
-import { PublishedProgram } from './programs/schema.js';
+import { MemberSnapshotSchema, PublishedProgram } from './programs/schema.js';
 
 export const OpId = z.string().regex(OP_ID_PATTERN, 'must be a UUIDv7 op id');
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
@@ -69,6 +69,8 @@ export const IdentifyData = z.strictObject({
   displayName: z.string().nullable(),
   balance: z.number().int(),
   tier: z.string().nullable(),
+  /** what the kiosk needs to estimate earnings with its cached rules (no personal data) */
+  member: MemberSnapshotSchema.optional(),
 });
 export type IdentifyData = z.infer<typeof IdentifyData>;
 

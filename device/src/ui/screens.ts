@@ -29,6 +29,7 @@ export const screens = {
   tapFirst: (s: ScreenSize) => fit(s, ['Tap your card first', 'then scan receipt']),
   unknownCode: (s: ScreenSize) => fit(s, ['Code not recognised', 'Scan a card or a', 'till receipt']),
   collecting: (s: ScreenSize) => fit(s, ['Collecting points...']),
+  estimate: (s: ScreenSize, points: number) => fit(s, [`You will earn`, `${points} points`, 'Collecting...']),
   earned: (s: ScreenSize, e: { pointsEarned: number; balance: number }) => fit(s, [`+${e.pointsEarned} points`, `Balance: ${e.balance}`, 'Thank you!']),
   earnPending: (s: ScreenSize) => fit(s, ['Points saved', 'Will be added when', 'kiosk is online']),
   receiptUsed: (s: ScreenSize) => fit(s, ['Receipt already', 'used for points']),

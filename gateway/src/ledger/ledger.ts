@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { EvaluationError, checkEntrance, earningProgram, evaluate, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type ReceiptRef, type RuleSet } from '@loyalty/protocol';
+import { EvaluationError, receiptBasket, checkEntrance, earningProgram, evaluate, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type ReceiptRef, type RuleSet } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { OperatorAccounts, moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount, type OperatorAccount } from './accounts.js';
 import { defaultRuleSet, type RuleSource } from '../programs/program-service.js';
@@ -83,15 +83,26 @@ export class Ledger {
 
   // ---- reads ------------------------------------------------------------------------------
 
-  async identify(ref: CardRef): Promise<IdentifyData> {
+  /**
+   * A card look-up for a kiosk. With `storeId` it carries the member snapshot the store's rules
+   * need, minus personal data, so the kiosk can show what a receipt will earn.
+   */
+  async identify(ref: CardRef, storeId?: string): Promise<IdentifyData> {
     const card = await findCard(this.client, ref);
     if (!card) throw new LedgerError('card_not_found', 'card not recognised');
+    let member: MemberSnapshot | undefined;
+    if (storeId !== undefined && card.status === 'active') {
+      const bundleRules = await this.rules.ruleSetFor(this.client, storeId, 'EUR');
+      const snapshot = await memberSnapshot(this.client, card, bundleRules, this.now());
+      member = { ...snapshot, birthday: snapshot.birthday ? `2000-${snapshot.birthday.slice(5)}` : null, referrerId: snapshot.referrerId ? 'referred' : null };
+    }
     return {
       cardNumberMasked: maskCardNumber(card.number),
       status: card.status,
       displayName: displayName(card.customerName),
       balance: card.balance,
       tier: await this.heldTier(card.accountId),
+      ...(member ? { member } : {}),
     };
   }
 
@@ -150,7 +161,7 @@ export class Ledger {
     return this.once(input.opId, request, async (tx, at) => {
       const card = await this.usableCard(tx, input.card);
       await this.claimReceipt(tx, input.storeId, input.receipt.id, input.opId);
-      const basket: Basket = { storeId: input.storeId, currency: input.receipt.total.currency, items: [receiptItem(input.receipt)] };
+      const basket = receiptBasket(input.storeId, input.receipt);
       const { quote, rules } = await this.quoteFor(tx, card, basket, at);
       const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source, receipt: input.receipt.id }, basket, quote, rules, at);
       return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: quote.pointsEarned, balance: booked.balance, transferId: input.opId };
@@ -817,9 +828,4 @@ export interface StatementItem {
   points: number;
   balance: number;
   ref: string;
-}
-
-/** A scanned till receipt as a basket line: its total, in the category `receipt`. */
-function receiptItem(receipt: ReceiptRef) {
-  return { sku: `receipt:${receipt.id}`, category: 'receipt', quantity: 1, unitPrice: receipt.total.amount };
 }

@@ -4,7 +4,8 @@
  * received, so they evaluate the very same parsed programs.
  */
 import type { RulesBundle } from '../messages.js';
-import type { RuleSet } from './evaluate.js';
+import type { Basket, RuleSet } from './evaluate.js';
+import type { ReceiptRef } from '../messages.js';
 import { Program } from './schema.js';
 import { isKnownTimeZone } from './zoned-time.js';
 
@@ -23,4 +24,12 @@ export function ruleSetFromBundle(bundle: RulesBundle): RuleSet {
     return { version, program: parsed.data };
   });
   return { version: bundle.version, storeId: bundle.storeId, timezone: bundle.timezone, programs };
+}
+
+/**
+ * A till receipt scanned at a kiosk as a basket: one line of its total in the category `receipt`
+ * (the receipt code carries no items). The kiosk's estimate and the gateway's booking use this.
+ */
+export function receiptBasket(storeId: string, receipt: ReceiptRef): Basket {
+  return { storeId, currency: receipt.total.currency, items: [{ sku: `receipt:${receipt.id}`, category: 'receipt', quantity: 1, unitPrice: receipt.total.amount }] };
 }

@@ -259,3 +259,22 @@ function uniqueIds(list: Array<{ id: string }>, path: string[], ctx: z.Refinemen
     if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: [...path, i, 'id'], message: `id ${id} is used twice` });
   });
 }
+
+/**
+ * A member as the evaluator sees them (evaluate.ts MemberSnapshot), on the wire: in the identify
+ * reply (so a kiosk can say what a receipt will earn) and in an operator's what-if quote. A kiosk
+ * gets no personal data it does not need: the birthday without its year (as 2000-MM-DD) and the
+ * referrer as a marker, not an id.
+ */
+export const MemberSnapshotSchema = z.strictObject({
+  cardProgramId: z.string().min(1).max(64),
+  availablePoints: z.number().int().min(0).max(1e12),
+  tier: z.strictObject({ id: z.string().max(64).nullable(), reviewAt: z.string().datetime().nullable() }),
+  qualifyingSpend: z.number().int().min(0).max(1e13),
+  purchases: z.number().int().min(0),
+  birthday: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'YYYY-MM-DD').nullable(),
+  birthdayBonusYear: z.number().int().nullable(),
+  referrerId: z.string().max(64).nullable(),
+  memberships: z.array(z.strictObject({ programId: z.string().max(64), validUntil: z.string().datetime().nullable() })).max(50),
+  earnedToday: z.number().int().min(0),
+});

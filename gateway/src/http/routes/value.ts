@@ -4,7 +4,7 @@
  * is 409 idempotency_key_reused.
  */
 import { Hono } from 'hono';
-import { CardRef, Currency } from '@loyalty/protocol';
+import { CardRef, Currency, MemberSnapshotSchema } from '@loyalty/protocol';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
@@ -35,21 +35,7 @@ export const PurchaseBody = z.strictObject({
   partnerId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional(),
 });
 
-/** A member as the evaluator sees them (protocol MemberSnapshot), for what-if quotes. */
-export const MemberSnapshotBody = z.strictObject({
-  cardProgramId: z.string().min(1).max(64),
-  availablePoints: z.number().int().min(0).max(1e12),
-  tier: z.strictObject({ id: z.string().max(64).nullable(), reviewAt: z.string().datetime().nullable() }),
-  qualifyingSpend: z.number().int().min(0).max(1e13),
-  purchases: z.number().int().min(0),
-  birthday: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
-  birthdayBonusYear: z.number().int().nullable(),
-  referrerId: z.string().max(64).nullable(),
-  memberships: z.array(z.strictObject({ programId: z.string().max(64), validUntil: z.string().datetime().nullable() })).max(50),
-  earnedToday: z.number().int().min(0),
-});
-
-export const WhatIfQuoteBody = PurchaseBody.omit({ card: true }).extend({ member: MemberSnapshotBody, at: z.string().datetime().optional() });
+export const WhatIfQuoteBody = PurchaseBody.omit({ card: true }).extend({ member: MemberSnapshotSchema, at: z.string().datetime().optional() });
 
 export const RefundBody = z.strictObject({
   purchaseId: z.string().min(1).max(200),

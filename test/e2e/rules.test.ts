@@ -1,0 +1,99 @@
+/**
+ * The rules bundle reaches the kiosk (issue 4): published signed and retained by the gateway,
+ * verified on receipt and again from disk, older or tampered bundles refused while the kiosk
+ * keeps the one it had, and "you will earn N points" shown before a receipt is sent — the same
+ * number the gateway then books.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Gateway } from '@loyalty/gateway';
+import { exportPublicKey, importPrivateKeyPem, receiptCode } from '@loyalty/protocol';
+import type { Screen } from '@loyalty/device';
+import { ANNA, STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { POINTS_DOC } from '../support/programs.js';
+
+describe('rules at the kiosk', () => {
+  let dirs: Array<{ path: string; remove: () => void }> = [];
+  let gateway: Gateway | null;
+  let k: TestKiosk | null;
+
+  beforeEach(async () => {
+    dirs = [tempDir('gw-rules'), tempDir('kiosk-rules')];
+    ({ gateway } = await startGateway(dirs[0]!.path));
+    await gateway.directory.ensureStore({ ...STORE, timezone: 'Europe/Berlin' });
+    await seed(gateway);
+    k = await startKiosk(gateway, dirs[1]!.path);
+    await eventually(() => k!.kiosk.link.connected);
+  });
+  afterEach(async () => {
+    await k?.kiosk.stop();
+    await gateway?.stop();
+    for (const d of dirs) d.remove();
+  });
+
+  it('estimates a receipt with the cached rules, and the gateway books the same', async () => {
+    await gateway!.programs.put('points', POINTS_DOC, 'test');
+    const { version } = await gateway!.programs.publish('points', undefined, 'test');
+    await eventually(() => k!.kiosk.rules.ruleSet?.programs[0]?.version === version, 5000, 'bundle at the kiosk');
+
+    const shown: Screen[] = [];
+    k!.hardware.display.on('changed', (screen: Screen) => shown.push(screen));
+    k!.hardware.reader.present(ANNA.uid);
+    await eventually(() => k!.hardware.display.current.lines[1] === 'Points: 0', 5000, 'member screen');
+    // 12.34 EUR at 10 per euro = 123, plus the welcome bonus of 100 on the first purchase.
+    k!.hardware.scanner.scan(receiptCode({ id: 'T-1', total: { amount: 1234, currency: 'EUR' } }));
+    await eventually(() => k!.hardware.display.current.lines[0] === '+223 points', 5000, 'earned screen');
+    expect(shown.map((s) => s.lines.slice(0, 2).join(' / '))).toContain('You will earn / 223 points');
+    expect((await gateway!.ledger.identify({ number: ANNA.number })).balance).toBe(223);
+    const transfer = (await gateway!.db.execute("SELECT refs FROM transfers WHERE kind = 'earn'")).rows[0];
+    expect(JSON.parse(String(transfer!.refs))).toMatchObject({ rule: `points@v${version}`, receipt: 'T-1' });
+  });
+
+  it('keeps its bundle across a restart and refuses older or tampered ones', async () => {
+    await gateway!.programs.put('points', POINTS_DOC, 'test');
+    await gateway!.programs.publish('points', undefined, 'test');
+    await eventually(() => k!.kiosk.rules.version !== null, 5000, 'first bundle');
+    const first = { version: k!.kiosk.rules.version!, raw: readFileSync(`${dirs[1]!.path}/rules.jws`, 'utf8') };
+    await gateway!.programs.put('points', { ...POINTS_DOC, name: 'Store Points II' }, 'test');
+    await gateway!.programs.publish('points', undefined, 'test');
+    await eventually(() => k!.kiosk.rules.version! > first.version, 5000, 'second bundle');
+    const held = k!.kiosk.rules.version!;
+
+    // The first bundle again (validly signed, but older) is refused; the newer one stays.
+    const parsed = JSON.parse(Buffer.from(first.raw.split('.')[1]!, 'base64url').toString()).body;
+    expect(k!.kiosk.rules.offer(parsed, first.raw)).toEqual({ accepted: false, reason: 'older_version' });
+    // A bundle whose raw form does not carry a valid signature is refused.
+    const forged = { ...parsed, version: held + 10 };
+    expect(k!.kiosk.rules.offer(forged, tamper(first.raw, (b) => (b.body.version = held + 10)))).toEqual({ accepted: false, reason: 'bad_signature' });
+    expect(k!.kiosk.rules.version).toBe(held);
+    expect(k!.kiosk.rules.ruleSet?.programs[0]?.program.name).toBe('Store Points II');
+
+    // Restart with no gateway: the bundle comes back from disk, its signature checked.
+    await k!.kiosk.stop();
+    const stateDir = dirs[1]!.path;
+    const offline = { mqttPort: 1, register: false, config: { gateway: { senderIds: ['gateway'], publicKeys: [readGatewayKey(dirs[0]!.path)] } } };
+    k = await startKiosk(null as unknown as Gateway, stateDir, offline);
+    expect(k.kiosk.rules.version).toBe(held);
+    expect(k.kiosk.rules.ruleSet?.timezone).toBe('Europe/Berlin');
+
+    // A tampered copy on disk (a richer earn rate) fails its signature and is not used.
+    await k.kiosk.stop();
+    const file = `${stateDir}/rules.jws`;
+    writeFileSync(file, tamper(readFileSync(file, 'utf8'), (b) => (b.body.programs[0].document.earn.rate.points = 1000)));
+    k = await startKiosk(null as unknown as Gateway, stateDir, offline);
+    expect(k.kiosk.rules.version).toBeNull();
+    expect(k.log.find((l) => String(l.msg).includes('stored rules bundle fails its signature check'))).toHaveLength(1);
+  });
+});
+
+/** Changes a signed message's payload and keeps the old signature. */
+function tamper(raw: string, change: (payload: any) => void): string {
+  const [h, p, sig] = raw.split('.');
+  const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
+  change(payload);
+  return `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}`;
+}
+
+function readGatewayKey(gatewayDir: string): string {
+  return exportPublicKey(importPrivateKeyPem(readFileSync(`${gatewayDir}/gateway.key`, 'utf8')).publicKey);
+}
