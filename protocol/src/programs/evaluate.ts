@@ -286,8 +286,10 @@ function applyDiscounts(
 ): void {
   const candidates: DiscountSource[] = [
     ...sources.discountPrograms.map((p) => ({ rule: ref(p), name: p.program.name, basisPoints: (sources.tierId !== null ? p.program.byTier[sources.tierId] : undefined) ?? p.program.percent, excluded: p.program.excludedCategories })),
-    ...(sources.tier?.benefits.discountPercent ? [{ rule: sources.tier.rule, name: `${sources.tier.name} tier`, basisPoints: sources.tier.benefits.discountPercent, excluded: [] }] : []),
-    ...sources.memberships.filter((m) => m.program.benefits.discountPercent).map((m) => ({ rule: `${ref(m)}:benefit`, name: m.program.name, basisPoints: m.program.benefits.discountPercent!, excluded: [] })),
+    ...(sources.tier?.benefits.discountPercent ? [{ rule: sources.tier.rule, name: `${sources.tier.name} tier`, basisPoints: sources.tier.benefits.discountPercent, excluded: sources.tier.benefits.discountExcludedCategories }] : []),
+    ...sources.memberships
+      .filter((m) => m.program.benefits.discountPercent)
+      .map((m) => ({ rule: `${ref(m)}:benefit`, name: m.program.name, basisPoints: m.program.benefits.discountPercent!, excluded: m.program.benefits.discountExcludedCategories })),
   ].filter((s) => s.basisPoints > 0);
   const given = new Map<DiscountSource, number>();
   for (const item of items) {

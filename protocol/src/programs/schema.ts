@@ -63,6 +63,8 @@ export const EarnRate = z.strictObject({
 export const Benefits = z.strictObject({
   discountPercent: Percent.optional(),
   earnMultiplier: BonusMultiplier.optional(),
+  /** lines the discount does not apply to (gift cards, tobacco, deposits, …) */
+  discountExcludedCategories: z.array(z.string().min(1).max(64)).max(100).default([]),
 });
 export type Benefits = z.infer<typeof Benefits>;
 
@@ -71,7 +73,7 @@ export const TierLevel = z.strictObject({
   name: z.string().min(1).max(40),
   /** qualifying spend over the window, minor units of the program's currency */
   minSpend: Minor,
-  benefits: Benefits.default({}),
+  benefits: Benefits.prefault({}),
 });
 
 export const Tiers = z
@@ -209,7 +211,7 @@ export const ClubProgram = z.strictObject({
   kind: z.literal('club'),
   /** how long a membership lasts from joining; open-ended when absent */
   validityMonths: z.number().int().min(1).max(120).optional(),
-  benefits: Benefits.default({}),
+  benefits: Benefits.prefault({}),
 });
 
 export const PaidMembershipProgram = z.strictObject({
@@ -217,7 +219,7 @@ export const PaidMembershipProgram = z.strictObject({
   kind: z.literal('paid_membership'),
   fee: z.strictObject({ amount: Minor.refine((a) => a > 0, 'a fee is more than 0'), currency: Currency }),
   periodMonths: z.number().int().min(1).max(60),
-  benefits: Benefits.default({}),
+  benefits: Benefits.prefault({}),
 });
 
 export const PartnerProgram = z.strictObject({
