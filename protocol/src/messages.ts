@@ -80,6 +80,8 @@ export const EarnData = z.strictObject({
   pointsEarned: z.number().int().min(0),
   balance: z.number().int(),
   transferId: z.string(),
+  /** what each rule gave, in words for the receipt */
+  lines: z.array(z.strictObject({ text: z.string().max(80), points: z.number().int() })).max(40).optional(),
 });
 export type EarnData = z.infer<typeof EarnData>;
 

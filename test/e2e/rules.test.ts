@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
 import { exportPublicKey, importPrivateKeyPem, receiptCode } from '@loyalty/protocol';
-import type { Screen } from '@loyalty/device';
+import { decodeEscPos, receiptText, type Screen } from '@loyalty/device';
 import { ANNA, STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 import { POINTS_DOC } from '../support/programs.js';
 
@@ -45,6 +45,12 @@ describe('rules at the kiosk', () => {
     await eventually(() => k!.hardware.display.current.lines[0] === '+223 points', 5000, 'earned screen');
     expect(shown.map((s) => s.lines.slice(0, 2).join(' / '))).toContain('You will earn / 223 points');
     expect((await gateway!.ledger.identify({ number: ANNA.number })).balance).toBe(223);
+    // The slip explains which rule gave what.
+    await eventually(() => k!.hardware.printer.jobs.length === 2, 5000, 'earn slip');
+    const slip = receiptText(decodeEscPos(k!.hardware.printer.jobs[1]!)).join('\n');
+    expect(slip).toMatch(/Points: 10 per 1\.00 EUR +\+123/);
+    expect(slip).toMatch(/Welcome bonus: 100 points +\+100/);
+    expect((await k!.kiosk.telemetry()).versions.rules).toBe(k!.kiosk.rules.version);
     const transfer = (await gateway!.db.execute("SELECT refs FROM transfers WHERE kind = 'earn'")).rows[0];
     expect(JSON.parse(String(transfer!.refs))).toMatchObject({ rule: `points@v${version}`, receipt: 'T-1' });
   });

@@ -164,7 +164,8 @@ export class Ledger {
       const basket = receiptBasket(input.storeId, input.receipt);
       const { quote, rules } = await this.quoteFor(tx, card, basket, at);
       const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source, receipt: input.receipt.id }, basket, quote, rules, at);
-      return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: quote.pointsEarned, balance: booked.balance, transferId: input.opId };
+      const lines = quote.lines.filter((l) => l.points !== undefined && l.points !== 0).map((l) => ({ text: l.text, points: l.points! }));
+      return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: quote.pointsEarned, balance: booked.balance, transferId: input.opId, lines };
     });
   }
 
@@ -387,7 +388,8 @@ export class Ledger {
         const balance = await this.balanceOf(tx, account);
         const reversed = Math.min(plan.points, balance);
         const clawback = plan.points - reversed;
-        const refs = { purchase: input.purchaseId, refund: input.opId };
+        // Reversed by the rule that gave the points (pro rata), so the refund names it too.
+        const refs = { purchase: input.purchaseId, refund: input.opId, ...(purchase.earning_rule !== null ? { rule: String(purchase.earning_rule) } : {}) };
         if (reversed > 0) {
           const partner = purchase.partner_id === null ? null : String(purchase.partner_id);
           await debitPoints(tx, partner ? await partnerSettlementAccount(tx, partner) : await this.operators.id(tx, 'issued'), {
