@@ -6,7 +6,12 @@
  *   npm run admin -- token create --role admin --label "ops laptop"
  * Safe while the gateway runs: writes wait for the ledger's lock (busy timeout).
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Program } from '@loyalty/protocol';
+import { createLogger } from '@loyalty/protocol/node';
+import { LedgerError } from './ledger/errors.js';
+import { ProgramService } from './programs/program-service.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadGatewayConfig } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -22,7 +27,9 @@ const USAGE = `usage:
   npm run ledger -- expire [--config FILE]
   npm run admin -- token create --role admin|pos|viewer [--label TEXT] [--config FILE]
   npm run admin -- token revoke TOKEN_ID [--config FILE]
-  npm run admin -- program create ID NAME      (interim, until program documents: PUT /programs)
+  npm run admin -- program check FILE          validate a program document (docs/programs.md); exit 1 naming each bad field
+  npm run admin -- program put ID FILE         store it as the program's next draft version (publish with POST /programs/ID/publish)
+  npm run admin -- program create ID NAME      an id without a document yet, for issuing cards first
   npm run admin -- gateway-key rotate|promote|retire [--config FILE]   (each takes effect at the next gateway start)`;
 
 async function main(): Promise<number> {
@@ -48,7 +55,8 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  const programCreate = positionals[0] === 'program' && positionals[1] === 'create' && positionals[2] && positionals[3];
+  if (positionals[0] === 'program' && positionals[1] === 'check' && positionals[2]) return checkProgramFile(positionals[2]);
+  const programCreate = positionals[0] === 'program' && ((positionals[1] === 'create' && positionals[2] && positionals[3]) || (positionals[1] === 'put' && positionals[2] && positionals[3]));
   if (!['verify', 'expire', 'token create'].includes(command) && !(positionals[0] === 'token' && positionals[1] === 'revoke' && positionals[2]) && !programCreate) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -79,6 +87,24 @@ async function main(): Promise<number> {
         process.stdout.write(`program ${positionals[2]} exists; cards can be issued for it\n`);
         return 0;
       }
+      case `program put ${positionals[2]} ${positionals[3]}`: {
+        const document = readProgramFile(positionals[3]!);
+        if (document === null) return 1;
+        const programs = new ProgramService(client, writer, systemClock, {
+          defaults: { pointsPerUnit: config.demoPointsPerUnit, expiryDays: config.ledger.pointsExpiryDays, pointValueMinor: config.ledger.pointValueMinor },
+          publish: async () => {},
+          log: createLogger({ level: 'warn', name: 'admin' }),
+        });
+        try {
+          const { version } = await programs.put(positionals[2]!, document, 'admin-cli');
+          process.stdout.write(`program ${positionals[2]} version ${version} stored as a draft; publish it with POST /api/v1/programs/${positionals[2]}/publish\n`);
+          return 0;
+        } catch (error) {
+          if (!(error instanceof LedgerError)) throw error;
+          process.stderr.write(`${error.message}\n`);
+          return 1;
+        }
+      }
       case `token revoke ${positionals[2]}`: {
         const done = await new ApiTokens(client, writer, systemClock).revoke(positionals[2]!);
         process.stdout.write(done ? `token ${positionals[2]} revoked\n` : `no active token ${positionals[2]}\n`);
@@ -95,6 +121,27 @@ async function main(): Promise<number> {
     await writer.close();
     client.close();
   }
+}
+
+function readProgramFile(path: string): unknown | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error) {
+    process.stderr.write(`cannot read ${path} as JSON: ${(error as Error).message}\n`);
+    return null;
+  }
+}
+
+function checkProgramFile(path: string): number {
+  const document = readProgramFile(path);
+  if (document === null) return 1;
+  const parsed = Program.safeParse(document);
+  if (parsed.success) {
+    process.stdout.write(`${path}: a valid ${parsed.data.kind} program (${parsed.data.id})\n`);
+    return 0;
+  }
+  for (const issue of parsed.error.issues) process.stderr.write(`${path}: ${issue.path.join('.') || '(document)'}: ${issue.message}\n`);
+  return 1;
 }
 
 main().then(

@@ -81,7 +81,7 @@ export const EarnData = z.strictObject({
   balance: z.number().int(),
   transferId: z.string(),
   /** what each rule gave, in words for the receipt */
-  lines: z.array(z.strictObject({ text: z.string().max(80), points: z.number().int() })).max(40).optional(),
+  lines: z.array(z.strictObject({ text: z.string().max(80), points: z.number().int().optional(), amount: z.number().int().optional() })).max(40).optional(),
 });
 export type EarnData = z.infer<typeof EarnData>;
 

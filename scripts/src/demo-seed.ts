@@ -1,5 +1,10 @@
-/** The demo store, program, customers and cards `npm start` creates on first run. */
+/** The demo store, programs, customers and cards `npm start` creates on first run. */
+import { readFileSync } from 'node:fs';
 import type { Gateway } from '@loyalty/gateway';
+
+/** The example documents of docs/programs.md that the demo store runs. */
+export const DEMO_PROGRAMS = ['points', 'cashback'] as const;
+const programFile = (name: string) => new URL(`../../docs/programs/${name}.json`, import.meta.url);
 
 export const DEMO_STORE = { id: 'store-1', name: 'Demo Store', timezone: 'Europe/Berlin' };
 export const DEMO_KIOSK_ID = 'kiosk-1';
@@ -13,7 +18,12 @@ export const DEMO_CARDS = [
 export async function seedDemo(gateway: Gateway): Promise<boolean> {
   if ((await gateway.directory.countCards()) > 0) return false;
   await gateway.directory.ensureStore(DEMO_STORE);
-  await gateway.directory.ensureProgram({ id: 'points', name: 'Demo points (1 point per EUR)' });
+  // The documented example programs, published as an operator would (PUT, then publish).
+  for (const name of DEMO_PROGRAMS) {
+    const document = JSON.parse(readFileSync(programFile(name), 'utf8')) as { id: string };
+    await gateway.programs.put(document.id, document, 'demo');
+    await gateway.programs.publish(document.id, undefined, 'demo');
+  }
   for (const card of DEMO_CARDS) {
     const customerId = card.customer ? await gateway.directory.createCustomer({ name: card.customer }) : undefined;
     await gateway.directory.issueCard({ number: card.number, uid: card.uid, programId: 'points', customerId });

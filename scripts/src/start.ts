@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { createEmulatedHardware, Kiosk, KioskConsole, loadKioskIdentity, pairKiosk, readEnrollment, withEnrollment } from '@loyalty/device';
 import { Gateway, loadGatewayConfig } from '@loyalty/gateway';
 import { createLogger } from '@loyalty/protocol/node';
-import { DEMO_CARDS, DEMO_KIOSK_ID, DEMO_STORE, seedDemo } from './demo-seed.js';
+import { DEMO_CARDS, DEMO_PROGRAMS, DEMO_KIOSK_ID, DEMO_STORE, seedDemo } from './demo-seed.js';
 
 async function main(): Promise<void> {
   const gatewayConfig = loadGatewayConfig(process.env);
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   out(`  kiosk:       ${DEMO_KIOSK_ID} in ${DEMO_STORE.id}, key ${identity.fingerprint} (${paired})`);
   out(`admin token: ${token}`);
   out(`  try: curl -H "Authorization: Bearer <token>" ${gateway.httpUrl}/api/v1/cards/10009`);
+  out(`  programs:    ${DEMO_PROGRAMS.join(', ')} (docs/programs/*.json; GET ${gateway.httpUrl}/api/v1/programs)`);
   out('demo cards:');
   for (const card of DEMO_CARDS) out(`  ${card.number}${card.uid ? `  UID ${card.uid}` : ''}  ${card.note}`);
   out('');

@@ -348,3 +348,20 @@ describe('program documents', () => {
     for (const doc of [POINTS_DOC, DISCOUNT_DOC, CASHBACK_DOC, CLUB_DOC, PAID_DOC, PARTNER_DOC]) expect(Program.safeParse(doc).success).toBe(true);
   });
 });
+
+describe('docs/programs examples', () => {
+  it('every example document in docs/programs/ is valid, and docs/programs.md shows each kind', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../docs/programs/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    const kinds = new Set<string>();
+    for (const file of files) {
+      const parsed = Program.safeParse(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+      expect(parsed.success, `${file}: ${parsed.success ? '' : JSON.stringify(parsed.error.issues[0])}`).toBe(true);
+      if (parsed.success) kinds.add(parsed.data.kind);
+    }
+    expect([...kinds].sort()).toEqual(['cashback', 'club', 'discount', 'paid_membership', 'partner', 'points']);
+    const guide = readFileSync(new URL('../../docs/programs.md', import.meta.url), 'utf8');
+    for (const file of files) expect(guide, file).toContain(JSON.parse(readFileSync(new URL(file, dir), 'utf8')).id);
+  });
+});

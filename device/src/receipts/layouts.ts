@@ -44,14 +44,15 @@ export function balanceSlip(h: SlipHeader, member: { name: string | null; cardMa
   };
 }
 
-export function earnReceipt(h: SlipHeader, earn: { cardMasked: string; receiptId: string; pointsEarned: number; balance: number; lines?: Array<{ text: string; points: number }> }): Receipt {
+export function earnReceipt(h: SlipHeader, earn: { cardMasked: string; receiptId: string; pointsEarned: number; balance: number; lines?: Array<{ text: string; points?: number; amount?: number }> }): Receipt {
   return {
     lines: [
       ...header(h),
       { kind: 'pair', left: 'Card', right: earn.cardMasked },
       { kind: 'pair', left: 'Till receipt', right: earn.receiptId },
       // Which rule gave what (the program's own words), when there is more than one line.
-      ...((earn.lines?.length ?? 0) > 1 ? earn.lines!.map((l) => ({ kind: 'pair' as const, left: l.text, right: l.points > 0 ? `+${l.points}` : String(l.points) })) : []),
+      // Money lines (cashback) carry their amount in the text already.
+      ...((earn.lines?.length ?? 0) > 1 ? earn.lines!.map((l) => (l.points === undefined ? { kind: 'text' as const, text: l.text } : { kind: 'pair' as const, left: l.text, right: l.points > 0 ? `+${l.points}` : String(l.points) })) : []),
       { kind: 'pair', left: 'Points earned', right: `+${earn.pointsEarned}`, bold: true },
       { kind: 'pair', left: 'New balance', right: String(earn.balance), bold: true },
       ...footer(h),

@@ -164,7 +164,8 @@ export class Ledger {
       const basket = receiptBasket(input.storeId, input.receipt);
       const { quote, rules } = await this.quoteFor(tx, card, basket, at);
       const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source, receipt: input.receipt.id }, basket, quote, rules, at);
-      const lines = quote.lines.filter((l) => l.points !== undefined && l.points !== 0).map((l) => ({ text: l.text, points: l.points! }));
+      // Every line that moved something (points, or cashback money) is explained on the slip.
+      const lines = quote.lines.filter((l) => (l.points ?? 0) !== 0 || (l.amount ?? 0) !== 0).map((l) => ({ text: l.text, ...(l.points !== undefined ? { points: l.points } : {}), ...(l.amount !== undefined ? { amount: l.amount } : {}) }));
       return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: quote.pointsEarned, balance: booked.balance, transferId: input.opId, lines };
     });
   }
