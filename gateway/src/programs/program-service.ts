@@ -45,8 +45,13 @@ export interface RuleSource {
 
 export const DEFAULT_PROGRAM_ID = 'builtin-default';
 
-/** The built-in default as a program document, evaluated like any other. */
+const defaults = new Map<string, RuleSet>();
+
+/** The built-in default as a program document, evaluated like any other (parsed once per store setting). */
 export function defaultRuleSet(storeId: string, timezone: string, currency: string, options: DefaultProgramOptions): RuleSet {
+  const key = JSON.stringify([storeId, timezone, currency, options]);
+  const cached = defaults.get(key);
+  if (cached) return cached;
   const program = Program.parse({
     kind: 'points',
     id: DEFAULT_PROGRAM_ID,
@@ -57,7 +62,10 @@ export function defaultRuleSet(storeId: string, timezone: string, currency: stri
     redemption: { pointValue: options.pointValueMinor },
     expiry: options.expiryDays === null ? { policy: 'never' } : { policy: 'days_after_earning', days: options.expiryDays },
   } satisfies ProgramInput);
-  return { version: 0, storeId, timezone, programs: [{ version: 0, program }] };
+  const ruleSet: RuleSet = { version: 0, storeId, timezone, programs: [{ version: 0, program }] };
+  if (defaults.size > 1000) defaults.clear();
+  defaults.set(key, ruleSet);
+  return ruleSet;
 }
 
 export class ProgramService implements RuleSource {
@@ -178,15 +186,18 @@ export class ProgramService implements RuleSource {
   }
 
   async ruleSetFor(db: Reader, storeId: string, currency: string): Promise<RuleSet> {
-    const bundle = await this.bundleFor(storeId, db);
-    if (!bundle) {
+    // The newest version is one indexed read; the bundle is read and parsed once per version.
+    const newest = (await db.execute({ sql: 'SELECT version FROM rule_bundles WHERE store_id = ? ORDER BY version DESC LIMIT 1', args: [storeId] })).rows[0];
+    if (!newest) {
       const store = (await db.execute({ sql: 'SELECT timezone FROM stores WHERE id = ?', args: [storeId] })).rows[0];
       return defaultRuleSet(storeId, store ? String(store.timezone) : 'UTC', currency, this.options.defaults);
     }
-    let ruleSet = this.parsed.get(bundle.version);
+    const version = Number(newest.version);
+    let ruleSet = this.parsed.get(version);
     if (!ruleSet) {
-      ruleSet = ruleSetFromBundle(bundle);
-      this.parsed.set(bundle.version, ruleSet);
+      const row = (await db.execute({ sql: 'SELECT body FROM rule_bundles WHERE version = ?', args: [version] })).rows[0]!;
+      ruleSet = ruleSetFromBundle(JSON.parse(String(row.body)) as RulesBundle);
+      this.parsed.set(version, ruleSet);
     }
     return ruleSet;
   }
