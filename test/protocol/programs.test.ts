@@ -365,3 +365,15 @@ describe('docs/programs examples', () => {
     for (const file of files) expect(guide, file).toContain(JSON.parse(readFileSync(new URL(file, dir), 'utf8')).id);
   });
 });
+
+describe('store-local time', () => {
+  it('resolves wall-clock times across daylight-saving changes like Temporal’s compatible mode', async () => {
+    const { instantOf, localParts } = await import('@loyalty/protocol');
+    // 02:30 on 29 March 2026 does not exist in Berlin: moved forward by the gap, to 03:30 CEST.
+    expect(new Date(instantOf(2026, 3, 29, 2, 30, 'Europe/Berlin')).toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    // 02:30 on 25 October 2026 happens twice: the first one (CEST).
+    expect(new Date(instantOf(2026, 10, 25, 2, 30, 'Europe/Berlin')).toISOString()).toBe('2026-10-25T00:30:00.000Z');
+    expect(new Date(instantOf(2026, 7, 1, 0, 0, 'America/New_York')).toISOString()).toBe('2026-07-01T04:00:00.000Z');
+    expect(localParts(Date.parse('2026-11-22T23:30:00Z'), 'Asia/Tokyo')).toMatchObject({ year: 2026, month: 11, day: 23, hour: 8, weekday: 1 });
+  });
+});
