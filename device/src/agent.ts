@@ -247,7 +247,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
 
   private async print(receipt: Receipt): Promise<void> {
     try {
-      await this.deps.printer.print(encodeReceipt(receipt, this.deps.printer.columns));
+      await this.deps.printer.print(encodeReceipt(receipt, this.deps.printer.columns, this.deps.printer.codePage));
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message }, 'receipt not printed');
       await this.show(withPrinterWarning(this.deps.display, this.deps.display.current ?? { lines: [] }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EscPosDecodeError, balanceSlip, decodeEscPos, encodeReceipt, pendingEarnReceipt, receiptText } from '@loyalty/device';
+import { EscPosDecodeError, balanceSlip, decodeEscPos, encodeReceipt, pendingEarnReceipt, receiptText, type CodePage } from '@loyalty/device';
 
 const header = { title: 'BALANCE', storeName: 'Demo Store', kioskId: 'kiosk-1', serverTime: '2026-11-22T19:40:03.104Z' };
 
@@ -55,8 +55,17 @@ describe('ESC/POS encoder and decoder', () => {
     expect(text.find((l) => l.startsWith('Time'))).toMatch(/not known \(offline\)$/);
   });
 
-  it('never sends bytes the code page would garble: accents are dropped, other scripts become ?', () => {
-    const decoded = decodeEscPos(encodeReceipt({ lines: [{ kind: 'text', text: 'Zoë Ålund Ёлка' }] }, 32));
-    expect(decoded.lines[0]!.text).toBe('Zoe Alund ????');
+  it('prints what the code page has, transliterates the rest, never garbage', () => {
+    const line = (text: string, codePage: CodePage) => decodeEscPos(encodeReceipt({ lines: [{ kind: 'text', text }] }, 32, codePage));
+    // CP437 has ë and Å but no Cyrillic: the name is transliterated.
+    expect(line('Zoë Ålund Ёлка', 'PC437_USA').lines[0]!.text).toBe('Zoë Ålund Yolka');
+    // A Cyrillic code page prints the name as it is, and says so with ESC t.
+    const cp866 = line('Анна Каренина Ёлка', 'PC866_CYRILLIC2');
+    expect(cp866.codePage).toBe(17);
+    expect(cp866.lines[0]!.text).toBe('Анна Каренина Ёлка');
+    const cp1251 = line('Щука Юлия', 'WPC1251_CYRILLIC');
+    expect([cp1251.codePage, cp1251.lines[0]!.text]).toEqual([46, 'Щука Юлия']);
+    // Characters the page lacks: transliterated, not '?'.
+    expect(line('Цена 5 €, 東京', 'PC866_CYRILLIC2').lines[0]!.text).toBe('Цена 5 EU, Dong Jing');
   });
 });

@@ -13,7 +13,7 @@ export interface EmulatedHardware {
   display: EmulatedDisplay;
 }
 
-export function createEmulatedHardware(options: { displayColumns?: number; displayRows?: number; printerColumns?: number } = {}): EmulatedHardware {
+export function createEmulatedHardware(options: { displayColumns?: number; displayRows?: number; printerColumns?: 32 | 42 | 48 } = {}): EmulatedHardware {
   return {
     reader: new EmulatedCardReader(),
     scanner: new EmulatedBarcodeScanner(),

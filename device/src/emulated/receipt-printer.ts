@@ -1,34 +1,56 @@
-import { EventEmitter } from 'node:events';
-import type { HealthReport } from '../ports/health.js';
-import { PrinterError, type ReceiptPrinter } from '../ports/receipt-printer.js';
-
 /**
- * A printer that keeps every job's bytes. Its paper and power can be changed to exercise the
- * error paths. (The TCP fake printer of the hardware issue is the real-socket version.)
+ * A printer without a device: the real print queue (EscPosPrinter) over an in-memory transport
+ * that keeps every job's bytes and answers status requests from a settable paper and power
+ * state, so the demo and the unit tests hold and release slips exactly as a kiosk does. (The TCP
+ * fake printer in test/support is the real-socket version.)
  */
-export class EmulatedReceiptPrinter extends EventEmitter<{ printed: [Buffer] }> implements ReceiptPrinter {
+import { createLogger, type Logger } from '@loyalty/protocol/node';
+import { EscPosPrinter } from '../hardware/escpos-printer.js';
+import { TransportError, type PrinterTransport } from '../hardware/printer-transports.js';
+import type { CodePage } from '../receipts/code-pages.js';
+
+export class MemoryPrinterTransport implements PrinterTransport {
+  readonly description = 'emulated printer';
   readonly jobs: Buffer[] = [];
   paper: 'ok' | 'near_end' | 'out' = 'ok';
   online = true;
 
-  constructor(readonly columns = 42) {
-    super();
+  async send(bytes: Buffer): Promise<void> {
+    if (!this.online) throw new TransportError('emulated printer: switched off');
+    this.jobs.push(Buffer.from(bytes));
   }
 
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-
-  health(): HealthReport {
-    if (!this.online) return { state: 'down', detail: 'printer not reachable' };
-    if (this.paper === 'out') return { state: 'down', detail: 'paper out' };
-    if (this.paper === 'near_end') return { state: 'degraded', detail: 'paper near end' };
-    return { state: 'ok' };
+  async query(request: Buffer): Promise<number | null> {
+    if (!this.online) throw new TransportError('emulated printer: switched off');
+    if (request[2] === 4) return 0x12 | (this.paper === 'near_end' ? 0x0c : 0) | (this.paper === 'out' ? 0x60 : 0);
+    return 0x12;
   }
 
-  async print(job: Buffer): Promise<void> {
-    if (!this.online) throw new PrinterError('offline', 'the receipt printer is not reachable');
-    if (this.paper === 'out') throw new PrinterError('paper_out', 'the receipt printer is out of paper');
-    this.jobs.push(Buffer.from(job));
-    this.emit('printed', job);
+  async close(): Promise<void> {}
+}
+
+export class EmulatedReceiptPrinter extends EscPosPrinter {
+  private readonly device: MemoryPrinterTransport;
+
+  constructor(columns: 32 | 42 | 48 = 42, codePage: CodePage = 'PC437_USA', log: Logger = createLogger({ level: 'silent', name: 'printer' })) {
+    const device = new MemoryPrinterTransport();
+    super({ transport: device, columns, codePage, log, pollMs: 250 });
+    this.device = device;
+  }
+
+  get jobs(): Buffer[] {
+    return this.device.jobs;
+  }
+  get paper(): 'ok' | 'near_end' | 'out' {
+    return this.device.paper;
+  }
+  set paper(state: 'ok' | 'near_end' | 'out') {
+    this.device.paper = state;
+  }
+  get online(): boolean {
+    return this.device.online;
+  }
+  set online(on: boolean) {
+    this.device.online = on;
   }
 }

@@ -1,4 +1,5 @@
 import type { HealthReport } from './health.js';
+import type { CodePage } from '../receipts/code-pages.js';
 
 /** Why a print job did not print; the agent tells the customer and keeps the job queued. */
 export class PrinterError extends Error {
@@ -19,5 +20,7 @@ export interface ReceiptPrinter {
   print(job: Buffer): Promise<void>;
   /** the printable width in characters (32, 42 or 48) */
   readonly columns: number;
+  /** the code page receipts are encoded in (Cyrillic names need PC866 or WPC1251) */
+  readonly codePage: CodePage;
   health(): HealthReport;
 }

@@ -4,19 +4,25 @@
  */
 import ntp from 'node-thermal-printer';
 import type { Receipt } from './receipt.js';
+import { asciiOnly, printableText, type CodePage } from './code-pages.js';
 
 const { ThermalPrinter, PrinterTypes, CharacterSet } = ntp;
 
 /** Code128 code set B (GS k 73 with "{B"); HARDWARE-LAB: keep barcode data ASCII. */
 const CODE128 = 73;
 
-export function encodeReceipt(receipt: Receipt, columns: number): Buffer {
+/**
+ * `codePage` is the printer's (config `hardware.printer.codePage`): text it can encode is sent
+ * as is, the rest transliterated (code-pages.ts).
+ */
+export function encodeReceipt(receipt: Receipt, columns: number, codePage: CodePage = 'PC437_USA'): Buffer {
+  const text = (s: string) => printableText(s, codePage);
   const printer = new ThermalPrinter({
     type: PrinterTypes.EPSON,
     // Required by the typings; nothing connects to it: only getBuffer() is used.
     interface: 'tcp://127.0.0.1:9',
     width: columns,
-    characterSet: CharacterSet.PC437_USA,
+    characterSet: CharacterSet[codePage],
     removeSpecialCharacters: false,
   });
   for (const line of receipt.lines) {
@@ -27,15 +33,15 @@ export function encodeReceipt(receipt: Receipt, columns: number): Buffer {
         else printer.alignLeft();
         if (line.bold) printer.bold(true);
         if (line.size === 'double') printer.setTextDoubleHeight();
-        printer.println(fit(asciiOnly(line.text), line.size === 'double' ? columns : columns));
+        printer.println(fit(text(line.text), columns));
         if (line.size === 'double') printer.setTextNormal();
         if (line.bold) printer.bold(false);
         if (line.align && line.align !== 'left') printer.alignLeft();
         break;
       case 'pair': {
         if (line.bold) printer.bold(true);
-        const right = asciiOnly(line.right);
-        const left = fit(asciiOnly(line.left), Math.max(1, columns - right.length - 1));
+        const right = text(line.right);
+        const left = fit(text(line.left), Math.max(1, columns - right.length - 1));
         printer.println(left + ' '.repeat(Math.max(1, columns - left.length - right.length)) + right);
         if (line.bold) printer.bold(false);
         break;
@@ -67,14 +73,3 @@ function fit(text: string, columns: number): string {
   return text.length <= columns ? text : `${text.slice(0, columns - 1)}~`;
 }
 
-/**
- * Code page 437 prints ASCII safely; anything else would come out as garbage. Until the printer
- * code-page work of the hardware issue, non-ASCII letters lose their accents and the rest
- * becomes '?'.
- */
-export function asciiOnly(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^\x20-\x7e]/g, '?');
-}

@@ -4,6 +4,8 @@
  * npm (HARDWARE-LAB). Unknown commands raise an error naming the byte offset, so an encoder bug
  * cannot hide.
  */
+import { decodeText } from './code-pages.js';
+
 export interface DecodedLine {
   text: string;
   align: 'left' | 'center' | 'right';
@@ -63,7 +65,8 @@ const GS_ARGS: Record<number, number> = {
   0x57: 2, // W print area width
 };
 
-export function decodeEscPos(bytes: Uint8Array, decodeText: (b: Uint8Array) => string = latin1): DecodedReceipt {
+/** Text bytes are read in the code page the bytes selected (ESC t n), CP437 until one does. */
+export function decodeEscPos(bytes: Uint8Array): DecodedReceipt {
   const out: DecodedReceipt = { lines: [], barcodes: [], qrCodes: [], cuts: 0, codePage: 0 };
   let align: DecodedLine['align'] = 'left';
   let bold = false;
@@ -74,7 +77,7 @@ export function decodeEscPos(bytes: Uint8Array, decodeText: (b: Uint8Array) => s
     if (i + n > bytes.length) throw new EscPosDecodeError(`command at offset ${i - 1} is cut short`);
   };
   const endLine = () => {
-    out.lines.push({ text: decodeText(Uint8Array.from(text)), align, bold, doubleHeight });
+    out.lines.push({ text: decodeText(Uint8Array.from(text), out.codePage), align, bold, doubleHeight });
     text = [];
   };
 

@@ -1,0 +1,168 @@
+/**
+ * The receipt printer on real hardware: a print queue in front of a transport (TCP, serial or a
+ * device file). Before each job the printer is asked for its status (DLE EOT 1: online; DLE EOT
+ * 4: paper), so a job is not sent into an empty or offline printer. A job that cannot print now
+ * is held, the caller is told why (PrinterError), and it prints once, in order, when the printer
+ * is back: a job leaves the queue only after its bytes were handed over, and never twice. Jobs
+ * older than `maxHoldMs` are dropped with a warning (a balance slip an hour late is no use).
+ *
+ * What cannot be promised: if a connection dies half-way through a job we cannot know how much
+ * the printer printed; that job is sent again whole (a torn slip, then a full one).
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '@loyalty/protocol/node';
+import type { HealthReport } from '../ports/health.js';
+import { PrinterError, type ReceiptPrinter } from '../ports/receipt-printer.js';
+import type { CodePage } from '../receipts/code-pages.js';
+import type { PrinterTransport } from './printer-transports.js';
+
+const DLE_EOT_PRINTER = Buffer.from([0x10, 0x04, 0x01]);
+const DLE_EOT_PAPER = Buffer.from([0x10, 0x04, 0x04]);
+
+export interface PrinterStatus {
+  online: boolean;
+  paper: 'ok' | 'near_end' | 'out' | 'unknown';
+}
+
+/** DLE EOT 1 bit 3: offline. DLE EOT 4 bits 2-3: paper near end; bits 5-6: paper out. */
+export function parseStatus(printerByte: number | null, paperByte: number | null): PrinterStatus {
+  const online = printerByte === null ? true : (printerByte & 0x08) === 0;
+  const paper = paperByte === null ? 'unknown' : (paperByte & 0x60) !== 0 ? 'out' : (paperByte & 0x0c) !== 0 ? 'near_end' : 'ok';
+  return { online, paper };
+}
+
+export interface EscPosPrinterOptions {
+  transport: PrinterTransport;
+  columns: 32 | 42 | 48;
+  codePage: CodePage;
+  log: Logger;
+  /** how often held jobs are retried and the status refreshed */
+  pollMs?: number;
+  maxHoldMs?: number;
+  now?: () => number;
+}
+
+interface Job {
+  id: number;
+  bytes: Buffer;
+  queuedAt: number;
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [HealthReport] }> implements ReceiptPrinter {
+  readonly columns: number;
+  readonly codePage: CodePage;
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private draining: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private report: HealthReport = { state: 'absent', detail: 'not started' };
+  private readonly now: () => number;
+
+  constructor(private readonly options: EscPosPrinterOptions) {
+    super();
+    this.columns = options.columns;
+    this.codePage = options.codePage;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Jobs waiting for the printer. */
+  get held(): number {
+    return this.queue.length;
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void (this.queue.length ? this.drain() : this.refresh()), this.options.pollMs ?? 2000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.draining;
+    if (this.queue.length) this.options.log.warn({ held: this.queue.length }, 'printer stopped with slips still held; they are not printed');
+    await this.options.transport.close();
+  }
+
+  health(): HealthReport {
+    return this.report;
+  }
+
+  async print(bytes: Buffer): Promise<void> {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const job: Job = { id: this.nextId++, bytes: Buffer.from(bytes), queuedAt: this.now(), done, resolve };
+    this.queue.push(job);
+    await this.drain();
+    if (!this.queue.includes(job)) return;
+    const reason = this.report.detail?.includes('paper out') ? 'paper_out' : 'offline';
+    throw new PrinterError(reason, `${this.report.detail ?? 'printer not ready'}; the slip is kept and prints when the printer is back`);
+  }
+
+  /** Prints held jobs in order while the printer is ready; one drain at a time. */
+  private drain(): Promise<void> {
+    this.draining ??= this.drainNow().finally(() => (this.draining = null));
+    return this.draining;
+  }
+
+  private async drainNow(): Promise<void> {
+    this.dropStale();
+    while (this.queue.length) {
+      if (!(await this.refresh())) return;
+      const job = this.queue[0]!;
+      try {
+        await this.options.transport.send(job.bytes);
+      } catch (error) {
+        this.setHealth({ state: 'down', detail: `printer not reachable (${(error as Error).message})` });
+        return;
+      }
+      this.queue.shift();
+      job.resolve();
+      this.emit('printed', job.bytes);
+      this.options.log.debug({ job: job.id, bytes: job.bytes.length, waitedMs: this.now() - job.queuedAt }, 'slip printed');
+    }
+  }
+
+  /** Asks the printer how it is; true when a job may be sent. */
+  private async refresh(): Promise<boolean> {
+    let status: PrinterStatus;
+    try {
+      const printerByte = await this.options.transport.query(DLE_EOT_PRINTER);
+      const paperByte = printerByte === null ? null : await this.options.transport.query(DLE_EOT_PAPER);
+      status = parseStatus(printerByte, paperByte);
+    } catch (error) {
+      this.setHealth({ state: 'down', detail: `printer not reachable (${(error as Error).message})` });
+      return false;
+    }
+    if (!status.online) this.setHealth({ state: 'down', detail: 'printer offline (cover open or error)' });
+    else if (status.paper === 'out') this.setHealth({ state: 'down', detail: 'paper out' });
+    else if (status.paper === 'near_end') this.setHealth({ state: 'degraded', detail: 'paper near end' });
+    else this.setHealth({ state: 'ok', ...(status.paper === 'unknown' ? { detail: 'no status from this printer' } : {}) });
+    return status.online && status.paper !== 'out';
+  }
+
+  private dropStale(): void {
+    const limit = this.options.maxHoldMs ?? 15 * 60_000;
+    while (this.queue.length && this.now() - this.queue[0]!.queuedAt > limit) {
+      const job = this.queue.shift()!;
+      job.resolve();
+      this.options.log.warn({ job: job.id, heldMs: this.now() - job.queuedAt }, 'held slip dropped: too old to be of use');
+    }
+  }
+
+  private setHealth(report: HealthReport): void {
+    const changed = report.state !== this.report.state || report.detail !== this.report.detail;
+    this.report = report;
+    if (changed) {
+      this.options.log.info({ printer: this.options.transport.description, ...report }, 'printer health');
+      this.emit('health', report);
+    }
+  }
+
+  /** Resolves when the given number of held jobs have printed (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all(this.queue.map((j) => j.done));
+  }
+}

@@ -1,0 +1,2 @@
+export * from './printer-transports.js';
+export * from './escpos-printer.js';
