@@ -76,3 +76,37 @@ export function pendingEarnReceipt(h: SlipHeader, earn: { cardMasked: string; re
     ],
   };
 }
+
+/**
+ * A reward coupon: what it is, until when, and its code as Code128 (for the till's scanner) and
+ * as a QR code (for phones and 2D scanners). The code is single use at the gateway.
+ */
+export function couponReceipt(h: SlipHeader, coupon: { reward: string; code: string; expiresAt: string; value?: { amount: number; currency: string } | null; cardMasked: string; pointsSpent: number }): Receipt {
+  return {
+    lines: [
+      ...header(h),
+      { kind: 'text', text: coupon.reward, align: 'center', bold: true, size: 'double' },
+      ...(coupon.value && coupon.value.amount > 0 ? [{ kind: 'text', text: `Worth ${(coupon.value.amount / 100).toFixed(2)} ${coupon.value.currency}`, align: 'center' } as const] : []),
+      { kind: 'barcode', data: coupon.code },
+      { kind: 'qr', data: coupon.code },
+      { kind: 'pair', left: 'Valid until', right: coupon.expiresAt.slice(0, 10) },
+      { kind: 'pair', left: 'Card', right: coupon.cardMasked },
+      { kind: 'pair', left: 'Points spent', right: String(coupon.pointsSpent) },
+      { kind: 'text', text: 'One use only. Show at the till.', align: 'center' },
+      ...footer(h),
+    ],
+  };
+}
+
+/** The staff report a manager prints at the kiosk: its counters and device health. */
+export function staffReport(h: SlipHeader, report: { staff: string; rows: Array<{ label: string; value: string }> }): Receipt {
+  return {
+    lines: [
+      ...header(h),
+      { kind: 'pair', left: 'Staff', right: report.staff },
+      { kind: 'rule' },
+      ...report.rows.map((r) => ({ kind: 'pair', left: r.label, right: r.value }) as const),
+      ...footer(h),
+    ],
+  };
+}

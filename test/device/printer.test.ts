@@ -1,0 +1,54 @@
+/** The receipt printer port against the emulated printer and a real TCP printer socket (issue 5). */
+import { createLogger } from '@loyalty/protocol/node';
+import { describe, expect, it } from 'vitest';
+import { EmulatedReceiptPrinter, EscPosPrinter, TcpTransport, balanceSlip, couponReceipt, decodeEscPos, earnReceipt, encodeReceipt, receiptText, staffReport } from '@loyalty/device';
+import { FakeNetworkPrinter } from '../support/fake-printer.js';
+import { receiptPrinterContract } from './contracts/receipt-printer.js';
+
+const quiet = createLogger({ level: 'silent', name: 'printer' });
+
+receiptPrinterContract('emulated', async () => {
+  const printer = new EmulatedReceiptPrinter(32);
+  return {
+    printer,
+    jobs: () => printer.jobs,
+    setPaper: (state) => (printer.paper = state),
+    setReachable: async (on) => void (printer.online = on),
+    close: async () => {},
+  };
+});
+
+receiptPrinterContract('ESC/POS over TCP (fake network printer)', async () => {
+  const device = new FakeNetworkPrinter();
+  await device.up();
+  const printer = new EscPosPrinter({ transport: new TcpTransport('127.0.0.1', device.port, 1000), columns: 32, codePage: 'PC866_CYRILLIC2', log: quiet, pollMs: 200 });
+  return {
+    printer,
+    jobs: () => device.jobs,
+    setPaper: (state) => (device.paper = state),
+    setReachable: (on) => (on ? device.up() : device.down()),
+    close: () => device.down(),
+  };
+});
+
+describe('slips at 32, 42 and 48 columns', () => {
+  const h = { title: 'COUPON', storeName: 'Магазин у дома', kioskId: 'kiosk-1', serverTime: '2026-11-22T19:40:03.104Z' };
+  it.each([32, 42, 48] as const)('every slip fits %i columns, and the coupon carries its code as Code128 and QR', (columns) => {
+    const slips = {
+      balance: balanceSlip(h, { name: 'Анна К.', cardMasked: '*0009', balance: 1234, tier: 'Gold' }),
+      earn: earnReceipt(h, { cardMasked: '*0009', receiptId: 'T-1', pointsEarned: 223, balance: 1457, lines: [{ text: 'Points: 10 per 1.00 EUR', points: 123 }, { text: 'Welcome bonus: 100 points', points: 100 }] }),
+      coupon: couponReceipt(h, { reward: 'Free coffee', code: 'C1A2B3C4D5E6F7A8B', expiresAt: '2026-12-06T10:00:00.000Z', value: null, cardMasked: '*0009', pointsSpent: 500 }),
+      staff: staffReport(h, { staff: 'Olga (manager)', rows: [{ label: 'Slips printed today', value: '42' }, { label: 'Printer', value: 'paper near end' }] }),
+    };
+    for (const [name, receipt] of Object.entries(slips)) {
+      const decoded = decodeEscPos(encodeReceipt(receipt, columns, 'PC866_CYRILLIC2'));
+      for (const line of receiptText(decoded)) expect(line.length, `${name}: "${line}"`).toBeLessThanOrEqual(columns);
+      expect(receiptText(decoded)[0], name).toBe('Магазин у дома');
+    }
+    const coupon = decodeEscPos(encodeReceipt(slips.coupon, columns));
+    expect(coupon.barcodes).toEqual([{ type: 73, data: 'C1A2B3C4D5E6F7A8B' }]);
+    expect(coupon.qrCodes).toEqual(['C1A2B3C4D5E6F7A8B']);
+    expect(receiptText(coupon)).toContain('Free coffee');
+    expect(coupon.cuts).toBe(1);
+  });
+});
