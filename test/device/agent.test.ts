@@ -32,11 +32,13 @@ async function setup() {
   await outbox.start();
   const link = new FakeLink();
   const hardware = createEmulatedHardware();
+  // Started as Kiosk.start does, before the agent.
+  for (const device of [hardware.display, hardware.printer, hardware.reader, hardware.scanner]) await device.start();
   const requests = new Requests({ link: link as unknown as GatewayLink, outbox, log: silent, resendIntervalMs: 60_000 });
   requests.start();
   const agent = new KioskAgent({ ...hardware, requests, opIds: new OpIdGenerator(), log: silent }, { kioskId: 'k1', storeName: 'S', requestTimeoutMs: 200, memberScreenMs: 60_000 });
   await agent.start();
-  return { dir, outbox, link, hardware, requests, agent, done: async () => { await agent.stop(); requests.stop(); await outbox.stop(); dir.remove(); } };
+  return { dir, outbox, link, hardware, requests, agent, done: async () => { await agent.stop(); requests.stop(); await hardware.printer.stop(); await outbox.stop(); dir.remove(); } };
 }
 
 const member = { status: 'ok' as const, data: { cardNumberMasked: '*0009', status: 'active', displayName: 'Anna K.', balance: 7, tier: null } };

@@ -1,2 +1,4 @@
 export * from './printer-transports.js';
 export * from './escpos-printer.js';
+export * from './serial-scanner.js';
+export * from './tty-scanner.js';
