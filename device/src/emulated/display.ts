@@ -20,8 +20,9 @@ export class EmulatedDisplay extends EventEmitter<{ changed: [Screen]; signal: [
     return { state: 'ok' };
   }
 
+  /** Like a character LCD: at most `rows` lines of at most `columns` characters. */
   async show(screen: Screen): Promise<void> {
-    this.current = { lines: [...screen.lines] };
+    this.current = { lines: screen.lines.slice(0, this.rows).map((line) => (line.length <= this.columns ? line : `${line.slice(0, this.columns - 1)}~`)) };
     this.emit('changed', this.current);
   }
 
