@@ -5,9 +5,62 @@
 import { readFileSync } from 'node:fs';
 import { ID_PATTERN } from '@loyalty/protocol';
 import { z } from 'zod';
+import { CODE_PAGE_NAMES, type CodePage } from './receipts/code-pages.js';
 import { enrollmentConfig, readEnrollment } from './pairing.js';
 
 const Id = z.string().regex(ID_PATTERN, 'use 1-64 of A-Z a-z 0-9 _ -');
+
+const DevicePath = z.string().regex(/^\/[A-Za-z0-9_./-]+$/, 'an absolute device path such as /dev/ttyACM0');
+
+export const HardwareConfig = z
+  .strictObject({
+    mode: z.enum(['emulated', 'real']).default('emulated'),
+    reader: z
+      .strictObject({
+        /** reader names (or their start, e.g. "ACS ACR122U") to use; every reader when empty */
+        readers: z.array(z.string().min(1).max(128)).max(8).default([]),
+      })
+      .prefault({}),
+    scanner: z
+      .discriminatedUnion('kind', [
+        z.strictObject({
+          kind: z.literal('serial'),
+          path: DevicePath,
+          baudRate: z.number().int().min(1200).max(921_600).default(9600),
+          lineEnding: z.enum(['CRLF', 'LF', 'CR']).default('CRLF'),
+        }),
+        /** a keyboard-wedge scanner typing into this tty */
+        z.strictObject({ kind: z.literal('tty'), path: DevicePath }),
+        z.strictObject({ kind: z.literal('none') }),
+      ])
+      .default({ kind: 'none' }),
+    printer: z
+      .discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('tcp'), host: z.string().min(1).max(253), port: z.number().int().min(1).max(65_535).default(9100) }),
+        z.strictObject({ kind: z.literal('serial'), path: DevicePath, baudRate: z.number().int().min(1200).max(921_600).default(19_200) }),
+        z.strictObject({ kind: z.literal('device'), path: DevicePath.default('/dev/usb/lp0') }),
+        z.strictObject({ kind: z.literal('none') }),
+      ])
+      .default({ kind: 'none' }),
+    /** the printer's code page; PC866 and WPC1251 print Cyrillic names */
+    codePage: z.enum(CODE_PAGE_NAMES as [CodePage, ...CodePage[]]).default('PC866_CYRILLIC2'),
+    display: z
+      .discriminatedUnion('kind', [
+        z.strictObject({
+          kind: z.literal('lcd'),
+          /** the Firmata board's serial port; found automatically when absent */
+          port: DevicePath.optional(),
+          controller: z.enum(['PCF8574', 'PCF8574A', 'PCF8574T', 'PCF8574AT']).default('PCF8574'),
+          address: z.number().int().min(0x08).max(0x77).default(0x27),
+          ledPin: z.number().int().min(0).max(69).optional(),
+          piezoPin: z.number().int().min(0).max(69).optional(),
+        }),
+        z.strictObject({ kind: z.literal('none') }),
+      ])
+      .default({ kind: 'none' }),
+  })
+  .prefault({});
+export type HardwareConfig = z.infer<typeof HardwareConfig>;
 
 export const KioskConfig = z.strictObject({
   kioskId: Id,
@@ -40,8 +93,8 @@ export const KioskConfig = z.strictObject({
   memberScreenMs: z.number().int().min(1000).default(20_000),
   display: z.strictObject({ columns: z.number().int().min(8).max(40).default(20), rows: z.number().int().min(1).max(4).default(4) }).prefault({}),
   printer: z.strictObject({ columns: z.union([z.literal(32), z.literal(42), z.literal(48)], { error: 'must be 32, 42 or 48 characters per line' }).default(42) }).prefault({}),
-  /** `emulated` runs without devices (demo, tests); real adapters arrive with the hardware issue */
-  hardware: z.strictObject({ mode: z.enum(['emulated']).default('emulated') }).prefault({}),
+  /** which devices: `emulated` runs without any (demo, tests); `real` opens the ones below (docs/hardware.md) */
+  hardware: HardwareConfig,
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type KioskConfig = z.infer<typeof KioskConfig>;

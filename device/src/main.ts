@@ -11,7 +11,8 @@ import { KioskConfigError, KioskNotPairedError, loadKioskConfig } from './config
 import { pairKiosk, PairingError } from './pairing.js';
 import { screens } from './ui/screens.js';
 import { KioskConsole, drawScreen } from './console.js';
-import { createEmulatedHardware } from './emulated/index.js';
+import { createEmulatedHardware, type EmulatedHardware } from './emulated/index.js';
+import { createHardware } from './hardware/create.js';
 import { Kiosk } from './kiosk.js';
 
 const { values } = parseArgs({
@@ -28,7 +29,8 @@ try {
   }
   const config = loadKioskConfig(process.env, configFile);
   const log = createLogger({ level: config.logLevel, name: 'kiosk', destination: values.console ? process.stderr : process.stdout });
-  const hardware = createEmulatedHardware({ displayColumns: config.display.columns, displayRows: config.display.rows, printerColumns: config.printer.columns });
+  if (values.console && config.hardware.mode !== 'emulated') throw new KioskConfigError('--console drives the emulated devices; it needs hardware.mode "emulated"');
+  const hardware = createHardware(config, log);
   const kiosk = new Kiosk(config, hardware, log);
   let terminal: KioskConsole | null = null;
   runUntilSignal(
@@ -37,7 +39,7 @@ try {
         await kiosk.start();
         if (!values.console) return;
         terminal = new KioskConsole({
-          hardware,
+          hardware: hardware as EmulatedHardware,
           agent: () => kiosk.agent,
           status: async () => `mqtt ${kiosk.link.connected ? 'connected' : 'offline'}, outbox ${await kiosk.outbox.depth()}`,
           currency: 'EUR',

@@ -7,14 +7,15 @@
 import { createLogger } from '@loyalty/protocol/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EmulatedCardReader, PcscCardReader, loadPcsclite, type CardPresented } from '@loyalty/device';
-import { PrivatePcscd } from '../support/pcscd.js';
+import { PrivatePcscd, freePortPair } from '../support/pcscd.js';
 import { VirtualCard } from '../support/vpcd-card.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { eventually } from '../support/system.js';
 import { cardReaderContract } from './contracts/card-reader.js';
 
 const quiet = createLogger({ level: 'silent', name: 'reader' });
-const BASE_PORT = 40_000 + (process.pid % 5000) * 2;
+/** vpcd's ports (the reader listens for cards there), free ones so test files can run side by side */
+const BASE_PORT = await freePortPair();
 
 cardReaderContract('emulated', async () => {
   const reader = new EmulatedCardReader();
@@ -27,7 +28,7 @@ describeWithSystem('PC/SC card readers (pcscd + vpcd)', ['pcscd', 'unshare'], ()
     if (!loadPcsclite()) throw new Error('the pcsclite module is not built: apt-get install libpcsclite-dev, then npm ci');
     pcscd.useFromThisProcess();
     await pcscd.start();
-  });
+  }, 120_000);
   afterAll(async () => {
     await pcscd.remove();
   });

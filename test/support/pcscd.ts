@@ -67,3 +67,20 @@ export class PrivatePcscd {
     return this.basePorts;
   }
 }
+
+/** A base port p with p and p+1 free on loopback (vpcd listens on both), for parallel test files. */
+export async function freePortPair(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
+    });
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + 2 * Math.floor(Math.random() * 15_000);
+    if ((await free(port)) && (await free(port + 1))) return port;
+  }
+  throw new Error('no free pair of ports for vpcd');
+}
+

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Kiosk, createEmulatedHardware, loadKioskIdentity, parseKioskConfig, type EmulatedHardware, type KioskConfigInput } from '@loyalty/device';
+import { Kiosk, createEmulatedHardware, createHardware, loadKioskIdentity, parseKioskConfig, type EmulatedHardware, type KioskConfigInput } from '@loyalty/device';
 import { Gateway, parseGatewayConfig, type GatewayConfig } from '@loyalty/gateway';
 import { createLogger, type Logger } from '@loyalty/protocol/node';
 
@@ -85,8 +85,9 @@ export async function startKiosk(
     resendIntervalMs: 300,
     ...options.config,
   });
-  const hardware = createEmulatedHardware();
   const log = new CapturedLog('kiosk');
+  // Real-stack devices when the config asks for them (hardware.mode "real"), emulated otherwise.
+  const hardware = (config.hardware.mode === 'real' ? createHardware(config, log.logger) : createEmulatedHardware()) as EmulatedHardware;
   const kiosk = new Kiosk(config, hardware, log.logger);
   await kiosk.start();
   return { kiosk, hardware, log, stateDir };

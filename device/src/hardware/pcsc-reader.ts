@@ -60,7 +60,8 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
   private readonly readers = new Map<string, PcscReader>();
   /** names of readers with a card on them, so a card is reported once per presentation */
   private readonly present = new Set<string>();
-  private readonly ignored = new Set<string>();
+  /** readers found but not wanted (config): kept to close them, pcsclite watches every reader */
+  private readonly ignored = new Map<string, PcscReader>();
   private retry: NodeJS.Timeout | null = null;
   private retryMs: number;
   private stopped = true;
@@ -116,8 +117,9 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
   private attach(reader: PcscReader): void {
     const wanted = this.options.readers ?? [];
     if (wanted.length && !wanted.some((name) => reader.name.startsWith(name))) {
-      this.ignored.add(reader.name);
+      this.ignored.set(reader.name, reader);
       reader.on('error', () => {});
+      reader.on('end', () => this.ignored.delete(reader.name));
       this.updateHealth();
       return;
     }
@@ -187,7 +189,9 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
   }
 
   private closeAll(): void {
-    for (const reader of this.readers.values()) {
+    // Every reader pcsclite opened, used or not, is closed before the context (a reader left
+    // open keeps the context's release waiting).
+    for (const reader of [...this.readers.values(), ...this.ignored.values()]) {
       reader.removeAllListeners('status');
       try {
         reader.close();
@@ -217,7 +221,7 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
       return;
     }
     const wanted = this.options.readers ?? [];
-    const found = [...this.ignored];
+    const found = [...this.ignored.keys()];
     const detail = wanted.length
       ? `no reader: ${wanted.map((w) => `'${w}'`).join(', ')} not found; readers present: ${found.length ? found.join(', ') : 'none'}`
       : 'no reader: pcscd runs but no reader is connected';
