@@ -53,4 +53,27 @@ describe('kiosk config', () => {
       expect(message).toContain('gateway.publicKeys.0: must be a 43-character');
     }
   });
+
+  it('reads a real hardware section and names its wrong fields', () => {
+    const hardware = {
+      mode: 'real',
+      reader: { readers: ['ACS ACR122U'] },
+      scanner: { kind: 'serial', path: '/dev/ttyACM0' },
+      printer: { kind: 'tcp', host: '10.0.5.20' },
+      display: { kind: 'lcd', port: '/dev/ttyACM1' },
+    };
+    expect(parseKioskConfig({ ...valid, hardware }).hardware).toEqual({
+      mode: 'real',
+      reader: { readers: ['ACS ACR122U'] },
+      scanner: { kind: 'serial', path: '/dev/ttyACM0', baudRate: 9600, lineEnding: 'CRLF' },
+      printer: { kind: 'tcp', host: '10.0.5.20', port: 9100 },
+      codePage: 'PC866_CYRILLIC2',
+      display: { kind: 'lcd', port: '/dev/ttyACM1', controller: 'PCF8574', address: 0x27 },
+    });
+    const bad = { ...hardware, scanner: { kind: 'serial', path: 'ttyACM0' }, printer: { kind: 'usb' }, codePage: 'KOI8' };
+    expect(() => parseKioskConfig({ ...valid, hardware: bad })).toThrow(/hardware\.scanner\.path: an absolute device path/);
+    expect(() => parseKioskConfig({ ...valid, hardware: bad })).toThrow(/hardware\.printer\.kind/);
+    expect(() => parseKioskConfig({ ...valid, hardware: bad })).toThrow(/hardware\.codePage/);
+    expect(parseKioskConfig(valid).hardware.mode).toBe('emulated');
+  });
 });
