@@ -1,8 +1,15 @@
 /** The receipt printer port against the emulated printer and a real TCP printer socket (issue 5). */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '@loyalty/protocol/node';
+import { SerialPort } from 'serialport';
 import { describe, expect, it } from 'vitest';
-import { EmulatedReceiptPrinter, EscPosPrinter, TcpTransport, balanceSlip, couponReceipt, decodeEscPos, earnReceipt, encodeReceipt, receiptText, staffReport } from '@loyalty/device';
+import { DeviceFileTransport, EmulatedReceiptPrinter, EscPosPrinter, SerialTransport, TcpTransport, balanceSlip, couponReceipt, decodeEscPos, earnReceipt, encodeReceipt, receiptText, staffReport } from '@loyalty/device';
 import { FakeNetworkPrinter } from '../support/fake-printer.js';
+import { PtyPair } from '../support/pty-pair.js';
+import { describeWithSystem } from '../support/system-deps.js';
+import { eventually } from '../support/system.js';
 import { receiptPrinterContract } from './contracts/receipt-printer.js';
 
 const quiet = createLogger({ level: 'silent', name: 'printer' });
@@ -50,5 +57,53 @@ describe('slips at 32, 42 and 48 columns', () => {
     expect(coupon.qrCodes).toEqual(['C1A2B3C4D5E6F7A8B']);
     expect(receiptText(coupon)).toContain('Free coffee');
     expect(coupon.cuts).toBe(1);
+  });
+});
+
+describeWithSystem('serial and device-file printers', ['socat'], () => {
+  it('prints to a serial printer and reads its paper status back over the same port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serial-printer-'));
+    const pty = new PtyPair(join(dir, 'printer'), join(dir, 'ttyPrinter'));
+    await pty.plug();
+    // The printer's side: record bytes, answer DLE EOT 4 with "paper near end".
+    const received: number[] = [];
+    const printerSide = new SerialPort({ path: pty.device, baudRate: 19_200 });
+    printerSide.on('data', (data: Buffer) => {
+      for (let i = 0; i < data.length; i++) {
+        if (data[i] === 0x10 && data[i + 1] === 0x04) {
+          printerSide.write(Buffer.from([data[i + 2] === 4 ? 0x1e : 0x12]));
+          i += 2;
+        } else received.push(data[i]!);
+      }
+    });
+    const printer = new EscPosPrinter({ transport: new SerialTransport(pty.port, 19_200, 1000), columns: 32, codePage: 'PC866_CYRILLIC2', log: quiet, pollMs: 200 });
+    await printer.start();
+    await printer.print(encodeReceipt({ lines: [{ kind: 'text', text: 'Анна, спасибо!' }] }, 32, 'PC866_CYRILLIC2'));
+    await eventually(() => receiptText(decodeEscPos(Buffer.from(received)))[0] === 'Анна, спасибо!', 3000, 'the slip over serial');
+    expect(printer.health()).toEqual({ state: 'degraded', detail: 'paper near end' });
+    await printer.stop();
+    await new Promise<void>((resolve) => printerSide.close(() => resolve()));
+    await pty.unplug();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('device-file printers', () => {
+  it('write to the device node, and report a missing device as not reachable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lp-'));
+    const lp = join(dir, 'lp0');
+    writeFileSync(lp, '');
+    const printer = new EscPosPrinter({ transport: new DeviceFileTransport(lp), columns: 32, codePage: 'PC437_USA', log: quiet, pollMs: 200 });
+    await printer.start();
+    expect(printer.health()).toEqual({ state: 'ok', detail: 'no status from this printer' });
+    await printer.print(encodeReceipt({ lines: [{ kind: 'text', text: 'On USB' }] }, 32));
+    expect(receiptText(decodeEscPos(readFileSync(lp)))).toEqual(['On USB']);
+    await printer.stop();
+    const missing = new EscPosPrinter({ transport: new DeviceFileTransport(join(dir, 'lp9')), columns: 32, codePage: 'PC437_USA', log: quiet, pollMs: 200 });
+    await missing.start();
+    await expect(missing.print(encodeReceipt({ lines: [{ kind: 'text', text: 'x' }] }, 32))).rejects.toMatchObject({ name: 'PrinterError', reason: 'offline' });
+    expect(missing.health().detail).toMatch(/printer not reachable \(device .*lp9: ENOENT/);
+    await missing.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -5,6 +5,7 @@
  * rather than node-thermal-printer's `execute()` because a status query needs its answer byte
  * with a deadline, and a job must fail fast and cleanly so the queue can hold it.
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { SerialPort } from 'serialport';
@@ -152,7 +153,9 @@ export class DeviceFileTransport implements PrinterTransport {
   async send(bytes: Buffer): Promise<void> {
     let handle;
     try {
-      handle = await open(this.path, 'w');
+      // Write-only without O_CREAT: an unplugged printer must fail, not leave a regular file
+      // named /dev/usb/lp0 that swallows every slip.
+      handle = await open(this.path, constants.O_WRONLY);
       await handle.write(bytes);
     } catch (error) {
       throw new TransportError(`${this.description}: ${(error as Error).message}`);
