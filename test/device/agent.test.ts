@@ -102,15 +102,18 @@ describe('kiosk agent state machine', () => {
     await t.done();
   });
 
-  it('tells the customer when the printer is out of paper, and still shows the balance', async () => {
+  it('tells the customer when the printer is out of paper, still shows the balance, and prints the slip once paper is back', async () => {
     const t = await setup();
     t.hardware.printer.paper = 'out';
     t.link.answer = () => member;
     t.hardware.reader.present('04A1B2C3');
     await t.agent.settled();
     expect(t.hardware.printer.jobs).toHaveLength(0);
-    expect(t.hardware.display.current.lines).toEqual(['Hello Anna K.', 'Points: 7', 'Printer problem:', 'no slip printed']);
+    expect(t.hardware.display.current.lines).toEqual(['Hello Anna K.', 'Points: 7', 'Printer problem:', 'slip prints later']);
     expect(t.hardware.display.signals.at(-1)).toBe('attention');
+    t.hardware.printer.paper = 'ok';
+    await eventually(() => t.hardware.printer.jobs.length === 1, 3000, 'the held slip');
+    expect(receiptText(decodeEscPos(t.hardware.printer.jobs[0]!))).toContain('Points balance                           7');
     await t.done();
   });
 });

@@ -36,14 +36,15 @@ export const screens = {
   failed: (s: ScreenSize, message: string) => fit(s, ['Sorry:', message]),
   outOfService: (s: ScreenSize) => fit(s, ['Out of service', 'Sorry! Please use', 'another kiosk']),
   notPaired: (s: ScreenSize) => fit(s, ['Not paired', 'Staff: start with', '--pair CODE from', 'the admin console']),
-  printerProblem: (s: ScreenSize) => fit(s, ['Printer problem', 'Slip not printed', 'Please ask staff']),
+  printerProblem: (s: ScreenSize) => fit(s, ['Printer problem', 'Slip prints later', 'Please ask staff']),
 };
 
 /**
  * When the slip could not be printed the customer still needs what the screen said (their
- * balance): keep its first lines and put the warning underneath.
+ * balance): keep its first lines and put the warning underneath. The printer holds the slip and
+ * prints it when it can (hardware/escpos-printer.ts).
  */
 export function withPrinterWarning(s: ScreenSize, shown: Screen): Screen {
   if (s.rows < 3) return screens.printerProblem(s);
-  return fit(s, [...shown.lines.slice(0, s.rows - 2), 'Printer problem:', 'no slip printed']);
+  return fit(s, [...shown.lines.slice(0, s.rows - 2), 'Printer problem:', 'slip prints later']);
 }
