@@ -5,8 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
-import { exportPublicKey, importPrivateKeyPem } from '@loyalty/protocol';
-import { ANNA, BORIS, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, BORIS, eventually, readGatewayKey, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 
 describe('hotlist at the kiosk', () => {
   let dirs: Array<{ path: string; remove: () => void }> = [];
@@ -64,8 +63,3 @@ describe('hotlist at the kiosk', () => {
     expect(k.log.find((l) => String(l.msg).includes('fails its signature check'))).toHaveLength(1);
   });
 });
-
-/** The gateway's public key, derived from its key file, as a kiosk's config carries it. */
-function readGatewayKey(gatewayDir: string): string {
-  return exportPublicKey(importPrivateKeyPem(readFileSync(`${gatewayDir}/gateway.key`, 'utf8')).publicKey);
-}

@@ -7,9 +7,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
-import { exportPublicKey, importPrivateKeyPem, receiptCode } from '@loyalty/protocol';
+import { receiptCode } from '@loyalty/protocol';
 import { decodeEscPos, receiptText, type Screen } from '@loyalty/device';
-import { ANNA, STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, STORE, eventually, readGatewayKey, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 import { POINTS_DOC } from '../support/programs.js';
 
 describe('rules at the kiosk', () => {
@@ -98,8 +98,4 @@ function tamper(raw: string, change: (payload: any) => void): string {
   const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
   change(payload);
   return `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}`;
-}
-
-function readGatewayKey(gatewayDir: string): string {
-  return exportPublicKey(importPrivateKeyPem(readFileSync(`${gatewayDir}/gateway.key`, 'utf8')).publicKey);
 }

@@ -2,13 +2,14 @@
  * Test harness: the real gateway (aedes over loopback TCP, libSQL file in a temp dir) and a
  * kiosk agent with emulated devices, wired the way `npm start` wires them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Kiosk, createEmulatedHardware, createHardware, loadKioskIdentity, parseKioskConfig, type EmulatedHardware, type KioskConfigInput } from '@loyalty/device';
 import { Gateway, parseGatewayConfig, type GatewayConfig } from '@loyalty/gateway';
 import { createLogger, type Logger } from '@loyalty/protocol/node';
+import { exportPublicKey, importPrivateKeyPem } from '@loyalty/protocol';
 
 /** A logger whose JSON lines tests can search (and which keeps test output quiet). */
 export class CapturedLog {
@@ -108,4 +109,9 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 500
     if (Date.now() > deadline) throw last;
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The gateway's public key, derived from its key file, as a kiosk's config carries it (for kiosks started without a gateway). */
+export function readGatewayKey(gatewayDir: string): string {
+  return exportPublicKey(importPrivateKeyPem(readFileSync(`${gatewayDir}/gateway.key`, 'utf8')).publicKey);
 }
