@@ -36,6 +36,8 @@ export const RESULT_CODES = [
   'redemption_not_offered',
   'redemption_limit',
   'redemption_below_minimum',
+  'insufficient_wallet',
+  'wallet_exceeds_payable',
   'currency_not_supported',
   'partner_not_found',
   'reward_not_found',

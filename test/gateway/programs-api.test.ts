@@ -173,6 +173,23 @@ describe('programs over HTTP', () => {
     expect(await balance(ANNA.number)).toBe(before + 300);
   });
 
+  it('lets the cashback wallet pay at checkout, earning nothing on that part, and gives it back on a refund', async () => {
+    const customer = await call('POST', '/customers', { name: 'Wendy Wallet' }, { role: 'pos' });
+    const number = (await call('POST', '/cards', { programId: 'points', customerId: customer.body.id }, { role: 'pos' })).body.number as string;
+    await call('POST', '/purchases', buy(number, [{ sku: 'bike', category: 'sports', unitPrice: 20_000 }]), { role: 'pos' });
+    expect((await call('GET', `/cards/${number}`)).body.wallet).toEqual({ amount: 400, currency: 'EUR' }); // 2 % of 200.00
+    const paid = await call('POST', '/purchases', buy(number, [{ sku: 'wine', category: 'drinks', unitPrice: 1000 }], { walletPayment: 300 }), { role: 'pos' });
+    // 7.00 paid in money: 70 points and 0.14 cashback; nothing on the 3.00 from the wallet
+    expect(paid.body).toMatchObject({ walletPaid: { amount: 300 }, payable: { amount: 700 }, pointsEarned: 70, cashback: { amount: 14 } });
+    expect(paid.body.lines).toContainEqual({ rule: 'wallet:EUR', text: 'Wallet paid 3.00 EUR', amount: -300 });
+    expect((await call('GET', `/cards/${number}`)).body.wallet).toEqual({ amount: 114, currency: 'EUR' });
+    const tooMuch = await call('POST', '/purchases', buy(number, [{ sku: 'wine', category: 'drinks', unitPrice: 1000 }], { walletPayment: 500 }), { role: 'pos' });
+    expect(tooMuch).toMatchObject({ status: 422, body: { error: 'insufficient_wallet', details: { available: 114 } } });
+    const refund = await call('POST', '/refunds', { purchaseId: paid.body.purchaseId }, { role: 'pos' });
+    expect(refund.body).toMatchObject({ walletReturned: { amount: 300 }, cashbackReversed: { amount: 14 } });
+    expect((await call('GET', `/cards/${number}`)).body.wallet).toEqual({ amount: 400, currency: 'EUR' });
+  });
+
   it('reverses cashback with a refund, and the ledger still verifies', async () => {
     const refund = await call('POST', '/refunds', { purchaseId: annaFirstPurchase }, { role: 'pos' });
     expect(refund.body.cashbackReversed).toEqual({ amount: 20, currency: 'EUR' });

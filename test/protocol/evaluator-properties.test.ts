@@ -94,7 +94,7 @@ describe('evaluator properties', () => {
         // Every point and every cent on the receipt is accounted for by a line.
         const linePoints = a.lines.reduce((sum, l) => sum + (l.points ?? 0), 0);
         expect(linePoints).toBe(a.pointsEarned - a.pointsRedeemed);
-        expect(a.subtotal - a.discount - a.redemptionValue).toBe(a.payable);
+        expect(a.subtotal - a.discount - a.redemptionValue - a.walletPaid).toBe(a.payable);
         expect(a.items.reduce((s, i) => s + i.paid, 0)).toBe(a.payable);
         expect(a.lots.reduce((s, l) => s + l.points, 0)).toBe(a.pointsEarned);
         expect(Number.isInteger(a.pointsEarned) && a.pointsEarned >= 0).toBe(true);

@@ -214,6 +214,17 @@ describe('cashback', () => {
   });
 });
 
+describe('paying from the cashback wallet', () => {
+  it('pays part of the basket, earns nothing on it, and refuses more than the wallet or the basket holds', () => {
+    const quote = earned([plain(), CASHBACK_DOC], [item('wine', 'drinks', 1000)], member({ walletBalance: 500 }), NOW, { walletPayment: 300 });
+    // 7.00 left to pay: 70 points, 2 % cashback = 0.14
+    expect(quote).toMatchObject({ walletPaid: 300, payable: 700, pointsEarned: 70, cashback: { amount: 14 } });
+    expect(quote.lines[0]).toEqual({ rule: 'wallet:EUR', text: 'Wallet paid 3.00 EUR', amount: -300 });
+    expect(fails(() => earned([plain()], [item('wine', 'drinks', 1000)], member({ walletBalance: 200 }), NOW, { walletPayment: 300 }))).toMatchObject({ code: 'insufficient_wallet', details: { available: 200 } });
+    expect(fails(() => earned([plain()], [item('wine', 'drinks', 1000)], member({ walletBalance: 5000 }), NOW, { walletPayment: 1001 })).code).toBe('wallet_exceeds_payable');
+  });
+});
+
 describe('clubs and paid memberships', () => {
   const wine = Program.parse(CLUB_DOC);
   const plus = Program.parse(PAID_DOC);

@@ -351,6 +351,11 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE coupons ADD COLUMN reward_name TEXT`,
     ],
   },
+  {
+    id: 8,
+    name: 'cashback wallet payments at checkout',
+    sql: [`ALTER TABLE purchases ADD COLUMN wallet_paid INTEGER NOT NULL DEFAULT 0`, `ALTER TABLE refunds ADD COLUMN wallet_returned INTEGER NOT NULL DEFAULT 0`],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

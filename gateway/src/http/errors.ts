@@ -39,6 +39,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   redemption_not_offered: 422,
   redemption_limit: 422,
   redemption_below_minimum: 422,
+  insufficient_wallet: 422,
+  wallet_exceeds_payable: 422,
   currency_not_supported: 422,
   partner_not_found: 422,
   reward_not_found: 404,

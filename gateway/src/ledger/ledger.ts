@@ -59,6 +59,8 @@ export interface PurchaseInput {
   redeemPoints?: number;
   /** a purchase at a partner, who pays for the points */
   partnerId?: string;
+  /** minor units paid from the cashback wallet */
+  walletPayment?: number;
   source: string;
 }
 
@@ -174,8 +176,8 @@ export class Ledger {
    * What a basket would give, without moving anything (POST /quotes): for a card now, or, for an
    * operator trying a program out, for a described member at a given time.
    */
-  async quote(input: { card?: CardRef; member?: MemberSnapshot; at?: string; storeId: string; currency: string; items: PurchaseItem[]; redeemPoints?: number; partnerId?: string }): Promise<Quote> {
-    const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId };
+  async quote(input: { card?: CardRef; member?: MemberSnapshot; at?: string; storeId: string; currency: string; items: PurchaseItem[]; redeemPoints?: number; partnerId?: string; walletPayment?: number }): Promise<Quote> {
+    const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId, walletPayment: input.walletPayment };
     const at = input.at ?? this.now();
     if (input.member) return this.evaluateFor(await this.rules.ruleSetFor(this.client, basket.storeId, basket.currency), basket, input.member, at);
     if (!input.card) throw new LedgerError('invalid_request', 'a quote needs a card or a member');
@@ -198,7 +200,7 @@ export class Ledger {
       request,
       async (tx, at) => {
         const card = await this.usableCard(tx, input.card);
-        const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId };
+        const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId, walletPayment: input.walletPayment };
         const { quote, rules } = await this.quoteFor(tx, card, basket, at);
         const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source }, basket, quote, rules, at);
         return {
@@ -206,6 +208,7 @@ export class Ledger {
           discount: { amount: quote.discount, currency: input.currency },
           pointsEarned: quote.pointsEarned,
           pointsRedeemed: quote.pointsRedeemed,
+          walletPaid: { amount: quote.walletPaid, currency: input.currency },
           payable: { amount: quote.payable, currency: input.currency },
           balance: booked.balance,
           tier: quote.tier?.after ?? null,
@@ -413,9 +416,10 @@ export class Ledger {
           });
         }
         const cashbackReversed = await this.reverseCashback(tx, purchase, plan.value, input.opId, at);
+        const walletReturned = await this.returnWalletPayment(tx, purchase, plan.value, input.opId, at);
         await tx.execute({
-          sql: 'INSERT INTO refunds (id, purchase_id, items, value, points_reversed, clawback, cashback_reversed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          args: [input.opId, input.purchaseId, JSON.stringify(plan.items), plan.value, plan.points, clawback, cashbackReversed, at],
+          sql: 'INSERT INTO refunds (id, purchase_id, items, value, points_reversed, clawback, cashback_reversed, wallet_returned, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          args: [input.opId, input.purchaseId, JSON.stringify(plan.items), plan.value, plan.points, clawback, cashbackReversed, walletReturned, at],
         });
         const tier = await this.tierAfterRefund(tx, purchase, at);
         return {
@@ -423,6 +427,7 @@ export class Ledger {
           balance: await this.balanceOf(tx, account),
           ...(clawback > 0 ? { clawback: { points: clawback } } : {}),
           ...(cashbackReversed > 0 ? { cashbackReversed: { amount: cashbackReversed, currency: String(purchase.currency) } } : {}),
+          ...(walletReturned > 0 ? { walletReturned: { amount: walletReturned, currency: String(purchase.currency) } } : {}),
           ...(tier !== undefined ? { tier } : {}),
         };
       },
@@ -621,7 +626,7 @@ export class Ledger {
   /** Runs the evaluator for a card, with the member as the ledger knows them. */
   private async quoteFor(db: Pick<Client, 'execute'>, card: CardRow, basket: Basket, at: string): Promise<{ quote: Quote; rules: RuleSet }> {
     const rules = await this.rules.ruleSetFor(db, basket.storeId, basket.currency);
-    return { quote: this.evaluateFor(rules, basket, await memberSnapshot(db, card, rules, at), at), rules };
+    return { quote: this.evaluateFor(rules, basket, await memberSnapshot(db, card, rules, at, basket.currency), at), rules };
   }
 
   /** The evaluator's refusals become ledger refusals with the same meaning. */
@@ -662,6 +667,10 @@ export class Ledger {
       }));
     }
     if (quote.referral) await this.payReferral(tx, quote, card, rules, refs, at);
+    if (quote.walletPaid > 0) {
+      const wallet = await walletAccount(tx, card.accountId, basket.currency);
+      await postTransfer(tx, { id: `${op.opId}:wallet`, debitAccount: wallet, creditAccount: await moneyOperatorAccount(tx, 'wallet_spent', basket.currency), amount: quote.walletPaid, unit: basket.currency, kind: 'wallet_spend', refs, at });
+    }
     if (quote.cashback) {
       const wallet = await walletAccount(tx, card.accountId, quote.cashback.currency);
       const rule = quote.lines.filter((l) => l.amount !== undefined && l.amount > 0).map((l) => l.rule).join(',');
@@ -679,11 +688,11 @@ export class Ledger {
     }
     await tx.execute({
       sql: `INSERT INTO purchases (id, account_id, card_number, store_id, currency, items, total, discount, points_earned, points_redeemed, lot_id, created_at,
-                                   rule_set_version, earning_rule, paid, capped_points, cashback, partner_id, tier_before, tier_after, lines)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                   rule_set_version, earning_rule, paid, capped_points, cashback, partner_id, tier_before, tier_after, lines, wallet_paid)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       args: [
         op.opId, card.accountId, card.number, op.storeId, basket.currency, JSON.stringify(basket.items), quote.subtotal, quote.discount + quote.redemptionValue, quote.pointsEarned, quote.pointsRedeemed, lotId, at,
-        quote.ruleSetVersion, quote.earningRule, quote.payable, quote.partner ? 0 : quote.purchasePoints, quote.cashback?.amount ?? 0, quote.partner?.id ?? null, quote.tier?.before ?? null, quote.tier?.after ?? null, JSON.stringify(quote.lines),
+        quote.ruleSetVersion, quote.earningRule, quote.payable, quote.partner ? 0 : quote.purchasePoints, quote.cashback?.amount ?? 0, quote.partner?.id ?? null, quote.tier?.before ?? null, quote.tier?.after ?? null, JSON.stringify(quote.lines), quote.walletPaid,
       ],
     });
     return { balance: await this.balanceOf(tx, card.accountId) };
@@ -704,6 +713,19 @@ export class Ledger {
     const amount = Math.min(due, await this.balanceOf(tx, wallet));
     if (amount <= 0) return 0;
     await postTransfer(tx, { id: `${refundId}:cashback`, debitAccount: wallet, creditAccount: await moneyOperatorAccount(tx, 'cashback', currency), amount, unit: currency, kind: 'cashback_reversal', refs: { purchase: String(purchase.id), refund: refundId }, at });
+    return amount;
+  }
+
+  /** What the wallet paid for the refunded share goes back into the wallet (cumulative, like points). */
+  private async returnWalletPayment(tx: Transaction, purchase: Record<string, unknown>, value: number, refundId: string, at: string): Promise<number> {
+    const paid = Number(purchase.wallet_paid ?? 0);
+    const total = Number(purchase.total);
+    if (paid === 0 || total === 0) return 0;
+    const before = (await tx.execute({ sql: 'SELECT COALESCE(SUM(value), 0) AS v, COALESCE(SUM(wallet_returned), 0) AS w FROM refunds WHERE purchase_id = ?', args: [String(purchase.id)] })).rows[0]!;
+    const amount = Math.floor((paid * (Number(before.v) + value)) / total) - Number(before.w);
+    if (amount <= 0) return 0;
+    const currency = String(purchase.currency);
+    await postTransfer(tx, { id: `${refundId}:wallet`, debitAccount: await moneyOperatorAccount(tx, 'wallet_spent', currency), creditAccount: await walletAccount(tx, Number(purchase.account_id), currency), amount, unit: currency, kind: 'wallet_return', refs: { purchase: String(purchase.id), refund: refundId }, at });
     return amount;
   }
 

@@ -8,7 +8,8 @@ import type { CardRow } from '../ledger/cards.js';
 
 const DAY_MS = 86_400_000;
 
-export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: RuleSet, now: string): Promise<MemberSnapshot> {
+/** `currency`: the basket's, for the cashback wallet's balance (none for a kiosk's look-up). */
+export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: RuleSet, now: string, currency?: string): Promise<MemberSnapshot> {
   const nowMs = Date.parse(now);
   const earning = earningProgram(rules, card.programId);
   const windowDays = earning?.program.tiers?.windowDays ?? 365;
@@ -29,8 +30,9 @@ export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: Rule
                  FROM refunds r JOIN purchases p ON p.id = r.purchase_id
                 WHERE p.account_id = ?1 AND p.partner_id IS NULL AND p.created_at > ?2) AS refunded,
               (SELECT COALESCE(SUM(capped_points), 0) FROM purchases WHERE account_id = ?1 AND created_at >= ?3) AS earned_today,
-              (SELECT balance FROM accounts WHERE id = ?1) AS balance`,
-      args: [card.accountId, since, new Date(startOfLocalDay(nowMs, rules.timezone)).toISOString(), card.customerId, now],
+              (SELECT balance FROM accounts WHERE id = ?1) AS balance,
+              (SELECT balance FROM accounts WHERE code = ?6) AS wallet`,
+      args: [card.accountId, since, new Date(startOfLocalDay(nowMs, rules.timezone)).toISOString(), card.customerId, now, currency ? `wallet:${card.accountId}:${currency}` : ''],
     })
   ).rows[0]!;
   const memberships = card.customerId
@@ -52,5 +54,6 @@ export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: Rule
     referrerId: purchases === 0 ? text(row.referred_by) : null,
     memberships,
     earnedToday: Number(row.earned_today),
+    ...(currency ? { walletBalance: Number(row.wallet ?? 0) } : {}),
   };
 }

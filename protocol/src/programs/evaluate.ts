@@ -38,6 +38,8 @@ export interface Basket {
   redeemPoints?: number;
   /** a purchase made at a partner, who pays for the points */
   partnerId?: string;
+  /** minor units the customer pays from their cashback wallet */
+  walletPayment?: number;
 }
 
 export interface MemberSnapshot {
@@ -60,6 +62,8 @@ export interface MemberSnapshot {
   memberships: Array<{ programId: string; validUntil: string | null }>;
   /** purchase points earned so far today (store-local day), for a daily cap */
   earnedToday: number;
+  /** the cashback wallet's balance in the basket's currency (0 when absent) */
+  walletBalance?: number;
 }
 
 export interface QuoteLine {
@@ -84,6 +88,8 @@ export interface Quote {
   discount: number;
   pointsRedeemed: number;
   redemptionValue: number;
+  /** paid from the cashback wallet */
+  walletPaid: number;
   /** what is left to pay in money */
   payable: number;
   pointsEarned: number;
@@ -103,7 +109,7 @@ export interface Quote {
   lines: QuoteLine[];
 }
 
-export type EvaluationErrorCode = 'insufficient_points' | 'redemption_not_offered' | 'redemption_limit' | 'redemption_below_minimum' | 'currency_not_supported' | 'partner_not_found' | 'invalid_basket';
+export type EvaluationErrorCode = 'insufficient_points' | 'insufficient_wallet' | 'wallet_exceeds_payable' | 'redemption_not_offered' | 'redemption_limit' | 'redemption_below_minimum' | 'currency_not_supported' | 'partner_not_found' | 'invalid_basket';
 
 /** A basket the rules refuse; `code` is the API error code. */
 export class EvaluationError extends Error {
@@ -184,7 +190,18 @@ export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet,
   }
   const shares = allocate(redemptionValue, items.map((i) => i.total - i.discount));
   items.forEach((item, i) => (item.paid = item.total - item.discount - shares[i]!));
-  const payable = afterDiscount - redemptionValue;
+  // Paying from the cashback wallet: it is the operator's money given back, so like points it
+  // earns no points or cashback; spread over the lines the same way.
+  const walletPaid = basket.walletPayment ?? 0;
+  if (walletPaid > 0) {
+    const balance = member.walletBalance ?? 0;
+    if (walletPaid > balance) throw new EvaluationError('insufficient_wallet', `the wallet holds ${formatMoney(balance, basket.currency)}`, { available: balance });
+    if (walletPaid > afterDiscount - redemptionValue) throw new EvaluationError('wallet_exceeds_payable', `at most ${formatMoney(afterDiscount - redemptionValue, basket.currency)} is left to pay`, { payable: afterDiscount - redemptionValue });
+    const walletShares = allocate(walletPaid, items.map((i) => i.paid));
+    items.forEach((item, i) => (item.paid -= walletShares[i]!));
+    lines.push({ rule: `wallet:${basket.currency}`, text: `Wallet paid ${formatMoney(walletPaid, basket.currency)}`, amount: -walletPaid });
+  }
+  const payable = afterDiscount - redemptionValue - walletPaid;
 
   // Earning on what was paid in money.
   let pointsEarned = 0;
@@ -242,6 +259,7 @@ export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet,
     discount,
     pointsRedeemed,
     redemptionValue,
+    walletPaid,
     payable,
     pointsEarned,
     purchasePoints: fromPurchase,
@@ -268,6 +286,7 @@ function checkBasket(basket: Basket): void {
   const total = basket.items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);
   if (!Number.isSafeInteger(total)) throw new EvaluationError('invalid_basket', 'the basket total is too large');
   if (basket.redeemPoints !== undefined && (!Number.isSafeInteger(basket.redeemPoints) || basket.redeemPoints < 0)) throw new EvaluationError('invalid_basket', 'redeemPoints must be a whole number ≥ 0');
+  if (basket.walletPayment !== undefined && (!Number.isSafeInteger(basket.walletPayment) || basket.walletPayment < 0)) throw new EvaluationError('invalid_basket', 'walletPayment must be whole minor units ≥ 0');
 }
 
 interface DiscountSource {
@@ -396,7 +415,7 @@ function cashbackFor(programs: Array<Versioned<CashbackProgram>>, items: QuotedI
 function partnerPurchase(basket: Basket, rules: RuleSet, nowMs: number, earning: Versioned<PointsProgram> | null, partners: Array<Versioned<PartnerProgram>>, items: QuotedItem[], subtotal: number): Quote {
   const partner = partners.find((p) => p.program.partner.id === basket.partnerId && p.program.earnsInto === earning?.program.id);
   if (!partner || !earning) throw new EvaluationError('partner_not_found', `no partner ${basket.partnerId} earns into this card's program here`);
-  if (basket.redeemPoints) throw new EvaluationError('redemption_not_offered', 'points cannot pay at a partner');
+  if (basket.redeemPoints || basket.walletPayment) throw new EvaluationError('redemption_not_offered', 'points and the wallet cannot pay at a partner');
   for (const item of items) item.paid = item.total;
   const { rate } = partner.program;
   const points = divide(BigInt(subtotal) * BigInt(rate.points), BigInt(rate.per), rate.rounding);
@@ -408,6 +427,7 @@ function partnerPurchase(basket: Basket, rules: RuleSet, nowMs: number, earning:
     discount: 0,
     pointsRedeemed: 0,
     redemptionValue: 0,
+    walletPaid: 0,
     payable: subtotal,
     pointsEarned: points,
     purchasePoints: points,

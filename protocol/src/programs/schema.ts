@@ -279,4 +279,5 @@ export const MemberSnapshotSchema = z.strictObject({
   referrerId: z.string().max(64).nullable(),
   memberships: z.array(z.strictObject({ programId: z.string().max(64), validUntil: z.string().datetime().nullable() })).max(50),
   earnedToday: z.number().int().min(0),
+  walletBalance: z.number().int().min(0).optional(),
 });

@@ -33,6 +33,8 @@ export const PurchaseBody = z.strictObject({
   couponCodes: z.array(z.string().max(64)).max(20).optional(),
   /** a purchase at a partner (co-brand): the partner's rate, booked against the partner */
   partnerId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional(),
+  /** minor units paid from the card's cashback wallet (no points or cashback on that part) */
+  walletPayment: z.number().int().min(0).max(1e12).optional(),
 });
 
 export const WhatIfQuoteBody = PurchaseBody.omit({ card: true }).extend({ member: MemberSnapshotSchema, at: z.string().datetime().optional() });
@@ -67,7 +69,7 @@ export function valueRoutes(deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions
       return c.json({ error: 'unsupported', message: 'coupons are not taken inside a purchase; redeem each with POST /coupons/{code}/redeem' }, 400);
     }
     const { result: _r, ...purchase } = await deps.ledger.purchase(
-      { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, source: source(c) },
+      { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment, source: source(c) },
       HTTP_ONCE,
     );
     return c.json(purchase, 201);
@@ -80,10 +82,10 @@ export function valueRoutes(deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions
     if (raw && typeof raw === 'object' && ('member' in raw || 'at' in raw)) {
       if (c.get('role') !== 'admin') return c.json({ error: 'forbidden', message: 'only an admin may quote for a described member' }, 403);
       const body = WhatIfQuoteBody.parse(raw);
-      return c.json(await deps.ledger.quote({ member: body.member, at: body.at, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId }), 200);
+      return c.json(await deps.ledger.quote({ member: body.member, at: body.at, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment }), 200);
     }
     const body = PurchaseBody.parse(raw);
-    const quote = await deps.ledger.quote({ card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId });
+    const quote = await deps.ledger.quote({ card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment });
     return c.json(quote, 200);
   });
 
