@@ -8,6 +8,8 @@ import { createLogger } from '@loyalty/protocol/node';
 import { describe, expect, it } from 'vitest';
 import { PcscCardReader, type CardPresented } from '@loyalty/device';
 
+/** The adapter handles pcsclite's events on the next turn of the event loop. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 const PRESENT = 0x20;
 const EMPTY = 0x10;
 
@@ -59,6 +61,7 @@ describe('PC/SC readers plugged and unplugged', () => {
     expect(reader.health()).toEqual({ state: 'ok', detail: 'ready: ACS ACR122U 00 00' });
     first.status(PRESENT);
     first.status(PRESENT); // held: no second event
+    await tick();
     expect(cards.map((c) => c.uid)).toEqual(['04A1B2C3D4E5F6']);
     expect(first.shareModes).toEqual([2]);
 
@@ -69,6 +72,7 @@ describe('PC/SC readers plugged and unplugged', () => {
     context.emit('reader', again);
     expect(reader.health().state).toBe('ok');
     again.status(PRESENT);
+    await tick();
     expect(cards).toHaveLength(2);
     await reader.stop();
     expect(again.closed).toBe(true);

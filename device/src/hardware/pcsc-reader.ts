@@ -6,7 +6,10 @@
  * - `pcsclite()` throws when pcscd is not running, and after pcscd dies the context never
  *   recovers ("RPC transport error"): close everything and create a new context, with backoff;
  * - after a removal pcscd may report a ghost "present" until its next poll, so a card is reported
- *   once per presentation: only on the change from empty to present.
+ *   once per presentation: only on the change from empty to present;
+ * - pcsclite calls our status, error and end listeners while it holds the reader's (non-recursive)
+ *   mutex, and `close()` takes that mutex: anything that may close or talk to a reader is
+ *   deferred out of those listeners (setImmediate), or the process deadlocks.
  * Several readers are watched at once (all, or those named in config). Health says which of
  * `no pcscd`, `no reader` or `ready` holds, naming what was found.
  */
@@ -109,7 +112,7 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
       return;
     }
     this.context.on('reader', (reader: PcscReader) => this.attach(reader));
-    this.context.on('error', (error: Error) => this.lost(error));
+    this.context.on('error', (error: Error) => setImmediate(() => this.lost(error)));
     // The reader list arrives asynchronously; until a usable one does, there is no reader.
     this.updateHealth();
   }
@@ -126,8 +129,8 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
     this.readers.set(reader.name, reader);
     this.options.log.info({ reader: reader.name }, 'card reader found');
     this.retryMs = this.options.retryMinMs ?? 500;
-    reader.on('status', (status: { state: number; atr?: Buffer }) => this.changed(reader, status));
-    reader.on('error', (error: Error) => this.lost(error, reader));
+    reader.on('status', (status: { state: number; atr?: Buffer }) => setImmediate(() => this.changed(reader, status)));
+    reader.on('error', (error: Error) => setImmediate(() => this.lost(error, reader)));
     reader.on('end', () => {
       this.readers.delete(reader.name);
       this.present.delete(reader.name);
@@ -138,6 +141,7 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
   }
 
   private changed(reader: PcscReader, status: { state: number; atr?: Buffer }): void {
+    if (this.readers.get(reader.name) !== reader) return; // closed since the event was queued
     const isPresent = (status.state & reader.SCARD_STATE_PRESENT) !== 0;
     if (isPresent && !this.present.has(reader.name)) {
       this.present.add(reader.name);
