@@ -96,6 +96,8 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
     const job: Job = { id: this.nextId++, bytes: Buffer.from(bytes), queuedAt: this.now(), done, resolve };
     this.queue.push(job);
     await this.drain();
+    // A drain that was finishing as this job arrived may have missed it: one more pass.
+    if (this.queue.includes(job) && this.report.state !== 'down') await this.drain();
     if (!this.queue.includes(job)) return;
     const reason = this.report.detail?.includes('paper out') ? 'paper_out' : 'offline';
     throw new PrinterError(reason, `${this.report.detail ?? 'printer not ready'}; the slip is kept and prints when the printer is back`);
