@@ -35,7 +35,7 @@ export const GatewayConfig = z.strictObject({
       shareGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('gateway'),
     })
     .prefault({}),
-  /** Demo earning rate until the rules issue: points per whole currency unit. */
+  /** The built-in default program's rate for stores with no published program: points per whole currency unit (docs/programs.md). */
   demoPointsPerUnit: z.number().int().min(0).max(1000).default(1),
   ledger: z
     .strictObject({

@@ -46,8 +46,6 @@ interface Job {
   id: number;
   bytes: Buffer;
   queuedAt: number;
-  done: Promise<void>;
-  resolve: () => void;
 }
 
 export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [HealthReport] }> implements ReceiptPrinter {
@@ -91,9 +89,7 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
   }
 
   async print(bytes: Buffer): Promise<void> {
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    const job: Job = { id: this.nextId++, bytes: Buffer.from(bytes), queuedAt: this.now(), done, resolve };
+    const job: Job = { id: this.nextId++, bytes: Buffer.from(bytes), queuedAt: this.now() };
     this.queue.push(job);
     await this.drain();
     // A drain that was finishing as this job arrived may have missed it: one more pass.
@@ -121,7 +117,6 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
         return;
       }
       this.queue.shift();
-      job.resolve();
       this.emit('printed', job.bytes);
       this.options.log.debug({ job: job.id, bytes: job.bytes.length, waitedMs: this.now() - job.queuedAt }, 'slip printed');
     }
@@ -149,7 +144,6 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
     const limit = this.options.maxHoldMs ?? 15 * 60_000;
     while (this.queue.length && this.now() - this.queue[0]!.queuedAt > limit) {
       const job = this.queue.shift()!;
-      job.resolve();
       this.options.log.warn({ job: job.id, heldMs: this.now() - job.queuedAt }, 'held slip dropped: too old to be of use');
     }
   }
@@ -161,10 +155,5 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
       this.options.log.info({ printer: this.options.transport.description, ...report }, 'printer health');
       this.emit('health', report);
     }
-  }
-
-  /** Resolves when the given number of held jobs have printed (tests, shutdown). */
-  async idle(): Promise<void> {
-    await Promise.all(this.queue.map((j) => j.done));
   }
 }

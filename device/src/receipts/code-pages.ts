@@ -44,11 +44,6 @@ export function printableText(text: string, codePage: CodePage): string {
   return run ? out + asciiOnly(transliterate(run)) : out;
 }
 
-/** Bytes of printable text in a code page (what node-thermal-printer sends for it). */
-export function encodeText(text: string, codePage: CodePage): Buffer {
-  return iconv.encode(printableText(text, codePage), CODE_PAGES[codePage].encoding);
-}
-
 /** Decodes text bytes printed under ESC t n (for the decoder and the fake printer). */
 export function decodeText(bytes: Uint8Array, escT: number): string {
   const page = Object.values(CODE_PAGES).find((p) => p.escT === escT) ?? CODE_PAGES.PC437_USA;

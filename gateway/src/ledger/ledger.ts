@@ -187,11 +187,6 @@ export class Ledger {
     return (await this.quoteFor(this.client, card, basket, at)).quote;
   }
 
-  /** The rule set in force for a store (the published bundle, or the built-in default). */
-  async ruleSetFor(storeId: string, currency: string): Promise<RuleSet> {
-    return this.rules.ruleSetFor(this.client, storeId, currency);
-  }
-
   /** A POS purchase: discounts, an optional points payment, then what the store's rules give. */
   purchase(input: PurchaseInput, options: OnceOptions = {}) {
     const request = { kind: 'purchase', ...input, opId: undefined };
@@ -304,6 +299,7 @@ export class Ledger {
   }
 
   private async membershipProgram(db: Pick<Client, 'execute'>, storeId: string, programId: string): Promise<Versioned<MembershipProgram>> {
+    // The currency only shapes the built-in default, which has no memberships.
     const rules = await this.rules.ruleSetFor(db, storeId, 'EUR');
     const found = rules.programs.find((p) => p.program.id === programId);
     if (!found) throw new LedgerError('program_not_found', `program ${programId} is not published to store ${storeId}`);
@@ -535,7 +531,7 @@ export class Ledger {
     });
   }
 
-  /** Puts money into a card's cashback wallet (the programs issue computes how much). */
+  /** Puts money into a card's cashback wallet directly (purchases credit cashback through the evaluator's quote). */
   creditWallet(input: { opId: string; card: CardRef; amount: number; currency: string; source: string; refs?: Record<string, unknown> }) {
     const request = { kind: 'wallet_credit', ...input, opId: undefined };
     return this.once(input.opId, request, async (tx, at) => {
