@@ -2,6 +2,7 @@ export * from './config.js';
 export * from './gateway.js';
 export * from './metrics.js';
 export * from './db/database.js';
+export * from './db/migrations.js';
 export * from './db/writer.js';
 export * from './ledger/ledger.js';
 export * from './ledger/errors.js';

@@ -33,6 +33,8 @@ export const RESULT_CODES = [
   'program_not_found',
   'invalid_program',
   'nothing_to_publish',
+  'nothing_to_roll_back',
+  'store_not_found',
   'redemption_not_offered',
   'redemption_limit',
   'redemption_below_minimum',

@@ -90,6 +90,31 @@ describe('rules at the kiosk', () => {
     expect(k.kiosk.rules.version).toBeNull();
     expect(k.log.find((l) => String(l.msg).includes('stored rules bundle fails its signature check'))).toHaveLength(1);
   });
+
+  it('keeps a store on its rules while another store gets a new version, and takes a rollback; an offline kiosk converges', async () => {
+    await gateway!.directory.ensureStore({ id: 'berlin', name: 'Berlin', timezone: 'Europe/Berlin' });
+    await gateway!.programs.put('points', POINTS_DOC, 'test');
+    await gateway!.programs.publish('points', undefined, 'test');
+    await eventually(() => k!.kiosk.rules.ruleSet?.programs[0]?.version === 1, 5000, 'v1 at the kiosk');
+    const held = k!.kiosk.rules.version!;
+
+    // Version 2 to another store only: this store's kiosk keeps its bundle and its program.
+    await gateway!.programs.put('points', { ...POINTS_DOC, name: 'Store Points II' }, 'test');
+    await gateway!.programs.publish('points', ['berlin'], 'test');
+    expect(k!.kiosk.rules.version).toBe(held);
+    expect(k!.kiosk.rules.ruleSet?.programs.map((p) => p.version)).toEqual([1]);
+
+    // While the kiosk is off, its store gets version 2; it converges when it comes back.
+    await k!.kiosk.stop();
+    await gateway!.programs.publish('points', [STORE.id], 'test');
+    k = await startKiosk(gateway!, dirs[1]!.path);
+    await eventually(() => k!.kiosk.rules.ruleSet?.programs[0]?.version === 2, 5000, 'v2 after reconnect');
+
+    // A rollback reaches the kiosk as a newer bundle with the old program.
+    const rolled = await gateway!.programs.rollback(STORE.id, { programId: 'points' }, 'test');
+    await eventually(() => k!.kiosk.rules.version === rolled.version, 5000, 'rollback at the kiosk');
+    expect(k!.kiosk.rules.ruleSet?.programs.map((p) => `${p.program.name}@v${p.version}`)).toEqual(['Store Points@v1']);
+  });
 });
 
 /** Changes a signed message's payload and keeps the old signature. */

@@ -356,6 +356,45 @@ export const MIGRATIONS: Migration[] = [
     name: 'cashback wallet payments at checkout',
     sql: [`ALTER TABLE purchases ADD COLUMN wallet_paid INTEGER NOT NULL DEFAULT 0`, `ALTER TABLE refunds ADD COLUMN wallet_returned INTEGER NOT NULL DEFAULT 0`],
   },
+  {
+    id: 9,
+    name: 'staged rule rollout: which program version each store runs, and every publication',
+    sql: [
+      // The version of each program a store runs. Publishing to some stores changes only their
+      // rows, so the other stores keep what they had (docs/programs.md "Publishing").
+      `CREATE TABLE store_programs (
+        store_id TEXT NOT NULL REFERENCES stores(id),
+        program_id TEXT NOT NULL REFERENCES programs(id),
+        version INTEGER NOT NULL,
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL,
+        PRIMARY KEY (store_id, program_id),
+        FOREIGN KEY (program_id, version) REFERENCES program_versions(program_id, version)
+      )`,
+      // Every publish and rollback; \`stores\` NULL means chain-wide (new stores get it too).
+      `CREATE TABLE program_publications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        program_id TEXT NOT NULL REFERENCES programs(id),
+        version INTEGER NOT NULL,
+        stores TEXT,
+        action TEXT NOT NULL CHECK (action IN ('publish', 'rollback')),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL
+      )`,
+      `INSERT INTO program_publications (program_id, version, stores, action, at, actor)
+         SELECT program_id, version, stores, 'publish', published_at, COALESCE(published_by, 'unknown')
+           FROM program_versions WHERE published_at IS NOT NULL ORDER BY published_at, program_id, version`,
+      // Each store gets back, per program, the newest version ever published to it: this undoes
+      // the bundles that lost a program when a newer version went to other stores only. The
+      // gateway rebuilds a store's bundle at start when it differs from these rows.
+      `INSERT INTO store_programs (store_id, program_id, version, assigned_at, assigned_by)
+         SELECT s.id, v.program_id, MAX(v.version), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'migration'
+           FROM stores s JOIN program_versions v
+             ON v.published_at IS NOT NULL
+            AND (v.stores IS NULL OR EXISTS (SELECT 1 FROM json_each(v.stores) j WHERE j.value = s.id))
+          GROUP BY s.id, v.program_id`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

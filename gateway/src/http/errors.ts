@@ -36,6 +36,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   program_not_found: 404,
   invalid_program: 400,
   nothing_to_publish: 409,
+  nothing_to_roll_back: 409,
+  store_not_found: 404,
   redemption_not_offered: 422,
   redemption_limit: 422,
   redemption_below_minimum: 422,

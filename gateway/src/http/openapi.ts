@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { NewCustomer } from './routes/customers.js';
 import { AdjustmentBody, PurchaseBody, RedemptionBody, RefundBody } from './routes/value.js';
 import { EntranceBody, MembershipBody, PublishBody } from './routes/programs.js';
+import { RollbackBody } from './routes/stores.js';
 
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -53,9 +54,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/adjustments', summary: 'Manual correction with a reason (never below zero)', roles: 'admin', body: AdjustmentBody, status: '201', idempotent: true },
   { method: 'post', path: '/coupons/{code}/redeem', summary: 'Use a coupon once (409 coupon_used after)', roles: 'pos', bodyText: '{storeId}' },
   { method: 'get', path: '/programs', summary: 'Programs with their current (published) and draft versions', roles: 'viewer, pos' },
-  { method: 'get', path: '/programs/{id}', summary: 'A program: the published version in force and the newest draft', roles: 'viewer, pos' },
+  { method: 'get', path: '/programs/{id}', summary: 'A program: the newest published version, the newest draft, and per store the version it runs, its bundle and how many kiosks report running it', roles: 'viewer, pos' },
   { method: 'put', path: '/programs/{id}', summary: 'Store a program document as a new draft version (docs/programs.md); field-level errors in details', roles: 'admin', bodyText: 'program document' },
-  { method: 'post', path: '/programs/{id}/publish', summary: 'Publish the newest version to some or all stores: signed bundles, retained on each store’s rules topic', roles: 'admin', body: PublishBody },
+  { method: 'post', path: '/programs/{id}/publish', summary: 'Publish the newest version (or an older `version`) to some or all stores; stores not listed keep what they run; a signed bundle, retained on the rules topic of each store that changes', roles: 'admin', body: PublishBody },
   { method: 'post', path: '/programs/{id}/entrance', summary: 'Club entrance check: allowed, or denied with the reason', roles: 'pos', body: EntranceBody },
   { method: 'post', path: '/memberships', summary: 'Join a club or pay a paid membership (renewals extend it)', roles: 'pos', body: MembershipBody, status: '201', idempotent: true },
   { method: 'get', path: '/ledger/verify', summary: 'Invariants and hash chain (500 when violated)', roles: 'viewer' },
@@ -70,6 +71,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/identifications/{id}/confirm', summary: 'Confirm with the code: the customer with cards', roles: 'pos', bodyText: '{phone, code}' },
   { method: 'post', path: '/stores', summary: 'Create a store (idempotent by id)', roles: 'admin', bodyText: '{id, name, timezone?}', status: '201' },
   { method: 'get', path: '/stores', summary: 'All stores', roles: 'viewer' },
+  { method: 'post', path: '/stores/{id}/rules/rollback', summary: 'Put a store back on earlier rules: its previous bundle, a program’s previous version, or {programId, toVersion}; a new, higher bundle version', roles: 'admin', body: RollbackBody },
   { method: 'get', path: '/kiosks', summary: 'Kiosks with online state, last seen, key fingerprint, telemetry (?storeId=)', roles: 'viewer' },
   { method: 'get', path: '/kiosks/{id}', summary: 'One kiosk', roles: 'viewer' },
   { method: 'post', path: '/kiosks/{id}/revoke', summary: 'Cut a kiosk off at once (broker and messages)', roles: 'admin', bodyText: '{reason}' },

@@ -2,10 +2,10 @@
  * Program documents and the rule bundles made from them (issue 4, API.md "Programs").
  *
  * - `PUT /programs/{id}` stores a new draft version (never edits one).
- * - `POST /programs/{id}/publish` marks the latest version published for some or all stores,
- *   builds a new bundle for every store (all programs in force there, each at its newest
- *   published version) and hands it to `publish`, which signs it and sends it retained on the
- *   store's `rules` topic.
+ * - `POST /programs/{id}/publish` puts a version (the newest by default) on some or all stores;
+ *   only those stores get a new bundle (rollout.ts: each store runs its own program versions),
+ *   which `publish` signs and sends retained on the store's `rules` topic.
+ * - `POST /stores/{id}/rules/rollback` puts a store back on earlier rules with a new bundle.
  * - The ledger evaluates a store's purchases with that store's newest bundle, read from the
  *   database (so replicas agree), parsed once per bundle version by the same function a kiosk
  *   uses (`ruleSetFromBundle`).
@@ -19,6 +19,7 @@ import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/s
 import type { GroupCommitWriter } from '../db/writer.js';
 import { LedgerError } from '../ledger/errors.js';
 import type { Clock } from '../ledger/ledger.js';
+import { assign, buildBundle, bundlePrograms, chainWideVersions, recordPublication, rollbackAssignments, sameAssignments, storeAssignments, type RollbackTarget } from './rollout.js';
 
 type Reader = Pick<Client, 'execute'> | Pick<Transaction, 'execute'>;
 
@@ -115,7 +116,7 @@ export class ProgramService implements RuleSource {
     const versions = (await this.client.execute({ sql: 'SELECT * FROM program_versions WHERE program_id = ? ORDER BY version DESC', args: [id] })).rows.map(versionView);
     const current = versions.find((v) => v.publishedAt !== null) ?? null;
     const draft = versions[0] && versions[0].publishedAt === null ? versions[0] : null;
-    return { id, name: String(program.name), kind: program.kind === null ? null : String(program.kind), current, draft };
+    return { id, name: String(program.name), kind: program.kind === null ? null : String(program.kind), current, draft, stores: await this.rollout(id) };
   }
 
   async list() {
@@ -135,49 +136,122 @@ export class ProgramService implements RuleSource {
   }
 
   /**
-   * Publishes the program's newest version to `stores` (every store when absent) and sends every
-   * store its new bundle. Publishing a version that is already published with the same stores
-   * changes nothing and returns it again.
+   * Publishes a version of the program (the newest when `version` is absent) to `stores` (every
+   * store when absent, and stores created later) and sends each store whose rules change a new
+   * bundle. Stores not listed keep the version they run. Publishing an older version is a
+   * rollback by program version: the stores get a new, higher bundle version with the old rules.
+   * Publishing what the stores already run changes nothing and returns no bundles.
    */
-  async publish(id: string, stores: string[] | undefined, actor: string): Promise<{ id: string; version: number; bundles: Array<{ storeId: string; version: number }> }> {
+  async publish(id: string, stores: string[] | undefined, actor: string, options: { version?: number } = {}): Promise<{ id: string; version: number; bundles: Array<{ storeId: string; version: number }> }> {
     const result = await this.writer.run(async (tx) => {
       const at = this.clock.now().toISOString();
-      const latest = (await tx.execute({ sql: 'SELECT version, published_at, stores FROM program_versions WHERE program_id = ? ORDER BY version DESC LIMIT 1', args: [id] })).rows[0];
-      if (!latest) {
+      const latest = (await tx.execute({ sql: 'SELECT MAX(version) AS v FROM program_versions WHERE program_id = ?', args: [id] })).rows[0];
+      if (!latest || latest.v === null) {
         const exists = (await tx.execute({ sql: 'SELECT 1 FROM programs WHERE id = ?', args: [id] })).rows.length;
         throw new LedgerError(exists ? 'nothing_to_publish' : 'program_not_found', exists ? `program ${id} has no document yet; PUT /programs/${id} first` : `no program ${id}`);
       }
-      const known = new Set((await tx.execute('SELECT id FROM stores')).rows.map((r) => String(r.id)));
-      const unknown = (stores ?? []).filter((s) => !known.has(s));
-      if (unknown.length) throw new LedgerError('invalid_request', `no such store: ${unknown.join(', ')}`, { unknown });
-      const version = Number(latest.version);
-      const storesJson = stores ? JSON.stringify([...new Set(stores)].sort()) : null;
-      if (latest.published_at !== null && latest.stores === storesJson) return { version, bundles: [] };
+      const version = options.version ?? Number(latest.v);
+      if (version > Number(latest.v) || version < 1) throw new LedgerError('program_not_found', `program ${id} has no version ${version}`);
+      const known = (await tx.execute('SELECT id FROM stores ORDER BY id')).rows.map((r) => String(r.id));
+      const unknown = (stores ?? []).filter((s) => !known.includes(s));
+      if (unknown.length) throw new LedgerError('store_not_found', `no such store: ${unknown.join(', ')}`, { unknown });
+      const listed = stores ? [...new Set(stores)].sort() : null;
+      const changed: string[] = [];
+      for (const storeId of listed ?? known) {
+        const running = (await storeAssignments(tx, storeId)).get(id);
+        if (running !== version) changed.push(storeId);
+      }
+      const chainWide = listed === null && (await chainWideVersions(tx)).find((p) => p.programId === id)?.version !== version;
+      if (changed.length === 0 && !chainWide) return { version, bundles: [] };
       await tx.execute({
         sql: 'UPDATE program_versions SET published_at = COALESCE(published_at, ?), published_by = COALESCE(published_by, ?), stores = ? WHERE program_id = ? AND version = ?',
-        args: [at, actor, storesJson, id, version],
+        args: [at, actor, listed === null ? null : JSON.stringify(listed), id, version],
       });
+      await recordPublication(tx, { programId: id, version }, listed, version === Number(latest.v) ? 'publish' : 'rollback', at, actor);
       const bundles: RulesBundle[] = [];
-      for (const storeId of [...known].sort()) bundles.push(await this.buildBundle(tx, storeId, at));
+      for (const storeId of changed) {
+        await assign(tx, storeId, id, version, at, actor);
+        bundles.push(await buildBundle(tx, storeId, at));
+      }
       return { version, bundles };
     });
     for (const bundle of result.bundles) await this.send(bundle);
     return { id, version: result.version, bundles: result.bundles.map((b) => ({ storeId: b.storeId, version: b.version })) };
   }
 
-  /** A new store gets the programs published to every store. */
+  /**
+   * Puts a store back on earlier rules (see rollbackAssignments for what "earlier" means) with a
+   * new, higher bundle version, so its kiosks accept it.
+   */
+  async rollback(storeId: string, target: RollbackTarget, actor: string): Promise<{ storeId: string; version: number; programs: Array<{ programId: string; version: number }> }> {
+    const bundle = await this.writer.run(async (tx) => {
+      const at = this.clock.now().toISOString();
+      if (!(await tx.execute({ sql: 'SELECT 1 FROM stores WHERE id = ?', args: [storeId] })).rows.length) throw new LedgerError('store_not_found', `no store ${storeId}`);
+      const wanted = await rollbackAssignments(tx, storeId, target);
+      const current = await storeAssignments(tx, storeId);
+      for (const programId of current.keys()) {
+        if (!wanted.has(programId)) await tx.execute({ sql: 'DELETE FROM store_programs WHERE store_id = ? AND program_id = ?', args: [storeId, programId] });
+      }
+      for (const [programId, version] of wanted) {
+        if (current.get(programId) === version) continue;
+        await assign(tx, storeId, programId, version, at, actor);
+        await recordPublication(tx, { programId, version }, [storeId], 'rollback', at, actor);
+      }
+      return buildBundle(tx, storeId, at);
+    });
+    await this.send(bundle);
+    return { storeId, version: bundle.version, programs: bundle.programs.map((p) => ({ programId: String(p.document.id), version: p.version })) };
+  }
+
+  /** A new store gets the programs published chain-wide, each at its chain-wide version. */
   async publishStore(storeId: string): Promise<void> {
     const bundle = await this.writer.run(async (tx) => {
-      const count = Number((await tx.execute("SELECT count(*) AS n FROM program_versions WHERE published_at IS NOT NULL")).rows[0]!.n);
-      return count === 0 ? null : this.buildBundle(tx, storeId, this.clock.now().toISOString());
+      const at = this.clock.now().toISOString();
+      const chainWide = await chainWideVersions(tx);
+      const current = await storeAssignments(tx, storeId);
+      const missing = chainWide.filter((p) => !current.has(p.programId));
+      if (missing.length === 0) return null;
+      for (const p of missing) await assign(tx, storeId, p.programId, p.version, at, 'store-created');
+      return buildBundle(tx, storeId, at);
     });
     if (bundle) await this.send(bundle);
   }
 
-  /** Sends every store its newest bundle again (retained), at start. */
+  /**
+   * At start: a store whose newest bundle does not carry what store_programs says it runs (an
+   * install upgraded from before staged rollout, or a crash between the two) gets a new bundle;
+   * then every store's newest bundle is sent again (retained).
+   */
   async republishAll(): Promise<void> {
-    const rows = (await this.client.execute('SELECT b.body FROM rule_bundles b WHERE b.version = (SELECT MAX(version) FROM rule_bundles x WHERE x.store_id = b.store_id)')).rows;
-    for (const row of rows) await this.send(JSON.parse(String(row.body)) as RulesBundle);
+    const stores = (await this.client.execute('SELECT DISTINCT store_id FROM store_programs UNION SELECT DISTINCT store_id FROM rule_bundles')).rows.map((r) => String(r.store_id));
+    for (const storeId of stores) {
+      const newest = await this.bundleFor(storeId);
+      const wanted = await storeAssignments(this.client, storeId);
+      if (newest && sameAssignments(bundlePrograms(newest), wanted)) {
+        await this.send(newest);
+        continue;
+      }
+      if (!newest && wanted.size === 0) continue;
+      const rebuilt = await this.writer.run((tx) => buildBundle(tx, storeId, this.clock.now().toISOString()));
+      this.options.log.info({ store: storeId, version: rebuilt.version }, 'rules bundle rebuilt from the store\'s program versions');
+      await this.send(rebuilt);
+    }
+  }
+
+  /** Per store running the program: its version there, the store's bundle and how many kiosks run it. */
+  async rollout(id: string): Promise<Array<{ storeId: string; version: number; bundleVersion: number | null; kiosks: number; kiosksOnBundle: number }>> {
+    const rows = (
+      await this.client.execute({
+        sql: `SELECT s.store_id, s.version,
+                     (SELECT MAX(version) FROM rule_bundles b WHERE b.store_id = s.store_id) AS bundle,
+                     (SELECT count(*) FROM kiosks k WHERE k.store_id = s.store_id AND k.status = 'active') AS kiosks,
+                     (SELECT count(*) FROM kiosks k WHERE k.store_id = s.store_id AND k.status = 'active'
+                         AND json_extract(k.telemetry, '$.versions.rules') = (SELECT MAX(version) FROM rule_bundles b WHERE b.store_id = s.store_id)) AS running
+                FROM store_programs s WHERE s.program_id = ? ORDER BY s.store_id`,
+        args: [id],
+      })
+    ).rows;
+    return rows.map((r) => ({ storeId: String(r.store_id), version: Number(r.version), bundleVersion: r.bundle === null ? null : Number(r.bundle), kiosks: Number(r.kiosks), kiosksOnBundle: Number(r.running) }));
   }
 
   async bundleFor(storeId: string, db: Reader = this.client): Promise<RulesBundle | null> {
@@ -200,26 +274,6 @@ export class ProgramService implements RuleSource {
       this.parsed.set(version, ruleSet);
     }
     return ruleSet;
-  }
-
-  private async buildBundle(tx: Transaction, storeId: string, at: string): Promise<RulesBundle> {
-    const timezone = String((await tx.execute({ sql: 'SELECT timezone FROM stores WHERE id = ?', args: [storeId] })).rows[0]!.timezone);
-    const rows = (
-      await tx.execute(`SELECT v.program_id, v.version, v.document, v.stores FROM program_versions v
-         WHERE v.published_at IS NOT NULL
-           AND v.version = (SELECT MAX(version) FROM program_versions x WHERE x.program_id = v.program_id AND x.published_at IS NOT NULL)
-         ORDER BY v.program_id`)
-    ).rows;
-    const programs = rows
-      .filter((r) => r.stores === null || (JSON.parse(String(r.stores)) as string[]).includes(storeId))
-      .map((r) => ({ version: Number(r.version), document: JSON.parse(String(r.document)) as Record<string, unknown> }));
-    const inserted = await tx.execute({ sql: "INSERT INTO rule_bundles (store_id, body, created_at) VALUES (?, '', ?)", args: [storeId, at] });
-    const version = Number(inserted.lastInsertRowid);
-    const bundle: RulesBundle = { version, storeId, timezone, issuedAt: at, programs };
-    // Checked here so a bundle no kiosk could load is never stored or sent.
-    ruleSetFromBundle(bundle);
-    await tx.execute({ sql: 'UPDATE rule_bundles SET body = ? WHERE version = ?', args: [JSON.stringify(bundle), version] });
-    return bundle;
   }
 
   private async send(bundle: RulesBundle): Promise<void> {

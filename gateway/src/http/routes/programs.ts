@@ -9,9 +9,13 @@ import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
 import { HTTP_ONCE, idempotencyKey } from '../idempotency-key.js';
 import { CardField } from './value.js';
 
-const ProgramId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use 1-64 lower-case letters, digits, - or _');
+export const ProgramId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use 1-64 lower-case letters, digits, - or _');
 const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-export const PublishBody = z.strictObject({ stores: z.array(StoreId).min(1).max(1000).optional() });
+export const PublishBody = z.strictObject({
+  stores: z.array(StoreId).min(1).max(1000).optional(),
+  /** an older version puts the stores back on it (with a new, higher bundle version) */
+  version: z.number().int().min(1).optional(),
+});
 export const MembershipBody = z.strictObject({ card: CardField, programId: ProgramId, storeId: StoreId });
 export const EntranceBody = z.strictObject({ card: CardField, storeId: StoreId });
 
@@ -26,7 +30,7 @@ export function programRoutes(deps: Pick<AppDeps, 'programs' | 'ledger'>, requir
   app.post('/programs/:id/publish', requireRole('admin'), async (c) => {
     const text = await c.req.text();
     const body = PublishBody.parse(text.trim() ? JSON.parse(text) : {});
-    return c.json(await deps.programs.publish(id(c.req.param('id')), body.stores, actor(c)), 200);
+    return c.json(await deps.programs.publish(id(c.req.param('id')), body.stores, actor(c), { version: body.version }), 200);
   });
   app.post('/programs/:id/entrance', requireRole('pos'), async (c) => {
     const body = EntranceBody.parse(await c.req.json());

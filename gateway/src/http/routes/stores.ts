@@ -2,12 +2,17 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
+import { ProgramId } from './programs.js';
 
 const NewStore = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 of A-Z a-z 0-9 _ -'),
   name: z.string().trim().min(1).max(120),
   timezone: z.string().refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone such as Europe/Berlin').optional(),
 });
+
+const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/** Nothing: the store's previous rules; a program: its previous version there; both: that version. */
+export const RollbackBody = z.strictObject({ programId: ProgramId.optional(), toVersion: z.number().int().min(1).optional() });
 
 export function storeRoutes(deps: Pick<AppDeps, 'directory' | 'programs'>, requireRole: typeof RequireRole) {
   const app = new Hono<AuthEnv>();
@@ -19,5 +24,11 @@ export function storeRoutes(deps: Pick<AppDeps, 'directory' | 'programs'>, requi
     return c.json((await deps.directory.stores()).find((s) => s.id === body.id), 201);
   });
   app.get('/', requireRole('viewer'), async (c) => c.json({ items: await deps.directory.stores(), nextCursor: null }));
+  app.post('/:id/rules/rollback', requireRole('admin'), async (c) => {
+    const text = await c.req.text();
+    const body = RollbackBody.parse(text.trim() ? JSON.parse(text) : {});
+    const storeId = StoreId.parse(c.req.param('id'));
+    return c.json(await deps.programs.rollback(storeId, body, `api:${c.get('tokenId')}`), 200);
+  });
   return app;
 }
