@@ -121,7 +121,7 @@ describe('an install upgraded from before staged rollout', () => {
       const url = `file:${dir.path}/gateway.db`;
       const old = await openDatabase({ url, busyTimeoutMs: 1000 }, MIGRATIONS.filter((m) => m.id <= 8));
       const at = '2026-11-01T00:00:00.000Z';
-      for (const [id, tz] of [['berlin', 'Europe/Berlin'], [STORE.id, 'UTC']]) await old.execute({ sql: 'INSERT INTO stores (id, name, timezone, created_at) VALUES (?, ?, ?, ?)', args: [id, id, tz, at] });
+      for (const [id, tz] of [['berlin', 'Europe/Berlin'], [STORE.id, 'UTC']] as const) await old.execute({ sql: 'INSERT INTO stores (id, name, timezone, created_at) VALUES (?, ?, ?, ?)', args: [id, id, tz, at] });
       await old.execute({ sql: "INSERT INTO programs (id, name, kind, created_at) VALUES ('points', 'Points', 'points', ?)", args: [at] });
       await old.execute({ sql: "INSERT INTO program_versions VALUES ('points', 1, ?, ?, 'test', ?, 'test', NULL)", args: [JSON.stringify(POINTS_DOC), at, at] });
       await old.execute({ sql: `INSERT INTO program_versions VALUES ('points', 2, ?, ?, 'test', ?, 'test', '["berlin"]')`, args: [JSON.stringify({ ...POINTS_DOC, name: 'Points II' }), at, at] });
