@@ -19,7 +19,7 @@ import type { ReceiptPrinter } from './ports/receipt-printer.js';
 import { encodeReceipt } from './receipts/encode.js';
 import { balanceSlip, earnReceipt, pendingEarnReceipt, type SlipHeader } from './receipts/layouts.js';
 import type { Receipt } from './receipts/receipt.js';
-import { screens, withPrinterWarning } from './ui/screens.js';
+import { receiptRefusal, screens, withPrinterWarning } from './ui/screens.js';
 
 export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning';
 
@@ -210,8 +210,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       return this.goIdle(this.options.memberScreenMs);
     }
     if (answer.result.status === 'error') {
-      const code = answer.result.code;
-      await this.show(code === 'receipt_already_claimed' ? screens.receiptUsed(this.deps.display) : code === 'card_blocked' ? screens.blocked(this.deps.display) : screens.failed(this.deps.display, answer.result.message));
+      await this.show(receiptRefusal(this.deps.display, answer.result.code, answer.result.message));
       await this.deps.display.signal('error');
       this.setState('member');
       return this.goIdle(this.options.memberScreenMs);

@@ -3,7 +3,7 @@
  * display and every printed slip (decoded back from the ESC/POS bytes). Used by `npm start`.
  */
 import { createInterface, type Interface } from 'node:readline';
-import { normaliseUid, receiptCode } from '@loyalty/protocol';
+import { normaliseUid, receiptCode, type ReceiptRef } from '@loyalty/protocol';
 import type { EmulatedHardware } from './emulated/index.js';
 import type { KioskAgent } from './agent.js';
 import { decodeEscPos, receiptText } from './receipts/escpos-decoder.js';
@@ -14,7 +14,9 @@ export const CONSOLE_HELP = `commands:
   tap <card number>    present a printed card (same as scanning its barcode)
   remove               take the card off the reader
   scan <code>          scan a barcode: a card number or a till receipt RCPT:<id>:<cents>:<CUR>
-  receipt <amount>     scan a fresh till receipt for that amount, e.g. receipt 12.50
+                       (a receipt the till never registered earns nothing: "Receipt not found")
+  receipt <amount>     the till registers a sale for that amount, then its receipt is scanned,
+                       e.g. receipt 12.50
   printer paper|out|offline|online   change the emulated printer's state
   status               connection and outbox state
   help                 this list
@@ -25,6 +27,8 @@ export interface ConsoleOptions {
   agent: () => KioskAgent;
   status: () => Promise<string>;
   currency: string;
+  /** the demo's till: registers the sale (POST /sales) before its receipt is scanned */
+  till?: (receipt: ReceiptRef) => Promise<void>;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   onQuit: () => void;
@@ -96,7 +100,16 @@ export class KioskConsole {
         const amount = Math.round(Number(arg.replace(',', '.')) * 100);
         if (!Number.isFinite(amount) || amount <= 0) return say('receipt needs an amount such as 12.50');
         this.receiptCounter += 1;
-        const code = receiptCode({ id: `T${Date.now().toString(36).toUpperCase()}${this.receiptCounter}`, total: { amount, currency: this.options.currency } });
+        const receipt = { id: `T${Date.now().toString(36).toUpperCase()}${this.receiptCounter}`, total: { amount, currency: this.options.currency } };
+        if (this.options.till) {
+          try {
+            await this.options.till(receipt);
+            say(`(the till registered sale ${receipt.id})`);
+          } catch (error) {
+            return say(`the till could not register the sale: ${(error as Error).message}`);
+          }
+        }
+        const code = receiptCode(receipt);
         say(`(scanning ${code})`);
         hardware.scanner.scan(code);
         break;

@@ -45,6 +45,8 @@ export const GatewayConfig = z.strictObject({
       pointValueMinor: z.number().int().min(1).max(1_000_000).default(1),
       couponValidDays: z.number().int().min(1).max(3650).default(30),
       holdTtlMs: z.number().int().min(1000).max(7 * 86_400_000).default(10 * 60_000),
+      /** days after a till registers a sale during which a kiosk scan of its receipt may earn (docs/receipts.md) */
+      receiptClaimWindowDays: z.number().int().min(1).max(3650).default(30),
       /** how often lots are expired and timed-out holds voided */
       maintenanceIntervalMs: z.number().int().min(1000).default(3_600_000),
     })

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { createEmulatedHardware, Kiosk, KioskConsole, loadKioskIdentity, pairKiosk, readEnrollment, withEnrollment } from '@loyalty/device';
 import { Gateway, loadGatewayConfig } from '@loyalty/gateway';
 import { createLogger } from '@loyalty/protocol/node';
+import type { ReceiptRef } from '@loyalty/protocol';
 import { DEMO_CARDS, DEMO_PROGRAMS, DEMO_KIOSK_ID, DEMO_STORE, seedDemo } from './demo-seed.js';
 
 async function main(): Promise<void> {
@@ -24,6 +25,16 @@ async function main(): Promise<void> {
   const seeded = await seedDemo(gateway);
 
   const { token } = await gateway.tokens.create('admin', 'npm start demo');
+  const { token: tillToken } = await gateway.tokens.create('pos', 'npm start demo till');
+  // The demo's till registers each sale over the POS API, as a real till does before it prints the receipt.
+  const till = async (receipt: ReceiptRef): Promise<void> => {
+    const response = await fetch(`${gateway.httpUrl}/api/v1/sales`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tillToken}`, 'content-type': 'application/json', 'idempotency-key': `demo-till-${receipt.id}` },
+      body: JSON.stringify({ storeId: DEMO_STORE.id, tillId: 'demo-till', receiptId: receipt.id, total: receipt.total.amount, currency: receipt.total.currency }),
+    });
+    if (response.status !== 201) throw new Error(`POST /sales answered ${response.status}: ${await response.text()}`);
+  };
   const kioskStateDir = resolve(dataDir, DEMO_KIOSK_ID);
   let paired = 'reused its pairing';
   if (!readEnrollment(kioskStateDir)) {
@@ -48,6 +59,7 @@ async function main(): Promise<void> {
     agent: () => kiosk.agent,
     status: async () => `kiosk ${DEMO_KIOSK_ID}: mqtt ${kiosk.link.connected ? 'connected' : 'offline'}, outbox ${await kiosk.outbox.depth()} pending`,
     currency: 'EUR',
+    till,
     input: process.stdin,
     output: process.stdout,
     onQuit: () => void stop('quit'),

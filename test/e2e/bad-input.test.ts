@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvelopeSigner, OpIdGenerator, generateKeyPair, kioskTopic, storeTopic } from '@loyalty/protocol';
 import { loadKioskIdentity } from '@loyalty/device';
 import type { Gateway } from '@loyalty/gateway';
-import { ANNA, eventually, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
+import { ANNA, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
 
 describe('bad input on every topic', () => {
   const gwDir = tempDir('gw-bad');
@@ -121,6 +121,7 @@ describe('bad input on every topic', () => {
     spy.on('message', (_t, payload) => captured.push(Buffer.from(payload)));
     k.hardware.reader.present(ANNA.uid);
     await eventually(() => k.kiosk.agent.state === 'member');
+    await registerSale(gateway, { id: 'R1', total: { amount: 1500, currency: 'EUR' } });
     k.hardware.scanner.scan('RCPT:R1:1500:EUR');
     await eventually(() => k.hardware.display.current.lines[0] === '+15 points');
     await eventually(() => captured.length >= 2, 3000, 'captured identify and earn');

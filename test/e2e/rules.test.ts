@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
 import { receiptCode } from '@loyalty/protocol';
 import { decodeEscPos, receiptText, type Screen } from '@loyalty/device';
-import { ANNA, STORE, eventually, readGatewayKey, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, STORE, eventually, readGatewayKey, registerSale, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 import { POINTS_DOC } from '../support/programs.js';
 
 describe('rules at the kiosk', () => {
@@ -41,7 +41,9 @@ describe('rules at the kiosk', () => {
     k!.hardware.reader.present(ANNA.uid);
     await eventually(() => k!.hardware.display.current.lines[1] === 'Points: 0', 5000, 'member screen');
     // 12.34 EUR at 10 per euro = 123, plus the welcome bonus of 100 on the first purchase.
-    k!.hardware.scanner.scan(receiptCode({ id: 'T-1', total: { amount: 1234, currency: 'EUR' } }));
+    const receipt = { id: 'T-1', total: { amount: 1234, currency: 'EUR' } };
+    await registerSale(gateway!, receipt);
+    k!.hardware.scanner.scan(receiptCode(receipt));
     await eventually(() => k!.hardware.display.current.lines[0] === '+223 points', 5000, 'earned screen');
     expect(shown.map((s) => s.lines.slice(0, 2).join(' / '))).toContain('You will earn / 223 points');
     expect((await gateway!.ledger.identify({ number: ANNA.number })).balance).toBe(223);

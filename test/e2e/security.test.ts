@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnvelopeSigner, generateKeyPair, kioskTopic, OpIdGenerator, storeTopic } from '@loyalty/protocol';
 import { pairKiosk, loadKioskIdentity, createEmulatedHardware, Kiosk, parseKioskConfig } from '@loyalty/device';
 import type { Gateway } from '@loyalty/gateway';
-import { ANNA, CapturedLog, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, CapturedLog, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 
 describe('security over the real broker', () => {
   let dirs: Array<{ path: string; remove: () => void }>;
@@ -100,6 +100,7 @@ describe('security over the real broker', () => {
     spy.on('message', (_t, p) => captured.push(Buffer.from(p)));
     k.hardware.reader.present(ANNA.uid);
     await eventually(() => k!.kiosk.agent.state === 'member');
+    await registerSale(gateway, { id: 'SEC1', total: { amount: 5000, currency: 'EUR' } });
     k.hardware.scanner.scan('RCPT:SEC1:5000:EUR');
     await eventually(() => k!.hardware.display.current.lines[0] === '+50 points');
     await spy.endAsync();

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpIdGenerator, receiptCode, type Reply } from '@loyalty/protocol';
 import { decodeEscPos, receiptText } from '@loyalty/device';
 import type { Gateway } from '@loyalty/gateway';
-import { ANNA, eventually, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
+import { ANNA, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
 
 const slips = (k: TestKiosk) => k.hardware.printer.jobs.map((job) => receiptText(decodeEscPos(job)));
 const lastSlip = (k: TestKiosk) => slips(k).at(-1) ?? [];
@@ -62,7 +62,9 @@ describe('walking skeleton: card tap to printed receipt', () => {
   it('earns points for a scanned till receipt and prints them', async () => {
     k.hardware.reader.present(ANNA.uid);
     await eventually(() => k.kiosk.agent.state === 'member');
-    k.hardware.scanner.scan(receiptCode({ id: 'T1001', total: { amount: 2599, currency: 'EUR' } }));
+    const receipt = { id: 'T1001', total: { amount: 2599, currency: 'EUR' } };
+    await registerSale(gateway, receipt);
+    k.hardware.scanner.scan(receiptCode(receipt));
     await eventually(() => k.hardware.display.current.lines[0] === '+25 points', 5000, 'earn shown');
     expect(k.hardware.display.current.lines[1]).toBe('Balance: 25');
     const slip = lastSlip(k);
@@ -74,6 +76,7 @@ describe('walking skeleton: card tap to printed receipt', () => {
 
   it('credits an earn delivered twice exactly once', async () => {
     const request = { kind: 'earn' as const, opId: new OpIdGenerator().next(), card: { number: ANNA.number }, receipt: { id: 'T2002', total: { amount: 1000, currency: 'EUR' } } };
+    await registerSale(gateway, request.receipt);
     const replies: Reply[] = [];
     k.kiosk.link.on('reply', (reply) => replies.push(reply));
     expect(await k.kiosk.link.send('req', request)).toBe(true);
@@ -97,6 +100,7 @@ describe('walking skeleton: card tap to printed receipt', () => {
     k.hardware.reader.present(ANNA.uid);
     await eventually(() => k.kiosk.agent.state === 'member');
 
+    await registerSale(gateway, { id: 'T3003', total: { amount: 4200, currency: 'EUR' } });
     await gateway.stop();
     await eventually(() => !k.kiosk.link.connected, 5000, 'kiosk noticed the gateway is gone');
     const late: Reply[] = [];
@@ -154,7 +158,9 @@ describe('walking skeleton: card tap to printed receipt', () => {
   it('refuses to collect twice for the same till receipt', async () => {
     k.hardware.scanner.scan(ANNA.number);
     await eventually(() => k.kiosk.agent.state === 'member');
-    const code = receiptCode({ id: 'T4004', total: { amount: 500, currency: 'EUR' } });
+    const receipt = { id: 'T4004', total: { amount: 500, currency: 'EUR' } };
+    await registerSale(gateway, receipt);
+    const code = receiptCode(receipt);
     k.hardware.scanner.scan(code);
     await eventually(() => k.hardware.display.current.lines[0] === '+5 points');
     k.hardware.scanner.scan(code);

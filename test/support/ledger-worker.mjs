@@ -17,6 +17,8 @@ const say = (line) => process.stdout.write(`${JSON.stringify(line)}\n`);
 async function perform(op) {
   try {
     if (op.kind === 'earn') {
+      // The till registers the sale first, as it does before printing the receipt.
+      await ledger.registerSale({ opId: `sale:${op.receiptId}`, storeId: 's1', tillId: 'till-1', receiptId: op.receiptId, total: op.amount, currency: 'EUR', source: op.source });
       const r = await ledger.earn({ opId: op.opId, card: { number: op.card }, receipt: { id: op.receiptId, total: { amount: op.amount, currency: 'EUR' } }, storeId: 's1', source: op.source });
       say({ ...op, status: r.result, points: r.pointsEarned });
     } else {

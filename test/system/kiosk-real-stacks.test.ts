@@ -16,7 +16,7 @@ import { FakeNetworkPrinter } from '../support/fake-printer.js';
 import { PrivatePcscd, freePortPair } from '../support/pcscd.js';
 import { PtyPair } from '../support/pty-pair.js';
 import { describeWithSystem } from '../support/system-deps.js';
-import { ANNA, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 import { VirtualCard } from '../support/vpcd-card.js';
 
 /** vpcd's ports (the reader listens for cards there), free ones so test files can run side by side */
@@ -70,7 +70,9 @@ describeWithSystem('a kiosk on real device stacks', ['pcscd', 'unshare', 'socat'
     expect(slips()[0]).toContain('Hello, Anna K.');
     expect(k.hardware.display.current.lines[0]).toBe('Hello Anna K.');
 
-    pty.write(`${receiptCode({ id: 'T-900', total: { amount: 2500, currency: 'EUR' } })}\r\n`);
+    const receipt = { id: 'T-900', total: { amount: 2500, currency: 'EUR' } };
+    await registerSale(gateway, receipt);
+    pty.write(`${receiptCode(receipt)}\r\n`);
     await eventually(() => slips().length === 2, 10_000, 'points slip');
     expect(slips()[1]!.join('\n')).toMatch(/Points earned +\+25/);
 

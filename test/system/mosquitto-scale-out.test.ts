@@ -7,7 +7,7 @@ import { OpIdGenerator, type Reply } from '@loyalty/protocol';
 import type { Gateway } from '@loyalty/gateway';
 import { startMosquitto } from '../support/mosquitto.js';
 import { describeWithSystem } from '../support/system-deps.js';
-import { ANNA, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 
 describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () => {
   const dirs = [tempDir('mq'), tempDir('gw-a'), tempDir('gw-b'), tempDir('kiosk-mq')];
@@ -53,6 +53,7 @@ describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () =>
       card: { number: ANNA.number },
       receipt: { id: `MQ${i}`, total: { amount: 100, currency: 'EUR' } },
     }));
+    for (const request of requests) await registerSale(a, request.receipt);
     for (const request of requests) {
       // each one twice, as a resend after a lost reply would
       await k.kiosk.link.send('req', request);

@@ -16,6 +16,26 @@ export function fit(size: ScreenSize, lines: string[]): Screen {
   };
 }
 
+/** The screen for each refusal of a scanned receipt (docs/receipts.md); others say the gateway's message. */
+export function receiptRefusal(s: ScreenSize, code: string, message: string): Screen {
+  switch (code) {
+    case 'receipt_claimed':
+      return screens.receiptUsed(s);
+    case 'receipt_unknown':
+      return screens.receiptUnknown(s);
+    case 'receipt_forged':
+      return screens.receiptForged(s);
+    case 'receipt_too_old':
+      return screens.receiptTooOld(s);
+    case 'receipt_limit':
+      return screens.receiptLimit(s);
+    case 'card_blocked':
+      return screens.blocked(s);
+    default:
+      return screens.failed(s, message);
+  }
+}
+
 export const screens = {
   welcome: (s: ScreenSize) => fit(s, ['Welcome!', 'Tap or scan your', 'loyalty card']),
   reading: (s: ScreenSize) => fit(s, ['One moment...']),
@@ -33,6 +53,10 @@ export const screens = {
   earned: (s: ScreenSize, e: { pointsEarned: number; balance: number }) => fit(s, [`+${e.pointsEarned} points`, `Balance: ${e.balance}`, 'Thank you!']),
   earnPending: (s: ScreenSize) => fit(s, ['Points saved', 'Will be added when', 'kiosk is online']),
   receiptUsed: (s: ScreenSize) => fit(s, ['Receipt already', 'used for points']),
+  receiptUnknown: (s: ScreenSize) => fit(s, ['Receipt not found', 'No points for it', 'Please ask at', 'the till']),
+  receiptForged: (s: ScreenSize) => fit(s, ['Receipt not valid', 'No points for it', 'Please ask at', 'the till']),
+  receiptTooOld: (s: ScreenSize) => fit(s, ['Receipt too old', 'to collect points']),
+  receiptLimit: (s: ScreenSize) => fit(s, ['Daily receipt limit', 'reached. Please', 'ask at the till']),
   failed: (s: ScreenSize, message: string) => fit(s, ['Sorry:', message]),
   outOfService: (s: ScreenSize) => fit(s, ['Out of service', 'Sorry! Please use', 'another kiosk']),
   notPaired: (s: ScreenSize) => fit(s, ['Not paired', 'Staff: start with', '--pair CODE from', 'the admin console']),

@@ -395,6 +395,30 @@ export const MIGRATIONS: Migration[] = [
           GROUP BY s.id, v.program_id`,
     ],
   },
+  {
+    id: 10,
+    name: 'till sales a kiosk scan may claim; one claim per receipt for scans and POS purchases',
+    sql: [
+      // What the till registered: a kiosk scan earns on these amounts and items, not the barcode's.
+      `CREATE TABLE sales (
+        store_id TEXT NOT NULL REFERENCES stores(id),
+        receipt_id TEXT NOT NULL,
+        till_id TEXT NOT NULL,
+        total INTEGER NOT NULL CHECK (total >= 0),
+        currency TEXT NOT NULL,
+        items TEXT,
+        registered_at TEXT NOT NULL,
+        registered_by TEXT NOT NULL,
+        PRIMARY KEY (store_id, receipt_id)
+      )`,
+      // Receipts the till never registered earn only where a store allows a few per card a day.
+      `ALTER TABLE stores ADD COLUMN legacy_receipts_per_card_day INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE claimed_receipts ADD COLUMN kind TEXT`,
+      `ALTER TABLE claimed_receipts ADD COLUMN account_id INTEGER`,
+      `ALTER TABLE claimed_receipts ADD COLUMN claimed_at TEXT`,
+      `CREATE INDEX claimed_receipts_legacy ON claimed_receipts(account_id, claimed_at) WHERE kind = 'legacy'`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { NewCustomer } from './routes/customers.js';
-import { AdjustmentBody, PurchaseBody, RedemptionBody, RefundBody } from './routes/value.js';
+import { AdjustmentBody, PurchaseBody, RedemptionBody, RefundBody, SaleBody } from './routes/value.js';
 import { EntranceBody, MembershipBody, PublishBody } from './routes/programs.js';
-import { RollbackBody } from './routes/stores.js';
+import { RollbackBody, StoreChange } from './routes/stores.js';
 
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -21,7 +21,7 @@ const errors = {
 
 
 interface Operation {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'patch';
   /** under /api/v1, with {params} */
   path: string;
   summary: string;
@@ -47,6 +47,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/hotlist', summary: 'Blocked cards with the hotlist version', roles: 'viewer' },
   { method: 'post', path: '/purchases', summary: 'A purchase: optional points redemption, then points on what was paid', roles: 'pos', body: PurchaseBody, status: '201', idempotent: true },
   { method: 'post', path: '/quotes', summary: 'What a purchase would give (the body of /purchases), without moving value; an admin may send {member, at} instead of card (what-if)', roles: 'pos', body: PurchaseBody },
+  { method: 'post', path: '/sales', summary: 'The till registers a sale; a kiosk scan of its receipt barcode (the `code` returned) may then claim it once, within the claim window', roles: 'pos', body: SaleBody, status: '201', idempotent: true },
   { method: 'post', path: '/refunds', summary: 'Reverse a purchase’s points pro rata; spent points become a clawback debt', roles: 'pos', body: RefundBody, status: '201', idempotent: true },
   { method: 'post', path: '/redemptions', summary: 'Spend points for a single-use coupon', roles: 'pos', body: RedemptionBody, status: '201', idempotent: true },
   { method: 'post', path: '/redemptions/holds', summary: 'Hold points and send the owner an SMS code to confirm', roles: 'pos', bodyText: '{card, storeId, points}', status: '202', idempotent: true },
@@ -71,6 +72,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/identifications/{id}/confirm', summary: 'Confirm with the code: the customer with cards', roles: 'pos', bodyText: '{phone, code}' },
   { method: 'post', path: '/stores', summary: 'Create a store (idempotent by id)', roles: 'admin', bodyText: '{id, name, timezone?}', status: '201' },
   { method: 'get', path: '/stores', summary: 'All stores', roles: 'viewer' },
+  { method: 'patch', path: '/stores/{id}', summary: 'Rename a store, or allow a few receipts without a till record per card a day (legacyReceiptsPerCardPerDay, 0 = none)', roles: 'admin', body: StoreChange },
   { method: 'post', path: '/stores/{id}/rules/rollback', summary: 'Put a store back on earlier rules: its previous bundle, a program’s previous version, or {programId, toVersion}; a new, higher bundle version', roles: 'admin', body: RollbackBody },
   { method: 'get', path: '/kiosks', summary: 'Kiosks with online state, last seen, key fingerprint, telemetry (?storeId=)', roles: 'viewer' },
   { method: 'get', path: '/kiosks/{id}', summary: 'One kiosk', roles: 'viewer' },

@@ -10,6 +10,15 @@ import { insertCard } from '../members/card-service.js';
 import { LedgerError } from './errors.js';
 import type { Clock } from './ledger.js';
 
+export interface StoreView {
+  id: string;
+  name: string;
+  timezone: string;
+  /** receipts without a till record a card may claim in 24 hours at this store (0: refused) */
+  legacyReceiptsPerCardPerDay: number;
+  createdAt: string;
+}
+
 export class Directory {
   constructor(
     private readonly client: Client,
@@ -51,9 +60,27 @@ export class Directory {
     await this.writer.run((tx) => insertCard(tx, { number: card.number, uid, programId: card.programId, customerId: card.customerId, actor: 'setup', at: this.clock.now().toISOString() }));
   }
 
-  async stores(): Promise<Array<{ id: string; name: string; timezone: string; createdAt: string }>> {
-    const rows = (await this.client.execute('SELECT id, name, timezone, created_at FROM stores ORDER BY id')).rows;
-    return rows.map((r) => ({ id: String(r.id), name: String(r.name), timezone: String(r.timezone), createdAt: String(r.created_at) }));
+  async stores(): Promise<StoreView[]> {
+    const rows = (await this.client.execute('SELECT id, name, timezone, legacy_receipts_per_card_day, created_at FROM stores ORDER BY id')).rows;
+    return rows.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      timezone: String(r.timezone),
+      legacyReceiptsPerCardPerDay: Number(r.legacy_receipts_per_card_day),
+      createdAt: String(r.created_at),
+    }));
+  }
+
+  /** Changes a store's name, or how many receipts without a till record a card may claim there in 24 hours (0: none). */
+  async updateStore(id: string, change: { name?: string; legacyReceiptsPerCardPerDay?: number }): Promise<StoreView> {
+    await this.writer.run(async (tx) => {
+      const updated = await tx.execute({
+        sql: 'UPDATE stores SET name = COALESCE(?, name), legacy_receipts_per_card_day = COALESCE(?, legacy_receipts_per_card_day) WHERE id = ?',
+        args: [change.name ?? null, change.legacyReceiptsPerCardPerDay ?? null, id],
+      });
+      if (updated.rowsAffected === 0) throw new LedgerError('store_not_found', `no store ${id}`);
+    });
+    return (await this.stores()).find((s) => s.id === id)!;
   }
 
   async countCards(): Promise<number> {

@@ -21,6 +21,7 @@ import { RecordedRefusal, runOnce, type Claimed, type OnceOptions } from './idem
 import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
 import { planRefund, type PurchaseItem } from './refund-plan.js';
 import { postTransfer } from './transfers.js';
+import { claimReceipt, claimScannedReceipt, findSale, registerSale, type Sale, type SaleInput } from './receipts.js';
 
 export interface Clock {
   now(): Date;
@@ -38,6 +39,8 @@ export interface LedgerOptions {
   pointValueMinor?: number;
   couponValidDays?: number;
   holdTtlMs?: number;
+  /** days after a till registers a sale during which a kiosk scan may claim it (default 30) */
+  receiptClaimWindowDays?: number;
   clock?: Clock;
 }
 
@@ -61,6 +64,8 @@ export interface PurchaseInput {
   partnerId?: string;
   /** minor units paid from the cashback wallet */
   walletPayment?: number;
+  /** the till receipt this purchase is: claimed once, for this purchase and any kiosk scan */
+  receiptId?: string;
   source: string;
 }
 
@@ -81,6 +86,20 @@ export class Ledger {
     private readonly options: LedgerOptions,
   ) {
     this.clock = options.clock ?? systemClock;
+  }
+
+  private get claimWindowDays(): number {
+    return this.options.receiptClaimWindowDays ?? 30;
+  }
+
+  /** A till registers a sale (POST /sales), which a kiosk scan of its receipt may then claim once. */
+  registerSale(input: SaleInput & { opId: string; source: string }, options: OnceOptions = {}) {
+    const { opId, source, ...sale } = input;
+    return this.once(opId, { kind: 'sale', ...sale }, (tx, at) => registerSale(tx, sale, at, source, this.claimWindowDays), options);
+  }
+
+  findSale(storeId: string, receiptId: string): Promise<Sale | null> {
+    return findSale(this.client, storeId, receiptId, this.claimWindowDays);
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -155,15 +174,15 @@ export class Ledger {
   // ---- writes -----------------------------------------------------------------------------
 
   /**
-   * Points for a till receipt scanned at a kiosk, once per op id and once per receipt per store.
-   * The receipt is one line of the basket (category `receipt`): the store's rules decide.
+   * Points for a till receipt scanned at a kiosk, once per op id and once per receipt per store,
+   * for a sale the till registered (receipts.ts): the till's items, or one line of its total
+   * (category `receipt`), are the basket; the store's rules decide.
    */
   earn(input: EarnInput): Promise<EarnData> {
     const request = { kind: 'earn', card: input.card, receipt: input.receipt, storeId: input.storeId, source: input.source };
     return this.once(input.opId, request, async (tx, at) => {
       const card = await this.usableCard(tx, input.card);
-      await this.claimReceipt(tx, input.storeId, input.receipt.id, input.opId);
-      const basket = receiptBasket(input.storeId, input.receipt);
+      const basket = await claimScannedReceipt(tx, { storeId: input.storeId, receipt: input.receipt, accountId: card.accountId, opId: input.opId, at, claimWindowDays: this.claimWindowDays });
       const { quote, rules } = await this.quoteFor(tx, card, basket, at);
       const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source, receipt: input.receipt.id }, basket, quote, rules, at);
       // Every line that moved something (points, or cashback money) is explained on the slip.
@@ -195,9 +214,11 @@ export class Ledger {
       request,
       async (tx, at) => {
         const card = await this.usableCard(tx, input.card);
+        // Naming the till receipt claims it, so a kiosk scan of the same receipt earns nothing more.
+        if (input.receiptId !== undefined) await claimReceipt(tx, { storeId: input.storeId, receiptId: input.receiptId, opId: input.opId, kind: 'purchase', accountId: card.accountId, at });
         const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId, walletPayment: input.walletPayment };
         const { quote, rules } = await this.quoteFor(tx, card, basket, at);
-        const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source }, basket, quote, rules, at);
+        const booked = await this.book(tx, card, { opId: input.opId, storeId: input.storeId, source: input.source, ...(input.receiptId !== undefined ? { receipt: input.receiptId } : {}) }, basket, quote, rules, at);
         return {
           purchaseId: input.opId,
           discount: { amount: quote.discount, currency: input.currency },
@@ -798,13 +819,7 @@ export class Ledger {
     return Number((await tx.execute({ sql: 'SELECT balance FROM accounts WHERE id = ?', args: [account] })).rows[0]!.balance);
   }
 
-  private async claimReceipt(tx: Transaction, storeId: string, receiptId: string, opId: string): Promise<void> {
-    const claim = await tx.execute({
-      sql: 'INSERT INTO claimed_receipts (store_id, receipt_id, op_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-      args: [storeId, receiptId, opId],
-    });
-    if (claim.rowsAffected === 0) throw new LedgerError('receipt_already_claimed', 'points for this receipt were already collected');
-  }
+
 
   private async spend(tx: Transaction, account: number, transferId: string, points: number, at: string, refs: Record<string, unknown>, excludeHold?: string): Promise<void> {
     if (!Number.isSafeInteger(points) || points <= 0) throw new LedgerError('invalid_request', 'points must be a positive integer');

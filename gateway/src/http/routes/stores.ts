@@ -12,6 +12,11 @@ const NewStore = z.strictObject({
 
 const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 /** Nothing: the store's previous rules; a program: its previous version there; both: that version. */
+export const StoreChange = z.strictObject({
+  name: z.string().trim().min(1).max(120).optional(),
+  /** receipts without a till record a card may claim in 24 hours (docs/receipts.md); 0 refuses them */
+  legacyReceiptsPerCardPerDay: z.number().int().min(0).max(20).optional(),
+});
 export const RollbackBody = z.strictObject({ programId: ProgramId.optional(), toVersion: z.number().int().min(1).optional() });
 
 export function storeRoutes(deps: Pick<AppDeps, 'directory' | 'programs'>, requireRole: typeof RequireRole) {
@@ -24,6 +29,10 @@ export function storeRoutes(deps: Pick<AppDeps, 'directory' | 'programs'>, requi
     return c.json((await deps.directory.stores()).find((s) => s.id === body.id), 201);
   });
   app.get('/', requireRole('viewer'), async (c) => c.json({ items: await deps.directory.stores(), nextCursor: null }));
+  app.patch('/:id', requireRole('admin'), async (c) => {
+    const body = StoreChange.parse(await c.req.json());
+    return c.json(await deps.directory.updateStore(StoreId.parse(c.req.param('id')), body), 200);
+  });
   app.post('/:id/rules/rollback', requireRole('admin'), async (c) => {
     const text = await c.req.text();
     const body = RollbackBody.parse(text.trim() ? JSON.parse(text) : {});

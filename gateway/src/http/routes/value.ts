@@ -14,27 +14,39 @@ export const CardField = z.union([z.string().regex(/^[0-9]{5,19}$/).transform((n
 const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Points = z.number().int().positive().max(1e9);
 
+const Item = z.strictObject({
+  sku: z.string().min(1).max(64),
+  category: z.string().min(1).max(64),
+  quantity: z.number().int().positive().max(10_000),
+  unitPrice: z.number().int().min(0).max(1e9),
+});
+/** as in the receipt barcode RCPT:{receiptId}:{total}:{currency} */
+const ReceiptId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 of A-Z a-z 0-9 _ -');
+
 export const PurchaseBody = z.strictObject({
   card: CardField,
   storeId: StoreId,
   currency: Currency,
-  items: z
-    .array(
-      z.strictObject({
-        sku: z.string().min(1).max(64),
-        category: z.string().min(1).max(64),
-        quantity: z.number().int().positive().max(10_000),
-        unitPrice: z.number().int().min(0).max(1e9),
-      }),
-    )
-    .min(1)
-    .max(500),
+  items: z.array(Item).min(1).max(500),
   redeemPoints: z.number().int().min(0).max(1e9).optional(),
   couponCodes: z.array(z.string().max(64)).max(20).optional(),
   /** a purchase at a partner (co-brand): the partner's rate, booked against the partner */
   partnerId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional(),
   /** minor units paid from the card's cashback wallet (no points or cashback on that part) */
   walletPayment: z.number().int().min(0).max(1e12).optional(),
+  /** the till receipt of this purchase: claims it, so a kiosk scan of it earns nothing more */
+  receiptId: ReceiptId.optional(),
+});
+
+/** A sale the till registers so that a kiosk scan of its receipt may earn (docs/receipts.md). */
+export const SaleBody = z.strictObject({
+  storeId: StoreId,
+  tillId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  receiptId: ReceiptId,
+  /** minor units */
+  total: z.number().int().min(0).max(1e12),
+  currency: Currency,
+  items: z.array(Item).min(1).max(500).optional(),
 });
 
 export const WhatIfQuoteBody = PurchaseBody.omit({ card: true }).extend({ member: MemberSnapshotSchema, at: z.string().datetime().optional() });
@@ -69,7 +81,7 @@ export function valueRoutes(deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions
       return c.json({ error: 'unsupported', message: 'coupons are not taken inside a purchase; redeem each with POST /coupons/{code}/redeem' }, 400);
     }
     const { result: _r, ...purchase } = await deps.ledger.purchase(
-      { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment, source: source(c) },
+      { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment, receiptId: body.receiptId, source: source(c) },
       HTTP_ONCE,
     );
     return c.json(purchase, 201);
@@ -87,6 +99,13 @@ export function valueRoutes(deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions
     const body = PurchaseBody.parse(raw);
     const quote = await deps.ledger.quote({ card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment });
     return c.json(quote, 200);
+  });
+
+  app.post('/sales', requireRole('pos'), async (c) => {
+    const opId = idempotencyKey(c);
+    const body = SaleBody.parse(await c.req.json());
+    const { result: _r, ...sale } = await deps.ledger.registerSale({ opId, ...body, source: source(c) }, HTTP_ONCE);
+    return c.json(sale, 201);
   });
 
   app.post('/refunds', requireRole('pos'), async (c) => {
