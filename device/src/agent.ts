@@ -9,7 +9,7 @@
  * waits its turn instead of interleaving screens and slips.
  */
 import { EventEmitter } from 'node:events';
-import { EvaluationError, classifyScan, evaluate, receiptBasket, type CardRef, type RuleSet, type EarnData, type IdentifyData, type OpIdGenerator, type ReceiptRef, type Reply } from '@loyalty/protocol';
+import { EvaluationError, classifyScan, evaluate, receiptBasket, type CardRef, type RuleSet, type IdentifyData, type OpIdGenerator, type ReceiptRef, type Reply } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import { OfflineError, type Requests } from './link/requests.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
@@ -42,6 +42,8 @@ export interface AgentDeps {
   hotlist?: { isBlocked(card: CardRef): boolean };
   /** the store's cached rules, to say what a receipt will earn before it is sent */
   rules?: { readonly ruleSet: RuleSet | null };
+  /** what time it is, for the earnings estimate (injected by tests; timers are faked with the test clock) */
+  clock?: { now(): number };
 }
 
 export interface AgentEvents {
@@ -164,7 +166,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     }
     this.setState('identifying');
     await this.show(screens.reading(this.deps.display));
-    let reply: Reply;
+    let reply: Reply<'identify'>;
     try {
       reply = await this.deps.requests.call({ kind: 'identify', opId: this.deps.opIds.next(), card }, this.options.requestTimeoutMs);
     } catch (error) {
@@ -178,7 +180,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       await this.deps.display.signal('error');
       return this.goIdle(5000);
     }
-    const data = reply.result.data as IdentifyData;
+    const data = reply.result.data;
     if (data.status !== 'active') {
       await this.show(data.status === 'blocked' ? screens.blocked(this.deps.display) : screens.unlinked(this.deps.display));
       await this.deps.display.signal('error');
@@ -199,7 +201,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     const request = { kind: 'earn' as const, opId: this.deps.opIds.next(), card: member.card, receipt };
     // Durable before anything is shown or printed as a result (DESIGN §5).
     const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs);
-    let answer: Reply;
+    let answer: Reply<'earn'>;
     try {
       answer = await reply;
     } catch (error) {
@@ -215,7 +217,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       this.setState('member');
       return this.goIdle(this.options.memberScreenMs);
     }
-    const data = answer.result.data as EarnData;
+    const data = answer.result.data;
     member.data = { ...member.data, balance: data.balance };
     this.setState('member');
     await this.show(screens.earned(this.deps.display, data));
@@ -233,7 +235,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     const rules = this.deps.rules?.ruleSet;
     if (!rules || !data.member) return null;
     try {
-      return evaluate(receiptBasket(rules.storeId, receipt), data.member, rules, Date.now()).pointsEarned;
+      return evaluate(receiptBasket(rules.storeId, receipt), data.member, rules, (this.deps.clock ?? Date).now()).pointsEarned;
     } catch (error) {
       if (error instanceof EvaluationError) return null;
       throw error;

@@ -2,7 +2,7 @@ export * from './config.js';
 export * from './kiosk.js';
 export * from './agent.js';
 export * from './identity.js';
-export * from './outbox.js';
+export * from './outbox/index.js';
 export * from './console.js';
 export * from './ports/index.js';
 export * from './emulated/index.js';

@@ -17,7 +17,7 @@ import type { KioskConfig } from './config.js';
 import { kioskKeyPath, kioskSequence, loadKioskIdentity, nextKeyPath, type KioskIdentity } from './identity.js';
 import { GatewayLink } from './link/gateway-link.js';
 import { Requests } from './link/requests.js';
-import { Outbox } from './outbox.js';
+import { LibsqlOutboxStore, Outbox } from './outbox/index.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
 import type { Display } from './ports/display.js';
@@ -89,7 +89,7 @@ export class Kiosk {
     log.info({ kiosk: config.kioskId, store: config.storeId, fingerprint: identity.fingerprint, created: identity.created }, 'kiosk identity');
     const signer = new EnvelopeSigner({ senderId: config.kioskId, privateKey: identity.keys.privateKey, sequence: kioskSequence(config.stateDir) });
     const trustedKeys = new TrustedGatewayKeys(config.gateway.publicKeys, config.stateDir, log);
-    const outbox = new Outbox(join(config.stateDir, 'outbox.db'));
+    const outbox = new Outbox({ store: new LibsqlOutboxStore(join(config.stateDir, 'outbox.db')) });
     await outbox.start();
 
     for (const device of [hardware.display, hardware.printer, hardware.reader, hardware.scanner]) await device.start();

@@ -3,7 +3,7 @@
  * A handler returns the reply data or throws a LedgerError with a named code.
  */
 import { verify } from 'node:crypto';
-import { importPublicKey, rotationProofInput, type Request, type RequestKind } from '@loyalty/protocol';
+import { importPublicKey, rotationProofInput, type ReplyData, type Request, type RequestKind, type RequestOf } from '@loyalty/protocol';
 import type { KioskRegistry } from './fleet/kiosk-registry.js';
 import { LedgerError } from './ledger/errors.js';
 import type { Ledger } from './ledger/ledger.js';
@@ -16,9 +16,22 @@ export interface RequestContext {
   storeId: string;
 }
 
+/** One handler per kind of the kiosk API, typed by it: a handler returning the wrong data does not compile. */
 export type RequestHandlers = {
-  [K in RequestKind]: (request: Extract<Request, { kind: K }>, context: RequestContext) => Promise<unknown>;
+  [K in RequestKind]: (request: RequestOf<K>, context: RequestContext) => Promise<ReplyData<K>>;
 };
+
+/** Runs the handler of the request's kind (exhaustive: a new kind without a case does not compile). */
+export function handleRequest(handlers: RequestHandlers, request: Request, context: RequestContext): Promise<ReplyData<RequestKind>> {
+  switch (request.kind) {
+    case 'identify':
+      return handlers.identify(request, context);
+    case 'earn':
+      return handlers.earn(request, context);
+    case 'rotate_key':
+      return handlers.rotate_key(request, context);
+  }
+}
 
 export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry): RequestHandlers {
   return {

@@ -50,6 +50,8 @@ export const RESULT_CODES = [
   'reward_not_found',
   'not_a_membership',
   'unsupported',
+  /** a kiosk-side code: the gateway's reply did not match the protocol (never sent by the gateway) */
+  'bad_reply',
   'internal_error',
 ] as const;
 export type ResultCode = (typeof RESULT_CODES)[number];

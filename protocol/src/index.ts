@@ -3,6 +3,8 @@ export * from './codes.js';
 export * from './op-id.js';
 export * from './card-number.js';
 export * from './messages.js';
+export * from './kiosk-api.js';
+export * from './channel-bodies.js';
 export * from './keys.js';
 export * from './envelope.js';
 export * from './replay.js';

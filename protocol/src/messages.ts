@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { CARD_NUMBER_PATTERN, CARD_UID_PATTERN } from './card-number.js';
-import { RESULT_CODES } from './codes.js';
 import { OP_ID_PATTERN } from './op-id.js';
 import { MemberSnapshotSchema, PublishedProgram } from './programs/schema.js';
 
@@ -52,11 +51,6 @@ export function enrollmentProofInput(code: string, publicKey: string): Buffer {
   return Buffer.from(`loyalty-enrollment:v1:${code.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${publicKey}`);
 }
 
-export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest]);
-export type Request = z.infer<typeof Request>;
-export type RequestKind = Request['kind'];
-/** Requests that move value: they go through the kiosk's durable outbox and the gateway's op-id claim. */
-export const STATE_CHANGING_KINDS: ReadonlySet<RequestKind> = new Set(['earn', 'rotate_key']);
 
 // ---- replies: gateway → kiosk on k/{id}/res --------------------------------------------------
 
@@ -85,25 +79,9 @@ export const EarnData = z.strictObject({
 });
 export type EarnData = z.infer<typeof EarnData>;
 
-export const ReplyError = z.strictObject({
-  status: z.literal('error'),
-  code: z.enum(RESULT_CODES),
-  message: z.string().max(500),
-});
-
-export const Reply = z.strictObject({
-  opId: OpId,
-  kind: z.string().max(32),
-  /** the gateway's clock, RFC 3339 UTC: kiosks have no RTC (DESIGN §2 "Time") */
-  serverTime: z.iso.datetime(),
-  result: z.union([z.strictObject({ status: z.literal('ok'), data: z.unknown() }), ReplyError]),
-});
-export type Reply = z.infer<typeof Reply>;
-
 export const RotateKeyData = z.strictObject({ keyFingerprint: z.string(), previousKeyValidUntil: z.iso.datetime() });
 export type RotateKeyData = z.infer<typeof RotateKeyData>;
 
-export const REPLY_DATA: Record<RequestKind, z.ZodType> = { identify: IdentifyData, earn: EarnData, rotate_key: RotateKeyData };
 
 // ---- fleet: commands, acks, telemetry, state, config -----------------------------------------
 
@@ -174,15 +152,3 @@ export const RulesBundle = z.strictObject({
 });
 export type RulesBundle = z.infer<typeof RulesBundle>;
 
-/** The body schema for each channel, for receivers that dispatch on the topic. */
-export const CHANNEL_BODIES = {
-  req: Request,
-  res: Reply,
-  cmd: Command,
-  ack: Ack,
-  tele: Telemetry,
-  state: KioskState,
-  config: DesiredConfig,
-  rules: RulesBundle,
-  hotlist: Hotlist,
-} as const;

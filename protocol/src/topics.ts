@@ -44,6 +44,24 @@ export const CHANNEL_SPECS: Record<KioskChannel | StoreChannel, ChannelSpec> = {
   hotlist: { from: 'gateway', retained: true, maxBytes: 4096 * KIB },
 };
 
+/** The channels a kiosk publishes on (its own topics): also what the gateway subscribes to for every kiosk. */
+export const KIOSK_PUBLISHES = KIOSK_CHANNELS.filter((c) => CHANNEL_SPECS[c].from === 'kiosk');
+/** The channels of its own a kiosk reads (the gateway publishes on them). */
+export const KIOSK_READS = KIOSK_CHANNELS.filter((c) => CHANNEL_SPECS[c].from === 'gateway');
+/** The store channels a kiosk reads (its own store's only). */
+export const KIOSK_STORE_READS = STORE_CHANNELS.filter((c) => CHANNEL_SPECS[c].from === 'gateway');
+
+/** A kiosk's MQTT client id: one session per kiosk, which brokers enforce at login. */
+export function kioskClientId(kioskId: string): string {
+  assertId('kiosk', kioskId);
+  return `kiosk-${kioskId}`;
+}
+
+/** Every topic a kiosk subscribes to, exactly (no wildcards: the ACLs allow none). */
+export function kioskSubscriptions(kioskId: string, storeId: string): string[] {
+  return [...KIOSK_READS.map((c) => kioskTopic(kioskId, c)), ...KIOSK_STORE_READS.map((c) => storeTopic(storeId, c))];
+}
+
 export function kioskTopic(kioskId: string, channel: KioskChannel): string {
   assertId('kiosk', kioskId);
   return `${TOPIC_ROOT}/k/${kioskId}/${channel}`;

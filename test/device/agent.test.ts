@@ -1,71 +1,110 @@
 /**
- * The agent's state machine against in-memory fakes of the link (unit level; the real MQTT
- * path is covered in test/e2e). A fake gateway answers identify/earn from a table.
+ * The agent's state machine over in-memory ports (unit level; the real MQTT path is covered in
+ * test/e2e): the in-memory kiosk link plays the gateway from a table, the outbox keeps entries in
+ * memory, and time is the test's fake clock, so timeouts are advanced, never waited for.
  */
-import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
-import { KioskAgent, Outbox, Requests, createEmulatedHardware, decodeEscPos, receiptText, type GatewayLink } from '@loyalty/device';
-import { OpIdGenerator, type Reply, type Request } from '@loyalty/protocol';
-import { createLogger } from '@loyalty/protocol/node';
 import { Writable } from 'node:stream';
-import { eventually, tempDir } from '../support/system.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InMemoryKioskLink, KioskAgent, MemoryOutboxStore, Outbox, Requests, createEmulatedHardware, decodeEscPos, receiptText } from '@loyalty/device';
+import { OpIdGenerator, type Reply } from '@loyalty/protocol';
+import { createLogger } from '@loyalty/protocol/node';
 
 const silent = createLogger({ level: 'silent', name: 't', destination: new Writable({ write: (_c, _e, d) => d() }) });
-
-class FakeLink extends EventEmitter {
-  connected = true;
-  sent: Request[] = [];
-  answer: (r: Request) => Reply['result'] | null = () => null;
-  async send(_channel: string, body: unknown): Promise<boolean> {
-    if (!this.connected) return false;
-    const request = body as Request;
-    this.sent.push(request);
-    const result = this.answer(request);
-    if (result) setImmediate(() => this.emit('reply', { opId: request.opId, kind: request.kind, serverTime: '2026-11-22T10:00:00.000Z', result }));
-    return true;
-  }
-}
+const REQUEST_TIMEOUT_MS = 200;
 
 async function setup() {
-  const dir = tempDir('agent');
-  const outbox = new Outbox(`${dir.path}/o.db`);
+  const outbox = new Outbox({ store: new MemoryOutboxStore() });
   await outbox.start();
-  const link = new FakeLink();
+  const link = new InMemoryKioskLink();
   const hardware = createEmulatedHardware();
   // Started as Kiosk.start does, before the agent.
   for (const device of [hardware.display, hardware.printer, hardware.reader, hardware.scanner]) await device.start();
-  const requests = new Requests({ link: link as unknown as GatewayLink, outbox, log: silent, resendIntervalMs: 60_000 });
+  const requests = new Requests({ link, outbox, log: silent, resendIntervalMs: 60_000 });
   requests.start();
-  const agent = new KioskAgent({ ...hardware, requests, opIds: new OpIdGenerator(), log: silent }, { kioskId: 'k1', storeName: 'S', requestTimeoutMs: 200, memberScreenMs: 60_000 });
+  const agent = new KioskAgent({ ...hardware, requests, opIds: new OpIdGenerator(), log: silent, clock: Date }, { kioskId: 'k1', storeName: 'S', requestTimeoutMs: REQUEST_TIMEOUT_MS, memberScreenMs: 60_000 });
   await agent.start();
-  return { dir, outbox, link, hardware, requests, agent, done: async () => { await agent.stop(); requests.stop(); await hardware.printer.stop(); await outbox.stop(); dir.remove(); } };
+  /** lets queued replies (delivered on setImmediate) and the agent's queue run as far as they can without time passing */
+  const settle = async () => {
+    for (let i = 0; i < 20; i += 1) await new Promise((r) => setImmediate(r));
+  };
+  return {
+    outbox,
+    link,
+    hardware,
+    requests,
+    agent,
+    settle,
+    done: async () => {
+      await agent.stop();
+      requests.stop();
+      await hardware.printer.stop();
+      await outbox.stop();
+    },
+  };
 }
 
-const member = { status: 'ok' as const, data: { cardNumberMasked: '*0009', status: 'active', displayName: 'Anna K.', balance: 7, tier: null } };
+const member = { result: { status: 'ok', data: { cardNumberMasked: '*0009', status: 'active', displayName: 'Anna K.', balance: 7, tier: null } } };
 
 describe('kiosk agent state machine', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('starts on the welcome screen and handles taps one at a time', async () => {
     const t = await setup();
     expect(t.hardware.display.current.lines[0]).toBe('Welcome!');
     t.link.answer = (r) => (r.kind === 'identify' ? member : null);
     t.hardware.reader.present('04A1B2C3');
     t.hardware.reader.present('04A1B2C4');
-    await t.agent.settled();
-    expect(t.link.sent.map((r) => r.kind)).toEqual(['identify', 'identify']);
+    await t.settle();
+    expect(t.link.requests.map((r) => r.kind)).toEqual(['identify', 'identify']);
     expect(t.hardware.printer.jobs).toHaveLength(2);
     expect(t.agent.state).toBe('member');
+    // The member screen times out back to the welcome screen.
+    await vi.advanceTimersByTimeAsync(60_000);
+    await t.settle();
+    expect(t.agent.state).toBe('idle');
+    expect(t.hardware.display.current.lines[0]).toBe('Welcome!');
     await t.done();
   });
 
   it('asks for a card before a receipt, and shows offline when nobody answers', async () => {
     const t = await setup();
     t.hardware.scanner.scan('RCPT:T1:1000:EUR');
-    await t.agent.settled();
+    await t.settle();
     expect(t.hardware.display.current.lines[0]).toBe('Tap your card first');
-    expect(t.link.sent).toHaveLength(0);
+    expect(t.link.requests).toHaveLength(0);
     t.hardware.reader.present('04A1B2C3'); // no answer configured: times out
-    await t.agent.settled();
+    await t.settle();
+    expect(t.agent.state).toBe('identifying');
+    await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS);
+    await t.settle();
     expect(t.hardware.display.current.lines).toEqual(['Kiosk offline', 'Balance unavailable', 'Please try later']);
+    await t.done();
+  });
+
+  it('refuses a reply whose data does not match the protocol as bad_reply, and keeps working', async () => {
+    const t = await setup();
+    t.link.answer = () => ({ result: { status: 'ok', data: { balance: 'lots', status: 'active' } } });
+    t.hardware.reader.present('04A1B2C3');
+    await t.settle();
+    expect(t.hardware.display.current.lines[0]).toBe('Sorry:');
+    expect(t.agent.state).toBe('identifying');
+    const reply = await t.requests.call({ kind: 'identify', opId: new OpIdGenerator().next(), card: { number: '10009' } }, REQUEST_TIMEOUT_MS);
+    expect(reply).toMatchObject({ kind: 'identify', result: { status: 'error', code: 'bad_reply' } });
+    // A reply of another kind for this request is refused the same way.
+    t.link.answer = () => ({ kind: 'earn', result: { status: 'ok', data: { result: 'created', cardNumberMasked: '*1', pointsEarned: 1, balance: 1, transferId: 'x' } } });
+    const other = await t.requests.call({ kind: 'identify', opId: new OpIdGenerator().next(), card: { number: '10009' } }, REQUEST_TIMEOUT_MS);
+    expect(other.result).toMatchObject({ status: 'error', code: 'bad_reply', message: 'a earn reply came for a identify request' });
+    // The kiosk still serves the next customer.
+    t.link.answer = (r) => (r.kind === 'identify' ? member : null);
+    t.hardware.reader.remove();
+    t.hardware.reader.present('04A1B2C4');
+    await t.settle();
+    expect(t.hardware.display.current.lines[0]).toBe('Hello Anna K.');
     await t.done();
   });
 
@@ -73,32 +112,61 @@ describe('kiosk agent state machine', () => {
     const t = await setup();
     t.link.answer = (r) => (r.kind === 'identify' ? member : null);
     t.hardware.reader.present('04A1B2C3');
-    await t.agent.settled();
+    await t.settle();
     t.link.connected = false;
     t.hardware.scanner.scan('RCPT:T9:1000:EUR');
-    await t.agent.settled();
+    await t.settle();
     expect(await t.outbox.depth()).toBe(1);
+    await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS);
+    await t.settle();
     expect(receiptText(decodeEscPos(t.hardware.printer.jobs.at(-1)!))).toContain('PENDING - NOT YET BOOKED');
 
     const late: Reply[] = [];
     t.agent.on('lateResult', (r) => late.push(r));
     t.link.connected = true;
-    t.link.answer = () => ({ status: 'ok', data: { result: 'created', cardNumberMasked: '*0009', pointsEarned: 10, balance: 17, transferId: 'x' } });
+    t.link.answer = () => ({ result: { status: 'ok', data: { result: 'created', cardNumberMasked: '*0009', pointsEarned: 10, balance: 17, transferId: 'x' } } });
     expect(await t.requests.resendPending()).toBe(1);
-    await eventually(() => late.length === 1);
+    await t.settle();
+    expect(late).toHaveLength(1);
+    expect(late[0]!.result).toMatchObject({ status: 'ok', data: { pointsEarned: 10 } });
     expect(await t.outbox.depth()).toBe(0);
     await t.done();
   });
 
   it('keeps an earn for another try when the gateway reports a transient error', async () => {
     const t = await setup();
-    t.link.answer = (r) => (r.kind === 'identify' ? member : { status: 'error', code: 'internal_error', message: 'disk busy' });
+    t.link.answer = (r) => (r.kind === 'identify' ? member : { result: { status: 'error', code: 'internal_error', message: 'disk busy' } });
     t.hardware.reader.present('04A1B2C3');
-    await t.agent.settled();
+    await t.settle();
     t.hardware.scanner.scan('RCPT:T10:1000:EUR');
-    await t.agent.settled();
+    await t.settle();
+    await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS);
+    await t.settle();
     expect(await t.outbox.depth()).toBe(1);
     expect(t.hardware.display.current.lines[0]).toBe('Points saved');
+    await t.done();
+  });
+
+  it('shows the screen of each receipt refusal', async () => {
+    const t = await setup();
+    const cases: Array<[string, string]> = [
+      ['receipt_unknown', 'Receipt not found'],
+      ['receipt_forged', 'Receipt not valid'],
+      ['receipt_too_old', 'Receipt too old'],
+      ['receipt_claimed', 'Receipt already'],
+      ['receipt_limit', 'Daily receipt limit'],
+    ];
+    for (const [code, first] of cases) {
+      t.link.answer = (r) => (r.kind === 'identify' ? member : { result: { status: 'error', code, message: code } });
+      t.hardware.reader.remove();
+      t.hardware.reader.present('04A1B2C3');
+      await t.settle();
+      t.hardware.scanner.scan(`RCPT:${code}:1000:EUR`);
+      await t.settle();
+      expect(t.hardware.display.current.lines[0], code).toBe(first);
+    }
+    // A refused earn is final: nothing stays in the outbox to be resent.
+    expect(await t.outbox.depth()).toBe(0);
     await t.done();
   });
 
@@ -107,12 +175,14 @@ describe('kiosk agent state machine', () => {
     t.hardware.printer.paper = 'out';
     t.link.answer = () => member;
     t.hardware.reader.present('04A1B2C3');
-    await t.agent.settled();
+    await t.settle();
     expect(t.hardware.printer.jobs).toHaveLength(0);
     expect(t.hardware.display.current.lines).toEqual(['Hello Anna K.', 'Points: 7', 'Printer problem:', 'slip prints later']);
     expect(t.hardware.display.signals.at(-1)).toBe('attention');
     t.hardware.printer.paper = 'ok';
-    await eventually(() => t.hardware.printer.jobs.length === 1, 3000, 'the held slip');
+    await vi.advanceTimersByTimeAsync(2000); // the print queue asks the printer again
+    await t.settle();
+    expect(t.hardware.printer.jobs).toHaveLength(1);
     expect(receiptText(decodeEscPos(t.hardware.printer.jobs[0]!))).toContain('Points balance                           7');
     await t.done();
   });

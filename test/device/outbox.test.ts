@@ -1,34 +1,28 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox } from '@loyalty/device';
-import { OpIdGenerator, type Request } from '@loyalty/protocol';
+/** The outbox's two stores under one contract suite: a libSQL file (as on a kiosk) and memory. */
+import { statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LibsqlOutboxStore, MemoryOutboxStore, Outbox } from '@loyalty/device';
 import { tempDir } from '../support/system.js';
+import { outboxStoreContract } from './contracts/outbox-store.js';
 
-const ids = new OpIdGenerator();
-const earn = (receiptId: string): Request => ({ kind: 'earn', opId: ids.next(), card: { number: '10009' }, receipt: { id: receiptId, total: { amount: 100, currency: 'EUR' } } });
+outboxStoreContract('memory', () => ({ store: new MemoryOutboxStore(), cleanup: () => {} }));
 
-describe('durable outbox (libSQL file)', () => {
-  const dirs: Array<{ remove: () => void }> = [];
-  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+outboxStoreContract('libSQL file', () => {
+  const dir = tempDir('outbox');
+  const path = `${dir.path}/outbox.db`;
+  return { store: new LibsqlOutboxStore(path), reopen: () => new LibsqlOutboxStore(path), cleanup: () => dir.remove() };
+});
 
-  it('keeps entries across a reopen, oldest first, and removes them once', async () => {
-    const dir = tempDir('outbox');
-    dirs.push(dir);
-    const path = `${dir.path}/outbox.db`;
-    const first = new Outbox(path);
-    await first.start();
-    const a = earn('A');
-    const b = earn('B');
-    await first.add(b.opId < a.opId ? b : a);
-    await first.add(b.opId < a.opId ? a : b);
-    await first.add(a); // a repeat of the same op id is kept once
-    await first.stop();
-
-    const reopened = new Outbox(path);
-    await reopened.start();
-    expect((await reopened.pending()).map((e) => e.request)).toEqual([a, b]);
-    expect(await reopened.remove(a.opId)).toBe(true);
-    expect(await reopened.remove(a.opId)).toBe(false);
-    expect(await reopened.depth()).toBe(1);
-    await reopened.stop();
+describe('libSQL outbox file', () => {
+  it('is readable by the kiosk user only (pending operations carry card numbers)', async () => {
+    const dir = tempDir('outbox-mode');
+    const outbox = new Outbox({ store: new LibsqlOutboxStore(`${dir.path}/outbox.db`) });
+    await outbox.start();
+    try {
+      expect(statSync(`${dir.path}/outbox.db`).mode & 0o777).toBe(0o600);
+    } finally {
+      await outbox.stop();
+      dir.remove();
+    }
   });
 });

@@ -45,7 +45,7 @@ describe('bad input on every topic', () => {
   });
 
   const earn = (receiptId: string) => ({
-    kind: 'earn',
+    kind: 'earn' as const,
     opId: new OpIdGenerator().next(),
     card: { number: ANNA.number },
     receipt: { id: receiptId, total: { amount: 100_000, currency: 'EUR' } },

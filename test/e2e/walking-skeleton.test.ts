@@ -3,7 +3,7 @@
  * and a libSQL file, a kiosk agent with emulated devices, signed messages both ways.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OpIdGenerator, receiptCode, type Reply } from '@loyalty/protocol';
+import { OpIdGenerator, receiptCode, type InvalidRequestReply, type Reply } from '@loyalty/protocol';
 import { decodeEscPos, receiptText } from '@loyalty/device';
 import type { Gateway } from '@loyalty/gateway';
 import { ANNA, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
@@ -77,7 +77,7 @@ describe('walking skeleton: card tap to printed receipt', () => {
   it('credits an earn delivered twice exactly once', async () => {
     const request = { kind: 'earn' as const, opId: new OpIdGenerator().next(), card: { number: ANNA.number }, receipt: { id: 'T2002', total: { amount: 1000, currency: 'EUR' } } };
     await registerSale(gateway, request.receipt);
-    const replies: Reply[] = [];
+    const replies: Array<Reply | InvalidRequestReply> = [];
     k.kiosk.link.on('reply', (reply) => replies.push(reply));
     expect(await k.kiosk.link.send('req', request)).toBe(true);
     expect(await k.kiosk.link.send('req', request)).toBe(true);

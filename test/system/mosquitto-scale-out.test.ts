@@ -3,7 +3,7 @@
  * kiosks' requests through `$share/gateway/...` and write one ledger. Every earn lands once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { OpIdGenerator, type Reply } from '@loyalty/protocol';
+import { OpIdGenerator, type InvalidRequestReply, type Reply } from '@loyalty/protocol';
 import type { Gateway } from '@loyalty/gateway';
 import { startMosquitto } from '../support/mosquitto.js';
 import { describeWithSystem } from '../support/system-deps.js';
@@ -45,7 +45,7 @@ describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () =>
 
   it('splits requests between the replicas and lands every earn exactly once', async () => {
     const ids = new OpIdGenerator();
-    const replies: Reply[] = [];
+    const replies: Array<Reply | InvalidRequestReply> = [];
     k.kiosk.link.on('reply', (r) => replies.push(r));
     const requests = Array.from({ length: 40 }, (_, i) => ({
       kind: 'earn' as const,

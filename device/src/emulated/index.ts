@@ -5,6 +5,7 @@ import { EmulatedReceiptPrinter } from './receipt-printer.js';
 
 export { EmulatedBarcodeScanner, EmulatedCardReader, EmulatedDisplay, EmulatedReceiptPrinter };
 export { EMULATED_ATR } from './card-reader.js';
+export * from './kiosk-link.js';
 
 export interface EmulatedHardware {
   reader: EmulatedCardReader;

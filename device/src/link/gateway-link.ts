@@ -12,33 +12,22 @@ import {
   DesiredConfig,
   EnvelopeVerifier,
   Hotlist,
-  Reply,
+  ReplyEnvelope,
   RulesBundle,
   SlidingReplayWindow,
+  kioskClientId,
+  kioskSubscriptions,
   kioskTopic,
+  parseReply,
   parseTopic,
-  storeTopic,
   type EnvelopeSigner,
+  type KioskChannel,
   type KeyLookup,
   type RejectReason,
 } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import { MqttClient } from 'mqtt';
-
-export interface GatewayLinkEvents {
-  connected: [];
-  disconnected: [];
-  reply: [Reply];
-  command: [Command];
-  /** with the sender that signed it (the key set in it applies to that sender) */
-  config: [DesiredConfig, string, string];
-  /** retained store messages come with the raw signed message, for caching on disk */
-  rules: [RulesBundle, string];
-  hotlist: [Hotlist, string];
-  rejected: [{ reason: RejectReason | 'malformed'; channel: string }];
-  /** the broker refused this kiosk's login (revoked, or its credentials are wrong) */
-  refused: [{ code: number; message: string }];
-}
+import type { KioskLink, KioskLinkEvents, OutboundBodies } from '../ports/kiosk-link.js';
 
 export interface GatewayLinkOptions {
   kioskId: string;
@@ -52,9 +41,11 @@ export interface GatewayLinkOptions {
   log: Logger;
   reconnectDelayMsMin: number;
   reconnectDelayMsMax: number;
+  /** a number in [0, 1) for the reconnect jitter (injected by tests) */
+  random?: () => number;
 }
 
-export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
+export class GatewayLink extends EventEmitter<KioskLinkEvents> implements KioskLink {
   private client: MqttClient | null = null;
   private readonly verifier: EnvelopeVerifier;
   private failedAttempts = 0;
@@ -70,7 +61,7 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
     return this.client?.connected ?? false;
   }
 
-  private topic(channel: 'req' | 'res' | 'cmd' | 'ack' | 'tele' | 'state' | 'config'): string {
+  private topic(channel: KioskChannel): string {
     return kioskTopic(this.options.kioskId, channel);
   }
 
@@ -80,7 +71,7 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
     const stateTopic = this.topic('state');
     const client = new MqttClient(() => netConnect({ host: options.host, port: options.port, noDelay: true }), {
       protocolVersion: 4,
-      clientId: `kiosk-${options.kioskId}`,
+      clientId: kioskClientId(options.kioskId),
       clean: true,
       username: options.username,
       password: options.password,
@@ -126,7 +117,7 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
   }
 
   /** Publishes a signed message on one of this kiosk's outbound topics. False when offline. */
-  async send(channel: 'req' | 'ack' | 'tele', body: unknown): Promise<boolean> {
+  async send<C extends keyof OutboundBodies>(channel: C, body: OutboundBodies[C]): Promise<boolean> {
     const client = this.client;
     if (!client?.connected) return false;
     const topic = this.topic(channel);
@@ -160,7 +151,7 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
   private nextReconnectDelay(): number {
     const { reconnectDelayMsMin: min, reconnectDelayMsMax: max } = this.options;
     const ceiling = Math.min(max, min * 2 ** Math.min(this.failedAttempts, 16));
-    return Math.round(min + Math.random() * (ceiling - min));
+    return Math.round(min + (this.options.random ?? Math.random)() * (ceiling - min));
   }
 
   private async onConnect(client: MqttClient): Promise<void> {
@@ -168,10 +159,7 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
     client.options.reconnectPeriod = options.reconnectDelayMsMin;
     this.failedAttempts = 0;
     try {
-      await client.subscribeAsync(
-        [this.topic('res'), this.topic('cmd'), this.topic('config'), storeTopic(options.storeId, 'rules'), storeTopic(options.storeId, 'hotlist')],
-        { qos: 1 },
-      );
+      await client.subscribeAsync(kioskSubscriptions(options.kioskId, options.storeId), { qos: 1 });
       const stateTopic = this.topic('state');
       await client.publishAsync(stateTopic, options.signer.sign(stateTopic, { state: 'online' }), { qos: 1, retain: true });
       options.log.info('connected to the gateway broker');
@@ -189,13 +177,42 @@ export class GatewayLink extends EventEmitter<GatewayLinkEvents> {
     const verdict = this.verifier.verify(topic, payload, { maxBytes: spec.maxBytes, checkReplay: !spec.retained });
     if (!verdict.ok) return this.drop(verdict.reason, parsed.channel, verdict.detail);
     const body = verdict.message.body;
-    const schemas = { res: Reply, cmd: Command, config: DesiredConfig, rules: RulesBundle, hotlist: Hotlist } as const;
-    const event = ({ res: 'reply', cmd: 'command', config: 'config', rules: 'rules', hotlist: 'hotlist' } as const)[parsed.channel as keyof typeof schemas];
-    const schema = schemas[parsed.channel as keyof typeof schemas];
-    if (!schema) return this.drop('wrong_topic', parsed.channel, 'the kiosk does not receive this channel');
-    const result = schema.safeParse(body);
-    if (!result.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
-    (this.emit as (e: string, v: unknown, raw: string, sender: string) => boolean)(event, result.data, payload.toString('utf8'), verdict.message.sender);
+    const raw = payload.toString('utf8');
+    switch (parsed.channel) {
+      case 'res': {
+        const reply = ReplyEnvelope.safeParse(body);
+        if (!reply.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
+        // The data is checked against the request kind's schema: a mismatch becomes a bad_reply error.
+        this.emit('reply', parseReply(reply.data));
+        return;
+      }
+      case 'cmd': {
+        const command = Command.safeParse(body);
+        if (!command.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
+        this.emit('command', command.data);
+        return;
+      }
+      case 'config': {
+        const config = DesiredConfig.safeParse(body);
+        if (!config.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
+        this.emit('config', config.data, raw, verdict.message.sender);
+        return;
+      }
+      case 'rules': {
+        const bundle = RulesBundle.safeParse(body);
+        if (!bundle.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
+        this.emit('rules', bundle.data, raw);
+        return;
+      }
+      case 'hotlist': {
+        const hotlist = Hotlist.safeParse(body);
+        if (!hotlist.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
+        this.emit('hotlist', hotlist.data, raw);
+        return;
+      }
+      default:
+        return this.drop('wrong_topic', parsed.channel, 'the kiosk does not receive this channel');
+    }
   }
 
   private drop(reason: RejectReason, channel: string, detail: string): void {

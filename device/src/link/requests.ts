@@ -1,14 +1,16 @@
 /**
- * Request/reply over the link. Reads (`call`) are sent once and time out; state-changing
- * requests (`submit`) are written to the outbox first, then sent, resent on every reconnect and
- * every `resendIntervalMs` until a final reply arrives, and removed only then. Transient errors
- * from the gateway (`internal_error`) keep the entry for another try.
+ * Request/reply over the link, typed by the kiosk API (protocol/src/kiosk-api.ts): `call` and
+ * `submit` take a request of kind K and give a `Reply<K>` whose data was checked against K's
+ * reply schema (a mismatch is a `bad_reply` error). Reads (`call`) are sent once and time out;
+ * state-changing requests (`submit`) are written to the outbox first, then sent, resent on every
+ * reconnect and every `resendIntervalMs` until a final reply arrives, and removed only then.
+ * Transient errors from the gateway (`internal_error`) keep the entry for another try.
  */
 import { EventEmitter } from 'node:events';
-import { STATE_CHANGING_KINDS, type Reply, type Request, type RequestKind } from '@loyalty/protocol';
+import { asReplyTo, isStateChanging, type InvalidRequestReply, type Reply, type RequestKind, type RequestOf } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
-import type { Outbox } from '../outbox.js';
-import type { GatewayLink } from './gateway-link.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { KioskLink } from '../ports/kiosk-link.js';
 
 export class OfflineError extends Error {
   override readonly name = 'OfflineError';
@@ -20,17 +22,19 @@ export class OfflineError extends Error {
 const RETRYABLE = new Set(['internal_error']);
 
 export interface RequestsOptions {
-  link: GatewayLink;
+  link: KioskLink;
   outbox: Outbox;
   log: Logger;
   resendIntervalMs: number;
 }
 
+type Settle = (reply: Reply | InvalidRequestReply) => void;
+
 export class Requests extends EventEmitter<{ settled: [Reply] }> {
-  private readonly waiting = new Map<string, Array<(reply: Reply) => void>>();
+  private readonly waiting = new Map<string, Settle[]>();
   private resendTimer: NodeJS.Timeout | null = null;
   private resending = false;
-  private readonly onReply = (reply: Reply) => void this.handleReply(reply);
+  private readonly onReply = (reply: Reply | InvalidRequestReply) => void this.handleReply(reply);
   private readonly onConnected = () => void this.resendPending();
 
   constructor(private readonly options: RequestsOptions) {
@@ -51,8 +55,8 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
   }
 
   /** A read: one send, then the reply or OfflineError after `timeoutMs`. */
-  async call(request: Request, timeoutMs: number): Promise<Reply> {
-    const wait = this.waitFor(request.opId, timeoutMs);
+  async call<K extends RequestKind>(request: RequestOf<K> & { kind: K }, timeoutMs: number): Promise<Reply<K>> {
+    const wait = this.waitFor(request.opId, request.kind, timeoutMs);
     if (!(await this.options.link.send('req', request))) {
       wait.cancel();
       throw new OfflineError('the kiosk is not connected to the gateway');
@@ -65,9 +69,9 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
    * answer within `timeoutMs` or rejects with OfflineError — the entry stays in the outbox and
    * a later answer arrives as the `settled` event.
    */
-  async submit(request: Request, timeoutMs: number): Promise<{ reply: Promise<Reply> }> {
+  async submit<K extends RequestKind>(request: RequestOf<K> & { kind: K }, timeoutMs: number): Promise<{ reply: Promise<Reply<K>> }> {
     await this.options.outbox.add(request);
-    const { reply } = this.waitFor(request.opId, timeoutMs);
+    const { reply } = this.waitFor(request.opId, request.kind, timeoutMs);
     void this.options.link.send('req', request);
     return { reply };
   }
@@ -90,16 +94,16 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
   }
 
   /** A pending answer; `cancel` drops it without a rejection (nobody will wait for it). */
-  private waitFor(opId: string, timeoutMs: number): { reply: Promise<Reply>; cancel: () => void } {
+  private waitFor<K extends RequestKind>(opId: string, kind: K, timeoutMs: number): { reply: Promise<Reply<K>>; cancel: () => void } {
     let cancel = () => {};
-    const reply = new Promise<Reply>((resolve, reject) => {
+    const reply = new Promise<Reply<K>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.forget(opId, settle);
         reject(new OfflineError());
       }, timeoutMs);
-      const settle = (answer: Reply) => {
+      const settle: Settle = (answer) => {
         clearTimeout(timer);
-        resolve(answer);
+        resolve(asReplyTo(answer, kind));
       };
       cancel = () => {
         clearTimeout(timer);
@@ -112,7 +116,7 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     return { reply, cancel };
   }
 
-  private forget(opId: string, settle?: (reply: Reply) => void): void {
+  private forget(opId: string, settle?: Settle): void {
     const list = this.waiting.get(opId);
     if (!list) return;
     const rest = settle ? list.filter((s) => s !== settle) : [];
@@ -120,7 +124,7 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     else this.waiting.delete(opId);
   }
 
-  private async handleReply(reply: Reply): Promise<void> {
+  private async handleReply(reply: Reply | InvalidRequestReply): Promise<void> {
     const final = reply.result.status === 'ok' || !RETRYABLE.has(reply.result.code);
     const list = this.waiting.get(reply.opId);
     if (!final && list) return; // a transient error: the resend will bring the real answer
@@ -128,11 +132,13 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     // between, the entry is resent and the gateway answers `exists`.
     this.waiting.delete(reply.opId);
     for (const settle of list ?? []) settle(reply);
-    if (!final || !STATE_CHANGING_KINDS.has(reply.kind as RequestKind)) return; // reads never enter the outbox
+    if (!final) return;
+    // Reads never enter the outbox; the answer to a request the gateway could not read clears its entry too.
+    if (reply.kind !== 'invalid' && !isStateChanging(reply.kind)) return;
     try {
       const removed = await this.options.outbox.remove(reply.opId);
       // Nobody waited any more: the customer saw "pending" and this answer came later.
-      if (removed && !list) this.emit('settled', reply);
+      if (removed && !list && reply.kind !== 'invalid') this.emit('settled', reply);
     } catch (error) {
       this.options.log.warn({ err: (error as Error).message, opId: reply.opId }, 'could not clear an answered operation; it will be resent');
     }

@@ -53,6 +53,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   reward_not_found: 404,
   not_a_membership: 422,
   unsupported: 400,
+  bad_reply: 502,
   internal_error: 500,
 };
 

@@ -4,7 +4,7 @@
  * by exact topic, to its own res/cmd/config and its store's rules/hotlist. No wildcards, no
  * `$SYS`. The gateway may do anything but publish under `$SYS/`.
  */
-import { parseTopic } from '@loyalty/protocol';
+import { KIOSK_PUBLISHES, KIOSK_READS, parseTopic, type KioskChannel } from '@loyalty/protocol';
 
 export type Principal = { kind: 'gateway' } | { kind: 'kiosk'; kioskId: string; storeId: string };
 
@@ -13,8 +13,9 @@ export type AclDecision = { allowed: true } | { allowed: false; reason: string }
 const allow: AclDecision = { allowed: true };
 const deny = (reason: string): AclDecision => ({ allowed: false, reason });
 
-const KIOSK_PUBLISHES = new Set(['req', 'ack', 'tele', 'state']);
-const KIOSK_READS = new Set(['res', 'cmd', 'config']);
+// From the channel table in protocol/src/topics.ts, so the ACLs cannot drift from the wire contract.
+const PUBLISHES = new Set<KioskChannel>(KIOSK_PUBLISHES);
+const READS = new Set<KioskChannel>(KIOSK_READS);
 
 export function mayPublish(principal: Principal, topic: string): AclDecision {
   if (topic.startsWith('$')) return deny('$ topics are reserved');
@@ -22,7 +23,7 @@ export function mayPublish(principal: Principal, topic: string): AclDecision {
   const parsed = parseTopic(topic);
   if (!parsed) return deny('not a loyalty topic');
   if (parsed.scope !== 'kiosk' || parsed.kioskId !== principal.kioskId) return deny('not this kiosk’s topic');
-  return KIOSK_PUBLISHES.has(parsed.channel) ? allow : deny(`kiosks do not publish on ${parsed.channel}`);
+  return PUBLISHES.has(parsed.channel) ? allow : deny(`kiosks do not publish on ${parsed.channel}`);
 }
 
 export function maySubscribe(principal: Principal, filter: string): AclDecision {
@@ -31,7 +32,7 @@ export function maySubscribe(principal: Principal, filter: string): AclDecision 
   const parsed = parseTopic(filter);
   if (!parsed) return deny('not a loyalty topic');
   if (parsed.scope === 'kiosk') {
-    return parsed.kioskId === principal.kioskId && KIOSK_READS.has(parsed.channel) ? allow : deny('not this kiosk’s topic');
+    return parsed.kioskId === principal.kioskId && READS.has(parsed.channel) ? allow : deny('not this kiosk’s topic');
   }
   return parsed.storeId === principal.storeId ? allow : deny('not this kiosk’s store');
 }

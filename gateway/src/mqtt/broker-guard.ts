@@ -6,7 +6,7 @@
  * is logged and counted.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { CHANNEL_SPECS, kioskTopic, type EnvelopeVerifier } from '@loyalty/protocol';
+import { CHANNEL_SPECS, kioskClientId, kioskTopic, type EnvelopeVerifier } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import type { Client, PublishPacket, Subscription } from 'aedes';
 import type { KioskRegistry } from '../fleet/kiosk-registry.js';
@@ -50,7 +50,7 @@ export class BrokerGuard {
     if (login === 'bad_credentials') return done(this.denied('bad_credentials', client.id, authError(BAD_CREDENTIALS, 'bad username or password')), false);
     if (login === 'revoked') return done(this.denied('revoked', client.id, authError(NOT_AUTHORIZED, 'this kiosk is revoked')), false);
     // One session per kiosk, under its own client id: nobody can take over another's session.
-    if (client.id !== `kiosk-${username}`) return done(this.denied('wrong_client_id', client.id, authError(NOT_AUTHORIZED, `use client id kiosk-${username}`)), false);
+    if (client.id !== kioskClientId(username)) return done(this.denied('wrong_client_id', client.id, authError(NOT_AUTHORIZED, `use client id ${kioskClientId(username)}`)), false);
     const will = (client as Client & { _will?: PublishPacket })._will;
     if (will) {
       const stateTopic = kioskTopic(username, 'state');

@@ -7,6 +7,7 @@
 import {
   CHANNEL_SPECS,
   EnvelopeVerifier,
+  KIOSK_PUBLISHES,
   KioskState,
   Request,
   SlidingReplayWindow,
@@ -18,19 +19,21 @@ import {
   storeTopic,
   type EnvelopeSigner,
   type KioskChannel,
+  type InvalidRequestReply,
   type Reply,
   type RequestKind,
 } from '@loyalty/protocol';
 import type { MqttClient } from 'mqtt';
 import type { GroupCommitWriter } from '../db/writer.js';
 import type { KioskRegistry } from '../fleet/kiosk-registry.js';
-import type { RequestHandlers } from '../handlers.js';
+import { handleRequest, type RequestHandlers } from '../handlers.js';
 import { LedgerError } from '../ledger/errors.js';
-import type { Clock } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '@loyalty/protocol/node';
 import type { GatewayMetrics } from '../metrics.js';
 
-const INBOUND: KioskChannel[] = ['req', 'tele', 'state', 'ack'];
+/** What kiosks publish is what the gateway reads (the channel table in protocol/src/topics.ts). */
+const INBOUND: readonly KioskChannel[] = KIOSK_PUBLISHES;
 
 export interface KioskLinkDeps {
   client: MqttClient;
@@ -95,6 +98,10 @@ export class KioskLink {
   async publishToStore(storeId: string, channel: 'rules' | 'hotlist', body: unknown): Promise<void> {
     const topic = storeTopic(storeId, channel);
     await this.deps.client.publishAsync(topic, this.deps.signer.sign(topic, body), { qos: 1, retain: true });
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
   }
 
   private track(work: Promise<void>): void {
@@ -164,15 +171,14 @@ export class KioskLink {
       this.dropBody(kioskId, 'req');
       if (typeof opId === 'string' && /^[0-9a-f-]{36}$/.test(opId)) {
         const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-        await this.reply(kioskId, opId, 'invalid', { status: 'error', code: 'invalid_request', message: issues.slice(0, 500) });
+        await this.reply(kioskId, { opId, kind: 'invalid', serverTime: this.now(), result: { status: 'error', code: 'invalid_request', message: issues.slice(0, 500) } });
       }
       return;
     }
     const request = parsed.data;
-    const handler = this.deps.handlers[request.kind] as (r: Request, c: { kioskId: string; storeId: string }) => Promise<unknown>;
     let result: Reply['result'];
     try {
-      result = { status: 'ok', data: await handler(request, { kioskId, storeId }) };
+      result = { status: 'ok', data: await handleRequest(this.deps.handlers, request, { kioskId, storeId }) };
     } catch (error) {
       if (error instanceof LedgerError) {
         result = { status: 'error', code: error.code, message: error.message };
@@ -182,11 +188,10 @@ export class KioskLink {
       }
     }
     this.deps.metrics.requests.inc({ kind: request.kind, code: result.status === 'ok' ? 'ok' : result.code });
-    await this.reply(kioskId, request.opId, request.kind, result);
+    await this.reply(kioskId, { opId: request.opId, kind: request.kind, serverTime: this.now(), result });
   }
 
-  private async reply(kioskId: string, opId: string, kind: RequestKind | 'invalid', result: Reply['result']): Promise<void> {
-    const reply: Reply = { opId, kind, serverTime: this.deps.clock.now().toISOString(), result };
+  private async reply(kioskId: string, reply: Reply | InvalidRequestReply): Promise<void> {
     await this.publishToKiosk(kioskId, 'res', reply);
   }
 

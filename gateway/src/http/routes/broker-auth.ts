@@ -7,6 +7,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { kioskClientId } from '@loyalty/protocol';
 import { z } from 'zod';
 import type { KioskRegistry } from '../../fleet/kiosk-registry.js';
 import type { GatewayMetrics } from '../../metrics.js';
@@ -39,7 +40,7 @@ export function brokerAuthRoutes(deps: { registry: KioskRegistry; metrics: Gatew
     const login = deps.registry.checkBrokerLogin(body.username, body.password);
     if (login === 'bad_credentials') return c.json(deny('bad_credentials'));
     if (login === 'revoked') return c.json(deny('revoked'));
-    if (body.clientid !== `kiosk-${body.username}`) return c.json(deny('wrong_client_id'));
+    if (body.clientid !== kioskClientId(body.username)) return c.json(deny('wrong_client_id'));
     return c.json({ result: 'allow' });
   });
 

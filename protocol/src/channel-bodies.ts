@@ -1,0 +1,15 @@
+/** The body schema for each channel, for receivers that dispatch on the topic. */
+import { ReplyEnvelope, Request } from './kiosk-api.js';
+import { Ack, Command, DesiredConfig, Hotlist, KioskState, RulesBundle, Telemetry } from './messages.js';
+
+export const CHANNEL_BODIES = {
+  req: Request,
+  res: ReplyEnvelope,
+  cmd: Command,
+  ack: Ack,
+  tele: Telemetry,
+  state: KioskState,
+  config: DesiredConfig,
+  rules: RulesBundle,
+  hotlist: Hotlist,
+} as const;

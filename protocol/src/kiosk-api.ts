@@ -1,0 +1,102 @@
+/**
+ * The kiosk API: every request kind a kiosk may send on `k/{id}/req`, with the schema of its
+ * request and of the data its successful reply carries (docs/protocol.md "Requests and replies").
+ * One table, in the shape of Zigbee2MQTT's `lib/types/api.ts`; the gateway's handler table, the
+ * kiosk's `requests.call`/`submit` and the reply validation are all typed from it, so a handler
+ * that returns the wrong shape does not compile and a reply that does not match is refused.
+ */
+import { z } from 'zod';
+import { RESULT_CODES } from './codes.js';
+import { EarnData, EarnRequest, IdentifyData, IdentifyRequest, OpId, RotateKeyData, RotateKeyRequest } from './messages.js';
+
+export const KIOSK_API = {
+  identify: { request: IdentifyRequest, reply: IdentifyData, stateChanging: false },
+  earn: { request: EarnRequest, reply: EarnData, stateChanging: true },
+  rotate_key: { request: RotateKeyRequest, reply: RotateKeyData, stateChanging: true },
+} as const;
+
+export type RequestKind = keyof typeof KIOSK_API;
+export const REQUEST_KINDS = Object.keys(KIOSK_API) as RequestKind[];
+
+/** The request of one kind (`RequestOf<'earn'>`), or of any kind. */
+export type RequestOf<K extends RequestKind = RequestKind> = { [P in K]: z.infer<(typeof KIOSK_API)[P]['request']> }[K];
+/** What a successful reply to a request of this kind carries. */
+export type ReplyData<K extends RequestKind> = z.infer<(typeof KIOSK_API)[K]['reply']>;
+
+export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest]);
+export type Request = RequestOf;
+
+/** Requests that move value: they go through the kiosk's durable outbox and the gateway's op-id claim. */
+export function isStateChanging(kind: RequestKind): boolean {
+  return KIOSK_API[kind].stateChanging;
+}
+
+export const ReplyError = z.strictObject({
+  status: z.literal('error'),
+  code: z.enum(RESULT_CODES),
+  message: z.string().max(500),
+});
+export type ReplyError = z.infer<typeof ReplyError>;
+
+/** A reply to a request of kind K: the same op id, the gateway's clock, and typed data or a named error. */
+export interface Reply<K extends RequestKind = RequestKind> {
+  opId: string;
+  kind: K;
+  /** the gateway's clock, RFC 3339 UTC: kiosks have no RTC (docs/protocol.md "Time") */
+  serverTime: string;
+  result: { status: 'ok'; data: ReplyData<K> } | ReplyError;
+}
+
+/** What the gateway sends when it could not even read the request's kind: always an error. */
+export interface InvalidRequestReply {
+  opId: string;
+  kind: 'invalid';
+  serverTime: string;
+  result: ReplyError;
+}
+
+/**
+ * The reply as it travels, before its data is checked against its kind: what a receiver needs to
+ * find who is waiting for it. `parseReply` then checks the data.
+ */
+export const ReplyEnvelope = z.strictObject({
+  opId: OpId,
+  kind: z.union([z.enum(REQUEST_KINDS as [RequestKind, ...RequestKind[]]), z.literal('invalid')]),
+  serverTime: z.iso.datetime(),
+  result: z.union([z.strictObject({ status: z.literal('ok'), data: z.unknown() }), ReplyError]),
+});
+export type ReplyEnvelope = z.infer<typeof ReplyEnvelope>;
+
+/**
+ * Checks a reply's data against the schema of its kind. A reply that does not match becomes a
+ * named `bad_reply` error for whoever waits for it, never a crash or a wrong screen.
+ */
+export function parseReply(envelope: ReplyEnvelope): Reply | InvalidRequestReply {
+  const { kind, result } = envelope;
+  if (kind === 'invalid') {
+    return { ...envelope, kind, result: result.status === 'error' ? result : { status: 'error', code: 'bad_reply', message: 'an answer to an unreadable request cannot be a success' } };
+  }
+  if (result.status === 'error') return { ...envelope, kind, result };
+  const data = KIOSK_API[kind].reply.safeParse(result.data);
+  if (!data.success) {
+    const issues = data.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ');
+    return { ...envelope, kind, result: { status: 'error', code: 'bad_reply', message: `the gateway's ${kind} reply does not match the protocol: ${issues}`.slice(0, 500) } };
+  }
+  return { ...envelope, kind, result: { status: 'ok', data: data.data } } as Reply;
+}
+
+/** Narrows a reply to the kind of the request it answers. */
+export function isReplyTo<K extends RequestKind>(reply: Reply | InvalidRequestReply, kind: K): reply is Reply<K> {
+  return reply.kind === kind;
+}
+
+/**
+ * The reply to a request of kind K: the reply itself, or a named error when the gateway answered
+ * with another kind (`bad_reply`) or could not read the request (`invalid`: its error).
+ */
+export function asReplyTo<K extends RequestKind>(reply: Reply | InvalidRequestReply, kind: K): Reply<K> {
+  if (isReplyTo(reply, kind)) return reply;
+  const result: ReplyError =
+    reply.kind === 'invalid' && reply.result.status === 'error' ? reply.result : { status: 'error', code: 'bad_reply', message: `a ${reply.kind} reply came for a ${kind} request` };
+  return { opId: reply.opId, kind, serverTime: reply.serverTime, result };
+}

@@ -1,0 +1,71 @@
+/**
+ * What every OutboxStore must do (the durable outbox's storage port): keep entries oldest first,
+ * keep the first of two puts of one op id, delete once, and — where `reopen` is given — keep
+ * every entry across a close and reopen (a crash or a power cut on a kiosk).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Outbox, type OutboxStore } from '@loyalty/device';
+import { OpIdGenerator, type RequestOf } from '@loyalty/protocol';
+
+export interface OutboxStoreRig {
+  store: OutboxStore;
+  /** a fresh store over the same storage, for durable stores; absent for memory */
+  reopen?: () => OutboxStore;
+  cleanup(): Promise<void> | void;
+}
+
+const ids = new OpIdGenerator();
+const earn = (receiptId: string): RequestOf<'earn'> => ({ kind: 'earn', opId: ids.next(), card: { number: '10009' }, receipt: { id: receiptId, total: { amount: 100, currency: 'EUR' } } });
+
+export function outboxStoreContract(name: string, makeRig: () => OutboxStoreRig): void {
+  describe(`OutboxStore contract: ${name}`, () => {
+    let rig: OutboxStoreRig;
+    let outbox: Outbox;
+    beforeEach(async () => {
+      rig = makeRig();
+      outbox = new Outbox({ store: rig.store });
+      await outbox.start();
+    });
+    afterEach(async () => {
+      await outbox.stop();
+      await rig.cleanup();
+    });
+
+    it('lists entries oldest first, keeps the first of two adds of one op id, removes once', async () => {
+      const a = earn('A');
+      const b = earn('B');
+      await outbox.add(b);
+      await outbox.add(a);
+      await outbox.add({ ...a, receipt: { id: 'A2', total: { amount: 1, currency: 'EUR' } } }); // same op id: the first stays
+      expect((await outbox.pending()).map((e) => e.request)).toEqual([a, b]);
+      expect(await outbox.has(a.opId)).toBe(true);
+      expect(await outbox.depth()).toBe(2);
+      expect(await outbox.remove(a.opId)).toBe(true);
+      expect(await outbox.remove(a.opId)).toBe(false);
+      expect(await outbox.has(a.opId)).toBe(false);
+      expect(await outbox.depth()).toBe(1);
+    });
+
+    it('skips an entry that no longer parses instead of failing the rest', async () => {
+      const a = earn('C');
+      await rig.store.put('0000-not-a-request', 'earn', JSON.stringify({ kind: 'earn', opId: 'nope' }));
+      await outbox.add(a);
+      expect((await outbox.pending()).map((e) => e.opId)).toEqual([a.opId]);
+      expect(await outbox.depth()).toBe(2);
+    });
+
+    it('keeps every entry across a close and reopen, where the store is durable', async (context) => {
+      if (!rig.reopen) return context.skip();
+      const a = earn('D');
+      await outbox.add(a);
+      await outbox.stop();
+      const reopened = new Outbox({ store: rig.reopen() });
+      await reopened.start();
+      try {
+        expect((await reopened.pending()).map((e) => e.request)).toEqual([a]);
+      } finally {
+        await reopened.stop();
+      }
+    });
+  });
+}
