@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { SqlClient as Client } from './db/sql.js';
-import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, keyFingerprint, type GatewayKeySet, type Hotlist, type KeyPair, type RulesBundle } from '@loyalty/protocol';
+import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, kioskClientId, keyFingerprint, type GatewayKeySet, type Hotlist, type KeyPair, type RulesBundle } from '@loyalty/protocol';
 import { fileSequence } from '@loyalty/protocol/node';
 import { loadGatewayKeys } from './fleet/gateway-keys.js';
 import type { GatewayConfig } from './config.js';
@@ -19,7 +19,8 @@ import { KEY_OVERLAP_MS, createRequestHandlers } from './handlers.js';
 import { ApiTokens } from './http/api-tokens.js';
 import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
-import { Ledger, systemClock, type Clock } from './ledger/ledger.js';
+import { Ledger } from './ledger/ledger.js';
+import { systemClock, type Clock } from './clock.js';
 import { ProgramService } from './programs/program-service.js';
 import { verifyLedger } from './ledger/verify.js';
 import type { Logger } from '@loyalty/protocol/node';
@@ -254,7 +255,7 @@ export class Gateway {
   /** Revocation: refused at the broker and the message layer from now on, disconnected at once. */
   async revokeKiosk(id: string, reason: string) {
     const kiosk = await this.state.registry.revoke(id, reason);
-    const disconnected = this.state.broker?.disconnect(`kiosk-${id}`) ?? false;
+    const disconnected = this.state.broker?.disconnect(kioskClientId(id)) ?? false;
     this.deps.log.warn({ kiosk: id, disconnected }, 'kiosk revoked');
     return (await this.state.registry.list()).find((k) => k.id === kiosk.id)!;
   }

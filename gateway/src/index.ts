@@ -5,6 +5,7 @@ export * from './db/database.js';
 export * from './db/migrations.js';
 export * from './db/writer.js';
 export * from './ledger/ledger.js';
+export * from './clock.js';
 export * from './ledger/errors.js';
 export * from './ledger/directory.js';
 export * from './ledger/transfers.js';

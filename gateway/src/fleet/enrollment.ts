@@ -10,7 +10,7 @@ import { enrollmentProofInput, importPublicKey, isValidId, keyFingerprint } from
 import type { SqlClient as Client } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { LedgerError } from '../ledger/errors.js';
-import type { Clock } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
 import type { KioskRegistry } from './kiosk-registry.js';
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I/L: read aloud and typed on a kiosk

@@ -8,7 +8,7 @@ import { LedgerError } from '../ledger/errors.js';
 import type { SqlClient as Client } from '../db/sql.js';
 import { exportPublicKey, importPublicKey, isValidId, keyFingerprint, type Telemetry } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
-import type { Clock } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
 
 export interface KioskRecord {
   id: string;

@@ -6,7 +6,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SqlClient as Client } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { sha256Hex } from '../ledger/canonical.js';
-import type { Clock } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
 
 export const ROLES = ['admin', 'pos', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];

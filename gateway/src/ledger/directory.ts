@@ -8,7 +8,7 @@ import { isValidCardNumber, isValidId, normaliseUid } from '@loyalty/protocol';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { insertCard } from '../members/card-service.js';
 import { LedgerError } from './errors.js';
-import type { Clock } from './ledger.js';
+import type { Clock } from '../clock.js';
 
 export interface StoreView {
   id: string;

@@ -10,7 +10,8 @@ import { newCardAccount } from '../ledger/accounts.js';
 import { blockCard, recordCardEvent } from '../ledger/card-status.js';
 import { findCard, type CardRow } from '../ledger/cards.js';
 import { LedgerError } from '../ledger/errors.js';
-import type { Clock, Ledger } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { allocateCardNumbers } from './card-numbers.js';
 
 /** A new card with its own points account and an `issued` event (one transaction). */

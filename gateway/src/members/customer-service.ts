@@ -8,7 +8,8 @@ import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/s
 import type { GroupCommitWriter } from '../db/writer.js';
 import { recordCardEvent } from '../ledger/card-status.js';
 import { LedgerError } from '../ledger/errors.js';
-import type { Clock, Ledger } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { normalisePhone } from './phone.js';
 
 export interface NewCustomer {

@@ -9,7 +9,7 @@ import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { SqlTransaction as Transaction } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { LedgerError } from '../ledger/errors.js';
-import type { Clock } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
 import type { SmsProvider } from './sms.js';
 
 export type OtpPurpose = 'register_card' | 'identify' | 'confirm_hold';

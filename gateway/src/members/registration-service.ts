@@ -11,7 +11,7 @@ import type { GroupCommitWriter } from '../db/writer.js';
 import { recordCardEvent } from '../ledger/card-status.js';
 import { findCard } from '../ledger/cards.js';
 import { LedgerError } from '../ledger/errors.js';
-import type { Clock } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
 import type { CustomerService } from './customer-service.js';
 import type { OtpService } from './otp.js';
 

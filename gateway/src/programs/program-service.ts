@@ -10,25 +10,18 @@
  *   database (so replicas agree), parsed once per bundle version by the same function a kiosk
  *   uses (`ruleSetFromBundle`).
  *
- * A store with no bundle earns by the built-in default program (config `demoPointsPerUnit`,
- * `ledger.*`), recorded as `builtin-default@v0`, so an install works before its first program.
+ * A store with no bundle earns by the built-in default program (rule-source.ts).
  */
 import { Program, ruleSetFromBundle, type ProgramInput, type RuleSet, type RulesBundle } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { LedgerError } from '../ledger/errors.js';
-import type { Clock } from '../ledger/ledger.js';
+import type { Clock } from '../clock.js';
+import { defaultRuleSet, type DefaultProgramOptions, type RuleSource } from './rule-source.js';
 import { assign, buildBundle, bundlePrograms, chainWideVersions, recordPublication, rollbackAssignments, sameAssignments, storeAssignments, type RollbackTarget } from './rollout.js';
 
 type Reader = Pick<Client, 'execute'> | Pick<Transaction, 'execute'>;
-
-export interface DefaultProgramOptions {
-  /** points per whole currency unit */
-  pointsPerUnit: number;
-  expiryDays: number | null;
-  pointValueMinor: number;
-}
 
 export interface ProgramVersionView {
   version: number;
@@ -37,36 +30,6 @@ export interface ProgramVersionView {
   createdBy: string;
   publishedAt: string | null;
   stores: string[] | null;
-}
-
-/** Where the ledger gets the rules for a purchase. */
-export interface RuleSource {
-  ruleSetFor(db: Reader, storeId: string, currency: string): Promise<RuleSet>;
-}
-
-export const DEFAULT_PROGRAM_ID = 'builtin-default';
-
-const defaults = new Map<string, RuleSet>();
-
-/** The built-in default as a program document, evaluated like any other (parsed once per store setting). */
-export function defaultRuleSet(storeId: string, timezone: string, currency: string, options: DefaultProgramOptions): RuleSet {
-  const key = JSON.stringify([storeId, timezone, currency, options]);
-  const cached = defaults.get(key);
-  if (cached) return cached;
-  const program = Program.parse({
-    kind: 'points',
-    id: DEFAULT_PROGRAM_ID,
-    name: 'Points',
-    openTo: 'all_cards',
-    currency,
-    earn: { rate: { points: options.pointsPerUnit, per: 100, rounding: 'floor' } },
-    redemption: { pointValue: options.pointValueMinor },
-    expiry: options.expiryDays === null ? { policy: 'never' } : { policy: 'days_after_earning', days: options.expiryDays },
-  } satisfies ProgramInput);
-  const ruleSet: RuleSet = { version: 0, storeId, timezone, programs: [{ version: 0, program }] };
-  if (defaults.size > 1000) defaults.clear();
-  defaults.set(key, ruleSet);
-  return ruleSet;
 }
 
 export class ProgramService implements RuleSource {

@@ -1,0 +1,77 @@
+/**
+ * Clubs and paid memberships: joining or renewing (the fee booked as money received) and the door check.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
+import { receiptBasket, checkEntrance as entranceDecision, earningProgram, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
+import { moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
+import { memberSnapshot } from '../programs/member-snapshot.js';
+import { blockCard, recordCardEvent } from './card-status.js';
+import { displayName, findCard, type CardRow } from './cards.js';
+import { LedgerError } from './errors.js';
+import type { OnceOptions } from './idempotency.js';
+import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
+import { planRefund, type PurchaseItem } from './refund-plan.js';
+import { postTransfer } from './transfers.js';
+import { claimReceipt, claimScannedReceipt } from './receipts.js';
+import { DAY_MS, type CouponTerms, type EarnInput, type LedgerCore, type Lot, type PurchaseInput, type StatementItem } from './core.js';
+
+/**
+ * Joins a club or pays a paid membership (the fee is recorded as money received at the till).
+ * The membership is the customer's, so the card must be registered; a renewal extends it.
+ */
+export function joinMembership(core: LedgerCore, input: { opId: string; card: CardRef; programId: string; storeId: string; source: string }, options: OnceOptions = {}) {
+  const request = { kind: 'membership', ...input, opId: undefined };
+  return core.once(
+    input.opId,
+    request,
+    async (tx, at) => {
+      const card = await core.usableCard(tx, input.card);
+      if (!card.customerId) throw new LedgerError('card_unlinked', 'memberships are personal: register this card to a customer first');
+      const program = await membershipProgram(core, tx, input.storeId, input.programId);
+      const current = (await tx.execute({ sql: 'SELECT valid_until FROM memberships WHERE customer_id = ? AND program_id = ?', args: [card.customerId, program.program.id] })).rows[0];
+      const { validUntil } = membershipExtension(program.program, current ? (current.valid_until === null ? null : String(current.valid_until)) : null, Date.parse(at));
+      await tx.execute({
+        sql: `INSERT INTO memberships (customer_id, program_id, valid_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+              ON CONFLICT (customer_id, program_id) DO UPDATE SET valid_until = excluded.valid_until, updated_at = excluded.updated_at`,
+        args: [card.customerId, program.program.id, validUntil, at, at],
+      });
+      const fee = program.program.kind === 'paid_membership' ? program.program.fee : null;
+      if (fee) {
+        await postTransfer(tx, {
+          id: input.opId,
+          debitAccount: await moneyAccount(tx, 'till', fee.currency),
+          creditAccount: await moneyAccount(tx, `membership_fees`, fee.currency),
+          amount: fee.amount,
+          unit: fee.currency,
+          kind: 'membership_fee',
+          refs: { program: program.program.id, rule: `${program.program.id}@v${program.version}`, customer: card.customerId, store: input.storeId, source: input.source },
+          at,
+        });
+      }
+      return { programId: program.program.id, customerId: card.customerId, validUntil, fee, renewed: current !== undefined };
+    },
+    options,
+  );
+}
+
+/** The door check of a club or paid membership: allowed, or denied with the reason. */
+export async function checkEntrance(core: LedgerCore, input: { card: CardRef; programId: string; storeId: string }): Promise<EntranceDecision & { programId: string }> {
+  const program = await membershipProgram(core, core.client, input.storeId, input.programId);
+  const card = await findCard(core.client, input.card);
+  if (!card) throw new LedgerError('card_not_found', 'card not recognised');
+  const row = card.customerId
+    ? (await core.client.execute({ sql: 'SELECT valid_until FROM memberships WHERE customer_id = ? AND program_id = ?', args: [card.customerId, program.program.id] })).rows[0]
+    : undefined;
+  const membership = row ? { programId: program.program.id, customerId: card.customerId!, validUntil: row.valid_until === null ? null : String(row.valid_until) } : null;
+  return { programId: program.program.id, ...entranceDecision(program.program, card, membership, core.clock.now().getTime()) };
+}
+
+export async function membershipProgram(core: LedgerCore, db: Pick<Client, 'execute'>, storeId: string, programId: string): Promise<Versioned<MembershipProgram>> {
+  // The currency only shapes the built-in default, which has no memberships.
+  const rules = await core.rules.ruleSetFor(db, storeId, 'EUR');
+  const found = rules.programs.find((p) => p.program.id === programId);
+  if (!found) throw new LedgerError('program_not_found', `program ${programId} is not published to store ${storeId}`);
+  if (found.program.kind !== 'club' && found.program.kind !== 'paid_membership') throw new LedgerError('not_a_membership', `${programId} is a ${found.program.kind} program, not a club or paid membership`);
+  return found as Versioned<MembershipProgram>;
+}
