@@ -14,7 +14,14 @@ export const GatewayConfig = z.strictObject({
   ledgerAuthToken: z.string().optional(),
   ledgerBusyTimeoutMs: z.number().int().min(0).default(5000),
   http: z
-    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) })
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** the largest request body in bytes: larger ones are refused with 413 before they are read whole */
+      maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      /** check every response against its schema (for development and tests: costs CPU) */
+      validateResponses: z.boolean().default(false),
+    })
     .prefault({}),
   mqtt: z
     .strictObject({

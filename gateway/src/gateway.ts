@@ -229,6 +229,8 @@ export class Gateway {
       metrics: this.metrics,
       log,
       verify: () => verifyLedger(client),
+      validateResponses: config.http.validateResponses,
+      maxBodyBytes: config.http.maxBodyBytes,
       readiness: {
         ledger: async () => ((await client.execute('SELECT 1')).rows.length ? null : 'ledger did not answer'),
         mqtt: async () => (mqtt.connected ? null : 'not connected to the MQTT broker'),

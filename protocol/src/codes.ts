@@ -16,7 +16,7 @@ export const RESULT_CODES = [
   'receipt_too_old',
   'receipt_limit',
   'sale_exists',
-  'exceeds_balance',
+  'insufficient_points',
   'hold_not_found',
   'hold_not_pending',
   'hold_expired',

@@ -35,7 +35,8 @@ export function tempDir(prefix: string): { path: string; remove: () => void } {
 }
 
 export function gatewayConfig(dataDir: string, overrides: Record<string, unknown> = {}): GatewayConfig {
-  return parseGatewayConfig({ dataDir, http: { port: 0 }, mqtt: { port: 0 }, logLevel: 'debug', ...overrides });
+  // Every response is checked against its schema in tests (docs/api.md).
+  return parseGatewayConfig({ dataDir, http: { port: 0, validateResponses: true }, mqtt: { port: 0 }, logLevel: 'debug', ...overrides });
 }
 
 export const STORE = { id: 'store-1', name: 'Test Store' };

@@ -1,63 +1,39 @@
 /**
- * The gateway's HTTP API: a factory of small Hono apps (CONVENTIONS 9). Tests call
- * `createApp(deps).request()` without opening a port.
+ * The gateway's HTTP API: small route modules registered on one Hono app (docs/api.md). Every
+ * route of /api/v1 is declared with its schemas (route.ts), and the OpenAPI document is built
+ * from those declarations. Tests call `createApp(deps).request()` without opening a port.
  */
 import { Hono } from 'hono';
-import type { KioskRegistry } from '../fleet/kiosk-registry.js';
-import type { Ledger } from '../ledger/ledger.js';
-import type { Logger } from '@loyalty/protocol/node';
-import type { GatewayMetrics } from '../metrics.js';
-import type { ApiTokens } from './api-tokens.js';
-import { authenticate, requireRole, type AuthEnv } from './auth.js';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDeps } from './deps.js';
+import { authenticate, type AuthEnv } from './auth.js';
 import { errorBody, onError } from './errors.js';
-import { docsPage, openApiDocument } from './openapi.js';
-import { cardRoutes } from './routes/cards.js';
-import { kioskRoutes } from './routes/kiosks.js';
-import { valueRoutes } from './routes/value.js';
-import { programRoutes } from './routes/programs.js';
-import type { ProgramService } from '../programs/program-service.js';
-import { customerRoutes } from './routes/customers.js';
-import { storeRoutes } from './routes/stores.js';
-import type { Directory } from '../ledger/directory.js';
-import { enrollmentRoutes } from './routes/enrollments.js';
+import { buildOpenApi, docsPage } from './openapi.js';
+import { defineRoute, type RouteRegistry } from './route.js';
 import { brokerAuthRoutes } from './routes/broker-auth.js';
-import type { EnrollmentService } from '../fleet/enrollment.js';
+import { cardRoutes } from './routes/cards.js';
+import { customerRoutes } from './routes/customers.js';
+import { enrollmentClaimRoute, enrollmentRoutes } from './routes/enrollments.js';
+import { kioskRoutes } from './routes/kiosks.js';
+import { programRoutes } from './routes/programs.js';
 import { registrationRoutes } from './routes/registrations.js';
-import type { CardService } from '../members/card-service.js';
-import type { CustomerService } from '../members/customer-service.js';
-import type { RegistrationService } from '../members/registration-service.js';
-import type { ConfirmedRedemptions } from '../members/confirmed-redemption.js';
-import type { VerifyReport } from '../ledger/verify.js';
+import { storeRoutes } from './routes/stores.js';
+import { valueRoutes } from './routes/value.js';
+import { GatewayIdentity, VerifyReport } from './schemas.js';
 
-export interface AppDeps {
-  ledger: Ledger;
-  programs: ProgramService;
-  cards: CardService;
-  customers: CustomerService;
-  registrations: RegistrationService;
-  confirmedRedemptions: ConfirmedRedemptions;
-  revokeKiosk: (id: string, reason: string) => Promise<unknown>;
-  enrollments: EnrollmentService;
-  directory: Directory;
-  /** shared secret of an external broker's HTTP auth hooks (none: the hooks refuse everything) */
-  brokerHookSecret?: string;
-  /** the broker username gateway replicas use on an external broker */
-  brokerGatewayUser?: string;
-  /** who this gateway is: sender id and key fingerprints */
-  identity: { instanceId: string; keyFingerprint: string; announcedKeys: string[]; keySetVersion: number };
-  registry: KioskRegistry;
-  tokens: ApiTokens;
-  metrics: GatewayMetrics;
-  log: Logger;
-  verify: () => Promise<VerifyReport>;
-  /** what /readyz checks: each returns null when fine or a reason */
-  readiness: Record<string, () => Promise<string | null>>;
-}
+export type { AppDeps } from './deps.js';
+
+/** 1 MiB: a program document or a 500-line basket fits many times over. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  const routes: RouteRegistry = { specs: [], validateResponses: deps.validateResponses ?? false, log: deps.log };
   app.onError(onError(deps.log));
   app.notFound((c) => c.json(errorBody('no_such_route', `no route ${c.req.method} ${c.req.path}`), 404));
+  // Read with the limit before anything parses it: an oversized body is refused, not buffered.
+  const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  app.use('*', bodyLimit({ maxSize, onError: (c) => c.json(errorBody('payload_too_large', `the request body is larger than ${maxSize} bytes`), 413) }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -69,29 +45,31 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
 
-  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument));
-  app.get('/docs', (c) => c.html(docsPage()));
-
-  // The external broker's auth hooks carry their own shared secret, not an API token.
-  app.route('/api/v1/broker', brokerAuthRoutes({ registry: deps.registry, metrics: deps.metrics, secret: deps.brokerHookSecret, gatewayUser: deps.brokerGatewayUser }));
-  // Claiming a pairing code needs no token (the code is the credential): mounted before the guard.
-  app.route('/api/v1/enrollments', enrollmentRoutes(deps));
+  // Routes without an API token come first: the token guard below would answer them 401.
+  const open = new Hono<AuthEnv>();
+  brokerAuthRoutes(open, routes, { registry: deps.registry, metrics: deps.metrics, secret: deps.brokerHookSecret, gatewayUser: deps.brokerGatewayUser });
+  enrollmentClaimRoute(open, routes, deps);
+  app.route('/api/v1', open);
 
   const api = new Hono<AuthEnv>();
   api.use('*', authenticate(deps.tokens));
-  api.route('/cards', cardRoutes(deps, requireRole));
-  api.route('/kiosks', kioskRoutes(deps, requireRole));
-  api.route('/', valueRoutes(deps, requireRole));
-  api.route('/', programRoutes(deps, requireRole));
-  api.route('/customers', customerRoutes(deps, requireRole));
-  api.route('/stores', storeRoutes(deps, requireRole));
-  api.route('/', registrationRoutes(deps, requireRole));
-  api.get('/hotlist', requireRole('viewer'), async (c) => c.json(await deps.cards.hotlist()));
-  api.get('/gateway', requireRole('viewer'), (c) => c.json(deps.identity));
-  api.get('/ledger/verify', requireRole('viewer'), async (c) => {
+  cardRoutes(api, routes, deps);
+  customerRoutes(api, routes, deps);
+  valueRoutes(api, routes, deps);
+  programRoutes(api, routes, deps);
+  storeRoutes(api, routes, deps);
+  kioskRoutes(api, routes, deps);
+  enrollmentRoutes(api, routes, deps);
+  registrationRoutes(api, routes, deps);
+  defineRoute(api, routes, { method: 'get', path: '/gateway', operationId: 'getGateway', summary: 'This gateway’s sender id and key fingerprints', roles: ['viewer'], response: GatewayIdentity }, async () => deps.identity);
+  defineRoute(api, routes, { method: 'get', path: '/ledger/verify', operationId: 'verifyLedger', summary: 'Invariants and hash chain (500 when violated)', roles: ['viewer'], response: VerifyReport }, async (c) => {
     const report = await deps.verify();
-    return c.json(report, report.ok ? 200 : 500);
+    return report.ok ? report : c.json(report, 500);
   });
+
+  const openApi = buildOpenApi(routes.specs);
+  app.get('/api/v1/openapi.json', (c) => c.json(openApi));
+  app.get('/docs', (c) => c.html(docsPage(openApi)));
   app.route('/api/v1', api);
   return app;
 }

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { LedgerError } from '../ledger/errors.js';
 import type { Logger } from '@loyalty/protocol/node';
 
-/** Domain error codes → HTTP status, in one place (CONVENTIONS 9, API.md "Errors"). */
-const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+/** Domain error codes → HTTP status, in one place (docs/api.md "Errors"). */
+export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
   card_not_found: 404,
   exists_with_different_payload: 409,
@@ -19,7 +19,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   receipt_too_old: 422,
   receipt_limit: 422,
   sale_exists: 409,
-  exceeds_balance: 422,
+  insufficient_points: 422,
   hold_not_found: 404,
   hold_not_pending: 409,
   hold_expired: 409,
@@ -57,8 +57,32 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   internal_error: 500,
 };
 
-/** Where API.md names a refusal differently from the ledger's code, HTTP uses API.md's name. */
-const HTTP_NAMES: Partial<Record<ErrorCode, string>> = { exceeds_balance: 'insufficient_points' };
+/** The HTTP layer's own refusals (body, media type, auth, limits), with their status. */
+export const HTTP_ERRORS = {
+  invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  no_such_route: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  response_schema_mismatch: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+/** A refusal by the HTTP layer itself, answered as `{error, message, details?}`. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: HttpErrorCode | ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
 
 export function errorBody(error: string, message: string, details?: unknown) {
   return details === undefined ? { error, message } : { error, message, details };
@@ -66,7 +90,8 @@ export function errorBody(error: string, message: string, details?: unknown) {
 
 export function onError(log: Logger) {
   return (error: Error, c: Context) => {
-    if (error instanceof LedgerError) return c.json(errorBody(HTTP_NAMES[error.code] ?? error.code, error.message, error.details), STATUS[error.code]);
+    if (error instanceof LedgerError) return c.json(errorBody(error.code, error.message, error.details), STATUS[error.code]);
+    if (error instanceof HttpError) return c.json(errorBody(error.code, error.message, error.details), error.status);
     if (error instanceof z.ZodError) {
       return c.json(errorBody('invalid_request', 'the request body is not valid; see details', error.issues), 400);
     }

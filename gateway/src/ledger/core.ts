@@ -134,7 +134,7 @@ export class LedgerCore {
       return evaluate(basket, member, rules, Date.parse(at));
     } catch (error) {
       if (!(error instanceof EvaluationError)) throw error;
-      const code: ErrorCode = error.code === 'insufficient_points' ? 'exceeds_balance' : error.code === 'invalid_basket' ? 'invalid_request' : error.code;
+      const code: ErrorCode = error.code === 'invalid_basket' ? 'invalid_request' : error.code;
       throw new LedgerError(code, error.message, error.details);
     }
   }

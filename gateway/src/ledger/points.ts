@@ -99,7 +99,7 @@ export interface DebitOptions extends Movement {
 export async function debitPoints(tx: Transaction, to: number, movement: DebitOptions): Promise<Array<{ lotId: number; points: number }>> {
   const available = movement.ignoreHolds ? await accountBalance(tx, movement.account) : await availablePoints(tx, movement.account, movement.at, movement.excludeHold);
   if (movement.points > available) {
-    throw new LedgerError('exceeds_balance', `not enough points: ${available} available, ${movement.points} asked`, { available });
+    throw new LedgerError('insufficient_points', `not enough points: ${available} available, ${movement.points} asked`, { available });
   }
   await postTransfer(tx, {
     id: movement.transferId,

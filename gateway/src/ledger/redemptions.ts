@@ -53,7 +53,7 @@ export function hold(core: LedgerCore, input: { opId: string; card: CardRef; poi
     const card = await core.usableCard(tx, input.card);
     const available = await availablePoints(tx, card.accountId, at);
     if (input.points <= 0 || !Number.isSafeInteger(input.points)) throw new LedgerError('invalid_request', 'points must be a positive integer');
-    if (input.points > available) throw new LedgerError('exceeds_balance', `not enough points: ${available} available, ${input.points} asked`, { available });
+    if (input.points > available) throw new LedgerError('insufficient_points', `not enough points: ${available} available, ${input.points} asked`, { available });
     const expiresAt = new Date(Date.parse(at) + (input.ttlMs ?? core.options.holdTtlMs ?? 10 * 60_000)).toISOString();
     await tx.execute({
       sql: `INSERT INTO holds (id, account_id, points, state, reason, refs, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,

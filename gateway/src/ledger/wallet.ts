@@ -45,7 +45,7 @@ export function spendWallet(core: LedgerCore, input: { opId: string; card: CardR
     const card = await core.usableCard(tx, input.card);
     const wallet = await walletAccount(tx, card.accountId, input.currency);
     const available = await core.balanceOf(tx, wallet);
-    if (input.amount > available) throw new LedgerError('exceeds_balance', `the wallet holds ${available} ${input.currency} minor units, ${input.amount} asked`, { available });
+    if (input.amount > available) throw new LedgerError('insufficient_wallet', `the wallet holds ${available} ${input.currency} minor units, ${input.amount} asked`, { available });
     await postTransfer(tx, {
       id: input.opId,
       debitAccount: wallet,

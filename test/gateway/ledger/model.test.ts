@@ -120,7 +120,7 @@ class Redeem implements Cmd {
     const call = (rig: LedgerRig) => rig.ledger.redeem({ opId, card: { number }, points: this.points, storeId: 's1', source: 'test', currency: 'EUR' });
     const available = balance(m.accounts[account]!) - held(m, account);
     const outcome = await code(call(r));
-    expect(outcome).toBe(this.points <= available ? 'ok' : 'exceeds_balance');
+    expect(outcome).toBe(this.points <= available ? 'ok' : 'insufficient_points');
     if (outcome === 'ok') draw(m.accounts[account]!, this.points);
     m.last = { run: call, outcome };
   }
@@ -137,7 +137,7 @@ class Hold implements Cmd {
     const call = (rig: LedgerRig) => rig.ledger.hold({ opId, card: { number }, points: this.points, reason: 'test', source: 'test' });
     const available = balance(m.accounts[account]!) - held(m, account);
     const outcome = await code(call(r));
-    expect(outcome).toBe(this.points <= available ? 'ok' : 'exceeds_balance');
+    expect(outcome).toBe(this.points <= available ? 'ok' : 'insufficient_points');
     if (outcome === 'ok') m.holds.push({ id: opId, account, points: this.points, expiresAt: m.now + HOLD_TTL, state: 'pending' });
     m.last = { run: call, outcome };
   }
@@ -154,7 +154,7 @@ class Resolve implements Cmd {
     let expected: string;
     if (hold.state !== 'pending') expected = 'hold_not_pending';
     else if (this.post && hold.expiresAt <= m.now) expected = 'hold_expired';
-    else if (this.post && hold.points > balance(m.accounts[hold.account]!) - held(m, hold.account, hold.id)) expected = 'exceeds_balance';
+    else if (this.post && hold.points > balance(m.accounts[hold.account]!) - held(m, hold.account, hold.id)) expected = 'insufficient_points';
     else expected = 'ok';
     const outcome = await code(call(r));
     expect(outcome).toBe(expected);

@@ -65,8 +65,8 @@ describe('holds', () => {
     await buy(50);
     const hold = await rig.ledger.hold({ opId: ids.next(), card: { number: card }, points: 40, reason: 'sms confirmation', source: 'test' });
     expect(hold.available).toBe(10);
-    await expect(redeem(11)).rejects.toMatchObject({ code: 'exceeds_balance' });
-    await expect(rig.ledger.hold({ opId: ids.next(), card: { number: card }, points: 11, reason: 'x', source: 't' })).rejects.toMatchObject({ code: 'exceeds_balance' });
+    await expect(redeem(11)).rejects.toMatchObject({ code: 'insufficient_points' });
+    await expect(rig.ledger.hold({ opId: ids.next(), card: { number: card }, points: 11, reason: 'x', source: 't' })).rejects.toMatchObject({ code: 'insufficient_points' });
     await rig.ledger.postHold({ opId: ids.next(), holdId: hold.holdId });
     expect(await balance()).toBe(10);
     await expect(rig.ledger.postHold({ opId: ids.next(), holdId: hold.holdId })).rejects.toMatchObject({ code: 'hold_not_pending' });
@@ -80,7 +80,7 @@ describe('holds', () => {
   it('voids a hold by itself after its timeout', async () => {
     await buy(30);
     const hold = await rig.ledger.hold({ opId: ids.next(), card: { number: card }, points: 30, reason: 'sms', source: 'test', ttlMs: 60_000 });
-    await expect(redeem(1)).rejects.toMatchObject({ code: 'exceeds_balance' });
+    await expect(redeem(1)).rejects.toMatchObject({ code: 'insufficient_points' });
     rig.clock.ms += 60_000;
     await expect(redeem(1)).resolves.toMatchObject({ balance: 29 });
     await expect(rig.ledger.postHold({ opId: ids.next(), holdId: hold.holdId })).rejects.toMatchObject({ code: 'hold_expired' });
@@ -147,7 +147,7 @@ describe('cards and adjustments', () => {
     const adjust = (points: number, reason = 'goodwill after a complaint') => rig.ledger.adjust({ opId: ids.next(), card: { number: card }, points, reason, actor: 'api:admin1' });
     expect(await adjust(10)).toMatchObject({ balance: 15 });
     expect(await adjust(-15)).toMatchObject({ balance: 0 });
-    await expect(adjust(-1)).rejects.toMatchObject({ code: 'exceeds_balance' });
+    await expect(adjust(-1)).rejects.toMatchObject({ code: 'insufficient_points' });
     await expect(adjust(5, '  ')).rejects.toMatchObject({ code: 'invalid_request' });
     const refs = (await rig.client.execute("SELECT refs FROM transfers WHERE kind = 'adjust' ORDER BY seq")).rows.map((r) => JSON.parse(String(r.refs)));
     expect(refs[0]).toEqual({ reason: 'goodwill after a complaint', actor: 'api:admin1' });
@@ -216,7 +216,7 @@ describe('cashback wallet', () => {
     const spend = (amount: number) => rig.ledger.spendWallet({ opId: ids.next(), card: { number: card }, amount, currency: 'EUR', storeId: 's1', source: 'test' });
     expect(await credit(250)).toMatchObject({ wallet: { amount: 250, currency: 'EUR' } });
     expect(await spend(100)).toMatchObject({ wallet: { amount: 150 } });
-    await expect(spend(151)).rejects.toMatchObject({ code: 'exceeds_balance', details: { available: 150 } });
+    await expect(spend(151)).rejects.toMatchObject({ code: 'insufficient_wallet', details: { available: 150 } });
     expect(await rig.ledger.wallets((await accountOf()).accountId)).toEqual([{ amount: 150, currency: 'EUR' }]);
     // Money never mixes with points: each unit sums to zero on its own.
     const units = (await rig.client.execute('SELECT unit, SUM(balance) AS s FROM accounts GROUP BY unit')).rows.map((r) => [r.unit, Number(r.s)]);

@@ -6,17 +6,22 @@
  * `{"result":"allow"|"deny"}` (EMQX's format), with HTTP 200 either way.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { kioskClientId } from '@loyalty/protocol';
 import { z } from 'zod';
+import type { AuthEnv } from '../auth.js';
+import { defineRoute, type RouteRegistry } from '../route.js';
+import { BrokerDecision } from '../schemas.js';
 import type { KioskRegistry } from '../../fleet/kiosk-registry.js';
 import type { GatewayMetrics } from '../../metrics.js';
 import { mayPublish, maySubscribe, type Principal } from '../../mqtt/broker-acl.js';
 import { errorBody } from '../errors.js';
 
-export function brokerAuthRoutes(deps: { registry: KioskRegistry; metrics: GatewayMetrics; secret: string | undefined; gatewayUser: string | undefined }) {
-  const app = new Hono();
-  app.use('*', async (c, next) => {
+export const BrokerAuthBody = z.object({ username: z.string().max(64), password: z.string().max(256), clientid: z.string().max(128) });
+export const BrokerAclBody = z.object({ username: z.string().max(64), topic: z.string().max(256), action: z.enum(['publish', 'subscribe']) });
+
+export function brokerAuthRoutes(open: Hono<AuthEnv>, routes: RouteRegistry, deps: { registry: KioskRegistry; metrics: GatewayMetrics; secret: string | undefined; gatewayUser: string | undefined }): void {
+  open.use('/broker/*', async (c, next) => {
     const given = Buffer.from(c.req.header('x-broker-secret') ?? '');
     const expected = Buffer.from(deps.secret ?? '');
     if (!deps.secret || given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -34,22 +39,19 @@ export function brokerAuthRoutes(deps: { registry: KioskRegistry; metrics: Gatew
     return kiosk && kiosk.status === 'active' ? { kind: 'kiosk', kioskId: kiosk.id, storeId: kiosk.storeId } : null;
   };
 
-  app.post('/auth', async (c) => {
-    const body = z.object({ username: z.string().max(64), password: z.string().max(256), clientid: z.string().max(128) }).parse(await c.req.json());
+  defineRoute(open, routes, { method: 'post', path: '/broker/auth', operationId: 'brokerAuth', summary: 'External broker hook: may this kiosk log in (X-Broker-Secret)', roles: 'none', body: BrokerAuthBody, response: BrokerDecision }, async (_c, { body }) => {
     // The gateway replicas' own login is the broker's business (its password file); kiosks are ours.
     const login = deps.registry.checkBrokerLogin(body.username, body.password);
-    if (login === 'bad_credentials') return c.json(deny('bad_credentials'));
-    if (login === 'revoked') return c.json(deny('revoked'));
-    if (body.clientid !== kioskClientId(body.username)) return c.json(deny('wrong_client_id'));
-    return c.json({ result: 'allow' });
+    if (login === 'bad_credentials') return deny('bad_credentials');
+    if (login === 'revoked') return deny('revoked');
+    if (body.clientid !== kioskClientId(body.username)) return deny('wrong_client_id');
+    return { result: 'allow' as const };
   });
 
-  app.post('/acl', async (c) => {
-    const body = z.object({ username: z.string().max(64), topic: z.string().max(256), action: z.enum(['publish', 'subscribe']) }).parse(await c.req.json());
+  defineRoute(open, routes, { method: 'post', path: '/broker/acl', operationId: 'brokerAcl', summary: 'External broker hook: may this client publish/subscribe this topic (X-Broker-Secret)', roles: 'none', body: BrokerAclBody, response: BrokerDecision }, async (_c, { body }) => {
     const who = principal(body.username);
-    if (!who) return c.json(deny('unknown_user'));
+    if (!who) return deny('unknown_user');
     const decision = body.action === 'publish' ? mayPublish(who, body.topic) : maySubscribe(who, body.topic);
-    return c.json(decision.allowed ? { result: 'allow' } : deny(body.action));
+    return decision.allowed ? { result: 'allow' as const } : deny(body.action);
   });
-  return app;
 }

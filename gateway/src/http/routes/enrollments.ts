@@ -1,27 +1,35 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { Hono } from 'hono';
-import { z } from 'zod';
-import type { AppDeps } from '../app.js';
-import { authenticate, requireRole, type AuthEnv } from '../auth.js';
-
 /** Pairing codes: created by an admin; claimed by a kiosk without a token (the code is the credential). */
-export function enrollmentRoutes(deps: Pick<AppDeps, 'enrollments' | 'tokens'>) {
-  const app = new Hono<AuthEnv>();
-  app.post('/claim', async (c) => {
-    const body = z
-      .strictObject({ code: z.string().min(4).max(32), publicKey: z.string().max(64), proof: z.string().max(128), kioskId: z.string().max(64).optional() })
-      .parse(await c.req.json());
-    let source = 'unknown';
-    try {
-      source = getConnInfo(c).remote.address ?? 'unknown';
-    } catch {
-      // app.request() in tests has no socket
-    }
-    return c.json(await deps.enrollments.claim({ ...body, source }), 201);
-  });
-  app.post('/', authenticate(deps.tokens), requireRole('admin'), async (c) => {
-    const body = z.strictObject({ storeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).parse(await c.req.json());
-    return c.json(await deps.enrollments.create(body.storeId), 201);
-  });
-  return app;
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { AuthEnv } from '../auth.js';
+import type { AppDeps } from '../deps.js';
+import { defineRoute, type RouteRegistry } from '../route.js';
+import { EnrollmentGrant, PairingCode, StoreIdParam } from '../schemas.js';
+
+export const ClaimBody = z.strictObject({ code: z.string().min(4).max(32), publicKey: z.string().max(64), proof: z.string().max(128), kioskId: z.string().max(64).optional() });
+export const EnrollmentBody = z.strictObject({ storeId: StoreIdParam });
+
+/** The claim route: no token, so it is registered on the unauthenticated part of the API. */
+export function enrollmentClaimRoute(open: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'enrollments'>): void {
+  defineRoute(
+    open,
+    routes,
+    { method: 'post', path: '/enrollments/claim', operationId: 'claimPairingCode', summary: 'A kiosk claims a pairing code with proof of its key (no token: the code is the credential)', roles: 'none', body: ClaimBody, response: EnrollmentGrant, status: 201, errors: ['otp_rate_limited'] },
+    async (c, { body }) => {
+      let source = 'unknown';
+      try {
+        source = getConnInfo(c).remote.address ?? 'unknown';
+      } catch {
+        // app.request() in tests has no socket
+      }
+      return deps.enrollments.claim({ ...body, source });
+    },
+  );
+}
+
+export function enrollmentRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'enrollments'>): void {
+  defineRoute(api, routes, { method: 'post', path: '/enrollments', operationId: 'createPairingCode', summary: 'A one-time pairing code for a store (15 minutes)', roles: ['admin'], body: EnrollmentBody, response: PairingCode, status: 201, errors: ['store_not_found'] }, async (_c, { body }) =>
+    deps.enrollments.create(body.storeId),
+  );
 }

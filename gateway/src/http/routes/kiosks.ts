@@ -1,23 +1,27 @@
-import { Hono } from 'hono';
+/** Kiosks (docs/api.md "Stores, kiosks, staff"): the fleet list, one kiosk, revocation. */
+import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
-import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
-import { errorBody } from '../errors.js';
+import type { AuthEnv } from '../auth.js';
+import type { AppDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
+import { defineRoute, type RouteRegistry } from '../route.js';
+import { KioskList, KioskView, StoreIdParam } from '../schemas.js';
 
-export function kioskRoutes(deps: Pick<AppDeps, 'registry' | 'revokeKiosk'>, requireRole: typeof RequireRole) {
-  const kiosks = new Hono<AuthEnv>();
-  kiosks.post('/:id/revoke', requireRole('admin'), async (c) => {
-    const body = z.strictObject({ reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }).parse(await c.req.json());
-    if (!deps.registry.get(c.req.param('id'))) return c.json(errorBody('not_found', `no kiosk ${c.req.param('id')}`), 404);
-    return c.json(await deps.revokeKiosk(c.req.param('id'), body.reason));
+const IdParam = z.object({ id: z.string().min(1).max(64) });
+export const RevokeBody = z.strictObject({ reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) });
+
+export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk'>): void {
+  defineRoute(api, routes, { method: 'post', path: '/kiosks/:id/revoke', operationId: 'revokeKiosk', summary: 'Cut a kiosk off at once (broker and messages)', roles: ['admin'], params: IdParam, body: RevokeBody, response: KioskView, errors: ['not_found'] }, async (_c, { params, body }) => {
+    if (!deps.registry.get(params.id)) throw new HttpError(404, 'not_found', `no kiosk ${params.id}`);
+    return deps.revokeKiosk(params.id, body.reason);
   });
-  kiosks.get('/', requireRole('viewer'), async (c) => {
-    const storeId = c.req.query('storeId');
-    return c.json({ items: await deps.registry.list(storeId ? { storeId } : {}), nextCursor: null });
+  defineRoute(api, routes, { method: 'get', path: '/kiosks', operationId: 'listKiosks', summary: 'Kiosks with online state, last seen, key fingerprint, telemetry (?storeId=)', roles: ['viewer'], query: z.object({ storeId: StoreIdParam.optional() }), response: KioskList }, async (_c, { query }) => ({
+    items: await deps.registry.list(query.storeId ? { storeId: query.storeId } : {}),
+    nextCursor: null,
+  }));
+  defineRoute(api, routes, { method: 'get', path: '/kiosks/:id', operationId: 'getKiosk', summary: 'One kiosk', roles: ['viewer'], params: IdParam, response: KioskView, errors: ['not_found'] }, async (_c, { params }) => {
+    const kiosk = (await deps.registry.list()).find((k) => k.id === params.id);
+    if (!kiosk) throw new HttpError(404, 'not_found', `no kiosk ${params.id}`);
+    return kiosk;
   });
-  kiosks.get('/:id', requireRole('viewer'), async (c) => {
-    const kiosk = (await deps.registry.list()).find((k) => k.id === c.req.param('id'));
-    return kiosk ? c.json(kiosk) : c.json(errorBody('not_found', `no kiosk ${c.req.param('id')}`), 404);
-  });
-  return kiosks;
 }

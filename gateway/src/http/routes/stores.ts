@@ -1,43 +1,43 @@
-import { Hono } from 'hono';
+/** Stores (docs/api.md "Stores, kiosks, staff"): create, list, settings, rules rollback. */
+import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
-import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
+import type { AuthEnv } from '../auth.js';
+import type { AppDeps } from '../deps.js';
+import { defineRoute, type RouteRegistry } from '../route.js';
+import { RolledBack, StoreIdParam, StoreList, StoreView } from '../schemas.js';
 import { ProgramId } from './programs.js';
 
-const NewStore = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 of A-Z a-z 0-9 _ -'),
+export const NewStore = z.strictObject({
+  id: StoreIdParam,
   name: z.string().trim().min(1).max(120),
   timezone: z.string().refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone such as Europe/Berlin').optional(),
 });
-
-const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-/** Nothing: the store's previous rules; a program: its previous version there; both: that version. */
 export const StoreChange = z.strictObject({
   name: z.string().trim().min(1).max(120).optional(),
   /** receipts without a till record a card may claim in 24 hours (docs/receipts.md); 0 refuses them */
   legacyReceiptsPerCardPerDay: z.number().int().min(0).max(20).optional(),
 });
+/** Nothing: the store's previous rules; a program: its previous version there; both: that version. */
 export const RollbackBody = z.strictObject({ programId: ProgramId.optional(), toVersion: z.number().int().min(1).optional() });
+const IdParam = z.object({ id: StoreIdParam });
 
-export function storeRoutes(deps: Pick<AppDeps, 'directory' | 'programs'>, requireRole: typeof RequireRole) {
-  const app = new Hono<AuthEnv>();
-  app.post('/', requireRole('admin'), async (c) => {
-    const body = NewStore.parse(await c.req.json());
+export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs'>): void {
+  defineRoute(api, routes, { method: 'post', path: '/stores', operationId: 'createStore', summary: 'Create a store (idempotent by id); it gets the programs published chain-wide', roles: ['admin'], body: NewStore, response: StoreView, status: 201 }, async (_c, { body }) => {
     await deps.directory.ensureStore(body);
-    // A new store gets the programs published to every store.
     await deps.programs.publishStore(body.id);
-    return c.json((await deps.directory.stores()).find((s) => s.id === body.id), 201);
+    return (await deps.directory.stores()).find((s) => s.id === body.id)!;
   });
-  app.get('/', requireRole('viewer'), async (c) => c.json({ items: await deps.directory.stores(), nextCursor: null }));
-  app.patch('/:id', requireRole('admin'), async (c) => {
-    const body = StoreChange.parse(await c.req.json());
-    return c.json(await deps.directory.updateStore(StoreId.parse(c.req.param('id')), body), 200);
-  });
-  app.post('/:id/rules/rollback', requireRole('admin'), async (c) => {
-    const text = await c.req.text();
-    const body = RollbackBody.parse(text.trim() ? JSON.parse(text) : {});
-    const storeId = StoreId.parse(c.req.param('id'));
-    return c.json(await deps.programs.rollback(storeId, body, `api:${c.get('tokenId')}`), 200);
-  });
-  return app;
+  defineRoute(api, routes, { method: 'get', path: '/stores', operationId: 'listStores', summary: 'All stores', roles: ['viewer'], response: StoreList }, async () => ({ items: await deps.directory.stores(), nextCursor: null }));
+  defineRoute(
+    api,
+    routes,
+    { method: 'patch', path: '/stores/:id', operationId: 'updateStore', summary: 'Rename a store, or allow a few receipts without a till record per card a day (legacyReceiptsPerCardPerDay, 0 = none)', roles: ['admin'], params: IdParam, body: StoreChange, response: StoreView, errors: ['store_not_found'] },
+    async (_c, { params, body }) => deps.directory.updateStore(params.id, body),
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/stores/:id/rules/rollback', operationId: 'rollbackStoreRules', summary: 'Put a store back on earlier rules: its previous bundle, a program’s previous version, or {programId, toVersion}; a new, higher bundle version', roles: ['admin'], params: IdParam, body: RollbackBody, emptyBody: true, response: RolledBack, errors: ['store_not_found', 'program_not_found', 'nothing_to_roll_back'] },
+    async (_c, { params, body, actor }) => deps.programs.rollback(params.id, body, actor),
+  );
 }

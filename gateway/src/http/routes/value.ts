@@ -3,12 +3,15 @@
  * takes an Idempotency-Key: the same key and body return the first response, a different body
  * is 409 idempotency_key_reused.
  */
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { CardRef, Currency, MemberSnapshotSchema } from '@loyalty/protocol';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
-import type { AuthEnv, requireRole as RequireRole } from '../auth.js';
-import { HTTP_ONCE, idempotencyKey } from '../idempotency-key.js';
+import type { AuthEnv } from '../auth.js';
+import type { AppDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
+import { HTTP_ONCE } from '../idempotency-key.js';
+import { defineRoute, type RouteRegistry } from '../route.js';
+import { AdjustmentView, HoldConfirmed, HoldStarted, PurchaseView, QuoteView, RedemptionView, RefundView, SaleView, UsedCoupon } from '../schemas.js';
 
 export const CardField = z.union([z.string().regex(/^[0-9]{5,19}$/).transform((number) => ({ number })), CardRef]);
 const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -70,83 +73,97 @@ export const AdjustmentBody = z.strictObject({
   reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
 });
 
-export function valueRoutes(deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions'>, requireRole: typeof RequireRole) {
-  const app = new Hono<AuthEnv>();
-  const source = (c: { get: (k: 'tokenId') => string }) => `api:${c.get('tokenId')}`;
+export const HoldBody = z.strictObject({ card: CardField, storeId: StoreId, points: Points });
+export const HoldConfirmBody = z.strictObject({ confirmationId: z.string().uuid(), code: z.string().regex(/^\d{6}$/, 'the code is 6 digits'), storeId: StoreId, currency: Currency.default('EUR') });
+export const CouponUseBody = z.strictObject({ storeId: StoreId });
+/** A quote for a card, or (admin) for a described member at a given time. */
+export const QuoteBody = z.union([PurchaseBody, WhatIfQuoteBody]);
 
-  app.post('/purchases', requireRole('pos'), async (c) => {
-    const opId = idempotencyKey(c);
-    const body = PurchaseBody.parse(await c.req.json());
-    if (body.couponCodes?.length) {
-      return c.json({ error: 'unsupported', message: 'coupons are not taken inside a purchase; redeem each with POST /coupons/{code}/redeem' }, 400);
-    }
-    const { result: _r, ...purchase } = await deps.ledger.purchase(
-      { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment, receiptId: body.receiptId, source: source(c) },
-      HTTP_ONCE,
-    );
-    return c.json(purchase, 201);
-  });
+const CARD_ERRORS = ['card_not_found', 'card_blocked'] as const;
+const BASKET_ERRORS = ['redemption_not_offered', 'redemption_limit', 'redemption_below_minimum', 'insufficient_points', 'insufficient_wallet', 'wallet_exceeds_payable', 'currency_not_supported', 'partner_not_found'] as const;
+const RECEIPT_ERRORS = ['receipt_claimed'] as const;
 
-  // What a purchase would give, without moving value (the body of /purchases; no Idempotency-Key).
-  // An admin may describe a member and a time instead of a card, to try the published rules out.
-  app.post('/quotes', requireRole('pos'), async (c) => {
-    const raw = (await c.req.json()) as Record<string, unknown>;
-    if (raw && typeof raw === 'object' && ('member' in raw || 'at' in raw)) {
-      if (c.get('role') !== 'admin') return c.json({ error: 'forbidden', message: 'only an admin may quote for a described member' }, 403);
-      const body = WhatIfQuoteBody.parse(raw);
-      return c.json(await deps.ledger.quote({ member: body.member, at: body.at, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment }), 200);
-    }
-    const body = PurchaseBody.parse(raw);
-    const quote = await deps.ledger.quote({ card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment });
-    return c.json(quote, 200);
-  });
-
-  app.post('/sales', requireRole('pos'), async (c) => {
-    const opId = idempotencyKey(c);
-    const body = SaleBody.parse(await c.req.json());
-    const { result: _r, ...sale } = await deps.ledger.registerSale({ opId, ...body, source: source(c) }, HTTP_ONCE);
-    return c.json(sale, 201);
-  });
-
-  app.post('/refunds', requireRole('pos'), async (c) => {
-    const opId = idempotencyKey(c);
-    const body = RefundBody.parse(await c.req.json());
-    const { result: _r, ...refund } = await deps.ledger.refund({ opId, purchaseId: body.purchaseId, items: body.items }, HTTP_ONCE);
-    return c.json(refund, 201);
-  });
-
-  app.post('/redemptions', requireRole('pos'), async (c) => {
-    const opId = idempotencyKey(c);
-    const body = RedemptionBody.parse(await c.req.json());
-    if ((body.rewardId === undefined) === (body.points === undefined)) {
-      return c.json({ error: 'invalid_request', message: 'give either points or rewardId' }, 400);
-    }
-    const { result: _r, ...redemption } = await deps.ledger.redeem({ opId, card: body.card, points: body.points, rewardId: body.rewardId, storeId: body.storeId, source: source(c), currency: body.currency }, HTTP_ONCE);
-    return c.json(redemption, 201);
-  });
-
+export function valueRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'ledger' | 'confirmedRedemptions'>): void {
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/purchases', operationId: 'createPurchase', summary: 'A purchase: optional points redemption, then points on what was paid; receiptId claims the till receipt (docs/receipts.md)', roles: ['pos'], body: PurchaseBody, response: PurchaseView, status: 201, idempotent: true, errors: [...CARD_ERRORS, ...BASKET_ERRORS, ...RECEIPT_ERRORS, 'idempotency_key_reused', 'unsupported'] },
+    async (_c, { body, opId, actor }) => {
+      if (body.couponCodes?.length) throw new HttpError(400, 'unsupported', 'coupons are not taken inside a purchase; redeem each with POST /coupons/{code}/redeem');
+      const { result: _r, ...purchase } = await deps.ledger.purchase(
+        { opId, card: body.card, storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment, receiptId: body.receiptId, source: actor },
+        HTTP_ONCE,
+      );
+      return purchase;
+    },
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/quotes', operationId: 'quotePurchase', summary: 'What a purchase would give (the body of /purchases), without moving value; an admin may send {member, at} instead of card (what-if)', roles: ['pos'], body: QuoteBody, response: QuoteView, errors: [...CARD_ERRORS, ...BASKET_ERRORS, 'forbidden'] },
+    async (_c, { body, role }) => {
+      const basket = { storeId: body.storeId, currency: body.currency, items: body.items, redeemPoints: body.redeemPoints, partnerId: body.partnerId, walletPayment: body.walletPayment };
+      if ('member' in body) {
+        if (role !== 'admin') throw new HttpError(403, 'forbidden', 'only an admin may quote for a described member');
+        return deps.ledger.quote({ ...basket, member: body.member, at: body.at });
+      }
+      return deps.ledger.quote({ ...basket, card: body.card });
+    },
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/sales', operationId: 'registerSale', summary: 'The till registers a sale; a kiosk scan of its receipt barcode (the `code` returned) may then claim it once, within the claim window (docs/receipts.md)', roles: ['pos'], body: SaleBody, response: SaleView, status: 201, idempotent: true, errors: ['sale_exists', 'store_not_found', 'idempotency_key_reused'] },
+    async (_c, { body, opId, actor }) => {
+      const { result: _r, ...sale } = await deps.ledger.registerSale({ opId, ...body, source: actor }, HTTP_ONCE);
+      return sale;
+    },
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/refunds', operationId: 'createRefund', summary: 'Reverse a purchase’s points pro rata; spent points become a clawback debt', roles: ['pos'], body: RefundBody, response: RefundView, status: 201, idempotent: true, errors: ['purchase_not_found', 'refund_exceeds_purchase', 'idempotency_key_reused'] },
+    async (_c, { body, opId }) => {
+      const { result: _r, ...refund } = await deps.ledger.refund({ opId, purchaseId: body.purchaseId, items: body.items }, HTTP_ONCE);
+      return refund;
+    },
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/redemptions', operationId: 'createRedemption', summary: 'Spend points for a single-use coupon: a reward (rewardId) or a number of points', roles: ['pos'], body: RedemptionBody, response: RedemptionView, status: 201, idempotent: true, errors: [...CARD_ERRORS, 'insufficient_points', 'reward_not_found', 'idempotency_key_reused'] },
+    async (_c, { body, opId, actor }) => {
+      if ((body.rewardId === undefined) === (body.points === undefined)) throw new HttpError(400, 'invalid_request', 'give either points or rewardId');
+      const { result: _r, ...redemption } = await deps.ledger.redeem({ opId, card: body.card, points: body.points, rewardId: body.rewardId, storeId: body.storeId, source: actor, currency: body.currency }, HTTP_ONCE);
+      return redemption;
+    },
+  );
   // Redemptions confirmed by the customer's SMS code (points held meanwhile).
-  app.post('/redemptions/holds', requireRole('pos'), async (c) => {
-    const opId = idempotencyKey(c);
-    const body = z.strictObject({ card: CardField, storeId: StoreId, points: Points }).parse(await c.req.json());
-    return c.json(await deps.confirmedRedemptions.start({ opId, card: body.card, points: body.points, storeId: body.storeId, source: source(c) }), 202);
-  });
-  app.post('/redemptions/holds/:holdId/confirm', requireRole('pos'), async (c) => {
-    const body = z.strictObject({ confirmationId: z.string().uuid(), code: z.string().regex(/^\d{6}$/, 'the code is 6 digits'), storeId: StoreId, currency: Currency.default('EUR') }).parse(await c.req.json());
-    return c.json(await deps.confirmedRedemptions.confirm({ holdId: c.req.param('holdId'), ...body, source: source(c) }), 201);
-  });
-
-  app.post('/adjustments', requireRole('admin'), async (c) => {
-    const opId = idempotencyKey(c);
-    const body = AdjustmentBody.parse(await c.req.json());
-    const { result: _r, ...adjustment } = await deps.ledger.adjust({ opId, card: body.card, points: body.points, reason: body.reason, actor: source(c) }, HTTP_ONCE);
-    return c.json(adjustment, 201);
-  });
-
-  app.post('/coupons/:code/redeem', requireRole('pos'), async (c) => {
-    const body = z.strictObject({ storeId: StoreId }).parse(await c.req.json());
-    return c.json({ coupon: await deps.ledger.redeemCoupon(c.req.param('code'), body.storeId) }, 200);
-  });
-
-  return app;
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/redemptions/holds', operationId: 'holdForRedemption', summary: 'Hold points and send the owner an SMS code to confirm', roles: ['pos'], body: HoldBody, response: HoldStarted, status: 202, idempotent: true, errors: [...CARD_ERRORS, 'card_unlinked', 'insufficient_points', 'otp_rate_limited'] },
+    async (_c, { body, opId, actor }) => deps.confirmedRedemptions.start({ opId, card: body.card, points: body.points, storeId: body.storeId, source: actor }),
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/redemptions/holds/:holdId/confirm', operationId: 'confirmRedemption', summary: 'Confirm a held redemption with the SMS code', roles: ['pos'], params: z.object({ holdId: z.string().min(1).max(200) }), body: HoldConfirmBody, response: HoldConfirmed, status: 201, errors: ['hold_not_found', 'hold_not_pending', 'hold_expired', 'otp_invalid', 'otp_expired', 'otp_locked'] },
+    async (_c, { params, body, actor }) => deps.confirmedRedemptions.confirm({ holdId: params.holdId, ...body, source: actor }),
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/adjustments', operationId: 'createAdjustment', summary: 'Manual correction with a reason (never below zero)', roles: ['admin'], body: AdjustmentBody, response: AdjustmentView, status: 201, idempotent: true, errors: ['card_not_found', 'insufficient_points', 'idempotency_key_reused'] },
+    async (_c, { body, opId, actor }) => {
+      const { result: _r, ...adjustment } = await deps.ledger.adjust({ opId, card: body.card, points: body.points, reason: body.reason, actor }, HTTP_ONCE);
+      return adjustment;
+    },
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'post', path: '/coupons/:code/redeem', operationId: 'useCoupon', summary: 'Use a coupon once (409 coupon_used after)', roles: ['pos'], params: z.object({ code: z.string().min(1).max(64) }), body: CouponUseBody, response: UsedCoupon, errors: ['coupon_not_found', 'coupon_used', 'coupon_expired'] },
+    async (_c, { params, body }) => ({ coupon: await deps.ledger.redeemCoupon(params.code, body.storeId) }),
+  );
 }

@@ -1,0 +1,44 @@
+/** What the HTTP app needs from the gateway: handed to createApp and to each route module. */
+import type { Logger } from '@loyalty/protocol/node';
+import type { KioskRegistry, KioskView } from '../fleet/kiosk-registry.js';
+import type { EnrollmentService } from '../fleet/enrollment.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Directory } from '../ledger/directory.js';
+import type { VerifyReport } from '../ledger/verify.js';
+import type { CardService } from '../members/card-service.js';
+import type { CustomerService } from '../members/customer-service.js';
+import type { RegistrationService } from '../members/registration-service.js';
+import type { ConfirmedRedemptions } from '../members/confirmed-redemption.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { ProgramService } from '../programs/program-service.js';
+import type { ApiTokens } from './api-tokens.js';
+
+export interface AppDeps {
+  ledger: Ledger;
+  programs: ProgramService;
+  cards: CardService;
+  customers: CustomerService;
+  registrations: RegistrationService;
+  confirmedRedemptions: ConfirmedRedemptions;
+  revokeKiosk: (id: string, reason: string) => Promise<KioskView>;
+  enrollments: EnrollmentService;
+  directory: Directory;
+  /** shared secret of an external broker's HTTP auth hooks (none: the hooks refuse everything) */
+  brokerHookSecret?: string;
+  /** the broker username gateway replicas use on an external broker */
+  brokerGatewayUser?: string;
+  /** who this gateway is: sender id and key fingerprints */
+  identity: { instanceId: string; keyFingerprint: string; announcedKeys: string[]; keySetVersion: number };
+  registry: KioskRegistry;
+  tokens: ApiTokens;
+  metrics: GatewayMetrics;
+  log: Logger;
+  verify: () => Promise<VerifyReport>;
+  /** what /readyz checks: each returns null when fine or a reason */
+  readiness: Record<string, () => Promise<string | null>>;
+  /** check every response against its schema (tests): a mismatch answers 500 */
+  validateResponses?: boolean;
+  /** the largest request body, in bytes (413 above) */
+  maxBodyBytes?: number;
+}
+
