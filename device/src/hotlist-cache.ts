@@ -1,48 +1,37 @@
 /**
- * The store's card hotlist on the kiosk (issue 7): the newest signed version the gateway
- * published, kept on disk as the signed message itself, so the signature is checked again
- * whenever it is loaded. An older version than the one held is refused. The agent asks it before
- * contacting the gateway, so a blocked card is refused even while the kiosk is offline.
+ * The store's card hotlist on the kiosk (docs/customers-and-cards.md "The hotlist"): the newest
+ * signed version the gateway published, kept as the signed message (signed-cache.ts). The agent
+ * asks it before contacting the gateway, so a blocked card is refused even while the kiosk is
+ * offline.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { Hotlist, type CardRef } from '@loyalty/protocol';
-import { writeFileDurably, type Logger } from '@loyalty/protocol/node';
+import type { Logger } from '@loyalty/protocol/node';
+import { SignedVersionedCache } from './signed-cache.js';
 
 /** Verifies a raw signed hotlist message and returns its body, or null. */
 export type HotlistVerifier = (raw: string) => Hotlist | null;
 
 export class HotlistCache {
-  private current: Hotlist | null = null;
+  private readonly cache: SignedVersionedCache<Hotlist>;
   private numbers = new Set<string>();
   private uids = new Set<string>();
 
-  constructor(
-    private readonly path: string,
-    private readonly verify: HotlistVerifier,
-    private readonly log: Logger,
-  ) {}
+  constructor(path: string, verify: HotlistVerifier, private readonly log: Logger) {
+    this.cache = new SignedVersionedCache({ path, name: 'hotlist', verify, log });
+  }
 
   get version(): number | null {
-    return this.current?.version ?? null;
+    return this.cache.version;
   }
 
   load(): void {
-    if (!existsSync(this.path)) return;
-    const hotlist = this.verify(readFileSync(this.path, 'utf8'));
-    if (!hotlist) {
-      this.log.error({ path: this.path }, 'the stored hotlist fails its signature check; ignoring it until the gateway sends a new one');
-      return;
-    }
-    this.use(hotlist);
+    const hotlist = this.cache.load();
+    if (hotlist) this.use(hotlist);
   }
 
-  /** A hotlist received from the broker: kept when newer than the one held. */
+  /** A hotlist received from the broker: kept when newer than the one held (true when kept). */
   offer(hotlist: Hotlist, raw: string): boolean {
-    if (this.current && hotlist.version <= this.current.version) {
-      if (hotlist.version < this.current.version) this.log.warn({ offered: hotlist.version, held: this.current.version }, 'older hotlist refused');
-      return false;
-    }
-    writeFileDurably(this.path, raw, 0o600);
+    if (!this.cache.offer(hotlist, raw).accepted) return false;
     this.use(hotlist);
     this.log.info({ version: hotlist.version, blocked: hotlist.numbers.length }, 'hotlist updated');
     return true;
@@ -53,7 +42,6 @@ export class HotlistCache {
   }
 
   private use(hotlist: Hotlist): void {
-    this.current = hotlist;
     this.numbers = new Set(hotlist.numbers);
     this.uids = new Set(hotlist.uids);
   }

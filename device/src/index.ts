@@ -16,6 +16,7 @@ export * from './receipts/escpos-decoder.js';
 export * from './ui/screens.js';
 export * from './hotlist-cache.js';
 export * from './rules-cache.js';
+export * from './signed-cache.js';
 export * from './hardware/index.js';
 export * from './pairing.js';
 export * from './trusted-keys.js';

@@ -1,0 +1,55 @@
+/** The kiosk's cache of signed, versioned messages (rules bundle, hotlist), over a real file. */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SignedVersionedCache } from '@loyalty/device';
+import { createLogger } from '@loyalty/protocol/node';
+import { tempDir } from '../support/system.js';
+
+const silent = createLogger({ level: 'silent', name: 't', destination: new Writable({ write: (_c, _e, d) => d() }) });
+type Body = { version: number; store: string };
+/** A stand-in signature: "signed:" + the JSON body. */
+const sign = (body: Body) => `signed:${JSON.stringify(body)}`;
+const verify = (raw: string): Body | null => (raw.startsWith('signed:') ? (JSON.parse(raw.slice(7)) as Body) : null);
+
+describe('signed versioned cache', () => {
+  const dirs: Array<{ remove: () => void }> = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+  const make = () => {
+    const dir = tempDir('signed-cache');
+    dirs.push(dir);
+    const path = `${dir.path}/thing.jws`;
+    return { path, cache: () => new SignedVersionedCache<Body, 'wrong_store'>({ path, name: 'thing', verify, check: (b) => (b.store === 's1' ? null : 'wrong_store'), log: silent }) };
+  };
+
+  it('keeps the newest accepted version on disk (0600) and loads it again', () => {
+    const { path, cache } = make();
+    const first = cache();
+    expect(first.load()).toBeNull();
+    expect(first.offer({ version: 2, store: 's1' }, sign({ version: 2, store: 's1' }))).toEqual({ accepted: true });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const again = cache();
+    expect(again.load()).toEqual({ version: 2, store: 's1' });
+    expect(again.version).toBe(2);
+  });
+
+  it('refuses an older or equal version, a bad signature and what check refuses, keeping what it held', () => {
+    const { cache } = make();
+    const c = cache();
+    c.offer({ version: 5, store: 's1' }, sign({ version: 5, store: 's1' }));
+    expect(c.offer({ version: 4, store: 's1' }, sign({ version: 4, store: 's1' }))).toEqual({ accepted: false, reason: 'older_version' });
+    expect(c.offer({ version: 5, store: 's1' }, sign({ version: 5, store: 's1' }))).toEqual({ accepted: false, reason: 'older_version' });
+    expect(c.offer({ version: 9, store: 's1' }, 'forged')).toEqual({ accepted: false, reason: 'bad_signature' });
+    expect(c.offer({ version: 9, store: 's2' }, sign({ version: 9, store: 's2' }))).toEqual({ accepted: false, reason: 'wrong_store' });
+    expect(c.current).toEqual({ version: 5, store: 's1' });
+  });
+
+  it('ignores a stored file that no longer verifies', () => {
+    const { path, cache } = make();
+    cache().offer({ version: 3, store: 's1' }, sign({ version: 3, store: 's1' }));
+    writeFileSync(path, readFileSync(path, 'utf8').replace('signed:', 'tampered:'));
+    const c = cache();
+    expect(c.load()).toBeNull();
+    expect(c.version).toBeNull();
+  });
+});
