@@ -222,7 +222,15 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.setState('member');
     await this.show(screens.earned(this.deps.display, data));
     await this.deps.display.signal('success');
-    await this.print(earnReceipt(this.header('POINTS COLLECTED', answer.serverTime), { cardMasked: data.cardNumberMasked, receiptId: receipt.id, pointsEarned: data.pointsEarned, balance: data.balance, lines: data.lines }));
+    await this.print(
+      earnReceipt(this.header('POINTS COLLECTED', answer.serverTime), {
+        cardMasked: data.cardNumberMasked,
+        receiptId: receipt.id,
+        pointsEarned: data.pointsEarned,
+        balance: data.balance,
+        lines: data.lines,
+      }),
+    );
     await this.goIdle(this.options.memberScreenMs);
   }
 

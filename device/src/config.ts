@@ -81,7 +81,10 @@ export const KioskConfig = z.strictObject({
     .prefault({}),
   gateway: z.strictObject({
     /** sender ids the gateway signs with (one per replica) */
-    senderIds: z.array(z.string().regex(/^gateway[A-Za-z0-9_-]{0,56}$/)).min(1).default(['gateway']),
+    senderIds: z
+      .array(z.string().regex(/^gateway[A-Za-z0-9_-]{0,56}$/))
+      .min(1)
+      .default(['gateway']),
     /** the gateway's Ed25519 public keys (base64url); more than one during a key rotation */
     publicKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 43-character base64url Ed25519 key')).min(1),
   }),
@@ -147,9 +150,7 @@ export function loadKioskConfig(env: Record<string, string | undefined>, file: s
 export function withEnrollment(raw: Record<string, unknown>, source: string): KioskConfig {
   const stateDir = typeof raw.stateDir === 'string' ? raw.stateDir : './var/kiosk';
   const enrollment = readEnrollment(stateDir);
-  const merged = enrollment
-    ? { ...raw, ...enrollmentConfig(enrollment), mqtt: { ...((raw.mqtt as object) ?? {}), ...enrollmentConfig(enrollment).mqtt } }
-    : raw;
+  const merged = enrollment ? { ...raw, ...enrollmentConfig(enrollment), mqtt: { ...((raw.mqtt as object) ?? {}), ...enrollmentConfig(enrollment).mqtt } } : raw;
   if (merged.kioskId === undefined || merged.gateway === undefined) throw new KioskNotPairedError(stateDir);
   return parseKioskConfig(merged, source);
 }

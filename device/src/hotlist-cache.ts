@@ -16,7 +16,11 @@ export class HotlistCache {
   private numbers = new Set<string>();
   private uids = new Set<string>();
 
-  constructor(path: string, verify: HotlistVerifier, private readonly log: Logger) {
+  constructor(
+    path: string,
+    verify: HotlistVerifier,
+    private readonly log: Logger,
+  ) {
     this.cache = new SignedVersionedCache({ path, name: 'hotlist', verify, log });
   }
 

@@ -110,7 +110,11 @@ export class Kiosk {
     });
     const requests = new Requests({ link, outbox, log, resendIntervalMs: config.resendIntervalMs });
     const hotlistTopic = storeTopic(config.storeId, 'hotlist');
-    const hotlist = new HotlistCache(join(config.stateDir, 'hotlist.jws'), hotlistVerifier((raw) => link.verifyStored(hotlistTopic, raw)), log);
+    const hotlist = new HotlistCache(
+      join(config.stateDir, 'hotlist.jws'),
+      hotlistVerifier((raw) => link.verifyStored(hotlistTopic, raw)),
+      log,
+    );
     hotlist.load();
     link.on('config', (desired, _raw, sender) => {
       if ('gatewayKeys' in desired.config) trustedKeys.offer(sender, desired.version, desired.config.gatewayKeys);
@@ -119,7 +123,12 @@ export class Kiosk {
       hotlist.offer(body, raw);
     });
     const rulesTopic = storeTopic(config.storeId, 'rules');
-    const rules = new RulesCache(join(config.stateDir, 'rules.jws'), config.storeId, rulesVerifier((raw) => link.verifyStored(rulesTopic, raw)), log);
+    const rules = new RulesCache(
+      join(config.stateDir, 'rules.jws'),
+      config.storeId,
+      rulesVerifier((raw) => link.verifyStored(rulesTopic, raw)),
+      log,
+    );
     rules.load();
     link.on('rules', (body, raw) => {
       rules.offer(body, raw);

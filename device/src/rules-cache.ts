@@ -17,7 +17,12 @@ export class RulesCache {
   private readonly cache: SignedVersionedCache<RulesBundle, 'invalid_programs' | 'wrong_store'>;
   private rules: RuleSet | null = null;
 
-  constructor(path: string, storeId: string, verify: RulesVerifier, private readonly log: Logger) {
+  constructor(
+    path: string,
+    storeId: string,
+    verify: RulesVerifier,
+    private readonly log: Logger,
+  ) {
     this.cache = new SignedVersionedCache({ path, name: 'rules bundle', verify, log, check: (bundle) => check(bundle, storeId) });
   }
 

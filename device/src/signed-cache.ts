@@ -59,7 +59,8 @@ export class SignedVersionedCache<T extends { version: number }, R extends strin
   offer(body: T, raw: string): { accepted: true } | { accepted: false; reason: CacheRefusal<R> } {
     const refuse = (reason: CacheRefusal<R>) => {
       // The same version again is a retained redelivery, not worth a warning.
-      if (!(reason === 'older_version' && body.version === this.version)) this.options.log.warn({ offered: body.version, held: this.version, reason }, `${this.options.name} refused; keeping the one held`);
+      if (!(reason === 'older_version' && body.version === this.version))
+        this.options.log.warn({ offered: body.version, held: this.version, reason }, `${this.options.name} refused; keeping the one held`);
       return { accepted: false as const, reason };
     };
     if (this.options.verify(raw) === null) return refuse('bad_signature');

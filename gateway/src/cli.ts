@@ -47,7 +47,8 @@ async function main(): Promise<number> {
   if (command.startsWith('gateway-key ')) {
     const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);
     const step = positionals[1];
-    if (step === 'rotate') process.stdout.write(`next gateway key ${rotateGatewayKey(config.dataDir, config.instanceId)} will be announced to kiosks from the next start; promote it once they have it\n`);
+    if (step === 'rotate')
+      process.stdout.write(`next gateway key ${rotateGatewayKey(config.dataDir, config.instanceId)} will be announced to kiosks from the next start; promote it once they have it\n`);
     else if (step === 'promote') process.stdout.write(`the gateway signs with ${promoteGatewayKey(config.dataDir, config.instanceId)} from the next start; the old key stays announced until retire\n`);
     else if (step === 'retire') process.stdout.write(retireGatewayKey(config.dataDir, config.instanceId) ? 'the old key is no longer announced from the next start\n' : 'no previous key to retire\n');
     else {

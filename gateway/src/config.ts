@@ -8,9 +8,15 @@ import { z } from 'zod';
 
 export const GatewayConfig = z.strictObject({
   /** Signs as this sender id; replicas behind one external broker need distinct ids. */
-  instanceId: z.string().regex(/^gateway[A-Za-z0-9_-]{0,56}$/, 'must start with "gateway"').default('gateway'),
+  instanceId: z
+    .string()
+    .regex(/^gateway[A-Za-z0-9_-]{0,56}$/, 'must start with "gateway"')
+    .default('gateway'),
   dataDir: z.string().min(1).default('./var'),
-  ledgerUrl: z.string().regex(/^(file:|libsql:|https?:)/, 'must be a file:, libsql: or http(s): URL').optional(),
+  ledgerUrl: z
+    .string()
+    .regex(/^(file:|libsql:|https?:)/, 'must be a file:, libsql: or http(s): URL')
+    .optional(),
   ledgerAuthToken: z.string().optional(),
   ledgerBusyTimeoutMs: z.number().int().min(0).default(5000),
   http: z
@@ -18,7 +24,12 @@ export const GatewayConfig = z.strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
       /** the largest request body in bytes: larger ones are refused with 413 before they are read whole */
-      maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(1024 * 1024),
       /** check every response against its schema (for development and tests: costs CPU) */
       validateResponses: z.boolean().default(false),
     })
@@ -39,7 +50,10 @@ export const GatewayConfig = z.strictObject({
       /** shared secret for an external broker's HTTP auth hooks (POST /api/v1/broker/auth|acl) */
       authHookSecret: z.string().min(16, 'use at least 16 characters').optional(),
       /** MQTT shared-subscription group for gateway replicas on an external broker. */
-      shareGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('gateway'),
+      shareGroup: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/)
+        .default('gateway'),
     })
     .prefault({}),
   /** The built-in default program's rate for stores with no published program: points per whole currency unit (docs/programs.md). */
@@ -51,7 +65,12 @@ export const GatewayConfig = z.strictObject({
       /** what one point pays, in minor units, when redeemed */
       pointValueMinor: z.number().int().min(1).max(1_000_000).default(1),
       couponValidDays: z.number().int().min(1).max(3650).default(30),
-      holdTtlMs: z.number().int().min(1000).max(7 * 86_400_000).default(10 * 60_000),
+      holdTtlMs: z
+        .number()
+        .int()
+        .min(1000)
+        .max(7 * 86_400_000)
+        .default(10 * 60_000),
       /** days after a till registers a sale during which a kiosk scan of its receipt may earn (docs/receipts.md) */
       receiptClaimWindowDays: z.number().int().min(1).max(3650).default(30),
       /** how often lots are expired and timed-out holds voided */
@@ -61,7 +80,10 @@ export const GatewayConfig = z.strictObject({
   customers: z
     .strictObject({
       /** how phone numbers without a country code are read (ISO 3166 alpha-2) */
-      defaultCountry: z.string().regex(/^[A-Z]{2}$/).default('DE'),
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Z]{2}$/)
+        .default('DE'),
       /** the first card number handed out when none was issued yet */
       firstCardNumber: z.number().int().min(10001).default(10001),
     })

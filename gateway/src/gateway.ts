@@ -165,9 +165,7 @@ export class Gateway {
       await broker.start();
       mqttEndpoint = { host: config.mqtt.host, port: broker.port, username: guard.gatewayUser, password: guard.gatewayPassword };
     } else {
-      mqttEndpoint = config.mqtt.url
-        ? parseMqttUrl(config.mqtt.url)
-        : { host: config.mqtt.host, port: config.mqtt.port, username: config.mqtt.username, password: config.mqtt.password };
+      mqttEndpoint = config.mqtt.url ? parseMqttUrl(config.mqtt.url) : { host: config.mqtt.host, port: config.mqtt.port, username: config.mqtt.username, password: config.mqtt.password };
     }
     const mqtt = createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
     const link = new KioskLink({
@@ -191,7 +189,10 @@ export class Gateway {
       ...DEFAULT_OTP_OPTIONS,
       kioskDailyCap: config.sms.kioskDailyCap,
       // The code HMAC key is derived from the gateway's private key: never stored, never logged.
-      secret: createHash('sha256').update('loyalty-otp\0').update(keys.privateKey.export({ format: 'der', type: 'pkcs8' })).digest(),
+      secret: createHash('sha256')
+        .update('loyalty-otp\0')
+        .update(keys.privateKey.export({ format: 'der', type: 'pkcs8' }))
+        .digest(),
     });
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
     const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
@@ -208,7 +209,9 @@ export class Gateway {
     // The keys kiosks should trust for this gateway's sender id, signed with the active key
     // (retained, per kiosk). Replicas each announce their own sender's set.
     for (const kiosk of registry.active()) {
-      await link.publishToKiosk(kiosk.id, 'config', { version: gatewayKeys.version, config: { gatewayKeys: { sender: config.instanceId, keys: gatewayKeys.announced } satisfies GatewayKeySet } }, true).catch((error: Error) => log.warn({ err: error.message, kiosk: kiosk.id }, 'could not publish the gateway key set'));
+      await link
+        .publishToKiosk(kiosk.id, 'config', { version: gatewayKeys.version, config: { gatewayKeys: { sender: config.instanceId, keys: gatewayKeys.announced } satisfies GatewayKeySet } }, true)
+        .catch((error: Error) => log.warn({ err: error.message, kiosk: kiosk.id }, 'could not publish the gateway key set'));
     }
 
     const app = createApp({
@@ -238,9 +241,7 @@ export class Gateway {
     });
     const http = await new Promise<ServerType>((resolvePromise, reject) => {
       const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, () => resolvePromise(server));
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new Error(`HTTP port ${config.http.host}:${config.http.port} is in use; set http.port`) : error),
-      );
+      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new Error(`HTTP port ${config.http.host}:${config.http.port} is in use; set http.port`) : error));
     });
     const maintenance = setInterval(() => void this.maintain(ledger), config.ledger.maintenanceIntervalMs);
     maintenance.unref();

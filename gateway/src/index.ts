@@ -23,3 +23,7 @@ export * from './members/card-numbers.js';
 export * from './members/registration-service.js';
 export * from './fleet/enrollment.js';
 export * from './fleet/gateway-keys.js';
+export * from './handlers.js';
+export * from './http/route.js';
+export * from './http/errors.js';
+export type { AuthEnv } from './http/auth.js';

@@ -60,12 +60,5 @@ export type ResultCode = (typeof RESULT_CODES)[number];
 export type ErrorCode = Exclude<ResultCode, 'created' | 'exists'>;
 
 /** Why a signed message was refused. Verification returns one of these, never throws. */
-export const REJECT_REASONS = [
-  'malformed',
-  'too_large',
-  'unknown_sender',
-  'bad_signature',
-  'wrong_topic',
-  'replayed',
-] as const;
+export const REJECT_REASONS = ['malformed', 'too_large', 'unknown_sender', 'bad_signature', 'wrong_topic', 'replayed'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

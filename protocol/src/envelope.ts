@@ -78,9 +78,7 @@ export interface VerifiedMessage {
   body: unknown;
 }
 
-export type VerifyResult =
-  | { ok: true; message: VerifiedMessage }
-  | { ok: false; reason: RejectReason; detail: string };
+export type VerifyResult = { ok: true; message: VerifiedMessage } | { ok: false; reason: RejectReason; detail: string };
 
 export interface VerifyOptions {
   maxBytes?: number;

@@ -79,7 +79,10 @@ export function parseReply(envelope: ReplyEnvelope): Reply | InvalidRequestReply
   if (result.status === 'error') return { ...envelope, kind, result };
   const data = KIOSK_API[kind].reply.safeParse(result.data);
   if (!data.success) {
-    const issues = data.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ');
+    const issues = data.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`)
+      .join('; ');
     return { ...envelope, kind, result: { status: 'error', code: 'bad_reply', message: `the gateway's ${kind} reply does not match the protocol: ${issues}`.slice(0, 500) } };
   }
   return { ...envelope, kind, result: { status: 'ok', data: data.data } } as Reply;

@@ -51,7 +51,6 @@ export function enrollmentProofInput(code: string, publicKey: string): Buffer {
   return Buffer.from(`loyalty-enrollment:v1:${code.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${publicKey}`);
 }
 
-
 // ---- replies: gateway → kiosk on k/{id}/res --------------------------------------------------
 
 export const CardStatus = z.enum(['active', 'blocked', 'unlinked']);
@@ -75,13 +74,15 @@ export const EarnData = z.strictObject({
   balance: z.number().int(),
   transferId: z.string(),
   /** what each rule gave, in words for the receipt */
-  lines: z.array(z.strictObject({ text: z.string().max(80), points: z.number().int().optional(), amount: z.number().int().optional() })).max(40).optional(),
+  lines: z
+    .array(z.strictObject({ text: z.string().max(80), points: z.number().int().optional(), amount: z.number().int().optional() }))
+    .max(40)
+    .optional(),
 });
 export type EarnData = z.infer<typeof EarnData>;
 
 export const RotateKeyData = z.strictObject({ keyFingerprint: z.string(), previousKeyValidUntil: z.iso.datetime() });
 export type RotateKeyData = z.infer<typeof RotateKeyData>;
-
 
 // ---- fleet: commands, acks, telemetry, state, config -----------------------------------------
 
@@ -121,7 +122,10 @@ export type KioskState = z.infer<typeof KioskState>;
  */
 export const GatewayKeySet = z.strictObject({
   sender: z.string().regex(/^gateway[A-Za-z0-9_-]{0,56}$/),
-  keys: z.array(z.string().regex(/^[A-Za-z0-9_-]{43}$/)).min(1).max(8),
+  keys: z
+    .array(z.string().regex(/^[A-Za-z0-9_-]{43}$/))
+    .min(1)
+    .max(8),
 });
 export type GatewayKeySet = z.infer<typeof GatewayKeySet>;
 
@@ -151,4 +155,3 @@ export const RulesBundle = z.strictObject({
   programs: z.array(PublishedProgram).max(50),
 });
 export type RulesBundle = z.infer<typeof RulesBundle>;
-

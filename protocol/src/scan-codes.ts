@@ -5,11 +5,7 @@
 import { CARD_NUMBER_PATTERN, isValidCardNumber } from './card-number.js';
 import type { ReceiptRef } from './messages.js';
 
-export type ScanCode =
-  | { kind: 'card'; number: string }
-  | { kind: 'invalid_card_number' }
-  | { kind: 'receipt'; receipt: ReceiptRef }
-  | { kind: 'unknown' };
+export type ScanCode = { kind: 'card'; number: string } | { kind: 'invalid_card_number' } | { kind: 'receipt'; receipt: ReceiptRef } | { kind: 'unknown' };
 
 const RECEIPT_CODE = /^RCPT:([A-Za-z0-9_-]{1,64}):(\d{1,12}):([A-Z]{3})$/;
 

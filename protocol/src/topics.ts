@@ -86,9 +86,7 @@ export function sharedFilter(group: string, filter: string): string {
   return `$share/${group}/${filter}`;
 }
 
-export type ParsedTopic =
-  | { scope: 'kiosk'; kioskId: string; channel: KioskChannel }
-  | { scope: 'store'; storeId: string; channel: StoreChannel };
+export type ParsedTopic = { scope: 'kiosk'; kioskId: string; channel: KioskChannel } | { scope: 'store'; storeId: string; channel: StoreChannel };
 
 /** Parses a concrete topic (no wildcards). Returns null for anything outside the contract. */
 export function parseTopic(topic: string): ParsedTopic | null {

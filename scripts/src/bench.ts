@@ -48,7 +48,18 @@ async function tapLatency(): Promise<void> {
   const file = resolve(results, 'tap-latency.json');
   writeFileSync(
     file,
-    JSON.stringify({ name: 'tap-latency', at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, config: { ...options, repetitions }, runs, summary: Object.fromEntries(rows.map((r) => [r[0], { tapMs: r[1], rawMs: r[3], ratio: r[5] }])) }, null, 2),
+    JSON.stringify(
+      {
+        name: 'tap-latency',
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version },
+        config: { ...options, repetitions },
+        runs,
+        summary: Object.fromEntries(rows.map((r) => [r[0], { tapMs: r[1], rawMs: r[3], ratio: r[5] }])),
+      },
+      null,
+      2,
+    ),
   );
   process.stdout.write(`wrote ${file}\n`);
 }
@@ -75,7 +86,18 @@ async function ledgerBench(): Promise<void> {
     const p50 = acrossRuns(runs.map((p) => p.ledger.latency.p50)).median;
     const p99 = acrossRuns(runs.map((p) => p.ledger.latency.p99)).median;
     const perCommit = acrossRuns(runs.map((p) => ops / p.ledger.batches)).median;
-    return [String(callers), rate.median, `${rate.min.toFixed(0)}-${rate.max.toFixed(0)}`, p50, p99, perCommit, raw.median, `${raw.min.toFixed(0)}-${raw.max.toFixed(0)}`, ratio.median, `${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)}`];
+    return [
+      String(callers),
+      rate.median,
+      `${rate.min.toFixed(0)}-${rate.max.toFixed(0)}`,
+      p50,
+      p99,
+      perCommit,
+      raw.median,
+      `${raw.min.toFixed(0)}-${raw.max.toFixed(0)}`,
+      ratio.median,
+      `${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)}`,
+    ];
   });
   process.stdout.write(
     `\nledger: durable earns through the ledger API (closed loop) vs raw libSQL single-row INSERT transactions on the same disk, ${ops} ops each, median of ${repetitions} paired run(s)\n` +
@@ -84,7 +106,14 @@ async function ledgerBench(): Promise<void> {
   );
   mkdirSync(results, { recursive: true });
   const file = resolve(results, 'ledger.json');
-  writeFileSync(file, JSON.stringify({ name: 'ledger', at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, config: { ops, repetitions, callerCounts }, pairs, summary: rows }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { name: 'ledger', at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, config: { ops, repetitions, callerCounts }, pairs, summary: rows },
+      null,
+      2,
+    ),
+  );
   process.stdout.write(`wrote ${file}\n`);
 }
 

@@ -21,7 +21,10 @@ async function setup() {
   for (const device of [hardware.display, hardware.printer, hardware.reader, hardware.scanner]) await device.start();
   const requests = new Requests({ link, outbox, log: silent, resendIntervalMs: 60_000 });
   requests.start();
-  const agent = new KioskAgent({ ...hardware, requests, opIds: new OpIdGenerator(), log: silent, clock: Date }, { kioskId: 'k1', storeName: 'S', requestTimeoutMs: REQUEST_TIMEOUT_MS, memberScreenMs: 60_000 });
+  const agent = new KioskAgent(
+    { ...hardware, requests, opIds: new OpIdGenerator(), log: silent, clock: Date },
+    { kioskId: 'k1', storeName: 'S', requestTimeoutMs: REQUEST_TIMEOUT_MS, memberScreenMs: 60_000 },
+  );
   await agent.start();
   /** lets queued replies (delivered on setImmediate) and the agent's queue run as far as they can without time passing */
   const settle = async () => {

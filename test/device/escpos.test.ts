@@ -50,7 +50,9 @@ describe('ESC/POS encoder and decoder', () => {
   });
 
   it('prints plainly that an offline earn is pending, without a time it does not know', () => {
-    const text = receiptText(decodeEscPos(encodeReceipt(pendingEarnReceipt({ ...header, serverTime: null }, { cardMasked: '*0009', receiptId: 'T1', opId: '0190b5a0-0000-7000-8000-000000000000' }), 42)));
+    const text = receiptText(
+      decodeEscPos(encodeReceipt(pendingEarnReceipt({ ...header, serverTime: null }, { cardMasked: '*0009', receiptId: 'T1', opId: '0190b5a0-0000-7000-8000-000000000000' }), 42)),
+    );
     expect(text).toContain('PENDING - NOT YET BOOKED');
     expect(text.find((l) => l.startsWith('Time'))).toMatch(/not known \(offline\)$/);
   });

@@ -5,13 +5,17 @@ import { LibsqlOutboxStore, MemoryOutboxStore, Outbox } from '@loyalty/device';
 import { tempDir } from '../support/system.js';
 import { outboxStoreContract } from './contracts/outbox-store.js';
 
-outboxStoreContract('memory', () => ({ store: new MemoryOutboxStore(), cleanup: () => {} }));
+outboxStoreContract('memory', () => ({ store: new MemoryOutboxStore(), cleanup: () => {} }), { durable: false });
 
-outboxStoreContract('libSQL file', () => {
-  const dir = tempDir('outbox');
-  const path = `${dir.path}/outbox.db`;
-  return { store: new LibsqlOutboxStore(path), reopen: () => new LibsqlOutboxStore(path), cleanup: () => dir.remove() };
-});
+outboxStoreContract(
+  'libSQL file',
+  () => {
+    const dir = tempDir('outbox');
+    const path = `${dir.path}/outbox.db`;
+    return { store: new LibsqlOutboxStore(path), reopen: () => new LibsqlOutboxStore(path), cleanup: () => dir.remove() };
+  },
+  { durable: true },
+);
 
 describe('libSQL outbox file', () => {
   it('is readable by the kiosk user only (pending operations carry card numbers)', async () => {

@@ -5,7 +5,20 @@ import { join } from 'node:path';
 import { createLogger } from '@loyalty/protocol/node';
 import { SerialPort } from 'serialport';
 import { describe, expect, it } from 'vitest';
-import { DeviceFileTransport, EmulatedReceiptPrinter, EscPosPrinter, SerialTransport, TcpTransport, balanceSlip, couponReceipt, decodeEscPos, earnReceipt, encodeReceipt, receiptText, staffReport } from '@loyalty/device';
+import {
+  DeviceFileTransport,
+  EmulatedReceiptPrinter,
+  EscPosPrinter,
+  SerialTransport,
+  TcpTransport,
+  balanceSlip,
+  couponReceipt,
+  decodeEscPos,
+  earnReceipt,
+  encodeReceipt,
+  receiptText,
+  staffReport,
+} from '@loyalty/device';
 import { FakeNetworkPrinter } from '../support/fake-printer.js';
 import { PtyPair } from '../support/pty-pair.js';
 import { describeWithSystem } from '../support/system-deps.js';
@@ -20,7 +33,9 @@ receiptPrinterContract('emulated', async () => {
     printer,
     jobs: () => printer.jobs,
     setPaper: (state) => (printer.paper = state),
-    setReachable: async (on) => void (printer.online = on),
+    setReachable: async (on) => {
+      printer.online = on;
+    },
     close: async () => {},
   };
 });
@@ -43,9 +58,24 @@ describe('slips at 32, 42 and 48 columns', () => {
   it.each([32, 42, 48] as const)('every slip fits %i columns, and the coupon carries its code as Code128 and QR', (columns) => {
     const slips = {
       balance: balanceSlip(h, { name: 'Анна К.', cardMasked: '*0009', balance: 1234, tier: 'Gold' }),
-      earn: earnReceipt(h, { cardMasked: '*0009', receiptId: 'T-1', pointsEarned: 223, balance: 1457, lines: [{ text: 'Points: 10 per 1.00 EUR', points: 123 }, { text: 'Welcome bonus: 100 points', points: 100 }] }),
+      earn: earnReceipt(h, {
+        cardMasked: '*0009',
+        receiptId: 'T-1',
+        pointsEarned: 223,
+        balance: 1457,
+        lines: [
+          { text: 'Points: 10 per 1.00 EUR', points: 123 },
+          { text: 'Welcome bonus: 100 points', points: 100 },
+        ],
+      }),
       coupon: couponReceipt(h, { reward: 'Free coffee', code: 'C1A2B3C4D5E6F7A8B', expiresAt: '2026-12-06T10:00:00.000Z', value: null, cardMasked: '*0009', pointsSpent: 500 }),
-      staff: staffReport(h, { staff: 'Olga (manager)', rows: [{ label: 'Slips printed today', value: '42' }, { label: 'Printer', value: 'paper near end' }] }),
+      staff: staffReport(h, {
+        staff: 'Olga (manager)',
+        rows: [
+          { label: 'Slips printed today', value: '42' },
+          { label: 'Printer', value: 'paper near end' },
+        ],
+      }),
     };
     for (const [name, receipt] of Object.entries(slips)) {
       const decoded = decodeEscPos(encodeReceipt(receipt, columns, 'PC866_CYRILLIC2'));

@@ -14,7 +14,9 @@ const verify = (raw: string): Body | null => (raw.startsWith('signed:') ? (JSON.
 
 describe('signed versioned cache', () => {
   const dirs: Array<{ remove: () => void }> = [];
-  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) d.remove();
+  });
   const make = () => {
     const dir = tempDir('signed-cache');
     dirs.push(dir);

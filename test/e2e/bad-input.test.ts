@@ -104,7 +104,11 @@ describe('bad input on every topic', () => {
       for (const message of badMessages(topic, forgedGateway)) await attacker.publishAsync(topic, message, { qos: 1 });
     }
     for (const channel of gatewayInbound) {
-      await eventually(async () => (await rejected('malformed', channel)) >= 2 && (await rejected('too_large', channel)) >= 1 && (await rejected('bad_signature', channel)) >= 1, 5000, `gateway counted bad ${channel}`);
+      await eventually(
+        async () => (await rejected('malformed', channel)) >= 2 && (await rejected('too_large', channel)) >= 1 && (await rejected('bad_signature', channel)) >= 1,
+        5000,
+        `gateway counted bad ${channel}`,
+      );
     }
     const grew = (reason: string) => (k.kiosk.link.rejectedCounts.get(reason) ?? 0) - (kioskBefore.get(reason) ?? 0);
     await eventually(() => grew('malformed') >= 10 && grew('too_large') >= 5 && grew('bad_signature') >= 5, 5000, 'kiosk counted bad messages on every topic');

@@ -47,7 +47,11 @@ describe('earn integrity: only receipts the till registered earn', () => {
     k.hardware.reader.present(ANNA.uid);
     await eventually(() => k.kiosk.agent.state === 'member', 5000, 'member screen');
     k.hardware.scanner.scan(code);
-    await eventually(() => k.kiosk.agent.state === 'member' && !['Collecting points...', 'You will earn'].includes(k.hardware.display.current.lines[0]!) && k.hardware.display.current.lines[0] !== 'Hello Anna K.', 5000, 'an answer on screen');
+    await eventually(
+      () => k.kiosk.agent.state === 'member' && !['Collecting points...', 'You will earn'].includes(k.hardware.display.current.lines[0]!) && k.hardware.display.current.lines[0] !== 'Hello Anna K.',
+      5000,
+      'an answer on screen',
+    );
     await k.kiosk.agent.settled();
     return k.hardware.display.current.lines;
   };
@@ -63,7 +67,10 @@ describe('earn integrity: only receipts the till registered earn', () => {
     expect(first).toMatchObject({ status: 201, body: { receiptId: 'T-100', total: 1000, currency: 'EUR', code: 'RCPT:T-100:1000:EUR', claimableUntil: '2026-12-18T10:00:00.000Z' } });
     expect(await call('POST', '/sales', sale('T-100', 1000), { key: 'till-1-100' })).toEqual(first);
     expect(await call('POST', '/sales', sale('T-100', 1000))).toMatchObject({ status: 409, body: { error: 'sale_exists' } });
-    expect(await call('POST', '/sales', sale('T-101', 1000, { items: [{ sku: 'a', category: 'x', quantity: 2, unitPrice: 400 }] }))).toMatchObject({ status: 400, body: { error: 'invalid_request', details: { itemsTotal: 800 } } });
+    expect(await call('POST', '/sales', sale('T-101', 1000, { items: [{ sku: 'a', category: 'x', quantity: 2, unitPrice: 400 }] }))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', details: { itemsTotal: 800 } },
+    });
     expect(await call('POST', '/sales', { ...sale('T-102', 1000), storeId: 'nowhere' })).toMatchObject({ status: 404, body: { error: 'store_not_found' } });
     expect((await call('POST', '/sales', sale('T-103', 1000), { role: 'viewer' })).status).toBe(403);
     expect((await call('POST', '/sales', { ...sale('T-104', 1000), receiptId: 'has:colon' })).status).toBe(400);
@@ -78,7 +85,8 @@ describe('earn integrity: only receipts the till registered earn', () => {
   });
 
   it('one receipt earns once across the POS and the kiosk, whichever comes first', async () => {
-    const purchase = (receiptId: string, key?: string) => call('POST', '/purchases', { card: BORIS.number, storeId: STORE.id, currency: 'EUR', items: [{ sku: 'milk', category: 'dairy', quantity: 1, unitPrice: 2000 }], receiptId }, { key });
+    const purchase = (receiptId: string, key?: string) =>
+      call('POST', '/purchases', { card: BORIS.number, storeId: STORE.id, currency: 'EUR', items: [{ sku: 'milk', category: 'dairy', quantity: 1, unitPrice: 2000 }], receiptId }, { key });
     // The till books the purchase with the card and registers the sale: a later scan earns nothing more.
     expect((await call('POST', '/sales', sale('T-200', 2000))).status).toBe(201);
     expect(await purchase('T-200', 'pos-200')).toMatchObject({ status: 201, body: { pointsEarned: 20 } });

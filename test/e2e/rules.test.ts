@@ -72,7 +72,12 @@ describe('rules at the kiosk', () => {
     expect(k!.kiosk.rules.offer(parsed, first.raw)).toEqual({ accepted: false, reason: 'older_version' });
     // A bundle whose raw form does not carry a valid signature is refused.
     const forged = { ...parsed, version: held + 10 };
-    expect(k!.kiosk.rules.offer(forged, tamper(first.raw, (b) => (b.body.version = held + 10)))).toEqual({ accepted: false, reason: 'bad_signature' });
+    expect(
+      k!.kiosk.rules.offer(
+        forged,
+        tamper(first.raw, (b) => (b.body.version = held + 10)),
+      ),
+    ).toEqual({ accepted: false, reason: 'bad_signature' });
     expect(k!.kiosk.rules.version).toBe(held);
     expect(k!.kiosk.rules.ruleSet?.programs[0]?.program.name).toBe('Store Points II');
 
@@ -87,7 +92,10 @@ describe('rules at the kiosk', () => {
     // A tampered copy on disk (a richer earn rate) fails its signature and is not used.
     await k.kiosk.stop();
     const file = `${stateDir}/rules.jws`;
-    writeFileSync(file, tamper(readFileSync(file, 'utf8'), (b) => (b.body.programs[0].document.earn.rate.points = 1000)));
+    writeFileSync(
+      file,
+      tamper(readFileSync(file, 'utf8'), (b) => (b.body.programs[0].document.earn.rate.points = 1000)),
+    );
     k = await startKiosk(null as unknown as Gateway, stateDir, offline);
     expect(k.kiosk.rules.version).toBeNull();
     expect(k.log.find((l) => String(l.msg).includes('stored rules bundle fails its signature check'))).toHaveLength(1);

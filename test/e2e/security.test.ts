@@ -37,7 +37,11 @@ describe('security over the real broker', () => {
     clients.push(client);
     return client;
   };
-  const refusal = (options: Record<string, unknown>) => connect(options).then(() => 'connected', (e: Error & { code?: number }) => e.code);
+  const refusal = (options: Record<string, unknown>) =>
+    connect(options).then(
+      () => 'connected',
+      (e: Error & { code?: number }) => e.code,
+    );
   const balance = async () => (await gateway.ledger.identify({ number: ANNA.number })).balance;
 
   it('refuses anonymous logins, wrong passwords, another kiosk’s client id and a forged will', async () => {
@@ -48,8 +52,17 @@ describe('security over the real broker', () => {
     expect(await refusal({ clientId: 'kiosk-kiosk-1', username: 'gateway-internal', password: 'guess' })).toBe(4);
     expect(await refusal({ clientId: 'kiosk-kiosk-2', username: 'kiosk-1', password: brokerPassword })).toBe(5);
     const forgedWill = new EnvelopeSigner({ senderId: 'kiosk-1', privateKey: generateKeyPair().privateKey, sequence: { next: () => 1 } }).sign(kioskTopic('kiosk-1', 'state'), { state: 'offline' });
-    expect(await refusal({ clientId: 'kiosk-kiosk-1', username: 'kiosk-1', password: brokerPassword, will: { topic: kioskTopic('kiosk-1', 'state'), payload: Buffer.from(forgedWill), qos: 1, retain: true } })).toBe(5);
-    expect(await refusal({ clientId: 'kiosk-kiosk-1', username: 'kiosk-1', password: brokerPassword, will: { topic: kioskTopic('kiosk-2', 'state'), payload: Buffer.from('x'), qos: 1, retain: true } })).toBe(5);
+    expect(
+      await refusal({
+        clientId: 'kiosk-kiosk-1',
+        username: 'kiosk-1',
+        password: brokerPassword,
+        will: { topic: kioskTopic('kiosk-1', 'state'), payload: Buffer.from(forgedWill), qos: 1, retain: true },
+      }),
+    ).toBe(5);
+    expect(
+      await refusal({ clientId: 'kiosk-kiosk-1', username: 'kiosk-1', password: brokerPassword, will: { topic: kioskTopic('kiosk-2', 'state'), payload: Buffer.from('x'), qos: 1, retain: true } }),
+    ).toBe(5);
     expect(await refusal({ clientId: 'kiosk-kiosk-1', username: 'kiosk-1', password: brokerPassword })).toBe('connected');
     expect(await denials('bad_credentials')).toBe(2);
     expect(await denials('anonymous')).toBe(1);
@@ -63,7 +76,9 @@ describe('security over the real broker', () => {
   it('lets a kiosk neither publish on another kiosk’s topic nor subscribe to # or another kiosk', async () => {
     const a = await gateway.registry.register('kiosk-a', 'store-1', loadKioskIdentity(dirs[1]!.path).publicKey);
     const client = await connect({ clientId: 'kiosk-kiosk-a', username: 'kiosk-a', password: a.brokerPassword });
-    const granted = await client.subscribeAsync(['#', kioskTopic('kiosk-b', 'res'), kioskTopic('kiosk-a', 'res'), storeTopic('store-9', 'hotlist'), storeTopic('store-1', 'hotlist')], { qos: 1 }).catch((e: Error) => e);
+    const granted = await client
+      .subscribeAsync(['#', kioskTopic('kiosk-b', 'res'), kioskTopic('kiosk-a', 'res'), storeTopic('store-9', 'hotlist'), storeTopic('store-1', 'hotlist')], { qos: 1 })
+      .catch((e: Error) => e);
     // mqtt.js rejects the whole call when any filter is refused (HARDWARE-LAB); the SUBACKs said 128.
     expect(granted).toBeInstanceOf(Error);
     expect(await denials('subscribe')).toBe(3);
@@ -80,7 +95,11 @@ describe('security over the real broker', () => {
     k = await startKiosk(gateway, dirs[1]!.path);
     await eventually(() => k!.kiosk.link.connected);
     const admin = (await gateway.tokens.create('admin', 'sec')).token;
-    const response = await fetch(`${gateway.httpUrl}/api/v1/kiosks/kiosk-1/revoke`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'stolen from store 1' }) });
+    const response = await fetch(`${gateway.httpUrl}/api/v1/kiosks/kiosk-1/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'stolen from store 1' }),
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ id: 'kiosk-1', status: 'revoked', revokedReason: 'stolen from store 1' });
     await eventually(() => k!.hardware.display.current.lines[0] === 'Out of service', 5000, 'out of service');
@@ -129,7 +148,11 @@ describe('security over the real broker', () => {
 
   it('pairs a kiosk with a one-time code and proof of its key, once, and rate-limits guessing', async () => {
     const admin = (await gateway.tokens.create('admin', 'sec')).token;
-    const create = await fetch(`${gateway.httpUrl}/api/v1/enrollments`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ storeId: 'store-1' }) });
+    const create = await fetch(`${gateway.httpUrl}/api/v1/enrollments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ storeId: 'store-1' }),
+    });
     expect(create.status).toBe(201);
     const { code, expiresAt } = (await create.json()) as { code: string; expiresAt: string };
     expect(code).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
@@ -157,7 +180,13 @@ describe('security over the real broker', () => {
 
     // Guessing: 10 failures from one address (the reused code above was the first), then 429
     // even for a right code.
-    const second = (await (await fetch(`${gateway.httpUrl}/api/v1/enrollments`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ storeId: 'store-1' }) })).json()) as { code: string };
+    const second = (await (
+      await fetch(`${gateway.httpUrl}/api/v1/enrollments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ storeId: 'store-1' }),
+      })
+    ).json()) as { code: string };
     for (let i = 0; i < 9; i += 1) await expect(pairKiosk({ gatewayUrl: gateway.httpUrl, code: `AAAAA-AAAA${i}`, stateDir: dirs[1]!.path })).rejects.toThrow(/HTTP 400/);
     await expect(pairKiosk({ gatewayUrl: gateway.httpUrl, code: second.code, stateDir: dirs[1]!.path })).rejects.toThrow(/HTTP 429/);
   });
@@ -195,7 +224,14 @@ describe('kiosk key rotation', () => {
       now += 11 * 60_000;
       expect(gateway.registry.keysOf('kiosk-1')).toHaveLength(1);
       const stale = new EnvelopeSigner({ senderId: 'kiosk-1', privateKey: oldKey.privateKey, sequence: { next: () => 9_000_000 } });
-      const attacker = await connectAsync({ host: '127.0.0.1', port: gateway.mqttEndpoint.port, protocolVersion: 4, username: gateway.mqttEndpoint.username, password: gateway.mqttEndpoint.password, clientId: 'old-key' });
+      const attacker = await connectAsync({
+        host: '127.0.0.1',
+        port: gateway.mqttEndpoint.port,
+        protocolVersion: 4,
+        username: gateway.mqttEndpoint.username,
+        password: gateway.mqttEndpoint.password,
+        clientId: 'old-key',
+      });
       const topic = kioskTopic('kiosk-1', 'req');
       await attacker.publishAsync(topic, stale.sign(topic, { kind: 'identify', opId: new OpIdGenerator().next(), card: { uid: ANNA.uid } }), { qos: 1 });
       await eventually(async () => (await gateway.metrics.count(gateway.metrics.rejectedMessages, { reason: 'bad_signature', channel: 'req' })) === 1, 5000, 'old key refused');
@@ -249,10 +285,21 @@ describe('gateway key rotation with overlap', () => {
 
       // A reply signed with the retired key is refused by the kiosk.
       const oldSigner = new EnvelopeSigner({ senderId: 'gateway', privateKey: privateA, sequence: { next: () => 50_000_000 } });
-      const injector = await connectAsync({ host: '127.0.0.1', port: mqttPort, protocolVersion: 4, username: gateway.mqttEndpoint.username, password: gateway.mqttEndpoint.password, clientId: 'injector' });
+      const injector = await connectAsync({
+        host: '127.0.0.1',
+        port: mqttPort,
+        protocolVersion: 4,
+        username: gateway.mqttEndpoint.username,
+        password: gateway.mqttEndpoint.password,
+        clientId: 'injector',
+      });
       const resTopic = kioskTopic('kiosk-1', 'res');
       const before = k.kiosk.link.rejectedCounts.get('bad_signature') ?? 0;
-      await injector.publishAsync(resTopic, oldSigner.sign(resTopic, { opId: new OpIdGenerator().next(), kind: 'identify', serverTime: new Date().toISOString(), result: { status: 'ok', data: {} } }), { qos: 1 });
+      await injector.publishAsync(
+        resTopic,
+        oldSigner.sign(resTopic, { opId: new OpIdGenerator().next(), kind: 'identify', serverTime: new Date().toISOString(), result: { status: 'ok', data: {} } }),
+        { qos: 1 },
+      );
       await eventually(() => (k.kiosk.link.rejectedCounts.get('bad_signature') ?? 0) === before + 1, 5000, 'retired key refused');
       await injector.endAsync();
     } finally {

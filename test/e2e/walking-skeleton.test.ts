@@ -37,7 +37,10 @@ describe('walking skeleton: card tap to printed receipt', () => {
     ({ gateway, log: gatewayLog } = await startGateway(gwDir.path));
     await seed(gateway);
     k = await startKiosk(gateway, kioskDir.path);
-    cleanups.push(() => k.kiosk.stop(), () => gateway.stop());
+    cleanups.push(
+      () => k.kiosk.stop(),
+      () => gateway.stop(),
+    );
     await eventually(() => k.kiosk.link.connected, 5000, 'kiosk connected');
   });
 
@@ -133,10 +136,14 @@ describe('walking skeleton: card tap to printed receipt', () => {
   });
 
   it('reports online state and telemetry to the fleet view, and offline when it stops', async () => {
-    const view = await eventually(async () => {
-      const [kiosk] = await gateway.registry.list();
-      return kiosk?.online && kiosk.telemetry ? kiosk : null;
-    }, 5000, 'telemetry at the gateway');
+    const view = await eventually(
+      async () => {
+        const [kiosk] = await gateway.registry.list();
+        return kiosk?.online && kiosk.telemetry ? kiosk : null;
+      },
+      5000,
+      'telemetry at the gateway',
+    );
     if (!view) throw new Error('unreachable: eventually returns a truthy value');
     expect(view).toMatchObject({ id: 'kiosk-1', storeId: 'store-1', status: 'active', online: true });
     expect(view.telemetry).toMatchObject({ outboxDepth: 0, health: { printer: { state: 'ok' }, reader: { state: 'ok' } }, versions: { agent: expect.any(String) } });

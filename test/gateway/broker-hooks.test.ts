@@ -11,7 +11,11 @@ describe('broker auth hooks for an external broker (EMQX HTTP authn/authz format
       await seed(gateway);
       const { brokerPassword } = await gateway.registry.register('kiosk-7', 'store-1', loadKioskIdentity(`${dir.path}/k7`).publicKey);
       const hook = async (path: string, body: unknown, secret = 'a-long-shared-secret-123') => {
-        const response = await fetch(`${gateway.httpUrl}/api/v1/broker/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-broker-secret': secret }, body: JSON.stringify(body) });
+        const response = await fetch(`${gateway.httpUrl}/api/v1/broker/${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-broker-secret': secret },
+          body: JSON.stringify(body),
+        });
         return response.status === 200 ? ((await response.json()) as { result: string }).result : response.status;
       };
       expect(await hook('auth', { username: 'kiosk-7', password: brokerPassword, clientid: 'kiosk-kiosk-7' })).toBe('allow');

@@ -71,11 +71,11 @@ describe('gateway HTTP API', () => {
 describe('gateway HTTP API documentation', () => {
   const dir = tempDir('http-docs');
   let gateway: Gateway;
-  let token: string;
+  let _token: string;
   beforeAll(async () => {
     ({ gateway } = await startGateway(dir.path));
     await seed(gateway);
-    token = (await gateway.tokens.create('viewer', 'docs')).token;
+    _token = (await gateway.tokens.create('viewer', 'docs')).token;
   });
   afterAll(async () => {
     await gateway.stop();
@@ -87,11 +87,23 @@ describe('gateway HTTP API documentation', () => {
     expect(doc.openapi).toBe('3.1.0');
     const served = gateway.httpRoutes
       .filter((r) => r.path.startsWith('/api/v1/') && r.path !== '/api/v1/openapi.json')
-      .map((r) => `${r.method.toLowerCase()} ${r.path.slice('/api/v1'.length).replace(/:(\w+)/g, '{$1}').replace(/\/$/, '')}`);
+      .map(
+        (r) =>
+          `${r.method.toLowerCase()} ${r.path
+            .slice('/api/v1'.length)
+            .replace(/:(\w+)/g, '{$1}')
+            .replace(/\/$/, '')}`,
+      );
     expect(served.length).toBeGreaterThan(30);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
-    expect(served.filter((route) => !documented.includes(route)), 'served but not documented').toEqual([]);
-    expect(documented.filter((route) => !served.includes(route)), 'documented but not served').toEqual([]);
+    expect(
+      served.filter((route) => !documented.includes(route)),
+      'served but not documented',
+    ).toEqual([]);
+    expect(
+      documented.filter((route) => !served.includes(route)),
+      'documented but not served',
+    ).toEqual([]);
     // A documented body is the JSON Schema of the zod schema the route validates with.
     expect(JSON.stringify(doc.paths['/purchases']!.post)).toContain('unitPrice');
     expect(await (await fetch(`${gateway.httpUrl}/docs`)).text()).toContain('/api/v1/cards/{number}');
@@ -104,7 +116,8 @@ describe('stores', () => {
     const { gateway } = await startGateway(dir.path);
     try {
       const admin = (await gateway.tokens.create('admin', 'a')).token;
-      const post = (body: unknown, token = admin) => fetch(`${gateway.httpUrl}/api/v1/stores`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (body: unknown, token = admin) =>
+        fetch(`${gateway.httpUrl}/api/v1/stores`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const created = await post({ id: 'berlin-mitte', name: 'Mitte Market', timezone: 'Europe/Berlin' });
       expect(created.status).toBe(201);
       expect(await created.json()).toMatchObject({ id: 'berlin-mitte', name: 'Mitte Market', timezone: 'Europe/Berlin' });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidCardNumber } from '@loyalty/protocol';
 import type { Gateway } from '@loyalty/gateway';
 import { firstPayloadFrom } from '@loyalty/gateway';
-import { CapturedLog, seed, startGateway, tempDir } from '../support/system.js';
+import { type CapturedLog, seed, startGateway, tempDir } from '../support/system.js';
 
 describe('customers and cards over HTTP', () => {
   const dir = tempDir('members');
@@ -92,7 +92,9 @@ describe('customers and cards over HTTP', () => {
     expect((await call('POST', `/cards/${number}/link`, { customerId: other.id, correction: { reason: 'typo at the till' } })).status).toBe(403);
     expect((await call('POST', `/cards/${number}/link`, { customerId: other.id, correction: { reason: 'typo at the till' } }, 'admin')).body.customerId).toBe(other.id);
     await call('POST', `/cards/${number}/link`, { customerId: customer.id, correction: { reason: 'back to the right person' } }, 'admin');
-    await call('POST', '/purchases', { card: number, storeId: 'store-1', currency: 'EUR', items: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 1500 }] }, 'pos', { 'idempotency-key': `p-${number}` });
+    await call('POST', '/purchases', { card: number, storeId: 'store-1', currency: 'EUR', items: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 1500 }] }, 'pos', {
+      'idempotency-key': `p-${number}`,
+    });
 
     const before = (await call('GET', '/hotlist', undefined, 'viewer')).body;
     const replaced = await call('POST', `/cards/${number}/replace`, { reason: 'lost in the car park' }, 'pos', { 'idempotency-key': `r-${number}` });
@@ -103,7 +105,9 @@ describe('customers and cards over HTTP', () => {
     expect(after.numbers).toContain(number);
     expect(after.uids).toContain('04AABBCCDDEE01');
 
-    const refused = await call('POST', '/purchases', { card: number, storeId: 'store-1', currency: 'EUR', items: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 100 }] }, 'pos', { 'idempotency-key': `p2-${number}` });
+    const refused = await call('POST', '/purchases', { card: number, storeId: 'store-1', currency: 'EUR', items: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 100 }] }, 'pos', {
+      'idempotency-key': `p2-${number}`,
+    });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toBe('card_blocked');
     const events = (await call('GET', `/cards/${number}/events`, undefined, 'viewer')).body.items.map((e: { kind: string }) => e.kind);
@@ -263,7 +267,11 @@ describe('redemptions confirmed by SMS, and the daily SMS cap of a kiosk', () =>
   });
 
   const post = async (path: string, body: unknown, key = crypto.randomUUID()) => {
-    const response = await fetch(`${gateway.httpUrl}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${pos}`, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+    const response = await fetch(`${gateway.httpUrl}/api/v1${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${pos}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as any };
   };
 

@@ -9,12 +9,9 @@ import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Gateway } from '@loyalty/gateway';
+import { defineRoute, onError, type AuthEnv, type Gateway, type RouteRegistry } from '@loyalty/gateway';
 import { createLogger } from '@loyalty/protocol/node';
 import { Writable } from 'node:stream';
-import { defineRoute, type RouteRegistry } from '../../gateway/src/http/route.js';
-import type { AuthEnv } from '../../gateway/src/http/auth.js';
-import { onError } from '../../gateway/src/http/errors.js';
 import { seed, startGateway, tempDir } from '../support/system.js';
 
 const HOOK_SECRET = 'a-test-hook-secret-0123456789';
@@ -36,8 +33,7 @@ describe('the HTTP contract', () => {
     dir.remove();
   });
 
-  const operations = () =>
-    Object.entries(document.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, ...op })));
+  const operations = () => Object.entries(document.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, ...op })));
 
   it('lints clean with Redocly’s recommended rules, with an operationId and typed responses on every route', async () => {
     const config = await createConfig({ extends: ['recommended'] });

@@ -33,7 +33,8 @@ describe('staged rule rollout', () => {
     const response = await fetch(`${gateway.httpUrl}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
-  const earnAt = async (storeId: string) => (await call('POST', '/quotes', { card: ANNA.number, storeId, currency: 'EUR', items: [{ sku: 'milk', category: 'bakery', quantity: 1, unitPrice: 1000 }] })).body;
+  const earnAt = async (storeId: string) =>
+    (await call('POST', '/quotes', { card: ANNA.number, storeId, currency: 'EUR', items: [{ sku: 'milk', category: 'bakery', quantity: 1, unitPrice: 1000 }] })).body;
 
   it('publishing a new version to one store leaves the other stores on the version they run', async () => {
     await call('PUT', '/programs/points', POINTS_DOC);
@@ -119,9 +120,16 @@ describe('an install upgraded from before staged rollout', () => {
     try {
       // The state the old publish left: v2 went to berlin only, and store-1's newest bundle is empty.
       const url = `file:${dir.path}/gateway.db`;
-      const old = await openDatabase({ url, busyTimeoutMs: 1000 }, MIGRATIONS.filter((m) => m.id <= 8));
+      const old = await openDatabase(
+        { url, busyTimeoutMs: 1000 },
+        MIGRATIONS.filter((m) => m.id <= 8),
+      );
       const at = '2026-11-01T00:00:00.000Z';
-      for (const [id, tz] of [['berlin', 'Europe/Berlin'], [STORE.id, 'UTC']] as const) await old.execute({ sql: 'INSERT INTO stores (id, name, timezone, created_at) VALUES (?, ?, ?, ?)', args: [id, id, tz, at] });
+      for (const [id, tz] of [
+        ['berlin', 'Europe/Berlin'],
+        [STORE.id, 'UTC'],
+      ] as const)
+        await old.execute({ sql: 'INSERT INTO stores (id, name, timezone, created_at) VALUES (?, ?, ?, ?)', args: [id, id, tz, at] });
       await old.execute({ sql: "INSERT INTO programs (id, name, kind, created_at) VALUES ('points', 'Points', 'points', ?)", args: [at] });
       await old.execute({ sql: "INSERT INTO program_versions VALUES ('points', 1, ?, ?, 'test', ?, 'test', NULL)", args: [JSON.stringify(POINTS_DOC), at, at] });
       await old.execute({ sql: `INSERT INTO program_versions VALUES ('points', 2, ?, ?, 'test', ?, 'test', '["berlin"]')`, args: [JSON.stringify({ ...POINTS_DOC, name: 'Points II' }), at, at] });

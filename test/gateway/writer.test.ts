@@ -23,9 +23,7 @@ describe('group-commit writer (real libSQL file)', () => {
   const count = async () => Number((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n);
 
   it('commits concurrent operations in batches and answers each after its commit', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 35 }, (_, i) => writer.run(async (tx) => (await tx.execute({ sql: 'INSERT INTO t VALUES (?, ?)', args: [`k${i}`, i] })).rowsAffected)),
-    );
+    const results = await Promise.all(Array.from({ length: 35 }, (_, i) => writer.run(async (tx) => (await tx.execute({ sql: 'INSERT INTO t VALUES (?, ?)', args: [`k${i}`, i] })).rowsAffected)));
     expect(results).toEqual(Array(35).fill(1));
     expect(await count()).toBe(35);
     expect(writer.batches).toBe(4); // 10 + 10 + 10 + 5

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { compactVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import {
-  EnvelopeSigner,
-  EnvelopeVerifier,
-  SlidingReplayWindow,
-  generateKeyPair,
-  kioskTopic,
-  type KeyPair,
-} from '@loyalty/protocol';
+import { EnvelopeSigner, EnvelopeVerifier, SlidingReplayWindow, generateKeyPair, kioskTopic, type KeyPair } from '@loyalty/protocol';
 
 function counter(): { next(): number } {
   let n = 0;
@@ -51,7 +44,7 @@ describe('signed envelope', () => {
         const raw = signer.sign(topic, body);
         const firstDot = raw.indexOf('.');
         // Only the payload and signature parts: positions after the header.
-        const positions = [...raw].map((c, i) => i).filter((i) => i > firstDot && raw[i] !== '.');
+        const positions = [...raw].map((_c, i) => i).filter((i) => i > firstDot && raw[i] !== '.');
         const index = positions[where % positions.length]!;
         let char = B64URL_CHARS[replacement % 64]!;
         if (char === raw[index]) char = B64URL_CHARS[(replacement + 1) % 64]!;
@@ -84,16 +77,11 @@ describe('signed envelope', () => {
   it('refuses a message moved to another topic as wrong_topic', () => {
     const signer = makeSigner();
     fc.assert(
-      fc.property(
-        jsonBody,
-        fc.constantFrom('kiosk-2', 'kiosk-10', 'k1'),
-        fc.constantFrom('req', 'res', 'ack', 'tele') as fc.Arbitrary<'req' | 'res' | 'ack' | 'tele'>,
-        (body, otherKiosk, channel) => {
-          const raw = signer.sign(topic, body);
-          const result = verifier.verify(kioskTopic(otherKiosk, channel), raw);
-          expect(result).toMatchObject({ ok: false, reason: 'wrong_topic' });
-        },
-      ),
+      fc.property(jsonBody, fc.constantFrom('kiosk-2', 'kiosk-10', 'k1'), fc.constantFrom('req', 'res', 'ack', 'tele') as fc.Arbitrary<'req' | 'res' | 'ack' | 'tele'>, (body, otherKiosk, channel) => {
+        const raw = signer.sign(topic, body);
+        const result = verifier.verify(kioskTopic(otherKiosk, channel), raw);
+        expect(result).toMatchObject({ ok: false, reason: 'wrong_topic' });
+      }),
       { numRuns: 100 },
     );
   });

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate, type Basket, type MemberSnapshot } from '@loyalty/protocol';
-import { ALL_DOCS, POINTS_DOC, member, ruleSetOf } from '../support/programs.js';
+import { ALL_DOCS, POINTS_DOC, ruleSetOf } from '../support/programs.js';
 
 const RULES = ruleSetOf(ALL_DOCS);
 const CATEGORIES = ['dairy', 'produce', 'bakery', 'drinks', 'tobacco', 'gift_cards', 'electronics'] as const;

@@ -4,17 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CHANNEL_BODIES,
-  EnvelopeSigner,
-  EnvelopeVerifier,
-  REJECT_REASONS,
-  SlidingReplayWindow,
-  classifyScan,
-  generateKeyPair,
-  kioskTopic,
-  parseTopic,
-} from '@loyalty/protocol';
+import { CHANNEL_BODIES, EnvelopeSigner, EnvelopeVerifier, REJECT_REASONS, SlidingReplayWindow, classifyScan, generateKeyPair, kioskTopic, parseTopic } from '@loyalty/protocol';
 
 const keys = generateKeyPair();
 const topic = kioskTopic('kiosk-1', 'req');
@@ -37,11 +27,18 @@ function assertClean(): void {
 describe('parser fuzzing (100 000 cases)', () => {
   it('verify never throws on arbitrary bytes and strings, and names every refusal (50 000)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)), fc.string({ maxLength: 600 }), fc.stringMatching(/^[A-Za-z0-9_-]{0,80}\.[A-Za-z0-9_-]{0,200}\.[A-Za-z0-9_-]{0,90}$/)), (input) => {
-        const result = verifier.verify(topic, input);
-        expect(result.ok).toBe(false);
-        if (!result.ok) expect(reasons.has(result.reason)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)),
+          fc.string({ maxLength: 600 }),
+          fc.stringMatching(/^[A-Za-z0-9_-]{0,80}\.[A-Za-z0-9_-]{0,200}\.[A-Za-z0-9_-]{0,90}$/),
+        ),
+        (input) => {
+          const result = verifier.verify(topic, input);
+          expect(result.ok).toBe(false);
+          if (!result.ok) expect(reasons.has(result.reason)).toBe(true);
+        },
+      ),
       { numRuns: 50_000 },
     );
     assertClean();

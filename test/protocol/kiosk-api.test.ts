@@ -3,7 +3,7 @@
  * `tsc -p test` in `npm test`), and checked against the kind's schema at run time.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { RequestHandlers } from '../../gateway/src/handlers.js';
+import type { RequestHandlers } from '@loyalty/gateway';
 import { KIOSK_API, OpIdGenerator, REQUEST_KINDS, ReplyEnvelope, asReplyTo, parseReply, type EarnData, type IdentifyData, type Reply, type ReplyData } from '@loyalty/protocol';
 
 describe('typed kiosk API', () => {
@@ -26,7 +26,14 @@ describe('typed kiosk API', () => {
     const reply = parseReply(envelope);
     expect(reply.result).toMatchObject({ status: 'error', code: 'bad_reply' });
     expect(reply.result.status === 'error' && reply.result.message).toContain('cardNumberMasked');
-    const good = parseReply(ReplyEnvelope.parse({ opId, kind: 'identify', serverTime: '2026-11-22T10:00:00.000Z', result: { status: 'ok', data: { cardNumberMasked: '*9', status: 'active', displayName: null, balance: 3, tier: null } } }));
+    const good = parseReply(
+      ReplyEnvelope.parse({
+        opId,
+        kind: 'identify',
+        serverTime: '2026-11-22T10:00:00.000Z',
+        result: { status: 'ok', data: { cardNumberMasked: '*9', status: 'active', displayName: null, balance: 3, tier: null } },
+      }),
+    );
     expect(good.result).toMatchObject({ status: 'ok', data: { balance: 3 } });
     // An answer to a request the gateway could not read reaches the waiting request as its error.
     const invalid = parseReply(ReplyEnvelope.parse({ opId, kind: 'invalid', serverTime: '2026-11-22T10:00:00.000Z', result: { status: 'error', code: 'invalid_request', message: 'card: required' } }));

@@ -3,7 +3,7 @@
  * hand in the comments, so a change of rounding or order shows up as a wrong number here.
  */
 import { describe, expect, it } from 'vitest';
-import { EvaluationError, Program, checkEntrance, evaluate, expiryOf, membershipExtension, tierAfterRefund, type Basket, type ProgramInput } from '@loyalty/protocol';
+import { type EvaluationError, Program, checkEntrance, evaluate, expiryOf, membershipExtension, tierAfterRefund, type Basket, type ProgramInput } from '@loyalty/protocol';
 import { CASHBACK_DOC, CLUB_DOC, DISCOUNT_DOC, PAID_DOC, PARTNER_DOC, POINTS_DOC, item, member, pointsWith, ruleSetOf } from '../support/programs.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z'); // a Sunday, 11:00 in Berlin
@@ -191,7 +191,12 @@ describe('discount card', () => {
 
   it('gives a tier its own percentage, and never stacks with another discount', () => {
     expect(earned([POINTS_DOC, DISCOUNT_DOC], [item('wine', 'drinks', 1000)], staff('platinum')).discount).toBe(100); // 10 % by tier, not 5 % + 7.5 %
-    const club = member({ purchases: 3, memberships: [{ programId: 'wine-club', validUntil: '2027-06-01T00:00:00.000Z' }], tier: { id: 'gold', reviewAt: '2026-12-31T23:00:00.000Z' }, qualifyingSpend: 60_000 });
+    const club = member({
+      purchases: 3,
+      memberships: [{ programId: 'wine-club', validUntil: '2027-06-01T00:00:00.000Z' }],
+      tier: { id: 'gold', reviewAt: '2026-12-31T23:00:00.000Z' },
+      qualifyingSpend: 60_000,
+    });
     const quote = earned([POINTS_DOC, CLUB_DOC], [item('wine', 'drinks', 1000)], club);
     expect(quote.discount).toBe(100); // the club's 10 % beats Gold's 3 %
     expect(quote.lines[0]).toMatchObject({ rule: 'wine-club@v1:benefit' });
@@ -220,7 +225,10 @@ describe('paying from the cashback wallet', () => {
     // 7.00 left to pay: 70 points, 2 % cashback = 0.14
     expect(quote).toMatchObject({ walletPaid: 300, payable: 700, pointsEarned: 70, cashback: { amount: 14 } });
     expect(quote.lines[0]).toEqual({ rule: 'wallet:EUR', text: 'Wallet paid 3.00 EUR', amount: -300 });
-    expect(fails(() => earned([plain()], [item('wine', 'drinks', 1000)], member({ walletBalance: 200 }), NOW, { walletPayment: 300 }))).toMatchObject({ code: 'insufficient_wallet', details: { available: 200 } });
+    expect(fails(() => earned([plain()], [item('wine', 'drinks', 1000)], member({ walletBalance: 200 }), NOW, { walletPayment: 300 }))).toMatchObject({
+      code: 'insufficient_wallet',
+      details: { available: 200 },
+    });
     expect(fails(() => earned([plain()], [item('wine', 'drinks', 1000)], member({ walletBalance: 5000 }), NOW, { walletPayment: 1001 })).code).toBe('wallet_exceeds_payable');
   });
 });
@@ -340,7 +348,18 @@ describe('program documents', () => {
       [{ ...POINTS_DOC, earn: { ...POINTS_DOC.earn, rate: { points: 10, per: 0 } } }, 'earn.rate.per'],
       [{ ...POINTS_DOC, redemption: { pointValue: 1, maxBasketShare: 120 } }, 'redemption.maxBasketShare'],
       [{ ...DISCOUNT_DOC, percent: 7.555 }, 'percent'],
-      [{ ...POINTS_DOC, tiers: { levels: [{ id: 'a', name: 'A', minSpend: 10 }, { id: 'b', name: 'B', minSpend: 5 }] } }, 'tiers.levels.1.minSpend'],
+      [
+        {
+          ...POINTS_DOC,
+          tiers: {
+            levels: [
+              { id: 'a', name: 'A', minSpend: 10 },
+              { id: 'b', name: 'B', minSpend: 5 },
+            ],
+          },
+        },
+        'tiers.levels.1.minSpend',
+      ],
       [{ ...POINTS_DOC, promotions: [{ id: 'p', name: 'P' }] }, 'promotions.0.multiplier'],
       [{ ...POINTS_DOC, expiry: { policy: 'sometimes' } }, 'expiry.policy'],
       [{ ...POINTS_DOC, kind: 'lottery' }, 'kind'],
@@ -351,7 +370,11 @@ describe('program documents', () => {
     for (const [doc, path] of cases) {
       const result = Program.safeParse(doc);
       expect(result.success, path).toBe(false);
-      if (!result.success) expect(result.error.issues.map((i) => i.path.join('.')), JSON.stringify(doc).slice(0, 80)).toContain(path);
+      if (!result.success)
+        expect(
+          result.error.issues.map((i) => i.path.join('.')),
+          JSON.stringify(doc).slice(0, 80),
+        ).toContain(path);
     }
   });
 

@@ -29,7 +29,10 @@ export class PrivatePcscd {
     mkdirSync(join(this.dir, 'reader.conf.d'));
     basePorts.forEach((port, i) => {
       const channel = `0x${port.toString(16).toUpperCase()}`;
-      writeFileSync(join(this.dir, 'reader.conf.d', `vpcd-${i}`), `FRIENDLYNAME "Virtual PCD ${i}"\nDEVICENAME /dev/null:${channel}\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID ${channel}\n`);
+      writeFileSync(
+        join(this.dir, 'reader.conf.d', `vpcd-${i}`),
+        `FRIENDLYNAME "Virtual PCD ${i}"\nDEVICENAME /dev/null:${channel}\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID ${channel}\n`,
+      );
     });
   }
 
@@ -83,4 +86,3 @@ export async function freePortPair(): Promise<number> {
   }
   throw new Error('no free pair of ports for vpcd');
 }
-

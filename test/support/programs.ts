@@ -40,10 +40,39 @@ export const POINTS_DOC = {
 } as const satisfies ProgramInput;
 
 export const DISCOUNT_DOC = { kind: 'discount', id: 'staff-discount', name: 'Staff discount', percent: 7.5, byTier: { platinum: 10 }, excludedCategories: ['tobacco'] } as const satisfies ProgramInput;
-export const CASHBACK_DOC = { kind: 'cashback', id: 'cashback', name: 'Cashback', openTo: 'all_cards', currency: 'EUR', percent: 2, excludedCategories: ['gift_cards'], maxPerPurchase: 1000 } as const satisfies ProgramInput;
-export const CLUB_DOC = { kind: 'club', id: 'wine-club', name: 'Wine Club', validityMonths: 12, benefits: { discountPercent: 10, discountExcludedCategories: ['tobacco', 'gift_cards'] } } as const satisfies ProgramInput;
-export const PAID_DOC = { kind: 'paid_membership', id: 'plus', name: 'Plus', fee: { amount: 2999, currency: 'EUR' }, periodMonths: 12, benefits: { earnMultiplier: 2 } } as const satisfies ProgramInput;
-export const PARTNER_DOC = { kind: 'partner', id: 'fuel-partner', name: 'Fuel partner', partner: { id: 'fuelco', name: 'FuelCo' }, earnsInto: 'points', rate: { points: 2, per: 100, rounding: 'half_up' } } as const satisfies ProgramInput;
+export const CASHBACK_DOC = {
+  kind: 'cashback',
+  id: 'cashback',
+  name: 'Cashback',
+  openTo: 'all_cards',
+  currency: 'EUR',
+  percent: 2,
+  excludedCategories: ['gift_cards'],
+  maxPerPurchase: 1000,
+} as const satisfies ProgramInput;
+export const CLUB_DOC = {
+  kind: 'club',
+  id: 'wine-club',
+  name: 'Wine Club',
+  validityMonths: 12,
+  benefits: { discountPercent: 10, discountExcludedCategories: ['tobacco', 'gift_cards'] },
+} as const satisfies ProgramInput;
+export const PAID_DOC = {
+  kind: 'paid_membership',
+  id: 'plus',
+  name: 'Plus',
+  fee: { amount: 2999, currency: 'EUR' },
+  periodMonths: 12,
+  benefits: { earnMultiplier: 2 },
+} as const satisfies ProgramInput;
+export const PARTNER_DOC = {
+  kind: 'partner',
+  id: 'fuel-partner',
+  name: 'Fuel partner',
+  partner: { id: 'fuelco', name: 'FuelCo' },
+  earnsInto: 'points',
+  rate: { points: 2, per: 100, rounding: 'half_up' },
+} as const satisfies ProgramInput;
 
 export const ALL_DOCS: ProgramInput[] = [POINTS_DOC, DISCOUNT_DOC, CASHBACK_DOC, CLUB_DOC, PAID_DOC, PARTNER_DOC];
 

@@ -61,7 +61,15 @@ export async function seed(gateway: Gateway): Promise<void> {
 
 /** What a store's till does before it prints a receipt: registers the sale, so a kiosk scan may claim it. */
 export async function registerSale(gateway: Gateway, receipt: { id: string; total: { amount: number; currency: string } }, storeId = STORE.id): Promise<void> {
-  await gateway.ledger.registerSale({ opId: `sale:${storeId}:${receipt.id}`, storeId, tillId: 'till-1', receiptId: receipt.id, total: receipt.total.amount, currency: receipt.total.currency, source: 'test-till' });
+  await gateway.ledger.registerSale({
+    opId: `sale:${storeId}:${receipt.id}`,
+    storeId,
+    tillId: 'till-1',
+    receiptId: receipt.id,
+    total: receipt.total.amount,
+    currency: receipt.total.currency,
+    source: 'test-till',
+  });
 }
 
 export interface TestKiosk {

@@ -77,6 +77,11 @@ describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () =>
     const before = await b.metrics.count(b.metrics.rejectedMessages, { reason: 'unknown_sender' });
     const beforeA = await a.metrics.count(a.metrics.rejectedMessages, { reason: 'unknown_sender' });
     for (let i = 0; i < 6; i += 1) await k.kiosk.link.send('req', { kind: 'identify', opId: new OpIdGenerator().next(), card: { number: ANNA.number } });
-    await eventually(async () => (await b.metrics.count(b.metrics.rejectedMessages, { reason: 'unknown_sender' })) - before + (await a.metrics.count(a.metrics.rejectedMessages, { reason: 'unknown_sender' })) - beforeA === 6, 5000, 'all refused by both replicas');
+    await eventually(
+      async () =>
+        (await b.metrics.count(b.metrics.rejectedMessages, { reason: 'unknown_sender' })) - before + (await a.metrics.count(a.metrics.rejectedMessages, { reason: 'unknown_sender' })) - beforeA === 6,
+      5000,
+      'all refused by both replicas',
+    );
   });
 });

@@ -49,7 +49,13 @@ export class LcdDisplay implements Display {
   }
 
   async start(): Promise<void> {
-    const board = new five.Board({ ...(this.options.io ? { io: this.options.io() } : {}), ...(this.options.port ? { port: this.options.port } : {}), repl: false, debug: false, timeout: this.options.readyTimeoutMs ?? 10_000 });
+    const board = new five.Board({
+      ...(this.options.io ? { io: this.options.io() } : {}),
+      ...(this.options.port ? { port: this.options.port } : {}),
+      repl: false,
+      debug: false,
+      timeout: this.options.readyTimeoutMs ?? 10_000,
+    });
     this.board = board;
     const ready = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), this.options.readyTimeoutMs ?? 10_000);
@@ -93,7 +99,7 @@ export class LcdDisplay implements Display {
     while (shown.length && shown.at(-1) === '') shown.pop();
     this.current = { lines: shown };
     if (!this.lcd) return;
-    lines.forEach((line, row) => this.lcd!.cursor(row, 0).print(line));
+    for (const [row, line] of lines.entries()) this.lcd!.cursor(row, 0).print(line);
   }
 
   async signal(kind: Signal): Promise<void> {

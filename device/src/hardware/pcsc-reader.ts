@@ -166,7 +166,10 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
           this.options.log.warn({ reader: reader.name, err: err?.message, answer: data?.toString('hex') }, 'the card did not give its UID');
           return;
         }
-        const uid = data.subarray(0, data.length - 2).toString('hex').toUpperCase();
+        const uid = data
+          .subarray(0, data.length - 2)
+          .toString('hex')
+          .toUpperCase();
         this.emit('card', { uid, atr: atr.toString('hex').toUpperCase(), reader: reader.name });
       });
     });

@@ -6,7 +6,7 @@
  * with a deadline, and a job must fail fast and cleanly so the queue can hold it.
  */
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { SerialPort } from 'serialport';
 
@@ -71,7 +71,13 @@ export class TcpTransport implements PrinterTransport {
       };
       const timer = setTimeout(() => finish(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       socket.once('error', (error) => finish(error));
-      socket.once('connect', () => use(socket, (value) => finish(null, value), (error) => finish(error)));
+      socket.once('connect', () =>
+        use(
+          socket,
+          (value) => finish(null, value),
+          (error) => finish(error),
+        ),
+      );
     });
   }
 }
@@ -151,7 +157,7 @@ export class DeviceFileTransport implements PrinterTransport {
   }
 
   async send(bytes: Buffer): Promise<void> {
-    let handle;
+    let handle: FileHandle | undefined;
     try {
       // Write-only without O_CREAT: an unplugged printer must fail, not leave a regular file
       // named /dev/usb/lp0 that swallows every slip.

@@ -72,4 +72,3 @@ export function encodeReceipt(receipt: Receipt, columns: number, codePage: CodeP
 function fit(text: string, columns: number): string {
   return text.length <= columns ? text : `${text.slice(0, columns - 1)}~`;
 }
-

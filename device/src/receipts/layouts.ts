@@ -10,11 +10,7 @@ export interface SlipHeader {
 }
 
 function header(h: SlipHeader): ReceiptLine[] {
-  return [
-    { kind: 'text', text: h.storeName, align: 'center', bold: true, size: 'double' },
-    { kind: 'text', text: h.title, align: 'center', bold: true },
-    { kind: 'rule' },
-  ];
+  return [{ kind: 'text', text: h.storeName, align: 'center', bold: true, size: 'double' }, { kind: 'text', text: h.title, align: 'center', bold: true }, { kind: 'rule' }];
 }
 
 function footer(h: SlipHeader): ReceiptLine[] {
@@ -44,7 +40,10 @@ export function balanceSlip(h: SlipHeader, member: { name: string | null; cardMa
   };
 }
 
-export function earnReceipt(h: SlipHeader, earn: { cardMasked: string; receiptId: string; pointsEarned: number; balance: number; lines?: Array<{ text: string; points?: number; amount?: number }> }): Receipt {
+export function earnReceipt(
+  h: SlipHeader,
+  earn: { cardMasked: string; receiptId: string; pointsEarned: number; balance: number; lines?: Array<{ text: string; points?: number; amount?: number }> },
+): Receipt {
   return {
     lines: [
       ...header(h),
@@ -52,7 +51,9 @@ export function earnReceipt(h: SlipHeader, earn: { cardMasked: string; receiptId
       { kind: 'pair', left: 'Till receipt', right: earn.receiptId },
       // Which rule gave what (the program's own words), when there is more than one line.
       // Money lines (cashback) carry their amount in the text already.
-      ...((earn.lines?.length ?? 0) > 1 ? earn.lines!.map((l) => (l.points === undefined ? { kind: 'text' as const, text: l.text } : { kind: 'pair' as const, left: l.text, right: l.points > 0 ? `+${l.points}` : String(l.points) })) : []),
+      ...((earn.lines?.length ?? 0) > 1
+        ? earn.lines!.map((l) => (l.points === undefined ? { kind: 'text' as const, text: l.text } : { kind: 'pair' as const, left: l.text, right: l.points > 0 ? `+${l.points}` : String(l.points) }))
+        : []),
       { kind: 'pair', left: 'Points earned', right: `+${earn.pointsEarned}`, bold: true },
       { kind: 'pair', left: 'New balance', right: String(earn.balance), bold: true },
       ...footer(h),
@@ -81,7 +82,10 @@ export function pendingEarnReceipt(h: SlipHeader, earn: { cardMasked: string; re
  * A reward coupon: what it is, until when, and its code as Code128 (for the till's scanner) and
  * as a QR code (for phones and 2D scanners). The code is single use at the gateway.
  */
-export function couponReceipt(h: SlipHeader, coupon: { reward: string; code: string; expiresAt: string; value?: { amount: number; currency: string } | null; cardMasked: string; pointsSpent: number }): Receipt {
+export function couponReceipt(
+  h: SlipHeader,
+  coupon: { reward: string; code: string; expiresAt: string; value?: { amount: number; currency: string } | null; cardMasked: string; pointsSpent: number },
+): Receipt {
   return {
     lines: [
       ...header(h),
@@ -101,12 +105,6 @@ export function couponReceipt(h: SlipHeader, coupon: { reward: string; code: str
 /** The staff report a manager prints at the kiosk: its counters and device health. */
 export function staffReport(h: SlipHeader, report: { staff: string; rows: Array<{ label: string; value: string }> }): Receipt {
   return {
-    lines: [
-      ...header(h),
-      { kind: 'pair', left: 'Staff', right: report.staff },
-      { kind: 'rule' },
-      ...report.rows.map((r) => ({ kind: 'pair', left: r.label, right: r.value }) as const),
-      ...footer(h),
-    ],
+    lines: [...header(h), { kind: 'pair', left: 'Staff', right: report.staff }, { kind: 'rule' }, ...report.rows.map((r) => ({ kind: 'pair', left: r.label, right: r.value }) as const), ...footer(h)],
   };
 }

@@ -39,8 +39,7 @@ export function receiptRefusal(s: ScreenSize, code: string, message: string): Sc
 export const screens = {
   welcome: (s: ScreenSize) => fit(s, ['Welcome!', 'Tap or scan your', 'loyalty card']),
   reading: (s: ScreenSize) => fit(s, ['One moment...']),
-  member: (s: ScreenSize, m: { name: string | null; balance: number }) =>
-    fit(s, [m.name ? `Hello ${m.name}` : 'Hello!', `Points: ${m.balance}`, 'Scan a receipt to', 'collect points']),
+  member: (s: ScreenSize, m: { name: string | null; balance: number }) => fit(s, [m.name ? `Hello ${m.name}` : 'Hello!', `Points: ${m.balance}`, 'Scan a receipt to', 'collect points']),
   notRecognised: (s: ScreenSize) => fit(s, ['Card not recognised', 'Please ask staff']),
   invalidNumber: (s: ScreenSize) => fit(s, ['Card number not', 'valid, please', 'scan again']),
   blocked: (s: ScreenSize) => fit(s, ['Card blocked', 'Please ask staff']),

@@ -5,6 +5,7 @@
  * keys and its broker login. Codes are single use and stored hashed; failed claims are rate
  * limited per client address.
  */
+import type { KeyObject } from 'node:crypto';
 import { createHash, randomInt, verify as edVerify } from 'node:crypto';
 import { enrollmentProofInput, importPublicKey, isValidId, keyFingerprint } from '@loyalty/protocol';
 import type { SqlClient as Client } from '../db/sql.js';
@@ -55,7 +56,7 @@ export class EnrollmentService {
 
   async claim(input: { code: string; publicKey: string; proof: string; kioskId?: string; source: string }): Promise<EnrollmentGrant> {
     this.checkRate(input.source);
-    let publicKey;
+    let publicKey: KeyObject;
     try {
       publicKey = importPublicKey(input.publicKey);
     } catch {

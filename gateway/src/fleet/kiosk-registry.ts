@@ -58,7 +58,7 @@ export class KioskRegistry {
   /** The kiosk a broker login names, if the password is the one issued to it. */
   checkBrokerLogin(kioskId: string, password: string): 'ok' | 'bad_credentials' | 'revoked' {
     const kiosk = this.kiosks.get(kioskId);
-    if (!kiosk || !kiosk.brokerSecretHash) return 'bad_credentials';
+    if (!kiosk?.brokerSecretHash) return 'bad_credentials';
     const expected = Buffer.from(kiosk.brokerSecretHash, 'hex');
     const actual = createHash('sha256').update(password).digest();
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return 'bad_credentials';
@@ -117,7 +117,7 @@ export class KioskRegistry {
   /** Keys for envelope verification: none for unknown or revoked kiosks. */
   keysOf = (id: string): readonly KeyObject[] => {
     const kiosk = this.kiosks.get(id);
-    if (!kiosk || kiosk.status !== 'active') return [];
+    if (kiosk?.status !== 'active') return [];
     const previous = kiosk.previousKey && kiosk.previousKey.validUntil > this.clock.now().getTime() ? [kiosk.previousKey.key] : [];
     return [kiosk.publicKey, ...previous];
   };
@@ -162,9 +162,7 @@ export class KioskRegistry {
   }
 
   async recordState(id: string, online: boolean): Promise<void> {
-    await this.writer.run((tx) =>
-      tx.execute({ sql: 'UPDATE kiosks SET online = ?, last_seen = ? WHERE id = ?', args: [online ? 1 : 0, this.clock.now().toISOString(), id] }),
-    );
+    await this.writer.run((tx) => tx.execute({ sql: 'UPDATE kiosks SET online = ?, last_seen = ? WHERE id = ?', args: [online ? 1 : 0, this.clock.now().toISOString(), id] }));
   }
 
   async recordTelemetry(id: string, telemetry: Telemetry): Promise<void> {

@@ -32,9 +32,7 @@ export class ApiTokens {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const result = await this.writer.run((tx) =>
-      tx.execute({ sql: 'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', args: [this.clock.now().toISOString(), id] }),
-    );
+    const result = await this.writer.run((tx) => tx.execute({ sql: 'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', args: [this.clock.now().toISOString(), id] }));
     return result.rowsAffected === 1;
   }
 

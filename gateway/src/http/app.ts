@@ -37,9 +37,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
-    const checks = Object.fromEntries(
-      await Promise.all(Object.entries(deps.readiness).map(async ([name, check]) => [name, await check().catch((e: Error) => e.message)] as const)),
-    );
+    const checks = Object.fromEntries(await Promise.all(Object.entries(deps.readiness).map(async ([name, check]) => [name, await check().catch((e: Error) => e.message)] as const)));
     const ready = Object.values(checks).every((v) => v === null);
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
   });
@@ -61,11 +59,21 @@ export function createApp(deps: AppDeps): Hono {
   kioskRoutes(api, routes, deps);
   enrollmentRoutes(api, routes, deps);
   registrationRoutes(api, routes, deps);
-  defineRoute(api, routes, { method: 'get', path: '/gateway', operationId: 'getGateway', summary: 'This gateway’s sender id and key fingerprints', roles: ['viewer'], response: GatewayIdentity }, async () => deps.identity);
-  defineRoute(api, routes, { method: 'get', path: '/ledger/verify', operationId: 'verifyLedger', summary: 'Invariants and hash chain (500 when violated)', roles: ['viewer'], response: VerifyReport }, async (c) => {
-    const report = await deps.verify();
-    return report.ok ? report : c.json(report, 500);
-  });
+  defineRoute(
+    api,
+    routes,
+    { method: 'get', path: '/gateway', operationId: 'getGateway', summary: 'This gateway’s sender id and key fingerprints', roles: ['viewer'], response: GatewayIdentity },
+    async () => deps.identity,
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'get', path: '/ledger/verify', operationId: 'verifyLedger', summary: 'Invariants and hash chain (500 when violated)', roles: ['viewer'], response: VerifyReport },
+    async (c) => {
+      const report = await deps.verify();
+      return report.ok ? report : c.json(report, 500);
+    },
+  );
 
   const openApi = buildOpenApi(routes.specs);
   app.get('/api/v1/openapi.json', (c) => c.json(openApi));

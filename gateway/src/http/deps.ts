@@ -41,4 +41,3 @@ export interface AppDeps {
   /** the largest request body, in bytes (413 above) */
   maxBodyBytes?: number;
 }
-

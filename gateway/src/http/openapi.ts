@@ -15,7 +15,7 @@ const toSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
   return rest;
 };
 
-const statusOf = (code: string): number => (code in HTTP_ERRORS ? HTTP_ERRORS[code as keyof typeof HTTP_ERRORS] : (STATUS as Record<string, number>)[code] ?? 400);
+const statusOf = (code: string): number => (code in HTTP_ERRORS ? HTTP_ERRORS[code as keyof typeof HTTP_ERRORS] : ((STATUS as Record<string, number>)[code] ?? 400));
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'the request is not valid (`details` names the fields)',
@@ -39,13 +39,15 @@ function errorResponses(spec: AnyRouteSpec): Record<string, unknown> {
   const byStatus = new Map<number, string[]>();
   for (const code of codes) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
   return Object.fromEntries(
-    [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => [
-      String(status),
-      {
-        description: `${DESCRIPTIONS[status] ?? 'refused'}: ${list.sort().join(', ')}`,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error', properties: { error: { enum: list.sort() } } } } },
-      },
-    ]),
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, list]) => [
+        String(status),
+        {
+          description: `${DESCRIPTIONS[status] ?? 'refused'}: ${list.sort().join(', ')}`,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error', properties: { error: { enum: list.sort() } } } } },
+        },
+      ]),
   );
 }
 
@@ -61,7 +63,13 @@ function parameters(spec: AnyRouteSpec): unknown[] {
   add('path', spec.params);
   add('query', spec.query);
   if (spec.idempotent) {
-    out.push({ name: 'Idempotency-Key', in: 'header', required: true, description: 'the same key and body answer the first response again (docs/api.md)', schema: { type: 'string', minLength: 1, maxLength: 128 } });
+    out.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: true,
+      description: 'the same key and body answer the first response again (docs/api.md)',
+      schema: { type: 'string', minLength: 1, maxLength: 128 },
+    });
   }
   return out;
 }
@@ -73,14 +81,21 @@ export function buildOpenApi(specs: AnyRouteSpec[]) {
     const success: Record<string, unknown> = { 'application/json': { schema: toSchema(spec.response, 'output') } };
     if (spec.csv) success['text/csv'] = { schema: { type: 'string' } };
     const params = parameters(spec);
-    (paths[path] ??= {})[spec.method] = {
+    paths[path] = paths[path] ?? {};
+    paths[path][spec.method] = {
       operationId: spec.operationId,
       summary: spec.summary,
       description: spec.roles === 'none' ? 'No API token.' : `Roles: ${[...new Set(['admin', ...spec.roles])].join(', ')}.`,
       tags: [path.split('/')[1]],
       ...(params.length ? { parameters: params } : {}),
       ...(spec.body
-        ? { requestBody: { required: !spec.emptyBody, ...(spec.bodyDescription ? { description: spec.bodyDescription } : {}), content: { 'application/json': { schema: toSchema(spec.body, 'input') } } } }
+        ? {
+            requestBody: {
+              required: !spec.emptyBody,
+              ...(spec.bodyDescription ? { description: spec.bodyDescription } : {}),
+              content: { 'application/json': { schema: toSchema(spec.body, 'input') } },
+            },
+          }
         : {}),
       responses: { [String(spec.status ?? 200)]: { description: 'success', content: success }, ...errorResponses(spec) },
       ...(spec.roles === 'none' ? { security: [] } : {}),
@@ -92,7 +107,8 @@ export function buildOpenApi(specs: AnyRouteSpec[]) {
     info: {
       title: 'loyalty-kiosk gateway API',
       version: '1.0.0',
-      description: 'The HTTP contract of the loyalty-kiosk gateway. Conventions (tokens and roles, idempotency keys, integer money in minor units, RFC 3339 UTC times, error bodies) are in docs/api.md of the loyalty-kiosk repository; program documents in docs/programs.md; till receipts in docs/receipts.md.',
+      description:
+        'The HTTP contract of the loyalty-kiosk gateway. Conventions (tokens and roles, idempotency keys, integer money in minor units, RFC 3339 UTC times, error bodies) are in docs/api.md of the loyalty-kiosk repository; program documents in docs/programs.md; till receipts in docs/receipts.md.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-loyalty-kiosk' },
     },
     servers: [{ url: '/api/v1' }],
@@ -110,12 +126,12 @@ export function buildOpenApi(specs: AnyRouteSpec[]) {
 
 /** A dependency-free page that lists the documented operations (no CDN: kiosks' LANs are closed). */
 export function docsPage(document: ReturnType<typeof buildOpenApi>): string {
-  const escape = (text: string) => text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
+  const html = (text: string) => text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
   const rows = Object.entries(document.paths)
     .flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => {
         const o = op as { summary: string; description: string };
-        return `<tr><td>${method.toUpperCase()}</td><td><code>/api/v1${escape(path)}</code></td><td>${escape(o.summary)}</td><td>${escape(o.description)}</td></tr>`;
+        return `<tr><td>${method.toUpperCase()}</td><td><code>/api/v1${html(path)}</code></td><td>${html(o.summary)}</td><td>${html(o.description)}</td></tr>`;
       }),
     )
     .join('');

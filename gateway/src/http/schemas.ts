@@ -71,7 +71,9 @@ export const QuoteView = z.object({
   referral: z.object({ referrerId: z.string(), points: z.number().int() }).nullable(),
   partner: z.object({ id: z.string(), programId: z.string(), version: z.number().int() }).nullable(),
   earningRule: z.string().nullable(),
-  items: z.array(z.object({ sku: z.string(), category: z.string(), quantity: z.number().int(), unitPrice: z.number().int(), total: z.number().int(), discount: z.number().int(), paid: z.number().int() })),
+  items: z.array(
+    z.object({ sku: z.string(), category: z.string(), quantity: z.number().int(), unitPrice: z.number().int(), total: z.number().int(), discount: z.number().int(), paid: z.number().int() }),
+  ),
   lines: z.array(QuoteLine),
 });
 

@@ -1,20 +1,10 @@
-/**
- * Corrections by staff and operators: audited point adjustments, and a lost card replaced by a new one that takes over its account.
- */
-import { randomBytes } from 'node:crypto';
-import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { receiptBasket, checkEntrance as entranceDecision, earningProgram, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
-import { moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
-import { memberSnapshot } from '../programs/member-snapshot.js';
+import { maskCardNumber, type CardRef } from '@loyalty/protocol';
 import { blockCard, recordCardEvent } from './card-status.js';
-import { displayName, findCard, type CardRow } from './cards.js';
+import { findCard } from './cards.js';
 import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
-import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
-import { planRefund, type PurchaseItem } from './refund-plan.js';
-import { postTransfer } from './transfers.js';
-import { claimReceipt, claimScannedReceipt } from './receipts.js';
-import { DAY_MS, type CouponTerms, type EarnInput, type LedgerCore, type Lot, type PurchaseInput, type StatementItem } from './core.js';
+import { creditPoints, debitPoints } from './points.js';
+import type { LedgerCore } from './core.js';
 
 /** A manual correction with a reason and who made it; never below zero. */
 export function adjust(core: LedgerCore, input: { opId: string; card: CardRef; points: number; reason: string; actor: string }, options: OnceOptions = {}) {
@@ -29,7 +19,16 @@ export function adjust(core: LedgerCore, input: { opId: string; card: CardRef; p
       const refs = { reason: input.reason, actor: input.actor };
       const adjustments = await core.operators.id(tx, 'adjustments');
       if (input.points > 0) {
-        await creditPoints(tx, adjustments, { transferId: input.opId, account: card.accountId, points: input.points, kind: 'adjust', refs, at, expiresAt: core.expiryFor(at), operators: core.operators });
+        await creditPoints(tx, adjustments, {
+          transferId: input.opId,
+          account: card.accountId,
+          points: input.points,
+          kind: 'adjust',
+          refs,
+          at,
+          expiresAt: core.expiryFor(at),
+          operators: core.operators,
+        });
       } else {
         await debitPoints(tx, adjustments, { transferId: input.opId, account: card.accountId, points: -input.points, kind: 'adjust', refs, at });
       }
@@ -55,7 +54,10 @@ export function replaceCard(core: LedgerCore, input: { opId: string; oldNumber: 
       if (existing) {
         const history = (await tx.execute({ sql: 'SELECT 1 FROM transfers WHERE debit_account = ?1 OR credit_account = ?1 LIMIT 1', args: [existing.accountId] })).rows.length;
         if (existing.status !== 'unlinked' || history) throw new LedgerError('invalid_request', `card ${input.newNumber} is already in use; use a new card`);
-        await tx.execute({ sql: 'UPDATE cards SET account_id = ?, customer_id = ?, status = ?, uid = COALESCE(?, uid) WHERE number = ?', args: [old.accountId, old.customerId, old.status, input.newUid ?? null, input.newNumber] });
+        await tx.execute({
+          sql: 'UPDATE cards SET account_id = ?, customer_id = ?, status = ?, uid = COALESCE(?, uid) WHERE number = ?',
+          args: [old.accountId, old.customerId, old.status, input.newUid ?? null, input.newNumber],
+        });
       } else {
         await tx.execute({
           sql: 'INSERT INTO cards (number, uid, program_id, customer_id, status, created_at, account_id) VALUES (?, ?, ?, ?, ?, ?, ?)',

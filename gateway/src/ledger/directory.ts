@@ -47,9 +47,7 @@ export class Directory {
 
   async createCustomer(customer: { name: string; id?: string }): Promise<string> {
     const id = customer.id ?? randomUUID();
-    await this.writer.run((tx) =>
-      tx.execute({ sql: 'INSERT INTO customers (id, name, created_at) VALUES (?, ?, ?)', args: [id, customer.name, this.clock.now().toISOString()] }),
-    );
+    await this.writer.run((tx) => tx.execute({ sql: 'INSERT INTO customers (id, name, created_at) VALUES (?, ?, ?)', args: [id, customer.name, this.clock.now().toISOString()] }));
     return id;
   }
 

@@ -1,20 +1,5 @@
-/**
- * Expiry: what is left of every lot past its date moves to the operator's expired account.
- */
-import { randomBytes } from 'node:crypto';
-import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { receiptBasket, checkEntrance as entranceDecision, earningProgram, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
-import { moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
-import { memberSnapshot } from '../programs/member-snapshot.js';
-import { blockCard, recordCardEvent } from './card-status.js';
-import { displayName, findCard, type CardRow } from './cards.js';
-import { LedgerError } from './errors.js';
-import type { OnceOptions } from './idempotency.js';
-import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
-import { planRefund, type PurchaseItem } from './refund-plan.js';
-import { postTransfer } from './transfers.js';
-import { claimReceipt, claimScannedReceipt } from './receipts.js';
-import { DAY_MS, type CouponTerms, type EarnInput, type LedgerCore, type Lot, type PurchaseInput, type StatementItem } from './core.js';
+import { debitPoints } from './points.js';
+import type { LedgerCore } from './core.js';
 
 /**
  * Moves what is left of every lot that expired by `asOf` to `expired`. Safe to run twice or

@@ -28,14 +28,7 @@ export interface OnceOptions {
   conflictCode?: 'exists_with_different_payload' | 'idempotency_key_reused';
 }
 
-export async function runOnce<T extends object>(
-  tx: Transaction,
-  opId: string,
-  request: unknown,
-  at: string,
-  operation: () => Promise<T>,
-  options: OnceOptions = {},
-): Promise<Claimed<T>> {
+export async function runOnce<T extends object>(tx: Transaction, opId: string, request: unknown, at: string, operation: () => Promise<T>, options: OnceOptions = {}): Promise<Claimed<T>> {
   const hash = requestHash(request);
   const previous = await tx.execute({ sql: 'SELECT request_hash, result FROM ops WHERE op_id = ?', args: [opId] });
   if (previous.rows.length) {
@@ -50,8 +43,7 @@ export async function runOnce<T extends object>(
     }
     return { ...(stored as T), result: 'exists' };
   }
-  const record = (value: unknown) =>
-    tx.execute({ sql: 'INSERT INTO ops (op_id, request_hash, result, created_at) VALUES (?, ?, ?, ?)', args: [opId, hash, JSON.stringify(value), at] });
+  const record = (value: unknown) => tx.execute({ sql: 'INSERT INTO ops (op_id, request_hash, result, created_at) VALUES (?, ?, ?, ?)', args: [opId, hash, JSON.stringify(value), at] });
   if (!options.rememberRefusals) {
     const value = await operation();
     await record(value);

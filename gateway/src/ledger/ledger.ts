@@ -99,7 +99,17 @@ export class Ledger {
    * What a basket would give, without moving anything (POST /quotes): for a card now, or, for an
    * operator trying a program out, for a described member at a given time.
    */
-  quote(input: { card?: CardRef; member?: MemberSnapshot; at?: string; storeId: string; currency: string; items: PurchaseItem[]; redeemPoints?: number; partnerId?: string; walletPayment?: number }): Promise<Quote> {
+  quote(input: {
+    card?: CardRef;
+    member?: MemberSnapshot;
+    at?: string;
+    storeId: string;
+    currency: string;
+    items: PurchaseItem[];
+    redeemPoints?: number;
+    partnerId?: string;
+    walletPayment?: number;
+  }): Promise<Quote> {
     return purchases.quote(this.core, input);
   }
 

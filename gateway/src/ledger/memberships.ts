@@ -1,20 +1,11 @@
-/**
- * Clubs and paid memberships: joining or renewing (the fee booked as money received) and the door check.
- */
-import { randomBytes } from 'node:crypto';
-import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { receiptBasket, checkEntrance as entranceDecision, earningProgram, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
-import { moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
-import { memberSnapshot } from '../programs/member-snapshot.js';
-import { blockCard, recordCardEvent } from './card-status.js';
-import { displayName, findCard, type CardRow } from './cards.js';
+import type { SqlClient as Client } from '../db/sql.js';
+import { checkEntrance as entranceDecision, membershipExtension, type EntranceDecision, type MembershipProgram, type Versioned, type CardRef } from '@loyalty/protocol';
+import { moneyAccount } from './accounts.js';
+import { findCard } from './cards.js';
 import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
-import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
-import { planRefund, type PurchaseItem } from './refund-plan.js';
 import { postTransfer } from './transfers.js';
-import { claimReceipt, claimScannedReceipt } from './receipts.js';
-import { DAY_MS, type CouponTerms, type EarnInput, type LedgerCore, type Lot, type PurchaseInput, type StatementItem } from './core.js';
+import type { LedgerCore } from './core.js';
 
 /**
  * Joins a club or pays a paid membership (the fee is recorded as money received at the till).
@@ -72,6 +63,7 @@ export async function membershipProgram(core: LedgerCore, db: Pick<Client, 'exec
   const rules = await core.rules.ruleSetFor(db, storeId, 'EUR');
   const found = rules.programs.find((p) => p.program.id === programId);
   if (!found) throw new LedgerError('program_not_found', `program ${programId} is not published to store ${storeId}`);
-  if (found.program.kind !== 'club' && found.program.kind !== 'paid_membership') throw new LedgerError('not_a_membership', `${programId} is a ${found.program.kind} program, not a club or paid membership`);
+  if (found.program.kind !== 'club' && found.program.kind !== 'paid_membership')
+    throw new LedgerError('not_a_membership', `${programId} is a ${found.program.kind} program, not a club or paid membership`);
   return found as Versioned<MembershipProgram>;
 }

@@ -1,20 +1,14 @@
-/**
- * Purchases, kiosk receipt earns and quotes: what the store's rules give (the evaluator in protocol/programs), booked exactly as quoted, with the rule and bundle version on every transfer.
- */
-import { randomBytes } from 'node:crypto';
-import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { receiptBasket, checkEntrance as entranceDecision, earningProgram, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
-import { moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
-import { memberSnapshot } from '../programs/member-snapshot.js';
-import { blockCard, recordCardEvent } from './card-status.js';
-import { displayName, findCard, type CardRow } from './cards.js';
+import type { SqlTransaction as Transaction } from '../db/sql.js';
+import { earningProgram, expiryOf, maskCardNumber, type Basket, type CardRef, type EarnData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
+import { moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
+import { findCard, type CardRow } from './cards.js';
 import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
-import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
-import { planRefund, type PurchaseItem } from './refund-plan.js';
+import { creditPoints, debitPoints } from './points.js';
+import type { PurchaseItem } from './refund-plan.js';
 import { postTransfer } from './transfers.js';
 import { claimReceipt, claimScannedReceipt } from './receipts.js';
-import { DAY_MS, type CouponTerms, type EarnInput, type LedgerCore, type Lot, type PurchaseInput, type StatementItem } from './core.js';
+import type { EarnInput, LedgerCore, PurchaseInput } from './core.js';
 
 /**
  * Points for a till receipt scanned at a kiosk, once per op id and once per receipt per store,
@@ -29,7 +23,9 @@ export function earn(core: LedgerCore, input: EarnInput): Promise<EarnData> {
     const { quote, rules } = await core.quoteFor(tx, card, basket, at);
     const booked = await book(core, tx, card, { opId: input.opId, storeId: input.storeId, source: input.source, receipt: input.receipt.id }, basket, quote, rules, at);
     // Every line that moved something (points, or cashback money) is explained on the slip.
-    const lines = quote.lines.filter((l) => (l.points ?? 0) !== 0 || (l.amount ?? 0) !== 0).map((l) => ({ text: l.text, ...(l.points !== undefined ? { points: l.points } : {}), ...(l.amount !== undefined ? { amount: l.amount } : {}) }));
+    const lines = quote.lines
+      .filter((l) => (l.points ?? 0) !== 0 || (l.amount ?? 0) !== 0)
+      .map((l) => ({ text: l.text, ...(l.points !== undefined ? { points: l.points } : {}), ...(l.amount !== undefined ? { amount: l.amount } : {}) }));
     return { cardNumberMasked: maskCardNumber(card.number), pointsEarned: quote.pointsEarned, balance: booked.balance, transferId: input.opId, lines };
   });
 }
@@ -38,7 +34,10 @@ export function earn(core: LedgerCore, input: EarnInput): Promise<EarnData> {
  * What a basket would give, without moving anything (POST /quotes): for a card now, or, for an
  * operator trying a program out, for a described member at a given time.
  */
-export async function quote(core: LedgerCore, input: { card?: CardRef; member?: MemberSnapshot; at?: string; storeId: string; currency: string; items: PurchaseItem[]; redeemPoints?: number; partnerId?: string; walletPayment?: number }): Promise<Quote> {
+export async function quote(
+  core: LedgerCore,
+  input: { card?: CardRef; member?: MemberSnapshot; at?: string; storeId: string; currency: string; items: PurchaseItem[]; redeemPoints?: number; partnerId?: string; walletPayment?: number },
+): Promise<Quote> {
   const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId, walletPayment: input.walletPayment };
   const at = input.at ?? core.now();
   if (input.member) return core.evaluateFor(await core.rules.ruleSetFor(core.client, basket.storeId, basket.currency), basket, input.member, at);
@@ -61,7 +60,16 @@ export function purchase(core: LedgerCore, input: PurchaseInput, options: OnceOp
       if (input.receiptId !== undefined) await claimReceipt(tx, { storeId: input.storeId, receiptId: input.receiptId, opId: input.opId, kind: 'purchase', accountId: card.accountId, at });
       const basket: Basket = { storeId: input.storeId, currency: input.currency, items: input.items, redeemPoints: input.redeemPoints, partnerId: input.partnerId, walletPayment: input.walletPayment };
       const { quote, rules } = await core.quoteFor(tx, card, basket, at);
-      const booked = await book(core, tx, card, { opId: input.opId, storeId: input.storeId, source: input.source, ...(input.receiptId !== undefined ? { receipt: input.receiptId } : {}) }, basket, quote, rules, at);
+      const booked = await book(
+        core,
+        tx,
+        card,
+        { opId: input.opId, storeId: input.storeId, source: input.source, ...(input.receiptId !== undefined ? { receipt: input.receiptId } : {}) },
+        basket,
+        quote,
+        rules,
+        at,
+      );
       return {
         purchaseId: input.opId,
         discount: { amount: quote.discount, currency: input.currency },
@@ -86,10 +94,26 @@ export function purchase(core: LedgerCore, input: PurchaseInput, options: OnceOp
  * at a partner), the referrer's bonus, cashback into the wallet, the member's tier and birthday
  * year, and the purchase row that refunds and tier spend read.
  */
-export async function book(core: LedgerCore, tx: Transaction, card: CardRow, op: { opId: string; storeId: string; source: string; receipt?: string }, basket: Basket, quote: Quote, rules: RuleSet, at: string): Promise<{ balance: number }> {
+export async function book(
+  core: LedgerCore,
+  tx: Transaction,
+  card: CardRow,
+  op: { opId: string; storeId: string; source: string; receipt?: string },
+  basket: Basket,
+  quote: Quote,
+  rules: RuleSet,
+  at: string,
+): Promise<{ balance: number }> {
   const refs = { purchase: op.opId, store: op.storeId, source: op.source, ruleSet: quote.ruleSetVersion, ...(op.receipt ? { receipt: op.receipt } : {}) };
   if (quote.pointsRedeemed > 0) {
-    await debitPoints(tx, await core.operators.id(tx, 'redeemed'), { transferId: `${op.opId}:redeem`, account: card.accountId, points: quote.pointsRedeemed, kind: 'redeem', refs: { ...refs, rule: `${quote.earningRule}:redemption` }, at });
+    await debitPoints(tx, await core.operators.id(tx, 'redeemed'), {
+      transferId: `${op.opId}:redeem`,
+      account: card.accountId,
+      points: quote.pointsRedeemed,
+      kind: 'redeem',
+      refs: { ...refs, rule: `${quote.earningRule}:redemption` },
+      at,
+    });
   }
   let lotId: number | null = null;
   if (quote.pointsEarned > 0) {
@@ -110,12 +134,33 @@ export async function book(core: LedgerCore, tx: Transaction, card: CardRow, op:
   if (quote.referral) await payReferral(core, tx, quote, card, rules, refs, at);
   if (quote.walletPaid > 0) {
     const wallet = await walletAccount(tx, card.accountId, basket.currency);
-    await postTransfer(tx, { id: `${op.opId}:wallet`, debitAccount: wallet, creditAccount: await moneyOperatorAccount(tx, 'wallet_spent', basket.currency), amount: quote.walletPaid, unit: basket.currency, kind: 'wallet_spend', refs, at });
+    await postTransfer(tx, {
+      id: `${op.opId}:wallet`,
+      debitAccount: wallet,
+      creditAccount: await moneyOperatorAccount(tx, 'wallet_spent', basket.currency),
+      amount: quote.walletPaid,
+      unit: basket.currency,
+      kind: 'wallet_spend',
+      refs,
+      at,
+    });
   }
   if (quote.cashback) {
     const wallet = await walletAccount(tx, card.accountId, quote.cashback.currency);
-    const rule = quote.lines.filter((l) => l.amount !== undefined && l.amount > 0).map((l) => l.rule).join(',');
-    await postTransfer(tx, { id: `${op.opId}:cashback`, debitAccount: await moneyOperatorAccount(tx, 'cashback', quote.cashback.currency), creditAccount: wallet, amount: quote.cashback.amount, unit: quote.cashback.currency, kind: 'cashback', refs: { ...refs, rule }, at });
+    const rule = quote.lines
+      .filter((l) => l.amount !== undefined && l.amount > 0)
+      .map((l) => l.rule)
+      .join(',');
+    await postTransfer(tx, {
+      id: `${op.opId}:cashback`,
+      debitAccount: await moneyOperatorAccount(tx, 'cashback', quote.cashback.currency),
+      creditAccount: wallet,
+      amount: quote.cashback.amount,
+      unit: quote.cashback.currency,
+      kind: 'cashback',
+      refs: { ...refs, rule },
+      at,
+    });
   }
   if (quote.tier || quote.birthdayBonusYear !== null) {
     await tx.execute({
@@ -132,8 +177,28 @@ export async function book(core: LedgerCore, tx: Transaction, card: CardRow, op:
                                  rule_set_version, earning_rule, paid, capped_points, cashback, partner_id, tier_before, tier_after, lines, wallet_paid)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     args: [
-      op.opId, card.accountId, card.number, op.storeId, basket.currency, JSON.stringify(basket.items), quote.subtotal, quote.discount + quote.redemptionValue, quote.pointsEarned, quote.pointsRedeemed, lotId, at,
-      quote.ruleSetVersion, quote.earningRule, quote.payable, quote.partner ? 0 : quote.purchasePoints, quote.cashback?.amount ?? 0, quote.partner?.id ?? null, quote.tier?.before ?? null, quote.tier?.after ?? null, JSON.stringify(quote.lines), quote.walletPaid,
+      op.opId,
+      card.accountId,
+      card.number,
+      op.storeId,
+      basket.currency,
+      JSON.stringify(basket.items),
+      quote.subtotal,
+      quote.discount + quote.redemptionValue,
+      quote.pointsEarned,
+      quote.pointsRedeemed,
+      lotId,
+      at,
+      quote.ruleSetVersion,
+      quote.earningRule,
+      quote.payable,
+      quote.partner ? 0 : quote.purchasePoints,
+      quote.cashback?.amount ?? 0,
+      quote.partner?.id ?? null,
+      quote.tier?.before ?? null,
+      quote.tier?.after ?? null,
+      JSON.stringify(quote.lines),
+      quote.walletPaid,
     ],
   });
   return { balance: await core.balanceOf(tx, card.accountId) };

@@ -1,20 +1,9 @@
-/**
- * Reads for kiosks, tills and the API: a card with its member snapshot, lots, holds, wallets and statement. Reads go straight to the client: WAL readers do not block the writer.
- */
-import { randomBytes } from 'node:crypto';
-import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { receiptBasket, checkEntrance as entranceDecision, earningProgram, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
-import { moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
+import { maskCardNumber, type CardRef, type IdentifyData, type MemberSnapshot } from '@loyalty/protocol';
 import { memberSnapshot } from '../programs/member-snapshot.js';
-import { blockCard, recordCardEvent } from './card-status.js';
-import { displayName, findCard, type CardRow } from './cards.js';
+import { displayName, findCard } from './cards.js';
 import { LedgerError } from './errors.js';
-import type { OnceOptions } from './idempotency.js';
-import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
-import { planRefund, type PurchaseItem } from './refund-plan.js';
-import { postTransfer } from './transfers.js';
-import { claimReceipt, claimScannedReceipt } from './receipts.js';
-import { DAY_MS, type CouponTerms, type EarnInput, type LedgerCore, type Lot, type PurchaseInput, type StatementItem } from './core.js';
+import { heldPoints } from './points.js';
+import type { LedgerCore, Lot, StatementItem } from './core.js';
 
 /**
  * A card look-up for a kiosk. With `storeId` it carries the member snapshot the store's rules
@@ -78,7 +67,6 @@ export async function statement(core: LedgerCore, number: string, limit: number,
   const items = rows.slice(0, limit).map((r) => ({ at: String(r.at), kind: String(r.kind), points: Number(r.delta), balance: Number(r.balance), ref: String(r.id) }));
   return { items, nextCursor: rows.length > limit ? String(rows[limit - 1]!.seq) : null };
 }
-
 
 /** The card's wallets with money in them (one per currency). */
 export async function wallets(core: LedgerCore, accountId: number): Promise<Array<{ amount: number; currency: string }>> {

@@ -114,9 +114,7 @@ async function claimLegacy(tx: Transaction, claim: ScanClaim): Promise<void> {
   const claimed = await tx.execute({ sql: 'SELECT 1 FROM claimed_receipts WHERE store_id = ? AND receipt_id = ?', args: [claim.storeId, claim.receipt.id] });
   if (claimed.rows.length) throw new LedgerError('receipt_claimed', 'points for this receipt were already collected');
   const since = new Date(Date.parse(claim.at) - DAY_MS).toISOString();
-  const used = Number(
-    (await tx.execute({ sql: "SELECT count(*) AS n FROM claimed_receipts WHERE kind = 'legacy' AND account_id = ? AND claimed_at > ?", args: [claim.accountId, since] })).rows[0]!.n,
-  );
+  const used = Number((await tx.execute({ sql: "SELECT count(*) AS n FROM claimed_receipts WHERE kind = 'legacy' AND account_id = ? AND claimed_at > ?", args: [claim.accountId, since] })).rows[0]!.n);
   if (used >= cap) throw new LedgerError('receipt_limit', `this card has collected points for ${used} receipt(s) without a till record in the last 24 hours, the store's limit`);
   await claimReceipt(tx, { storeId: claim.storeId, receiptId: claim.receipt.id, opId: claim.opId, kind: 'legacy', accountId: claim.accountId, at: claim.at });
 }

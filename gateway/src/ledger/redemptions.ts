@@ -2,19 +2,12 @@
  * Spending points: redemptions for single-use coupons, holds that an SMS code confirms, and coupons used once at a till.
  */
 import { randomBytes } from 'node:crypto';
-import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { receiptBasket, checkEntrance as entranceDecision, earningProgram, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
-import { moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
-import { memberSnapshot } from '../programs/member-snapshot.js';
-import { blockCard, recordCardEvent } from './card-status.js';
-import { displayName, findCard, type CardRow } from './cards.js';
+import type { SqlTransaction as Transaction } from '../db/sql.js';
+import { earningProgram, type CardRef } from '@loyalty/protocol';
 import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
-import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
-import { planRefund, type PurchaseItem } from './refund-plan.js';
-import { postTransfer } from './transfers.js';
-import { claimReceipt, claimScannedReceipt } from './receipts.js';
-import { DAY_MS, type CouponTerms, type EarnInput, type LedgerCore, type Lot, type PurchaseInput, type StatementItem } from './core.js';
+import { availablePoints } from './points.js';
+import { DAY_MS, type CouponTerms, type LedgerCore } from './core.js';
 
 /**
  * Spends points for a single-use coupon: a reward from the catalogue of the card's program
@@ -33,12 +26,24 @@ export function redeem(core: LedgerCore, input: { opId: string; card: CardRef; p
         const earning = earningProgram(rules, card.programId);
         const reward = earning?.program.rewards.find((r) => r.id === input.rewardId);
         if (!earning || !reward) throw new LedgerError('reward_not_found', `no reward ${input.rewardId} in this card's program at store ${input.storeId}`);
-        coupon = { points: reward.points, value: reward.value ?? { amount: 0, currency: input.currency }, validDays: reward.couponValidDays, rewardId: reward.id, rewardName: reward.name, rule: `${earning.program.id}@v${earning.version}:reward:${reward.id}` };
+        coupon = {
+          points: reward.points,
+          value: reward.value ?? { amount: 0, currency: input.currency },
+          validDays: reward.couponValidDays,
+          rewardId: reward.id,
+          rewardName: reward.name,
+          rule: `${earning.program.id}@v${earning.version}:reward:${reward.id}`,
+        };
       } else {
         if (input.points === undefined) throw new LedgerError('invalid_request', 'say how many points, or which reward (rewardId)');
         coupon = { points: input.points, value: { amount: input.points * (core.options.pointValueMinor ?? 1), currency: input.currency }, validDays: core.options.couponValidDays ?? 30 };
       }
-      await core.spend(tx, card.accountId, input.opId, coupon.points, at, { store: input.storeId, source: input.source, reward: coupon.rewardId ?? null, ...(coupon.rule ? { rule: coupon.rule } : {}) });
+      await core.spend(tx, card.accountId, input.opId, coupon.points, at, {
+        store: input.storeId,
+        source: input.source,
+        reward: coupon.rewardId ?? null,
+        ...(coupon.rule ? { rule: coupon.rule } : {}),
+      });
       const issued = await issueCoupon(core, tx, card.accountId, input.opId, coupon, at);
       return { balance: await core.balanceOf(tx, card.accountId), pointsRedeemed: coupon.points, coupon: issued };
     },
@@ -95,15 +100,22 @@ export async function couponForHold(core: LedgerCore, holdId: string, currency: 
   return core.writer.run(async (tx) => {
     const at = core.now();
     const hold = (await tx.execute({ sql: 'SELECT account_id, points, state, transfer_id FROM holds WHERE id = ?', args: [holdId] })).rows[0];
-    if (!hold || hold.state !== 'posted') throw new LedgerError('hold_not_pending', `hold ${holdId} is not posted`);
+    if (hold?.state !== 'posted') throw new LedgerError('hold_not_pending', `hold ${holdId} is not posted`);
     const existing = (await tx.execute({ sql: 'SELECT code, value, currency, expires_at FROM coupons WHERE transfer_id = ?', args: [String(hold.transfer_id)] })).rows[0];
     if (existing) return { code: String(existing.code), value: { amount: Number(existing.value), currency: String(existing.currency) }, expiresAt: String(existing.expires_at) };
     const points = Number(hold.points);
-    return issueCoupon(core, tx, Number(hold.account_id), String(hold.transfer_id), { points, value: { amount: points * (core.options.pointValueMinor ?? 1), currency }, validDays: core.options.couponValidDays ?? 30 }, at);
+    return issueCoupon(
+      core,
+      tx,
+      Number(hold.account_id),
+      String(hold.transfer_id),
+      { points, value: { amount: points * (core.options.pointValueMinor ?? 1), currency }, validDays: core.options.couponValidDays ?? 30 },
+      at,
+    );
   });
 }
 
-export async function pendingHold(core: LedgerCore, tx: Transaction, holdId: string, at: string, allowExpired = false): Promise<{ accountId: number; points: number }> {
+export async function pendingHold(_core: LedgerCore, tx: Transaction, holdId: string, at: string, allowExpired = false): Promise<{ accountId: number; points: number }> {
   const row = (await tx.execute({ sql: 'SELECT account_id, points, state, expires_at FROM holds WHERE id = ?', args: [holdId] })).rows[0];
   if (!row) throw new LedgerError('hold_not_found', `no hold ${holdId}`);
   if (row.state !== 'pending') throw new LedgerError('hold_not_pending', `hold ${holdId} is already ${String(row.state)}`);
@@ -111,7 +123,7 @@ export async function pendingHold(core: LedgerCore, tx: Transaction, holdId: str
   return { accountId: Number(row.account_id), points: Number(row.points) };
 }
 
-export async function issueCoupon(core: LedgerCore, tx: Transaction, account: number, transferId: string, terms: CouponTerms, at: string) {
+export async function issueCoupon(_core: LedgerCore, tx: Transaction, account: number, transferId: string, terms: CouponTerms, at: string) {
   const code = `C${randomBytes(8).toString('hex').toUpperCase()}`;
   const expiresAt = new Date(Date.parse(at) + terms.validDays * DAY_MS).toISOString();
   await tx.execute({
@@ -129,7 +141,14 @@ export async function redeemCoupon(core: LedgerCore, code: string, storeId: stri
     if (row.used_at !== null) throw new LedgerError('coupon_used', `coupon ${code} was already used on ${String(row.used_at)}`);
     if (String(row.expires_at) <= at) throw new LedgerError('coupon_expired', `coupon ${code} expired on ${String(row.expires_at)}`);
     await tx.execute({ sql: 'UPDATE coupons SET used_at = ?, used_store = ? WHERE code = ? AND used_at IS NULL', args: [at, storeId, code] });
-    return { code, value: { amount: Number(row.value), currency: String(row.currency) }, points: Number(row.points), rewardId: row.reward_id === null ? null : String(row.reward_id), reward: row.reward_name === null ? null : String(row.reward_name), usedAt: at, storeId };
+    return {
+      code,
+      value: { amount: Number(row.value), currency: String(row.currency) },
+      points: Number(row.points),
+      rewardId: row.reward_id === null ? null : String(row.reward_id),
+      reward: row.reward_name === null ? null : String(row.reward_name),
+      usedAt: at,
+      storeId,
+    };
   });
 }
-

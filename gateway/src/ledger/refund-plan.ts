@@ -46,10 +46,10 @@ export function planRefund(
   }
   if (items.length === 0) throw new LedgerError('refund_exceeds_purchase', 'everything in this purchase was already refunded');
 
-  const valueOf = (list: Array<{ sku: string; quantity: number }>) => list.reduce((sum, i) => sum + i.quantity * bought.get(i.sku)!.unitPrice, 0);
-  const earlierValue = valueOf([...alreadyRefunded].map(([sku, quantity]) => ({ sku, quantity })));
-  const value = Math.round(valueOf(items));
+  const worth = (list: Array<{ sku: string; quantity: number }>) => list.reduce((sum, i) => sum + i.quantity * bought.get(i.sku)!.unitPrice, 0);
+  const earlierValue = worth([...alreadyRefunded].map(([sku, quantity]) => ({ sku, quantity })));
+  const value = Math.round(worth(items));
   const reversedBefore = earlier.reduce((sum, r) => sum + r.pointsReversed, 0);
-  const cumulative = purchase.total === 0 ? 0 : Math.floor((purchase.pointsEarned * Math.round(earlierValue + valueOf(items))) / purchase.total);
+  const cumulative = purchase.total === 0 ? 0 : Math.floor((purchase.pointsEarned * Math.round(earlierValue + worth(items))) / purchase.total);
   return { items, value, points: Math.max(0, cumulative - reversedBefore) };
 }

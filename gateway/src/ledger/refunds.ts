@@ -1,20 +1,14 @@
-/**
- * Refunds: points reversed pro rata, clawback of what was already spent, cashback and wallet payments given back, a tier upgrade taken back.
- */
-import { randomBytes } from 'node:crypto';
-import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
-import { receiptBasket, checkEntrance as entranceDecision, earningProgram, expiryOf, membershipExtension, tierAfterRefund, type EntranceDecision, type MembershipProgram, type Versioned, maskCardNumber, type Basket, type CardRef, type EarnData, type IdentifyData, type MemberSnapshot, type Quote, type RuleSet } from '@loyalty/protocol';
-import { moneyAccount, moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
+import type { SqlTransaction as Transaction } from '../db/sql.js';
+import { earningProgram, tierAfterRefund } from '@loyalty/protocol';
+import { moneyOperatorAccount, partnerSettlementAccount, walletAccount } from './accounts.js';
 import { memberSnapshot } from '../programs/member-snapshot.js';
-import { blockCard, recordCardEvent } from './card-status.js';
-import { displayName, findCard, type CardRow } from './cards.js';
+import { findCard } from './cards.js';
 import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
-import { availablePoints, creditPoints, debitPoints, heldPoints } from './points.js';
+import { debitPoints } from './points.js';
 import { planRefund, type PurchaseItem } from './refund-plan.js';
 import { postTransfer } from './transfers.js';
-import { claimReceipt, claimScannedReceipt } from './receipts.js';
-import { DAY_MS, type CouponTerms, type EarnInput, type LedgerCore, type Lot, type PurchaseInput, type StatementItem } from './core.js';
+import type { LedgerCore } from './core.js';
 
 /**
  * Reverses the points a purchase earned, pro rata for a partial refund. Points the customer
@@ -96,12 +90,21 @@ export async function reverseCashback(core: LedgerCore, tx: Transaction, purchas
   const wallet = await walletAccount(tx, Number(purchase.account_id), currency);
   const amount = Math.min(due, await core.balanceOf(tx, wallet));
   if (amount <= 0) return 0;
-  await postTransfer(tx, { id: `${refundId}:cashback`, debitAccount: wallet, creditAccount: await moneyOperatorAccount(tx, 'cashback', currency), amount, unit: currency, kind: 'cashback_reversal', refs: { purchase: String(purchase.id), refund: refundId }, at });
+  await postTransfer(tx, {
+    id: `${refundId}:cashback`,
+    debitAccount: wallet,
+    creditAccount: await moneyOperatorAccount(tx, 'cashback', currency),
+    amount,
+    unit: currency,
+    kind: 'cashback_reversal',
+    refs: { purchase: String(purchase.id), refund: refundId },
+    at,
+  });
   return amount;
 }
 
 /** What the wallet paid for the refunded share goes back into the wallet (cumulative, like points). */
-export async function returnWalletPayment(core: LedgerCore, tx: Transaction, purchase: Record<string, unknown>, value: number, refundId: string, at: string): Promise<number> {
+export async function returnWalletPayment(_core: LedgerCore, tx: Transaction, purchase: Record<string, unknown>, value: number, refundId: string, at: string): Promise<number> {
   const paid = Number(purchase.wallet_paid ?? 0);
   const total = Number(purchase.total);
   if (paid === 0 || total === 0) return 0;
@@ -109,7 +112,16 @@ export async function returnWalletPayment(core: LedgerCore, tx: Transaction, pur
   const amount = Math.floor((paid * (Number(before.v) + value)) / total) - Number(before.w);
   if (amount <= 0) return 0;
   const currency = String(purchase.currency);
-  await postTransfer(tx, { id: `${refundId}:wallet`, debitAccount: await moneyOperatorAccount(tx, 'wallet_spent', currency), creditAccount: await walletAccount(tx, Number(purchase.account_id), currency), amount, unit: currency, kind: 'wallet_return', refs: { purchase: String(purchase.id), refund: refundId }, at });
+  await postTransfer(tx, {
+    id: `${refundId}:wallet`,
+    debitAccount: await moneyOperatorAccount(tx, 'wallet_spent', currency),
+    creditAccount: await walletAccount(tx, Number(purchase.account_id), currency),
+    amount,
+    unit: currency,
+    kind: 'wallet_return',
+    refs: { purchase: String(purchase.id), refund: refundId },
+    at,
+  });
   return amount;
 }
 

@@ -65,13 +65,7 @@ export async function postTransfer(tx: Transaction, input: TransferInput): Promi
 }
 
 /** Finds or creates an account by its code, e.g. `op:issued:points` or `card:10009:points` (see accounts.ts). */
-export async function accountId(
-  tx: Transaction,
-  code: string,
-  kind: 'customer' | 'operator',
-  unit: string,
-  cardNumber: string | null = null,
-): Promise<number> {
+export async function accountId(tx: Transaction, code: string, kind: 'customer' | 'operator', unit: string, cardNumber: string | null = null): Promise<number> {
   const found = await tx.execute({ sql: 'SELECT id FROM accounts WHERE code = ?', args: [code] });
   if (found.rows.length) return Number(found.rows[0]!.id);
   const created = await tx.execute({

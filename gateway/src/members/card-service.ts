@@ -15,10 +15,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { allocateCardNumbers } from './card-numbers.js';
 
 /** A new card with its own points account and an `issued` event (one transaction). */
-export async function insertCard(
-  tx: Transaction,
-  card: { number: string; uid?: string | null; programId: string; customerId?: string; batchId?: string; actor: string; at: string },
-): Promise<void> {
+export async function insertCard(tx: Transaction, card: { number: string; uid?: string | null; programId: string; customerId?: string; batchId?: string; actor: string; at: string }): Promise<void> {
   await tx.execute({
     sql: 'INSERT INTO cards (number, uid, program_id, customer_id, status, created_at, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
     args: [card.number, card.uid ?? null, card.programId, card.customerId ?? null, card.customerId ? 'active' : 'unlinked', card.at, card.batchId ?? null],
@@ -109,7 +106,10 @@ export class CardService {
     const newNumber = input.newNumber ?? (await this.writer.run(async (tx) => (await allocateCardNumbers(tx, 1, this.options.firstCardNumber))[0]!));
     const newUid = input.newUid === undefined ? null : normaliseUid(input.newUid);
     if (input.newUid !== undefined && !newUid) throw new LedgerError('invalid_request', 'newUid must be a 4, 7 or 10 byte UID in hex');
-    const result = await this.ledger.replaceCard({ opId: input.opId, oldNumber: input.number, newNumber, newUid, reason: input.reason, actor: input.actor }, { rememberRefusals: true, conflictCode: 'idempotency_key_reused' });
+    const result = await this.ledger.replaceCard(
+      { opId: input.opId, oldNumber: input.number, newNumber, newUid, reason: input.reason, actor: input.actor },
+      { rememberRefusals: true, conflictCode: 'idempotency_key_reused' },
+    );
     await this.publishHotlist();
     return result;
   }

@@ -92,9 +92,20 @@ export class CustomerService {
     const views = [];
     for (const row of cards) {
       const card = (await this.ledger.findCard({ number: String(row.number) }))!;
-      views.push({ number: card.number, uid: card.uid, status: card.status, programId: card.programId, balance: card.balance, tier: await this.ledger.heldTier(card.accountId), lots: await this.ledger.lots(card.accountId) });
+      views.push({
+        number: card.number,
+        uid: card.uid,
+        status: card.status,
+        programId: card.programId,
+        balance: card.balance,
+        tier: await this.ledger.heldTier(card.accountId),
+        lots: await this.ledger.lots(card.accountId),
+      });
     }
-    const memberships = (await this.client.execute({ sql: 'SELECT program_id, valid_until FROM memberships WHERE customer_id = ? ORDER BY program_id', args: [id] })).rows.map((r) => ({ programId: String(r.program_id), validUntil: r.valid_until === null ? null : String(r.valid_until) }));
+    const memberships = (await this.client.execute({ sql: 'SELECT program_id, valid_until FROM memberships WHERE customer_id = ? ORDER BY program_id', args: [id] })).rows.map((r) => ({
+      programId: String(r.program_id),
+      validUntil: r.valid_until === null ? null : String(r.valid_until),
+    }));
     return { ...customer, cards: views, tier: views.find((v) => v.tier !== null)?.tier ?? null, memberships };
   }
 

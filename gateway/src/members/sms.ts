@@ -39,8 +39,8 @@ export class WebhookSmsProvider implements SmsProvider {
   async send(message: { to: string; text: string }): Promise<void> {
     // Placeholders are replaced by JSON-escaped strings (without their quotes), so a message can
     // never break out of the template's JSON.
-    const escape = (value: string) => JSON.stringify(value).slice(1, -1);
-    const body = this.options.bodyTemplate.replaceAll('{{to}}', escape(message.to)).replaceAll('{{text}}', escape(message.text));
+    const jsonText = (value: string) => JSON.stringify(value).slice(1, -1);
+    const body = this.options.bodyTemplate.replaceAll('{{to}}', jsonText(message.to)).replaceAll('{{text}}', jsonText(message.text));
     let response: Response;
     try {
       response = await fetch(this.options.url, {

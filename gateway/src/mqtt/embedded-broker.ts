@@ -33,7 +33,7 @@ export class EmbeddedBroker {
       guard
         ? { authenticate: guard.authenticate, authorizePublish: guard.authorizePublish, authorizeSubscribe: guard.authorizeSubscribe }
         : {
-            authorizePublish: (client, packet, callback) => {
+            authorizePublish: (_client, packet, callback) => {
               if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
               callback(null);
             },
@@ -49,11 +49,7 @@ export class EmbeddedBroker {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new Error(`MQTT port ${this.options.host}:${this.options.port} is in use; stop the other broker or set mqtt.port`)
-            : error,
-        ),
+        reject(error.code === 'EADDRINUSE' ? new Error(`MQTT port ${this.options.host}:${this.options.port} is in use; stop the other broker or set mqtt.port`) : error),
       );
       server.listen(this.options.port, this.options.host, () => resolve());
     });

@@ -21,7 +21,6 @@ import {
   type KioskChannel,
   type InvalidRequestReply,
   type Reply,
-  type RequestKind,
 } from '@loyalty/protocol';
 import type { MqttClient } from 'mqtt';
 import type { GroupCommitWriter } from '../db/writer.js';
@@ -112,7 +111,7 @@ export class KioskLink {
   private async onMessage(topic: string, payload: Buffer): Promise<void> {
     const { log, metrics } = this.deps;
     const parsed = parseTopic(topic);
-    if (!parsed || parsed.scope !== 'kiosk' || !INBOUND.includes(parsed.channel)) {
+    if (parsed?.scope !== 'kiosk' || !INBOUND.includes(parsed.channel)) {
       metrics.rejectedMessages.inc({ reason: 'wrong_topic', channel: 'unknown' });
       log.warn({ reason: 'wrong_topic', topic: topic.slice(0, 128) }, 'message dropped');
       return;

@@ -12,7 +12,7 @@
  *
  * A store with no bundle earns by the built-in default program (rule-source.ts).
  */
-import { Program, ruleSetFromBundle, type ProgramInput, type RuleSet, type RulesBundle } from '@loyalty/protocol';
+import { Program, ruleSetFromBundle, type RuleSet, type RulesBundle } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
@@ -46,18 +46,28 @@ export class ProgramService implements RuleSource {
   async put(id: string, body: unknown, actor: string): Promise<{ id: string; version: number }> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new LedgerError('invalid_program', 'a program document is a JSON object; see docs/programs.md');
     const document = { ...(body as Record<string, unknown>) };
-    if (document.id !== undefined && document.id !== id) throw new LedgerError('invalid_program', `the document's id ${JSON.stringify(document.id)} is not the id in the path (${id})`, [{ path: ['id'], message: 'must match the path' }]);
+    if (document.id !== undefined && document.id !== id)
+      throw new LedgerError('invalid_program', `the document's id ${JSON.stringify(document.id)} is not the id in the path (${id})`, [{ path: ['id'], message: 'must match the path' }]);
     document.id = id;
     const parsed = Program.safeParse(document);
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({ path: i.path, field: i.path.join('.') || '(document)', message: i.message }));
-      throw new LedgerError('invalid_program', `the program document is not valid: ${details.slice(0, 3).map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
+      throw new LedgerError(
+        'invalid_program',
+        `the program document is not valid: ${details
+          .slice(0, 3)
+          .map((d) => `${d.field}: ${d.message}`)
+          .join('; ')}`,
+        details,
+      );
     }
     return this.writer.run(async (tx) => {
       const at = this.clock.now().toISOString();
       const existing = (await tx.execute({ sql: 'SELECT kind FROM programs WHERE id = ?', args: [id] })).rows[0];
       if (existing && existing.kind !== null && existing.kind !== parsed.data.kind) {
-        throw new LedgerError('invalid_program', `program ${id} is a ${String(existing.kind)} program; a new kind needs a new program id`, [{ path: ['kind'], field: 'kind', message: 'cannot change' }]);
+        throw new LedgerError('invalid_program', `program ${id} is a ${String(existing.kind)} program; a new kind needs a new program id`, [
+          { path: ['kind'], field: 'kind', message: 'cannot change' },
+        ]);
       }
       await tx.execute({
         sql: 'INSERT INTO programs (id, name, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind',
@@ -105,7 +115,12 @@ export class ProgramService implements RuleSource {
    * rollback by program version: the stores get a new, higher bundle version with the old rules.
    * Publishing what the stores already run changes nothing and returns no bundles.
    */
-  async publish(id: string, stores: string[] | undefined, actor: string, options: { version?: number } = {}): Promise<{ id: string; version: number; bundles: Array<{ storeId: string; version: number }> }> {
+  async publish(
+    id: string,
+    stores: string[] | undefined,
+    actor: string,
+    options: { version?: number } = {},
+  ): Promise<{ id: string; version: number; bundles: Array<{ storeId: string; version: number }> }> {
     const result = await this.writer.run(async (tx) => {
       const at = this.clock.now().toISOString();
       const latest = (await tx.execute({ sql: 'SELECT MAX(version) AS v FROM program_versions WHERE program_id = ?', args: [id] })).rows[0];
@@ -196,7 +211,7 @@ export class ProgramService implements RuleSource {
       }
       if (!newest && wanted.size === 0) continue;
       const rebuilt = await this.writer.run((tx) => buildBundle(tx, storeId, this.clock.now().toISOString()));
-      this.options.log.info({ store: storeId, version: rebuilt.version }, 'rules bundle rebuilt from the store\'s program versions');
+      this.options.log.info({ store: storeId, version: rebuilt.version }, "rules bundle rebuilt from the store's program versions");
       await this.send(rebuilt);
     }
   }
@@ -214,7 +229,13 @@ export class ProgramService implements RuleSource {
         args: [id],
       })
     ).rows;
-    return rows.map((r) => ({ storeId: String(r.store_id), version: Number(r.version), bundleVersion: r.bundle === null ? null : Number(r.bundle), kiosks: Number(r.kiosks), kiosksOnBundle: Number(r.running) }));
+    return rows.map((r) => ({
+      storeId: String(r.store_id),
+      version: Number(r.version),
+      bundleVersion: r.bundle === null ? null : Number(r.bundle),
+      kiosks: Number(r.kiosks),
+      kiosksOnBundle: Number(r.running),
+    }));
   }
 
   async bundleFor(storeId: string, db: Reader = this.client): Promise<RulesBundle | null> {

@@ -45,4 +45,3 @@ export function defaultRuleSet(storeId: string, timezone: string, currency: stri
   defaults.set(key, ruleSet);
   return ruleSet;
 }
-

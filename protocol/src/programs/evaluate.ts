@@ -109,7 +109,16 @@ export interface Quote {
   lines: QuoteLine[];
 }
 
-export type EvaluationErrorCode = 'insufficient_points' | 'insufficient_wallet' | 'wallet_exceeds_payable' | 'redemption_not_offered' | 'redemption_limit' | 'redemption_below_minimum' | 'currency_not_supported' | 'partner_not_found' | 'invalid_basket';
+export type EvaluationErrorCode =
+  | 'insufficient_points'
+  | 'insufficient_wallet'
+  | 'wallet_exceeds_payable'
+  | 'redemption_not_offered'
+  | 'redemption_limit'
+  | 'redemption_below_minimum'
+  | 'currency_not_supported'
+  | 'partner_not_found'
+  | 'invalid_basket';
 
 /** A basket the rules refuse; `code` is the API error code. */
 export class EvaluationError extends Error {
@@ -181,24 +190,32 @@ export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet,
   if (pointsRedeemed > 0) {
     if (!earning || !redemption) throw new EvaluationError('redemption_not_offered', 'points cannot pay for purchases in this store');
     if (pointsRedeemed > member.availablePoints) throw new EvaluationError('insufficient_points', `only ${member.availablePoints} points are available`, { available: member.availablePoints });
-    if (pointsRedeemed < redemption.minimumPoints) throw new EvaluationError('redemption_below_minimum', `at least ${redemption.minimumPoints} points at a time`, { minimumPoints: redemption.minimumPoints });
+    if (pointsRedeemed < redemption.minimumPoints)
+      throw new EvaluationError('redemption_below_minimum', `at least ${redemption.minimumPoints} points at a time`, { minimumPoints: redemption.minimumPoints });
     if (pointsRedeemed > pointsRedeemable) {
       throw new EvaluationError('redemption_limit', `at most ${pointsRedeemable} points can pay for this basket (${formatPercent(redemption.maxBasketShare)} of it)`, { redeemable: pointsRedeemable });
     }
     redemptionValue = pointsRedeemed * redemption.pointValue;
     lines.push({ rule: `${ref(earning)}:redemption`, text: `${pointsRedeemed} points paid ${formatMoney(redemptionValue, basket.currency)}`, points: -pointsRedeemed, amount: -redemptionValue });
   }
-  const shares = allocate(redemptionValue, items.map((i) => i.total - i.discount));
-  items.forEach((item, i) => (item.paid = item.total - item.discount - shares[i]!));
+  const shares = allocate(
+    redemptionValue,
+    items.map((i) => i.total - i.discount),
+  );
+  for (const [i, item] of items.entries()) item.paid = item.total - item.discount - shares[i]!;
   // Paying from the cashback wallet: it is the operator's money given back, so like points it
   // earns no points or cashback; spread over the lines the same way.
   const walletPaid = basket.walletPayment ?? 0;
   if (walletPaid > 0) {
     const balance = member.walletBalance ?? 0;
     if (walletPaid > balance) throw new EvaluationError('insufficient_wallet', `the wallet holds ${formatMoney(balance, basket.currency)}`, { available: balance });
-    if (walletPaid > afterDiscount - redemptionValue) throw new EvaluationError('wallet_exceeds_payable', `at most ${formatMoney(afterDiscount - redemptionValue, basket.currency)} is left to pay`, { payable: afterDiscount - redemptionValue });
-    const walletShares = allocate(walletPaid, items.map((i) => i.paid));
-    items.forEach((item, i) => (item.paid -= walletShares[i]!));
+    if (walletPaid > afterDiscount - redemptionValue)
+      throw new EvaluationError('wallet_exceeds_payable', `at most ${formatMoney(afterDiscount - redemptionValue, basket.currency)} is left to pay`, { payable: afterDiscount - redemptionValue });
+    const walletShares = allocate(
+      walletPaid,
+      items.map((i) => i.paid),
+    );
+    for (const [i, item] of items.entries()) item.paid -= walletShares[i]!;
     lines.push({ rule: `wallet:${basket.currency}`, text: `Wallet paid ${formatMoney(walletPaid, basket.currency)}`, amount: -walletPaid });
   }
   const payable = afterDiscount - redemptionValue - walletPaid;
@@ -285,8 +302,10 @@ function checkBasket(basket: Basket): void {
   }
   const total = basket.items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);
   if (!Number.isSafeInteger(total)) throw new EvaluationError('invalid_basket', 'the basket total is too large');
-  if (basket.redeemPoints !== undefined && (!Number.isSafeInteger(basket.redeemPoints) || basket.redeemPoints < 0)) throw new EvaluationError('invalid_basket', 'redeemPoints must be a whole number ≥ 0');
-  if (basket.walletPayment !== undefined && (!Number.isSafeInteger(basket.walletPayment) || basket.walletPayment < 0)) throw new EvaluationError('invalid_basket', 'walletPayment must be whole minor units ≥ 0');
+  if (basket.redeemPoints !== undefined && (!Number.isSafeInteger(basket.redeemPoints) || basket.redeemPoints < 0))
+    throw new EvaluationError('invalid_basket', 'redeemPoints must be a whole number ≥ 0');
+  if (basket.walletPayment !== undefined && (!Number.isSafeInteger(basket.walletPayment) || basket.walletPayment < 0))
+    throw new EvaluationError('invalid_basket', 'walletPayment must be whole minor units ≥ 0');
 }
 
 interface DiscountSource {
@@ -301,11 +320,23 @@ function applyDiscounts(
   items: QuotedItem[],
   lines: QuoteLine[],
   currency: string,
-  sources: { discountPrograms: Array<Versioned<DiscountProgram>>; tier: { rule: string; name: string; benefits: Benefits } | null; memberships: Array<Versioned<MembershipProgram>>; tierId: string | null },
+  sources: {
+    discountPrograms: Array<Versioned<DiscountProgram>>;
+    tier: { rule: string; name: string; benefits: Benefits } | null;
+    memberships: Array<Versioned<MembershipProgram>>;
+    tierId: string | null;
+  },
 ): void {
   const candidates: DiscountSource[] = [
-    ...sources.discountPrograms.map((p) => ({ rule: ref(p), name: p.program.name, basisPoints: (sources.tierId !== null ? p.program.byTier[sources.tierId] : undefined) ?? p.program.percent, excluded: p.program.excludedCategories })),
-    ...(sources.tier?.benefits.discountPercent ? [{ rule: sources.tier.rule, name: `${sources.tier.name} tier`, basisPoints: sources.tier.benefits.discountPercent, excluded: sources.tier.benefits.discountExcludedCategories }] : []),
+    ...sources.discountPrograms.map((p) => ({
+      rule: ref(p),
+      name: p.program.name,
+      basisPoints: (sources.tierId !== null ? p.program.byTier[sources.tierId] : undefined) ?? p.program.percent,
+      excluded: p.program.excludedCategories,
+    })),
+    ...(sources.tier?.benefits.discountPercent
+      ? [{ rule: sources.tier.rule, name: `${sources.tier.name} tier`, basisPoints: sources.tier.benefits.discountPercent, excluded: sources.tier.benefits.discountExcludedCategories }]
+      : []),
     ...sources.memberships
       .filter((m) => m.program.benefits.discountPercent)
       .map((m) => ({ rule: `${ref(m)}:benefit`, name: m.program.name, basisPoints: m.program.benefits.discountPercent!, excluded: m.program.benefits.discountExcludedCategories })),
@@ -335,7 +366,15 @@ interface MultiplierSource {
  * promotion on a Gold member's ×1.5 earns ×2.5), one fraction over the basket rounded once, then
  * flat promotion bonuses, then the caps.
  */
-function purchasePoints(earning: Versioned<PointsProgram>, items: QuotedItem[], lines: QuoteLine[], currency: string, earnedToday: number, promotions: PointsProgram['promotions'], benefits: MultiplierSource[]): number {
+function purchasePoints(
+  earning: Versioned<PointsProgram>,
+  items: QuotedItem[],
+  lines: QuoteLine[],
+  currency: string,
+  earnedToday: number,
+  promotions: PointsProgram['promotions'],
+  benefits: MultiplierSource[],
+): number {
   const { earn } = earning.program;
   const rule = ref(earning);
   const eligible = items.filter((i) => !earn.excludedCategories.includes(i.category));
@@ -360,9 +399,11 @@ function purchasePoints(earning: Versioned<PointsProgram>, items: QuotedItem[], 
   for (const item of eligible) {
     add(base, baseText, item.paid, 100);
     const categoryMultiplier = earn.categoryMultipliers[item.category];
-    if (categoryMultiplier !== undefined && categoryMultiplier !== 100) add(`${rule}:category:${item.category}`, `${item.category} ${formatMultiplier(categoryMultiplier)}`, item.paid, categoryMultiplier - 100);
+    if (categoryMultiplier !== undefined && categoryMultiplier !== 100)
+      add(`${rule}:category:${item.category}`, `${item.category} ${formatMultiplier(categoryMultiplier)}`, item.paid, categoryMultiplier - 100);
     for (const promotion of promotions) {
-      if (promotion.multiplier && (!promotion.categories || promotion.categories.includes(item.category))) add(`${rule}:promotion:${promotion.id}`, `${promotion.name} ${formatMultiplier(promotion.multiplier)}`, item.paid, promotion.multiplier - 100);
+      if (promotion.multiplier && (!promotion.categories || promotion.categories.includes(item.category)))
+        add(`${rule}:promotion:${promotion.id}`, `${promotion.name} ${formatMultiplier(promotion.multiplier)}`, item.paid, promotion.multiplier - 100);
     }
     for (const benefit of benefits) add(benefit.rule, `${benefit.name} ${formatMultiplier(benefit.multiplier)}`, item.paid, benefit.multiplier - 100);
   }
@@ -372,7 +413,11 @@ function purchasePoints(earning: Versioned<PointsProgram>, items: QuotedItem[], 
     denominator,
     earn.rate.rounding,
   );
-  const shares = apportion(parts.map(([, c]) => c.numerator), denominator, total);
+  const shares = apportion(
+    parts.map(([, c]) => c.numerator),
+    denominator,
+    total,
+  );
   let points = total;
   parts.forEach(([key, c], i) => {
     if (shares[i] !== 0 || key === base) lines.push({ rule: key, text: c.text, points: shares[i]! });
@@ -412,7 +457,15 @@ function cashbackFor(programs: Array<Versioned<CashbackProgram>>, items: QuotedI
 }
 
 /** At a partner: the partner's rate on the whole basket, booked against the partner; nothing else. */
-function partnerPurchase(basket: Basket, rules: RuleSet, nowMs: number, earning: Versioned<PointsProgram> | null, partners: Array<Versioned<PartnerProgram>>, items: QuotedItem[], subtotal: number): Quote {
+function partnerPurchase(
+  basket: Basket,
+  rules: RuleSet,
+  nowMs: number,
+  earning: Versioned<PointsProgram> | null,
+  partners: Array<Versioned<PartnerProgram>>,
+  items: QuotedItem[],
+  subtotal: number,
+): Quote {
   const partner = partners.find((p) => p.program.partner.id === basket.partnerId && p.program.earnsInto === earning?.program.id);
   if (!partner || !earning) throw new EvaluationError('partner_not_found', `no partner ${basket.partnerId} earns into this card's program here`);
   if (basket.redeemPoints || basket.walletPayment) throw new EvaluationError('redemption_not_offered', 'points and the wallet cannot pay at a partner');

@@ -274,7 +274,10 @@ export const MemberSnapshotSchema = z.strictObject({
   tier: z.strictObject({ id: z.string().max(64).nullable(), reviewAt: z.string().datetime().nullable() }),
   qualifyingSpend: z.number().int().min(0).max(1e13),
   purchases: z.number().int().min(0),
-  birthday: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'YYYY-MM-DD').nullable(),
+  birthday: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'YYYY-MM-DD')
+    .nullable(),
   birthdayBonusYear: z.number().int().nullable(),
   referrerId: z.string().max(64).nullable(),
   memberships: z.array(z.strictObject({ programId: z.string().max(64), validUntil: z.string().datetime().nullable() })).max(50),

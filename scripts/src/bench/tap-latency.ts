@@ -73,7 +73,14 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const internalPassword = randomBytes(24).toString('base64url');
   const child: ChildProcess = spawn(process.execPath, [GATEWAY_MAIN], {
-    env: { ...process.env, LOYALTY_GW_DATA_DIR: dir, LOYALTY_GW_MQTT_PORT: String(mqttPort), LOYALTY_GW_HTTP_PORT: String(httpPort), LOYALTY_GW_LOG_LEVEL: 'warn', LOYALTY_GW_MQTT_INTERNAL_PASSWORD: internalPassword },
+    env: {
+      ...process.env,
+      LOYALTY_GW_DATA_DIR: dir,
+      LOYALTY_GW_MQTT_PORT: String(mqttPort),
+      LOYALTY_GW_HTTP_PORT: String(httpPort),
+      LOYALTY_GW_LOG_LEVEL: 'warn',
+      LOYALTY_GW_MQTT_INTERNAL_PASSWORD: internalPassword,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   // Never leave the gateway running when the benchmark fails or is interrupted.
@@ -88,10 +95,20 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
   }
 }
 
-async function startKiosks(child: ChildProcess, dir: string, httpPort: number, mqttPort: number, internalPassword: string, kioskSpecs: Array<{ id: string; stateDir: string; uids: [string, string]; password: string }>): Promise<Rig> {
+async function startKiosks(
+  child: ChildProcess,
+  dir: string,
+  httpPort: number,
+  mqttPort: number,
+  internalPassword: string,
+  kioskSpecs: Array<{ id: string; stateDir: string; uids: [string, string]; password: string }>,
+): Promise<Rig> {
   for (let ready = false; !ready; ) {
     if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
-    ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.ok, () => false);
+    ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (!ready) await sleep(50);
   }
   const gatewayPublicKey = exportPublicKey(loadOrCreateKeyPair(join(dir, 'gateway.key')).keys.publicKey);
@@ -169,7 +186,7 @@ export async function measureTaps(rig: Rig, options: TapLatencyOptions): Promise
       k.hardware.reader.present(flip[i] ? k.uids[1] : k.uids[0]);
     });
   });
-  rig.kiosks.forEach((k) => k.hardware.display.removeAllListeners('changed'));
+  for (const k of rig.kiosks) k.hardware.display.removeAllListeners('changed');
   return summarise(samples);
 }
 

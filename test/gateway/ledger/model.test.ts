@@ -94,7 +94,10 @@ const executed: string[] = [];
 type Cmd = fc.AsyncCommand<Model, LedgerRig>;
 
 class Purchase implements Cmd {
-  constructor(readonly card: number, readonly quantity: number) {}
+  constructor(
+    readonly card: number,
+    readonly quantity: number,
+  ) {}
   check = () => true;
   async run(m: Model, r: LedgerRig) {
     const number = cardOf(m, this.card);
@@ -111,7 +114,10 @@ class Purchase implements Cmd {
 }
 
 class Redeem implements Cmd {
-  constructor(readonly card: number, readonly points: number) {}
+  constructor(
+    readonly card: number,
+    readonly points: number,
+  ) {}
   check = () => true;
   async run(m: Model, r: LedgerRig) {
     const number = cardOf(m, this.card);
@@ -128,7 +134,10 @@ class Redeem implements Cmd {
 }
 
 class Hold implements Cmd {
-  constructor(readonly card: number, readonly points: number) {}
+  constructor(
+    readonly card: number,
+    readonly points: number,
+  ) {}
   check = () => true;
   async run(m: Model, r: LedgerRig) {
     const number = cardOf(m, this.card);
@@ -145,7 +154,10 @@ class Hold implements Cmd {
 }
 
 class Resolve implements Cmd {
-  constructor(readonly which: number, readonly post: boolean) {}
+  constructor(
+    readonly which: number,
+    readonly post: boolean,
+  ) {}
   check = (m: Readonly<Model>) => m.holds.length > 0;
   async run(m: Model, r: LedgerRig) {
     const hold = m.holds[this.which % m.holds.length]!;
@@ -168,7 +180,10 @@ class Resolve implements Cmd {
 }
 
 class Refund implements Cmd {
-  constructor(readonly which: number, readonly quantity: number | null) {}
+  constructor(
+    readonly which: number,
+    readonly quantity: number | null,
+  ) {}
   check = (m: Readonly<Model>) => m.purchases.length > 0;
   async run(m: Model, r: LedgerRig) {
     const p = m.purchases[this.which % m.purchases.length]!;
@@ -300,7 +315,10 @@ describe('ledger against a model', () => {
     console.log(`model test: ${executed.length} steps`);
     // Post and Void are one command (Resolve), drawn at random: check the command, not each arm.
     for (const kind of [/^Purchase/, /^Redeem/, /^Hold/, /^(Post|Void)/, /^Refund/, /^PassTime/, /^Replace/, /^Retry/]) {
-      expect(executed.some((e) => kind.test(e)), `${kind} ran`).toBe(true);
+      expect(
+        executed.some((e) => kind.test(e)),
+        `${kind} ran`,
+      ).toBe(true);
     }
   }, 120_000);
 });

@@ -103,7 +103,14 @@ describe('refunds', () => {
   });
 
   it('rounds per refund without losing a point: 7 points over 3 refunds of a 3-item purchase', async () => {
-    const purchase = await rig.ledger.purchase({ opId: ids.next(), card: { number: card }, storeId: 's1', currency: 'EUR', items: [{ sku: 'A', category: 'x', quantity: 3, unitPrice: 250 }], source: 't' });
+    const purchase = await rig.ledger.purchase({
+      opId: ids.next(),
+      card: { number: card },
+      storeId: 's1',
+      currency: 'EUR',
+      items: [{ sku: 'A', category: 'x', quantity: 3, unitPrice: 250 }],
+      source: 't',
+    });
     expect(purchase.pointsEarned).toBe(7);
     const reversed: number[] = [];
     for (let i = 0; i < 3; i += 1) reversed.push((await rig.ledger.refund({ opId: ids.next(), purchaseId: purchase.purchaseId, items: [{ sku: 'A', quantity: 1 }] })).pointsReversed);
@@ -196,14 +203,17 @@ describe('tamper evidence', () => {
     await buy(20);
     const row = (await rig.client.execute('SELECT seq, amount, credit_account, debit_account FROM transfers ORDER BY seq LIMIT 1')).rows[0]!;
     const first = { seq: Number(row.seq), amount: Number(row.amount), credit_account: Number(row.credit_account), debit_account: Number(row.debit_account) };
-    await rig.client.batch([
-      { sql: 'DELETE FROM purchases WHERE id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
-      { sql: 'DELETE FROM lot_draws WHERE transfer_id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
-      { sql: 'DELETE FROM lots WHERE transfer_id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
-      { sql: 'DELETE FROM transfers WHERE seq = ?', args: [first.seq] },
-      { sql: 'UPDATE accounts SET balance = balance - ? WHERE id = ?', args: [first.amount, first.credit_account] },
-      { sql: 'UPDATE accounts SET balance = balance + ? WHERE id = ?', args: [first.amount, first.debit_account] },
-    ], 'write');
+    await rig.client.batch(
+      [
+        { sql: 'DELETE FROM purchases WHERE id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
+        { sql: 'DELETE FROM lot_draws WHERE transfer_id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
+        { sql: 'DELETE FROM lots WHERE transfer_id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
+        { sql: 'DELETE FROM transfers WHERE seq = ?', args: [first.seq] },
+        { sql: 'UPDATE accounts SET balance = balance - ? WHERE id = ?', args: [first.amount, first.credit_account] },
+        { sql: 'UPDATE accounts SET balance = balance + ? WHERE id = ?', args: [first.amount, first.debit_account] },
+      ],
+      'write',
+    );
     const report = await verifyLedger(rig.client);
     expect(report.violations.map((v) => v.check)).toEqual(['hash_chain']);
     expect(report.violations[0]!.detail).toMatch(/does not follow the one before it/);
@@ -220,7 +230,12 @@ describe('cashback wallet', () => {
     expect(await rig.ledger.wallets((await accountOf()).accountId)).toEqual([{ amount: 150, currency: 'EUR' }]);
     // Money never mixes with points: each unit sums to zero on its own.
     const units = (await rig.client.execute('SELECT unit, SUM(balance) AS s FROM accounts GROUP BY unit')).rows.map((r) => [r.unit, Number(r.s)]);
-    expect(units).toEqual(expect.arrayContaining([['EUR', 0], ['points', 0]]));
+    expect(units).toEqual(
+      expect.arrayContaining([
+        ['EUR', 0],
+        ['points', 0],
+      ]),
+    );
     // The wallet follows a replaced card.
     await rig.ledger.replaceCard({ opId: ids.next(), oldNumber: card, newNumber: '50013', reason: 'lost', actor: 't' });
     expect(await rig.ledger.wallets((await accountOf('50013')).accountId)).toEqual([{ amount: 150, currency: 'EUR' }]);

@@ -125,7 +125,10 @@ describe('ledger under crashes and concurrent processes (real libSQL file, child
     const [a, b] = await Promise.all([runWorker(db, 'A', 300, cards), runWorker(db, 'B', 300, cards)]);
     for (const run of [a, b]) {
       expect(run.code, run.stderr).toBe(0);
-      expect(run.lines.filter((l) => l.status === 'error'), 'no SQLITE_BUSY or other failure reached a caller').toEqual([]);
+      expect(
+        run.lines.filter((l) => l.status === 'error'),
+        'no SQLITE_BUSY or other failure reached a caller',
+      ).toEqual([]);
       expect(run.lines.filter((l) => l.opId).length).toBe(300);
     }
     const lines = [...a.lines, ...b.lines];

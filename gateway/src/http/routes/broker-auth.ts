@@ -20,7 +20,11 @@ import { errorBody } from '../errors.js';
 export const BrokerAuthBody = z.object({ username: z.string().max(64), password: z.string().max(256), clientid: z.string().max(128) });
 export const BrokerAclBody = z.object({ username: z.string().max(64), topic: z.string().max(256), action: z.enum(['publish', 'subscribe']) });
 
-export function brokerAuthRoutes(open: Hono<AuthEnv>, routes: RouteRegistry, deps: { registry: KioskRegistry; metrics: GatewayMetrics; secret: string | undefined; gatewayUser: string | undefined }): void {
+export function brokerAuthRoutes(
+  open: Hono<AuthEnv>,
+  routes: RouteRegistry,
+  deps: { registry: KioskRegistry; metrics: GatewayMetrics; secret: string | undefined; gatewayUser: string | undefined },
+): void {
   open.use('/broker/*', async (c, next) => {
     const given = Buffer.from(c.req.header('x-broker-secret') ?? '');
     const expected = Buffer.from(deps.secret ?? '');
@@ -39,19 +43,45 @@ export function brokerAuthRoutes(open: Hono<AuthEnv>, routes: RouteRegistry, dep
     return kiosk && kiosk.status === 'active' ? { kind: 'kiosk', kioskId: kiosk.id, storeId: kiosk.storeId } : null;
   };
 
-  defineRoute(open, routes, { method: 'post', path: '/broker/auth', operationId: 'brokerAuth', summary: 'External broker hook: may this kiosk log in (X-Broker-Secret)', roles: 'none', body: BrokerAuthBody, response: BrokerDecision }, async (_c, { body }) => {
-    // The gateway replicas' own login is the broker's business (its password file); kiosks are ours.
-    const login = deps.registry.checkBrokerLogin(body.username, body.password);
-    if (login === 'bad_credentials') return deny('bad_credentials');
-    if (login === 'revoked') return deny('revoked');
-    if (body.clientid !== kioskClientId(body.username)) return deny('wrong_client_id');
-    return { result: 'allow' as const };
-  });
+  defineRoute(
+    open,
+    routes,
+    {
+      method: 'post',
+      path: '/broker/auth',
+      operationId: 'brokerAuth',
+      summary: 'External broker hook: may this kiosk log in (X-Broker-Secret)',
+      roles: 'none',
+      body: BrokerAuthBody,
+      response: BrokerDecision,
+    },
+    async (_c, { body }) => {
+      // The gateway replicas' own login is the broker's business (its password file); kiosks are ours.
+      const login = deps.registry.checkBrokerLogin(body.username, body.password);
+      if (login === 'bad_credentials') return deny('bad_credentials');
+      if (login === 'revoked') return deny('revoked');
+      if (body.clientid !== kioskClientId(body.username)) return deny('wrong_client_id');
+      return { result: 'allow' as const };
+    },
+  );
 
-  defineRoute(open, routes, { method: 'post', path: '/broker/acl', operationId: 'brokerAcl', summary: 'External broker hook: may this client publish/subscribe this topic (X-Broker-Secret)', roles: 'none', body: BrokerAclBody, response: BrokerDecision }, async (_c, { body }) => {
-    const who = principal(body.username);
-    if (!who) return deny('unknown_user');
-    const decision = body.action === 'publish' ? mayPublish(who, body.topic) : maySubscribe(who, body.topic);
-    return decision.allowed ? { result: 'allow' as const } : deny(body.action);
-  });
+  defineRoute(
+    open,
+    routes,
+    {
+      method: 'post',
+      path: '/broker/acl',
+      operationId: 'brokerAcl',
+      summary: 'External broker hook: may this client publish/subscribe this topic (X-Broker-Secret)',
+      roles: 'none',
+      body: BrokerAclBody,
+      response: BrokerDecision,
+    },
+    async (_c, { body }) => {
+      const who = principal(body.username);
+      if (!who) return deny('unknown_user');
+      const decision = body.action === 'publish' ? mayPublish(who, body.topic) : maySubscribe(who, body.topic);
+      return decision.allowed ? { result: 'allow' as const } : deny(body.action);
+    },
+  );
 }

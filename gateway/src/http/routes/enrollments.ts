@@ -15,7 +15,17 @@ export function enrollmentClaimRoute(open: Hono<AuthEnv>, routes: RouteRegistry,
   defineRoute(
     open,
     routes,
-    { method: 'post', path: '/enrollments/claim', operationId: 'claimPairingCode', summary: 'A kiosk claims a pairing code with proof of its key (no token: the code is the credential)', roles: 'none', body: ClaimBody, response: EnrollmentGrant, status: 201, errors: ['otp_rate_limited'] },
+    {
+      method: 'post',
+      path: '/enrollments/claim',
+      operationId: 'claimPairingCode',
+      summary: 'A kiosk claims a pairing code with proof of its key (no token: the code is the credential)',
+      roles: 'none',
+      body: ClaimBody,
+      response: EnrollmentGrant,
+      status: 201,
+      errors: ['otp_rate_limited'],
+    },
     async (c, { body }) => {
       let source = 'unknown';
       try {
@@ -29,7 +39,20 @@ export function enrollmentClaimRoute(open: Hono<AuthEnv>, routes: RouteRegistry,
 }
 
 export function enrollmentRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'enrollments'>): void {
-  defineRoute(api, routes, { method: 'post', path: '/enrollments', operationId: 'createPairingCode', summary: 'A one-time pairing code for a store (15 minutes)', roles: ['admin'], body: EnrollmentBody, response: PairingCode, status: 201, errors: ['store_not_found'] }, async (_c, { body }) =>
-    deps.enrollments.create(body.storeId),
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'post',
+      path: '/enrollments',
+      operationId: 'createPairingCode',
+      summary: 'A one-time pairing code for a store (15 minutes)',
+      roles: ['admin'],
+      body: EnrollmentBody,
+      response: PairingCode,
+      status: 201,
+      errors: ['store_not_found'],
+    },
+    async (_c, { body }) => deps.enrollments.create(body.storeId),
   );
 }

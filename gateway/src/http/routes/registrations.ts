@@ -19,22 +19,65 @@ export function registrationRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, de
   defineRoute(
     api,
     routes,
-    { method: 'post', path: '/registrations', operationId: 'startRegistration', summary: 'Register a card with a phone: sends an SMS code', roles: ['pos'], body: RegistrationBody, response: RegistrationStarted, status: 202, errors: ['card_not_found', 'card_blocked', 'phone_taken', ...OTP_ERRORS] },
+    {
+      method: 'post',
+      path: '/registrations',
+      operationId: 'startRegistration',
+      summary: 'Register a card with a phone: sends an SMS code',
+      roles: ['pos'],
+      body: RegistrationBody,
+      response: RegistrationStarted,
+      status: 202,
+      errors: ['card_not_found', 'card_blocked', 'phone_taken', ...OTP_ERRORS],
+    },
     async (_c, { body }) => deps.registrations.start(body),
   );
   defineRoute(
     api,
     routes,
-    { method: 'post', path: '/registrations/:id/confirm', operationId: 'confirmRegistration', summary: 'Confirm with the code: the card becomes the customer’s and active', roles: ['pos'], params: IdParam, body: CodeBody, response: RegistrationConfirmed, errors: ['registration_not_found', ...OTP_ERRORS] },
+    {
+      method: 'post',
+      path: '/registrations/:id/confirm',
+      operationId: 'confirmRegistration',
+      summary: 'Confirm with the code: the card becomes the customer’s and active',
+      roles: ['pos'],
+      params: IdParam,
+      body: CodeBody,
+      response: RegistrationConfirmed,
+      errors: ['registration_not_found', ...OTP_ERRORS],
+    },
     async (_c, { params, body, actor }) => deps.registrations.confirm({ registrationId: params.id, code: body.code, actor }),
-  );
-  defineRoute(api, routes, { method: 'post', path: '/identifications', operationId: 'startIdentification', summary: 'Identify a customer by phone: sends an SMS code', roles: ['pos'], body: IdentificationBody, response: IdentificationStarted, status: 202, errors: [...OTP_ERRORS] }, async (_c, { body }) =>
-    deps.registrations.startIdentification(body),
   );
   defineRoute(
     api,
     routes,
-    { method: 'post', path: '/identifications/:id/confirm', operationId: 'confirmIdentification', summary: 'Confirm with the code: the customer with cards', roles: ['pos'], params: IdParam, body: IdentificationConfirmBody, response: CustomerDetail, errors: ['customer_not_found', ...OTP_ERRORS] },
+    {
+      method: 'post',
+      path: '/identifications',
+      operationId: 'startIdentification',
+      summary: 'Identify a customer by phone: sends an SMS code',
+      roles: ['pos'],
+      body: IdentificationBody,
+      response: IdentificationStarted,
+      status: 202,
+      errors: [...OTP_ERRORS],
+    },
+    async (_c, { body }) => deps.registrations.startIdentification(body),
+  );
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'post',
+      path: '/identifications/:id/confirm',
+      operationId: 'confirmIdentification',
+      summary: 'Confirm with the code: the customer with cards',
+      roles: ['pos'],
+      params: IdParam,
+      body: IdentificationConfirmBody,
+      response: CustomerDetail,
+      errors: ['customer_not_found', ...OTP_ERRORS],
+    },
     async (_c, { params, body }) => deps.registrations.confirmIdentification({ identificationId: params.id, ...body }),
   );
 }

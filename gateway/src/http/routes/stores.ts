@@ -10,7 +10,10 @@ import { ProgramId } from './programs.js';
 export const NewStore = z.strictObject({
   id: StoreIdParam,
   name: z.string().trim().min(1).max(120),
-  timezone: z.string().refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone such as Europe/Berlin').optional(),
+  timezone: z
+    .string()
+    .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone such as Europe/Berlin')
+    .optional(),
 });
 export const StoreChange = z.strictObject({
   name: z.string().trim().min(1).max(120).optional(),
@@ -22,22 +25,60 @@ export const RollbackBody = z.strictObject({ programId: ProgramId.optional(), to
 const IdParam = z.object({ id: StoreIdParam });
 
 export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs'>): void {
-  defineRoute(api, routes, { method: 'post', path: '/stores', operationId: 'createStore', summary: 'Create a store (idempotent by id); it gets the programs published chain-wide', roles: ['admin'], body: NewStore, response: StoreView, status: 201 }, async (_c, { body }) => {
-    await deps.directory.ensureStore(body);
-    await deps.programs.publishStore(body.id);
-    return (await deps.directory.stores()).find((s) => s.id === body.id)!;
-  });
-  defineRoute(api, routes, { method: 'get', path: '/stores', operationId: 'listStores', summary: 'All stores', roles: ['viewer'], response: StoreList }, async () => ({ items: await deps.directory.stores(), nextCursor: null }));
   defineRoute(
     api,
     routes,
-    { method: 'patch', path: '/stores/:id', operationId: 'updateStore', summary: 'Rename a store, or allow a few receipts without a till record per card a day (legacyReceiptsPerCardPerDay, 0 = none)', roles: ['admin'], params: IdParam, body: StoreChange, response: StoreView, errors: ['store_not_found'] },
+    {
+      method: 'post',
+      path: '/stores',
+      operationId: 'createStore',
+      summary: 'Create a store (idempotent by id); it gets the programs published chain-wide',
+      roles: ['admin'],
+      body: NewStore,
+      response: StoreView,
+      status: 201,
+    },
+    async (_c, { body }) => {
+      await deps.directory.ensureStore(body);
+      await deps.programs.publishStore(body.id);
+      return (await deps.directory.stores()).find((s) => s.id === body.id)!;
+    },
+  );
+  defineRoute(api, routes, { method: 'get', path: '/stores', operationId: 'listStores', summary: 'All stores', roles: ['viewer'], response: StoreList }, async () => ({
+    items: await deps.directory.stores(),
+    nextCursor: null,
+  }));
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'patch',
+      path: '/stores/:id',
+      operationId: 'updateStore',
+      summary: 'Rename a store, or allow a few receipts without a till record per card a day (legacyReceiptsPerCardPerDay, 0 = none)',
+      roles: ['admin'],
+      params: IdParam,
+      body: StoreChange,
+      response: StoreView,
+      errors: ['store_not_found'],
+    },
     async (_c, { params, body }) => deps.directory.updateStore(params.id, body),
   );
   defineRoute(
     api,
     routes,
-    { method: 'post', path: '/stores/:id/rules/rollback', operationId: 'rollbackStoreRules', summary: 'Put a store back on earlier rules: its previous bundle, a program’s previous version, or {programId, toVersion}; a new, higher bundle version', roles: ['admin'], params: IdParam, body: RollbackBody, emptyBody: true, response: RolledBack, errors: ['store_not_found', 'program_not_found', 'nothing_to_roll_back'] },
+    {
+      method: 'post',
+      path: '/stores/:id/rules/rollback',
+      operationId: 'rollbackStoreRules',
+      summary: 'Put a store back on earlier rules: its previous bundle, a program’s previous version, or {programId, toVersion}; a new, higher bundle version',
+      roles: ['admin'],
+      params: IdParam,
+      body: RollbackBody,
+      emptyBody: true,
+      response: RolledBack,
+      errors: ['store_not_found', 'program_not_found', 'nothing_to_roll_back'],
+    },
     async (_c, { params, body, actor }) => deps.programs.rollback(params.id, body, actor),
   );
 }
