@@ -13,7 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    // Native addons (pcsclite, libsql) abort inside worker threads: HARDWARE-LAB.md.
+    // Native addons (pcsclite, libsql) abort inside worker threads: docs/hardware-lab.md.
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -1,4 +1,4 @@
-/** mock-firmata ships no types (HARDWARE-LAB): what the display tests use. */
+/** mock-firmata ships no types (docs/hardware-lab.md): what the display tests use. */
 declare module 'mock-firmata' {
   import { EventEmitter } from 'node:events';
   class Firmata extends EventEmitter {

@@ -1,5 +1,5 @@
 /**
- * The kiosk agent: a state machine over the ports (DESIGN §5).
+ * The kiosk agent: a state machine over the ports (docs/architecture.md).
  *
  *   idle ──card/scan──▶ identifying ──ok──▶ member ──receipt scan──▶ earning ──▶ member
  *     ▲                     │ error/offline        │ timeout                         │
@@ -199,7 +199,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     const estimate = this.estimate(member.data, receipt);
     await this.show(estimate === null ? screens.collecting(this.deps.display) : screens.estimate(this.deps.display, estimate));
     const request = { kind: 'earn' as const, opId: this.deps.opIds.next(), card: member.card, receipt };
-    // Durable before anything is shown or printed as a result (DESIGN §5).
+    // Durable before anything is shown or printed as a result (docs/architecture.md).
     const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs);
     let answer: Reply<'earn'>;
     try {

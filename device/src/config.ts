@@ -1,5 +1,5 @@
 /**
- * Kiosk configuration, validated once at the edge (CONVENTIONS 8). main.ts reads it from a JSON
+ * Kiosk configuration, validated once at the edge (docs/conventions.md §8). main.ts reads it from a JSON
  * file and LOYALTY_KIOSK_* variables; everything below receives the typed result.
  */
 import { readFileSync } from 'node:fs';

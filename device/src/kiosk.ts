@@ -1,7 +1,7 @@
 /**
  * Builds and runs one kiosk agent from a validated config and a set of device adapters.
  * start() brings things up in dependency order; stop() takes them down in reverse and publishes
- * `offline` before closing MQTT (CONVENTIONS 3, 6).
+ * `offline` before closing MQTT (docs/conventions.md §3, §6).
  */
 import { join } from 'node:path';
 import { existsSync, renameSync } from 'node:fs';
@@ -155,7 +155,7 @@ export class Kiosk {
   }
 
   /**
-   * Key rotation (issue 6): a new key is made and kept aside, announced in a request signed with
+   * Key rotation (docs/security.md): a new key is made and kept aside, announced in a request signed with
    * the current key (with the new key's proof), and adopted only when the gateway confirms. The
    * request goes through the outbox, so a rotation interrupted by a crash completes later.
    */

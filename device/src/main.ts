@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The kiosk process: the only place that reads process.env and argv (DESIGN §1).
+ * The kiosk process: the only place that reads process.env and argv (docs/architecture.md).
  *   node device/dist/main.js --config /etc/loyalty/kiosk.json [--console]
  * With emulated hardware, --console lets a person drive it from the terminal.
  */

@@ -1,5 +1,5 @@
 /**
- * Pairing this kiosk with a gateway (issue 6): prove possession of the kiosk's key by signing
+ * Pairing this kiosk with a gateway (docs/security.md): prove possession of the kiosk's key by signing
  * the one-time code, receive the kiosk id, store, gateway keys and broker login, and keep them
  * in the state directory (mode 0600). The private key never leaves the kiosk.
  */

@@ -1,5 +1,5 @@
 /**
- * The gateway keys this kiosk trusts (issue 6), per gateway sender id (each replica is its own
+ * The gateway keys this kiosk trusts (docs/security.md), per gateway sender id (each replica is its own
  * signer): those from its pairing or config, replaced by newer key sets each gateway publishes on
  * the kiosk's config topic. A set is taken only when it names the sender that signed it with a
  * key already trusted (the link verified that), its version is newer, and it keeps at least one

@@ -1,5 +1,5 @@
 /**
- * Gateway configuration: one zod schema holds every default (CONVENTIONS 8). Sources, lowest
+ * Gateway configuration: one zod schema holds every default (docs/conventions.md §8). Sources, lowest
  * precedence first: the schema defaults, an optional JSON file, then LOYALTY_GW_* variables.
  * main.ts is the only caller that passes the real process environment.
  */

@@ -1,7 +1,7 @@
 /**
  * Builds and runs one gateway from a validated config: ledger, writer, broker (embedded or
  * external), the kiosk link and the HTTP API. Constructors assign; start() does the I/O in
- * dependency order and stop() undoes it in reverse (CONVENTIONS 3).
+ * dependency order and stop() undoes it in reverse (docs/conventions.md §3).
  */
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * What the gateway does for each kiosk request kind: a table keyed by kind (CONVENTIONS 5).
+ * What the gateway does for each kiosk request kind: a table keyed by kind (docs/conventions.md §5).
  * A handler returns the reply data or throws a LedgerError with a named code.
  */
 import { verify } from 'node:crypto';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The gateway process: the only place that reads process.env and argv (DESIGN §1).
+ * The gateway process: the only place that reads process.env and argv (docs/architecture.md).
  *   node gateway/dist/main.js [--config /etc/loyalty/gateway.json]
  */
 import { parseArgs } from 'node:util';

@@ -32,7 +32,7 @@ export function cardNumberFor(sequence: number): string {
   return payload + String(luhnCheckDigit(payload));
 }
 
-/** For receipts, screens and logs: never the full number (CONVENTIONS, habits). */
+/** For receipts, screens and logs: never the full number (docs/conventions.md "Habits"). */
 export function maskCardNumber(number: string): string {
   if (number.length <= 4) return '*'.repeat(number.length);
   return `${'*'.repeat(Math.min(number.length - 4, 4))}${number.slice(-4)}`;

@@ -1,6 +1,6 @@
 /**
  * Named result codes. `created` and `exists` are both success: a repeat of an operation that
- * already happened returns the first result (CONVENTIONS 7).
+ * already happened returns the first result (docs/conventions.md §7).
  */
 export const RESULT_CODES = [
   'created',

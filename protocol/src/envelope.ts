@@ -1,5 +1,5 @@
 /**
- * The signed envelope (DESIGN §2): a JWS in compact serialisation (RFC 7515 §7.1), alg EdDSA
+ * The signed envelope (docs/protocol.md): a JWS in compact serialisation (RFC 7515 §7.1), alg EdDSA
  * (RFC 8037), so any language's JOSE library can check it. The protected header names the sender
  * in `kid`; the payload binds the topic, the sender, a per-sender sequence number and a message
  * id to the body:

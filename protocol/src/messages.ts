@@ -1,5 +1,5 @@
 /**
- * zod schemas of every message body on the wire (DESIGN §2). The envelope (envelope.ts) carries
+ * zod schemas of every message body on the wire (docs/protocol.md). The envelope (envelope.ts) carries
  * one of these as its `body`; receivers parse it with the schema of the channel it arrived on.
  */
 import { z } from 'zod';
@@ -46,7 +46,7 @@ export function rotationProofInput(kioskId: string, newPublicKey: string): Buffe
   return Buffer.from(`loyalty-key-rotation:v1:${kioskId}:${newPublicKey}`);
 }
 
-/** What a kiosk signs to prove, at pairing, that it holds the key it enrolls (issue 6). */
+/** What a kiosk signs to prove, at pairing, that it holds the key it enrolls (docs/security.md). */
 export function enrollmentProofInput(code: string, publicKey: string): Buffer {
   return Buffer.from(`loyalty-enrollment:v1:${code.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${publicKey}`);
 }
@@ -118,7 +118,7 @@ export type KioskState = z.infer<typeof KioskState>;
 
 /**
  * The keys kiosks should trust for one gateway sender, carried in DesiredConfig.config as
- * `gatewayKeys` and signed by that sender (issue 6, docs/security.md).
+ * `gatewayKeys` and signed by that sender (docs/security.md).
  */
 export const GatewayKeySet = z.strictObject({
   sender: z.string().regex(/^gateway[A-Za-z0-9_-]{0,56}$/),
@@ -144,7 +144,7 @@ export const Hotlist = z.strictObject({
 export type Hotlist = z.infer<typeof Hotlist>;
 
 /**
- * The signed rule bundle for a store (issue 4): every program in force there, each with its
+ * The signed rule bundle for a store (docs/programs.md): every program in force there, each with its
  * version, as the operator wrote it. Bundle versions only grow; a kiosk refuses an older one.
  */
 export const RulesBundle = z.strictObject({

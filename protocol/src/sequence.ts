@@ -4,7 +4,7 @@ import type { SequenceSource } from './envelope.js';
  * A sender's sequence numbers survive crashes without a write per message: the sender reserves
  * a block ahead (persisting the block's end synchronously and durably), hands numbers out of it,
  * and after a crash starts above the last reserved end — skipping what it never used, never
- * reusing a number (issue 6: "skip ahead after a crash").
+ * reusing a number (docs/security.md: "skip ahead after a crash").
  */
 export class BlockSequence implements SequenceSource {
   private nextValue: number;

@@ -1,5 +1,5 @@
 /**
- * Every MQTT topic of the wire contract (DESIGN §2) is spelled here and nowhere else.
+ * Every MQTT topic of the wire contract (docs/protocol.md) is spelled here and nowhere else.
  *
  *   loyalty/v1/k/{kioskId}/{req|res|cmd|ack|tele|state|config}
  *   loyalty/v1/s/{storeId}/{rules|hotlist}
@@ -79,7 +79,7 @@ export function allKiosksFilter(channel: KioskChannel): string {
 
 /**
  * MQTT shared subscription (`$share/{group}/{filter}`): replicas of the gateway on an external
- * broker split the request load between them (DESIGN §7).
+ * broker split the request load between them (docs/deployment-at-scale.md).
  */
 export function sharedFilter(group: string, filter: string): string {
   assertId('share group', group);

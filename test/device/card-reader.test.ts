@@ -1,6 +1,6 @@
 /**
  * The card reader port against the emulated reader and the real stack: pcsclite against a real
- * (private) pcscd with vpcd virtual readers and a virtual contactless card (issue 5). Plus what
+ * (private) pcscd with vpcd virtual readers and a virtual contactless card (docs/hardware.md). Plus what
  * only the real stack does: two readers, a configured reader that is not there, and pcscd killed
  * and restarted, after which the reader comes back by itself.
  */

@@ -1,7 +1,7 @@
 /**
  * The display port against the emulated display and the real stack: johnny-five driving an
  * HD44780 over a PCF8574 backpack on a (mock) Firmata board, with the screen text read back
- * through an HD44780 model of the bytes on the I2C bus (issue 5).
+ * through an HD44780 model of the bytes on the I2C bus (docs/hardware.md).
  */
 import { createLogger } from '@loyalty/protocol/node';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-/** The receipt printer port against the emulated printer and a real TCP printer socket (issue 5). */
+/** The receipt printer port against the emulated printer and a real TCP printer socket (docs/hardware.md). */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * The barcode scanner port against the emulated scanner and a real serial port (a socat pty
  * pair), plus what only a real port does: split writes, the scanner unplugged and plugged back
- * in, and a keyboard-wedge scanner typing into a tty (issue 5).
+ * in, and a keyboard-wedge scanner typing into a tty (docs/hardware.md).
  */
 import { createLogger } from '@loyalty/protocol/node';
 import { mkdtempSync, rmSync } from 'node:fs';

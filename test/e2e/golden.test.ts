@@ -1,5 +1,5 @@
 /**
- * The golden scenarios (issue 4): every scenario is evaluated by the gateway (HTTP /quotes, with
+ * The golden scenarios (docs/programs.md): every scenario is evaluated by the gateway (HTTP /quotes, with
  * the bundle it published) and by a kiosk (its cached bundle, received over MQTT and verified),
  * and both must give the recorded result. UPDATE_GOLDEN=1 records the results again after an
  * intended change of the rules; review the diff of the golden file before committing it.

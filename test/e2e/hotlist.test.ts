@@ -1,5 +1,5 @@
 /**
- * The hotlist reaches the kiosks (issue 7): a card blocked at the gateway is refused at the
+ * The hotlist reaches the kiosks (docs/customers-and-cards.md): a card blocked at the gateway is refused at the
  * kiosk even while the gateway is down, and after a kiosk restart from its signed copy on disk.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The rules bundle reaches the kiosk (issue 4): published signed and retained by the gateway,
+ * The rules bundle reaches the kiosk (docs/programs.md): published signed and retained by the gateway,
  * verified on receipt and again from disk, older or tampered bundles refused while the kiosk
  * keeps the one it had, and "you will earn N points" shown before a receipt is sent — the same
  * number the gateway then books.

@@ -1,5 +1,5 @@
 /**
- * The security suite (issue 6), over the real embedded broker: every attack is refused, logged,
+ * The security suite (docs/security.md), over the real embedded broker: every attack is refused, logged,
  * counted, and changes no balance.
  */
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -79,7 +79,7 @@ describe('security over the real broker', () => {
     const granted = await client
       .subscribeAsync(['#', kioskTopic('kiosk-b', 'res'), kioskTopic('kiosk-a', 'res'), storeTopic('store-9', 'hotlist'), storeTopic('store-1', 'hotlist')], { qos: 1 })
       .catch((e: Error) => e);
-    // mqtt.js rejects the whole call when any filter is refused (HARDWARE-LAB); the SUBACKs said 128.
+    // mqtt.js rejects the whole call when any filter is refused (docs/hardware-lab.md); the SUBACKs said 128.
     expect(granted).toBeInstanceOf(Error);
     expect(await denials('subscribe')).toBe(3);
     const requestsBefore = await gateway.metrics.count(gateway.metrics.requests, {});

@@ -1,5 +1,5 @@
 /**
- * Customers and cards (issue 7) on the real gateway: card numbering and batches, the card
+ * Customers and cards (docs/customers-and-cards.md) on the real gateway: card numbering and batches, the card
  * lifecycle with the hotlist, SMS one-time codes and registration, identification by phone, and
  * erasure — with `verify` green throughout.
  */

@@ -1,5 +1,5 @@
 /**
- * Programs over the real gateway (issue 4): versioned documents with field-level errors,
+ * Programs over the real gateway (docs/programs.md): versioned documents with field-level errors,
  * publishing signed bundles per store, purchases and quotes by the evaluator with the rule
  * version on every transfer, rewards, partners, memberships, tiers across a refund, referral,
  * cashback and its reversal, and a ledger that still verifies.

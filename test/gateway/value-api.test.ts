@@ -1,4 +1,4 @@
-/** The value-movement part of API.md over real HTTP: idempotency keys, roles, error names. */
+/** The value-movement part of docs/api.md over real HTTP: idempotency keys, roles, error names. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
 import { ANNA, BORIS, seed, startGateway, tempDir } from '../support/system.js';

@@ -1,5 +1,5 @@
 /**
- * Properties of the evaluator over random baskets, members and instants (issue 4): more money
+ * Properties of the evaluator over random baskets, members and instants (docs/programs.md): more money
  * never earns fewer points, excluded categories never earn, caps hold, the receipt lines add up,
  * and the same inputs always give the same answer without being changed.
  */

@@ -1,5 +1,5 @@
 /**
- * The evaluator, kind by kind and option by option (issue 4). Expected figures are worked out by
+ * The evaluator, kind by kind and option by option (docs/programs.md). Expected figures are worked out by
  * hand in the comments, so a change of rounding or order shows up as a wrong number here.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The inputs of the golden scenarios (issue 4): baskets × members × moments chosen to hit every
+ * The inputs of the golden scenarios (docs/programs.md): baskets × members × moments chosen to hit every
  * program kind and option, including refusals. Their expected quotes live in
  * test/golden/evaluator.golden.json.
  */

@@ -1,6 +1,6 @@
 /**
  * An HD44780 character LCD behind a PCF8574 I2C backpack, as a model that recovers the screen
- * text from the bytes johnny-five writes (HARDWARE-LAB): P0=RS, P1=RW, P2=EN, P3=backlight,
+ * text from the bytes johnny-five writes (docs/hardware-lab.md): P0=RS, P1=RW, P2=EN, P3=backlight,
  * P4-P7=D4-D7; a nibble is latched on EN's falling edge; the controller starts in 8-bit mode
  * until the function set selects 4-bit; DDRAM rows start at 0x00, 0x40, 0x14, 0x54.
  */

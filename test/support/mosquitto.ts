@@ -11,7 +11,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A private mosquitto on a free loopback port (~100 ms to start, HARDWARE-LAB). */
+/** A private mosquitto on a free loopback port (~100 ms to start, docs/hardware-lab.md). */
 export async function startMosquitto(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');

@@ -1,5 +1,5 @@
 /**
- * A private pcscd for tests (HARDWARE-LAB): its own mount namespace with a temp directory
+ * A private pcscd for tests (docs/hardware-lab.md): its own mount namespace with a temp directory
  * bound over /run/pcscd, its own reader.conf.d with vpcd readers on free ports, and
  * PCSCLITE_CSOCK_NAME pointing this process's PC/SC client at its socket. It can be killed and
  * started again, as pcscd is on a kiosk when it crashes or is upgraded.

@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 
-/** A MIFARE Classic 1K ATR as an ACR122U reports it (HARDWARE-LAB). */
+/** A MIFARE Classic 1K ATR as an ACR122U reports it (docs/hardware-lab.md). */
 export const CONTACTLESS_ATR = '3B8F8001804F0CA000000306030001000000006A';
 
 export class VirtualCard {

@@ -1,5 +1,5 @@
 /**
- * A kiosk on the real device stacks end to end (issue 5): its config says `hardware.mode:
+ * A kiosk on the real device stacks end to end (docs/hardware.md): its config says `hardware.mode:
  * "real"`; a virtual contactless card on a vpcd reader of a real pcscd is tapped, the balance
  * slip comes out of a TCP receipt printer in a Cyrillic code page, a till receipt is scanned on
  * a serial port, and the points slip prints; then the printer runs out of paper, the slip is

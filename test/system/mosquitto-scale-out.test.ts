@@ -1,5 +1,5 @@
 /**
- * The scale-out path (DESIGN §7): two gateway replicas on an external Mosquitto share the
+ * The scale-out path (docs/deployment-at-scale.md): two gateway replicas on an external Mosquitto share the
  * kiosks' requests through `$share/gateway/...` and write one ledger. Every earn lands once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { CardReader, CardReaderEvents } from '../ports/card-reader.js';
 import type { HealthReport } from '../ports/health.js';
 
-/** MIFARE Classic 1K as an ACR122U reports it (HARDWARE-LAB). */
+/** MIFARE Classic 1K as an ACR122U reports it (docs/hardware-lab.md). */
 export const EMULATED_ATR = '3B8F8001804F0CA000000306030001000000006A';
 
 /** An in-process card reader: `present()` a UID, `remove()` it. For unit tests and the demo. */

@@ -1,5 +1,5 @@
 /**
- * NFC / smart-card readers over PC/SC (`pcsclite` against pcscd). HARDWARE-LAB facts this
+ * NFC / smart-card readers over PC/SC (`pcsclite` against pcscd). docs/hardware-lab.md facts this
  * follows:
  * - connect in SHARED mode (the default is exclusive, which would lock other PC/SC users out);
  * - the UID comes from the reader's pseudo-APDU `FF CA 00 00 00` (answer: UID + 90 00);

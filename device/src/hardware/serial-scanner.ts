@@ -1,7 +1,7 @@
 /**
  * A barcode scanner on a serial port (USB-CDC or RS-232): `serialport` with a line parser. The
  * line ending, path and baud rate come from config. Scanners get unplugged, and a vanished port
- * does not always emit `close` (HARDWARE-LAB: on a pty the bindings may spin reading 0 bytes),
+ * does not always emit `close` (docs/hardware-lab.md: on a pty the bindings may spin reading 0 bytes),
  * so a periodic probe checks that the device is still there; the port is then closed and
  * reopened as soon as the device is back. Health: `ok` while open, `down` naming the path while
  * it is not.

@@ -2,7 +2,7 @@
  * The kiosk's side of the wire: one MQTT connection to the broker, every message signed with
  * the kiosk's key and every incoming one verified against the gateway's keys. Availability is
  * a retained `state` topic: `online` re-asserted on every connect, `offline` as the last will
- * and on a clean stop (CONVENTIONS 6). Reconnects back off exponentially with jitter.
+ * and on a clean stop (docs/conventions.md §6). Reconnects back off exponentially with jitter.
  */
 import { EventEmitter } from 'node:events';
 import { connect as netConnect } from 'node:net';

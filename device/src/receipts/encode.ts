@@ -8,7 +8,7 @@ import { asciiOnly, printableText, type CodePage } from './code-pages.js';
 
 const { ThermalPrinter, PrinterTypes, CharacterSet } = ntp;
 
-/** Code128 code set B (GS k 73 with "{B"); HARDWARE-LAB: keep barcode data ASCII. */
+/** Code128 code set B (GS k 73 with "{B"); docs/hardware-lab.md: keep barcode data ASCII. */
 const CODE128 = 73;
 
 /**

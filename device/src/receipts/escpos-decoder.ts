@@ -1,7 +1,7 @@
 /**
  * A small ESC/POS tokenizer: enough of the EPSON command set to turn the bytes a printer would
  * receive back into text lines, styles, barcodes, QR codes and cuts. No such decoder exists on
- * npm (HARDWARE-LAB). Unknown commands raise an error naming the byte offset, so an encoder bug
+ * npm (docs/hardware-lab.md). Unknown commands raise an error naming the byte offset, so an encoder bug
  * cannot hide.
  */
 import { decodeText } from './code-pages.js';

@@ -61,7 +61,7 @@ export function earnReceipt(
   };
 }
 
-/** Printed when the kiosk is offline: says plainly that the points are not booked yet (DESIGN §5). */
+/** Printed when the kiosk is offline: says plainly that the points are not booked yet (docs/architecture.md). */
 export function pendingEarnReceipt(h: SlipHeader, earn: { cardMasked: string; receiptId: string; opId: string }): Receipt {
   return {
     lines: [

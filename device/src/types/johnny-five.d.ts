@@ -1,6 +1,6 @@
 /**
  * The part of johnny-five the kiosk uses. @types/johnny-five lacks the LCD `address` option and
- * the PCF8574 controller (HARDWARE-LAB), so the kiosk declares what it calls.
+ * the PCF8574 controller (docs/hardware-lab.md), so the kiosk declares what it calls.
  */
 declare module 'johnny-five' {
   import type { EventEmitter } from 'node:events';

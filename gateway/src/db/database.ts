@@ -7,7 +7,7 @@ import { MIGRATIONS, SCHEMA_MIGRATIONS_TABLE, type Migration } from './migration
 export interface OpenDatabaseOptions {
   url: string;
   authToken?: string;
-  /** waits this long for another process's write lock (HARDWARE-LAB: the default is 0) */
+  /** waits this long for another process's write lock (docs/hardware-lab.md: the default is 0) */
   busyTimeoutMs: number;
 }
 

@@ -69,7 +69,7 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX transfers_debit ON transfers(debit_account, seq)`,
       `CREATE INDEX transfers_credit ON transfers(credit_account, seq)`,
       // The op-id claim: one row per state-changing operation that succeeded, with the hash of
-      // the request that made it, so a repeat returns the first result (DESIGN §2 Idempotency).
+      // the request that made it, so a repeat returns the first result (docs/protocol.md "Idempotency").
       `CREATE TABLE ops (
         op_id TEXT PRIMARY KEY,
         request_hash TEXT NOT NULL,

@@ -63,7 +63,7 @@ class Connection {
 
   constructor(path: string, busyTimeoutMs: number) {
     this.db = new Database(path, { timeout: busyTimeoutMs });
-    // Per connection: durability as DESIGN §3 asks, and the schema's foreign keys enforced.
+    // Per connection: durability as docs/ledger.md asks, and the schema's foreign keys enforced.
     this.db.exec('PRAGMA synchronous = FULL');
     this.db.exec('PRAGMA foreign_keys = ON');
   }

@@ -1,6 +1,6 @@
 /**
- * The gateway's one writer (DESIGN §3). One libSQL client cannot run overlapping write
- * transactions (HARDWARE-LAB), so every write in this process queues here. Concurrent
+ * The gateway's one writer (docs/ledger.md). One libSQL client cannot run overlapping write
+ * transactions (docs/hardware-lab.md), so every write in this process queues here. Concurrent
  * operations are group-committed: up to `maxBatch` of them share one BEGIN IMMEDIATE … COMMIT
  * (one fsync), and a failing operation rolls back alone (see commitBatch). A caller is
  * answered only after the commit that holds its operation.

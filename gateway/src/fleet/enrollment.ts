@@ -1,5 +1,5 @@
 /**
- * Pairing a kiosk (issue 6). An operator creates a one-time code for a store (valid 15
+ * Pairing a kiosk (docs/security.md). An operator creates a one-time code for a store (valid 15
  * minutes). The kiosk claims it with its public key and a signature over the code and that key,
  * proving it holds the private key, and receives its kiosk id, its store, the gateway's public
  * keys and its broker login. Codes are single use and stored hashed; failed claims are rate

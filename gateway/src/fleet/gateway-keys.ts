@@ -1,5 +1,5 @@
 /**
- * The gateway's signing keys and their rotation with overlap (issue 6). Files in the data dir:
+ * The gateway's signing keys and their rotation with overlap (docs/security.md). Files in the data dir:
  *
  *   {id}.key           the active key: signs everything
  *   {id}.next.key      announced to kiosks, not yet used (after `gateway-key rotate`)

@@ -1,5 +1,5 @@
 /**
- * HTTP API tokens with roles (API.md): `lk_<id>_<secret>`; the database keeps a SHA-256 of the
+ * HTTP API tokens with roles (docs/api.md): `lk_<id>_<secret>`; the database keeps a SHA-256 of the
  * whole token. The secret has 256 bits from the CSPRNG, so a plain hash is enough (no slow KDF).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';

@@ -5,7 +5,7 @@ import { errorBody } from './errors.js';
 /** The caller's role, and the token id that audit records name (never the token itself). */
 export type AuthEnv = { Variables: { role: Role; tokenId: string } };
 
-/** Bearer-token authentication for /api/v1: 401 without a valid token (API.md). */
+/** Bearer-token authentication for /api/v1: 401 without a valid token (docs/api.md). */
 export function authenticate(tokens: ApiTokens): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';

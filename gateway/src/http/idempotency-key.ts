@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { LedgerError } from '../ledger/errors.js';
 
-/** API.md: writes that move value take an Idempotency-Key of 1-128 printable characters. */
+/** docs/api.md: writes that move value take an Idempotency-Key of 1-128 printable characters. */
 export function idempotencyKey(c: Context): string {
   const key = c.req.header('idempotency-key');
   if (!key || !/^[\x21-\x7e]{1,128}$/.test(key)) {

@@ -38,7 +38,7 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
   status?: 200 | 201 | 202;
   /** the named errors this route can answer besides the common ones (docs/api.md "Errors") */
   errors?: Array<ErrorCode | 'forbidden' | 'not_found'>;
-  /** takes an Idempotency-Key header (API.md: writes that move value) */
+  /** takes an Idempotency-Key header (docs/api.md: writes that move value) */
   idempotent?: boolean;
   /** also answers text/csv when asked (Accept: text/csv) */
   csv?: boolean;

@@ -1,10 +1,10 @@
 /**
- * The op-id claim (DESIGN §2): the claim row is written in the same transaction as the movement,
+ * The op-id claim (docs/protocol.md): the claim row is written in the same transaction as the movement,
  * with a hash of the request. A repeat with the same request returns the first result marked
  * `exists`; a repeat with a different request is refused. Ids never expire.
  *
  * Kiosk op ids claim successes only (a refused request may be retried after, say, the card is
- * unblocked). HTTP Idempotency-Keys remember refusals too: API.md promises the first response
+ * unblocked). HTTP Idempotency-Keys remember refusals too: docs/api.md promises the first response
  * again, whatever it was.
  */
 import type { SqlTransaction as Transaction } from '../db/sql.js';

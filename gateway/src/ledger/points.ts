@@ -65,7 +65,7 @@ export async function creditPoints(tx: Transaction, from: number, movement: Cred
   return { lotId: Number(lot.lastInsertRowid), repaid };
 }
 
-/** Later earnings repay a clawback debt first (issue 3: never a silent negative balance). */
+/** Later earnings repay a clawback debt first (docs/ledger.md: never a silent negative balance). */
 async function repayDebt(tx: Transaction, movement: CreditOptions): Promise<number> {
   let outstanding = movement.knownDebt;
   if (outstanding === undefined) {

@@ -1,6 +1,6 @@
 /**
  * Posting a transfer: the one place that writes `transfers` and moves account balances.
- * Each transfer is hash-chained to the one before it (tamper evidence, DESIGN §3): the hash
+ * Each transfer is hash-chained to the one before it (tamper evidence, docs/ledger.md): the hash
  * covers the previous hash and every field of the row, so editing or deleting history breaks
  * the chain from that row on. Must run inside the writer's transaction.
  */

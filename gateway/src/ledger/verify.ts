@@ -1,5 +1,5 @@
 /**
- * Checks the ledger's invariants and its hash chain (issue 3, DESIGN §3):
+ * Checks the ledger's invariants and its hash chain (docs/ledger.md):
  *
  * 1. Σ debits = Σ credits per unit: the balances of all accounts of a unit sum to zero;
  * 2. every account's balance equals the sum of its postings;

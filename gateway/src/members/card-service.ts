@@ -1,5 +1,5 @@
 /**
- * The card lifecycle (issue 7): numbered batches for a print shop, issue, link to a customer
+ * The card lifecycle (docs/customers-and-cards.md): numbered batches for a print shop, issue, link to a customer
  * (and correct a wrong link), block, replace; and the hotlist that goes to every store's kiosks.
  */
 import { randomUUID } from 'node:crypto';
@@ -26,7 +26,7 @@ export async function insertCard(tx: Transaction, card: { number: string; uid?: 
 }
 
 export interface CardServiceOptions {
-  /** the first number handed out when nothing was issued yet (API.md: ≥ 10001) */
+  /** the first number handed out when nothing was issued yet (docs/api.md: ≥ 10001) */
   firstCardNumber: number;
   /** called after a commit that changed the hotlist */
   onHotlistChanged: (hotlist: Hotlist) => void;

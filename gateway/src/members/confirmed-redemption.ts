@@ -1,5 +1,5 @@
 /**
- * A redemption that waits for the customer's SMS code (DESIGN §6: above a threshold): the
+ * A redemption that waits for the customer's SMS code (docs/security.md: above a threshold): the
  * points are held at once (they cannot be spent twice meanwhile), a code bound to that hold is
  * sent to the card owner's phone, and the right code posts the hold and issues the coupon. A
  * hold nobody confirms is voided by its timeout.

@@ -1,5 +1,5 @@
 /**
- * Customers (issue 7): one per phone number across the chain (E.164), consent with the time it
+ * Customers (docs/customers-and-cards.md): one per phone number across the chain (E.164), consent with the time it
  * was given, a full export on request, and erasure that anonymises the person while the ledger
  * stays whole (transfers never name a person; they name accounts).
  */
@@ -84,7 +84,7 @@ export class CustomerService {
     return rows.map(view);
   }
 
-  /** The customer with cards and their accounts, in one read (API.md GET /customers/{id}). */
+  /** The customer with cards and their accounts, in one read (docs/api.md GET /customers/{id}). */
   async details(id: string) {
     const customer = await this.get(id);
     if (!customer) throw new LedgerError('customer_not_found', `no customer ${id}`);

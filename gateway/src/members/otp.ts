@@ -1,5 +1,5 @@
 /**
- * SMS one-time codes (issue 7, DESIGN §6): 6 digits from the CSPRNG, valid 10 minutes, single
+ * SMS one-time codes (docs/customers-and-cards.md, docs/security.md): 6 digits from the CSPRNG, valid 10 minutes, single
  * use, at most 5 attempts; a resend invalidates the previous code; at most 3 sends per phone per
  * 10 minutes and a daily cap per kiosk. A code is bound to its purpose and to what it confirms
  * (this card for this phone, this hold), so a code for one thing never confirms another.

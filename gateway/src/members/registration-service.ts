@@ -1,5 +1,5 @@
 /**
- * Registering a card with a phone number (issue 7): the card becomes the customer's, and
+ * Registering a card with a phone number (docs/customers-and-cards.md): the card becomes the customer's, and
  * active, only once the SMS code is confirmed. Confirming and linking happen in one write
  * transaction. The same flow serves the POS API now and the kiosk later. Also: identifying a
  * customer by phone number + code.

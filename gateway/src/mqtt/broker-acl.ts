@@ -1,5 +1,5 @@
 /**
- * Who may publish and subscribe what on the broker (DESIGN §6, issue 6). Pure, so it is tested
+ * Who may publish and subscribe what on the broker (docs/security.md). Pure, so it is tested
  * on its own. A kiosk may publish only on its own req/ack/tele/state topics and subscribe only,
  * by exact topic, to its own res/cmd/config and its store's rules/hotlist. No wildcards, no
  * `$SYS`. The gateway may do anything but publish under `$SYS/`.

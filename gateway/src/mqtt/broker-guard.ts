@@ -1,5 +1,5 @@
 /**
- * The embedded broker's authentication and authorisation (issue 6). Kiosks log in with
+ * The embedded broker's authentication and authorisation (docs/security.md). Kiosks log in with
  * username = kiosk id and the password the gateway issued at enrollment, under client id
  * `kiosk-{id}`; the gateway's own client logs in with a secret made at start. The last will is
  * checked at login: it must be the kiosk's own `state` topic, signed by the kiosk. Every denial

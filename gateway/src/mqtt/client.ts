@@ -9,7 +9,7 @@ export interface MqttEndpoint {
 }
 
 /**
- * An mqtt.js client over a TCP socket with Nagle off (HARDWARE-LAB: 44 ms per side otherwise).
+ * An mqtt.js client over a TCP socket with Nagle off (docs/hardware-lab.md: 44 ms per side otherwise).
  * MQTT 3.1.1 because aedes speaks nothing newer. Not connected until the caller says so.
  */
 export function createMqttClient(endpoint: MqttEndpoint, options: IClientOptions): MqttClient {

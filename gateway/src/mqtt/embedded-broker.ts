@@ -1,7 +1,7 @@
 /**
- * The embedded aedes broker for one store (DESIGN §7): per-kiosk authentication and ACLs
+ * The embedded aedes broker for one store (docs/deployment-at-scale.md): per-kiosk authentication and ACLs
  * through a BrokerGuard, and TCP_NODELAY on every accepted socket (without it a QoS 1
- * request/reply costs ~88 ms on loopback, HARDWARE-LAB).
+ * request/reply costs ~88 ms on loopback, docs/hardware-lab.md).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';

@@ -1,5 +1,5 @@
 /**
- * Program documents and the rule bundles made from them (issue 4, API.md "Programs").
+ * Program documents and the rule bundles made from them (docs/programs.md, docs/api.md "Programs").
  *
  * - `PUT /programs/{id}` stores a new draft version (never edits one).
  * - `POST /programs/{id}/publish` puts a version (the newest by default) on some or all stores;

@@ -4,7 +4,7 @@ export type { Logger };
 
 /**
  * JSON lines to stdout (journald under systemd). The redact list is a second net: code never
- * logs phone numbers, full card numbers, codes or keys on purpose (CONVENTIONS, habits).
+ * logs phone numbers, full card numbers, codes or keys on purpose (docs/conventions.md "Habits").
  */
 export function createLogger(options: { level: string; name: string; destination?: NodeJS.WritableStream }): Logger {
   return pino(

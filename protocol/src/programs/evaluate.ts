@@ -1,5 +1,5 @@
 /**
- * The rule evaluator (DESIGN §4): a pure function of (basket, member snapshot, rule set, now) that
+ * The rule evaluator (docs/programs.md): a pure function of (basket, member snapshot, rule set, now) that
  * says what a purchase gives, with every line explained in words fit for a receipt. The gateway
  * books exactly what it returns; a kiosk runs it on its cached bundle to tell a customer what they
  * will earn before the operation. Integer arithmetic only; rounding is stated where it happens

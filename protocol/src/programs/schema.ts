@@ -1,5 +1,5 @@
 /**
- * Loyalty programs as data (DESIGN §4, issue 4). An operator writes a program document, the
+ * Loyalty programs as data (docs/programs.md). An operator writes a program document, the
  * gateway validates it with these schemas, versions it and publishes it signed to the stores'
  * kiosks; the evaluator (evaluate.ts) reads nothing else. Percentages and multipliers are
  * written as people write them (7.5, 1.5) and held as integers (basis points, hundredths) so the

@@ -1,4 +1,4 @@
-/** What every BarcodeScanner adapter must do (issue 5): one event per code, in order, and nothing after stop. */
+/** What every BarcodeScanner adapter must do (docs/hardware.md): one event per code, in order, and nothing after stop. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BarcodeScanner } from '@loyalty/device';
 import { eventually } from '../../support/system.js';

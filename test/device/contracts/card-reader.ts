@@ -1,4 +1,4 @@
-/** What every CardReader adapter must do (issue 5): one event per presentation, removal, re-presentation. */
+/** What every CardReader adapter must do (docs/hardware.md): one event per presentation, removal, re-presentation. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CardPresented, CardReader } from '@loyalty/device';
 import { eventually } from '../../support/system.js';

@@ -1,4 +1,4 @@
-/** What every Display adapter must do (issue 5): show screens that fit, read back the same, signal. */
+/** What every Display adapter must do (docs/hardware.md): show screens that fit, read back the same, signal. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Display } from '@loyalty/device';
 

@@ -1,5 +1,5 @@
 /**
- * What every ReceiptPrinter adapter must do (issue 5), run against the emulated printer and the
+ * What every ReceiptPrinter adapter must do (docs/hardware.md), run against the emulated printer and the
  * real-stack one (a TCP printer socket): print, report paper near end and paper out as health,
  * hold a slip while it cannot print and print it exactly once when it can, and say clearly when
  * the printer is not there.

@@ -1,5 +1,5 @@
 /**
- * Model-based property test (issue 3): random sequences of purchases, redemptions, holds and
+ * Model-based property test (docs/ledger.md): random sequences of purchases, redemptions, holds and
  * their post/void, refunds, expiry as time passes, card replacements and duplicate retries run
  * against the real ledger (libSQL file) and a plain in-memory model. After every step each
  * account's balance and open lots match the model and `verify` passes.

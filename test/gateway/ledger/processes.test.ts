@@ -1,5 +1,5 @@
 /**
- * Crash consistency and multi-process writing on the real ledger file (issue 3). A child
+ * Crash consistency and multi-process writing on the real ledger file (docs/ledger.md). A child
  * process drives concurrent earns and redemptions; these tests kill it with SIGKILL at random
  * moments, or run two at once, then check every acknowledged operation and the invariants.
  */

@@ -1,5 +1,5 @@
 /**
- * Broker authentication and authorisation over HTTP, for an external broker (DESIGN §7): EMQX's
+ * Broker authentication and authorisation over HTTP, for an external broker (docs/deployment-at-scale.md): EMQX's
  * HTTP authenticator/authorizer or mosquitto-go-auth's HTTP backend call these, so kiosks are
  * checked by the same rules as on the embedded broker (BrokerGuard, broker-acl.ts). The broker
  * proves itself with a shared secret (`mqtt.authHookSecret`); answers are

@@ -1,5 +1,5 @@
 /**
- * Value movements (API.md): purchases, refunds, redemptions, adjustments, coupons. Each write
+ * Value movements (docs/api.md): purchases, refunds, redemptions, adjustments, coupons. Each write
  * takes an Idempotency-Key: the same key and body return the first response, a different body
  * is 409 idempotency_key_reused.
  */
