@@ -49,6 +49,30 @@ export const GatewayConfig = z.strictObject({
       internalPassword: z.string().min(24, 'use at least 24 characters').optional(),
       /** shared secret for an external broker's HTTP auth hooks (POST /api/v1/broker/auth|acl) */
       authHookSecret: z.string().min(16, 'use at least 16 characters').optional(),
+      /** Embedded broker limits (docs/security.md "Broker limits"), enforced while packets are read. */
+      limits: z
+        .strictObject({
+          /** the largest CONNECT, before login (a kiosk's carries a signed last will of a few hundred bytes) */
+          connectMaxBytes: z
+            .number()
+            .int()
+            .min(512)
+            .max(1024 * 1024)
+            .default(8 * 1024),
+          /** the largest packet a logged-in kiosk may send (its largest message is 16 KiB) */
+          maxPacketBytes: z
+            .number()
+            .int()
+            .min(1024)
+            .max(64 * 1024 * 1024)
+            .default(64 * 1024),
+          maxConnectionsPerAddress: z.number().int().min(1).default(64),
+          /** connections that have not logged in yet, across all addresses */
+          maxPendingConnections: z.number().int().min(1).default(100),
+          /** a connection that has not sent its CONNECT by then is closed */
+          connectTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+        })
+        .prefault({}),
       /** MQTT shared-subscription group for gateway replicas on an external broker. */
       shareGroup: z
         .string()
@@ -103,6 +127,23 @@ export const GatewayConfig = z.strictObject({
     })
     .prefault({})
     .refine((sms) => sms.provider !== 'webhook' || sms.webhook, { message: 'sms.webhook (url, …) is needed when sms.provider is "webhook"', path: ['webhook'] }),
+  /** Rate limits (docs/security.md "Rate limits"); 0 turns one off. */
+  limits: z
+    .strictObject({
+      /** wrong pairing codes one address may try per window, counted in the ledger database */
+      pairingGuessesPerAddress: z.number().int().min(0).default(10),
+      pairingWindowMinutes: z.number().int().min(1).default(10),
+      /** SMS codes one API token may have sent per hour (SMS pumping costs real money) */
+      smsPerTokenPerHour: z.number().int().min(0).default(20),
+      /** SMS codes per store per 24 hours */
+      smsPerStorePerDay: z.number().int().min(0).default(500),
+      /** SMS codes the whole gateway sends per hour: the ceiling on the SMS bill */
+      smsPerHour: z.number().int().min(0).default(1000),
+      /** HTTP requests per API token per minute, and per client address per minute (429 with Retry-After) */
+      httpPerTokenPerMinute: z.number().int().min(0).default(1200),
+      httpPerAddressPerMinute: z.number().int().min(0).default(3000),
+    })
+    .prefault({}),
   /** how often a replica picks up kiosk changes made through other replicas */
   registryRefreshMs: z.number().int().min(100).default(5000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

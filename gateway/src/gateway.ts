@@ -20,6 +20,7 @@ import { ApiTokens } from './http/api-tokens.js';
 import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
 import { Ledger } from './ledger/ledger.js';
+import { pruneRates } from './ledger/rate-limits.js';
 import { systemClock, type Clock } from './clock.js';
 import { ProgramService } from './programs/program-service.js';
 import { verifyLedger } from './ledger/verify.js';
@@ -161,7 +162,7 @@ export class Gateway {
     if (config.mqtt.mode === 'embedded') {
       // Wills are checked at login against the kiosk's key (no replay window: a will is old by nature).
       const guard = new BrokerGuard(registry, new EnvelopeVerifier(registry.keysOf), this.metrics, log, config.mqtt.internalPassword);
-      broker = new EmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log, guard });
+      broker = new EmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log, guard, limits: config.mqtt.limits, onRefused: (kind) => this.metrics.brokerDenials.inc({ kind }) });
       await broker.start();
       mqttEndpoint = { host: config.mqtt.host, port: broker.port, username: guard.gatewayUser, password: guard.gatewayPassword };
     } else {
@@ -188,6 +189,9 @@ export class Gateway {
     const otp = new OtpService(writer, sms, this.clock, {
       ...DEFAULT_OTP_OPTIONS,
       kioskDailyCap: config.sms.kioskDailyCap,
+      smsPerTokenPerHour: config.limits.smsPerTokenPerHour,
+      smsPerStorePerDay: config.limits.smsPerStorePerDay,
+      smsPerHour: config.limits.smsPerHour,
       // The code HMAC key is derived from the gateway's private key: never stored, never logged.
       secret: createHash('sha256')
         .update('loyalty-otp\0')
@@ -196,12 +200,19 @@ export class Gateway {
     });
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
     const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
-    const enrollments = new EnrollmentService(client, writer, registry, this.clock, {
-      senderIds: [config.instanceId],
-      publicKeys: gatewayKeys.announced,
-      // Where kiosks reach the broker: the embedded one's address, or the external broker's.
-      broker: { host: config.mqtt.advertisedHost ?? mqttEndpoint.host, port: mqttEndpoint.port },
-    });
+    const enrollments = new EnrollmentService(
+      client,
+      writer,
+      registry,
+      this.clock,
+      {
+        senderIds: [config.instanceId],
+        publicKeys: gatewayKeys.announced,
+        // Where kiosks reach the broker: the embedded one's address, or the external broker's.
+        broker: { host: config.mqtt.advertisedHost ?? mqttEndpoint.host, port: mqttEndpoint.port },
+      },
+      { failuresPerWindow: config.limits.pairingGuessesPerAddress, windowMs: config.limits.pairingWindowMinutes * 60_000 },
+    );
     // Kiosks that connect later get the retained hotlist; publish the current one at start.
     await cards.publishHotlist();
     // The same for each store's newest rules bundle.
@@ -234,6 +245,7 @@ export class Gateway {
       verify: () => verifyLedger(client),
       validateResponses: config.http.validateResponses,
       maxBodyBytes: config.http.maxBodyBytes,
+      rateLimits: { perTokenPerMinute: config.limits.httpPerTokenPerMinute, perAddressPerMinute: config.limits.httpPerAddressPerMinute },
       readiness: {
         ledger: async () => ((await client.execute('SELECT 1')).rows.length ? null : 'ledger did not answer'),
         mqtt: async () => (mqtt.connected ? null : 'not connected to the MQTT broker'),
@@ -279,6 +291,8 @@ export class Gateway {
     try {
       const expired = await ledger.expire();
       const voided = await ledger.voidExpiredHolds();
+      // Rate-limit events older than the longest window (a day) count for nothing any more.
+      await this.state.writer.run((tx) => pruneRates(tx, new Date(this.clock.now().getTime() - 2 * 86_400_000)));
       if (expired.lots || voided) this.deps.log.info({ expiredLots: expired.lots, expiredPoints: expired.points, voidedHolds: voided }, 'ledger maintenance');
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message }, 'ledger maintenance failed; will retry');

@@ -27,3 +27,5 @@ export * from './handlers.js';
 export * from './http/route.js';
 export * from './http/errors.js';
 export type { AuthEnv } from './http/auth.js';
+export * from './mqtt/embedded-broker.js';
+export { connectUsername } from './mqtt/packet-guard.js';

@@ -8,6 +8,8 @@ import { createLogger, runUntilSignal } from '@loyalty/protocol/node';
 import { ConfigError, loadGatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 
+// Every file the gateway creates (ledger, keys, logs) is its user's alone.
+process.umask(0o077);
 const { values } = parseArgs({ options: { config: { type: 'string' } }, allowPositionals: false });
 try {
   const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);

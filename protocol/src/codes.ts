@@ -34,6 +34,7 @@ export const RESULT_CODES = [
   'otp_expired',
   'otp_locked',
   'otp_rate_limited',
+  'rate_limited',
   'registration_not_found',
   'program_not_found',
   'invalid_program',

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const gatewayConfig = loadGatewayConfig(process.env);
   const dataDir = resolve(gatewayConfig.dataDir);
   const logDir = resolve(dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const gatewayLog = createLogger({ level: gatewayConfig.logLevel, name: 'gateway', destination: createWriteStream(resolve(logDir, 'gateway.log'), { flags: 'a' }) });
   const kioskLog = createLogger({ level: 'info', name: 'kiosk', destination: createWriteStream(resolve(logDir, 'kiosk.log'), { flags: 'a' }) });
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqlClient, type SqlClient as Client } from './sql.js';
@@ -15,11 +15,17 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(options: OpenDatabaseOptions, migrations: Migration[] = MIGRATIONS): Promise<Client> {
   if (options.url.startsWith('file:')) {
     const path = options.url.startsWith('file://') ? fileURLToPath(options.url) : options.url.slice('file:'.length);
-    mkdirSync(dirname(path), { recursive: true });
+    // Personal data and token hashes: the directory the gateway creates and the database files
+    // are the service user's alone (docs/security.md).
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   }
   const client = openSqlClient(options);
   if (options.url.startsWith('file:')) await client.execute('PRAGMA journal_mode = WAL');
   await migrate(client, migrations);
+  if (options.url.startsWith('file:')) {
+    const path = options.url.startsWith('file://') ? fileURLToPath(options.url) : options.url.slice('file:'.length);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+  }
   return client;
 }
 

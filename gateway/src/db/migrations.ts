@@ -419,6 +419,20 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX claimed_receipts_legacy ON claimed_receipts(account_id, claimed_at) WHERE kind = 'legacy'`,
     ],
   },
+  {
+    id: 11,
+    name: 'rate limits counted in the database: pairing guesses, SMS sends per token, store and hour',
+    sql: [
+      // One row per counted attempt; counted inside the write transaction that acts on it.
+      `CREATE TABLE rate_events (
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        at TEXT NOT NULL
+      )`,
+      `CREATE INDEX rate_events_window ON rate_events(bucket, key, at)`,
+      `CREATE INDEX rate_events_age ON rate_events(at)`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -11,6 +11,7 @@ import { enrollmentProofInput, importPublicKey, isValidId, keyFingerprint } from
 import type { SqlClient as Client } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { LedgerError } from '../ledger/errors.js';
+import { checkRates, recordRates, type RateRule } from '../ledger/rate-limits.js';
 import type { Clock } from '../clock.js';
 import type { KioskRegistry } from './kiosk-registry.js';
 
@@ -31,8 +32,6 @@ export interface EnrollmentGrant {
 }
 
 export class EnrollmentService {
-  private readonly failures = new Map<string, number[]>();
-
   constructor(
     private readonly client: Client,
     private readonly writer: GroupCommitWriter,
@@ -55,7 +54,6 @@ export class EnrollmentService {
   }
 
   async claim(input: { code: string; publicKey: string; proof: string; kioskId?: string; source: string }): Promise<EnrollmentGrant> {
-    this.checkRate(input.source);
     let publicKey: KeyObject;
     try {
       publicKey = importPublicKey(input.publicKey);
@@ -66,21 +64,28 @@ export class EnrollmentService {
     const fingerprint = keyFingerprint(publicKey);
     const kioskId = input.kioskId ?? `kiosk-${fingerprint.replace(/:/g, '').slice(0, 10)}`;
     if (!isValidId(kioskId)) throw new LedgerError('invalid_request', 'kioskId: use 1-64 of A-Z a-z 0-9 _ -');
+    const guesses = [{ rule: this.guessRule, key: input.source }];
+    // The guess count is read and written in the same write transaction as the code: concurrent
+    // guesses from one address are evaluated exactly up to the limit, and the count survives a restart.
     const claimed = await this.writer.run(async (tx) => {
-      const at = this.clock.now().toISOString();
+      const now = this.clock.now();
+      const at = now.toISOString();
+      const refused = await checkRates(tx, 'rate_limited', guesses, now);
+      if (refused) return refused;
       const row = (await tx.execute({ sql: 'SELECT store_id, expires_at, used_at FROM enrollments WHERE code_hash = ?', args: [hash(input.code)] })).rows[0];
       // One answer for every failure: a guesser learns nothing about which codes exist.
-      if (!row || row.used_at !== null || String(row.expires_at) <= at || !proofOk) return null;
+      if (!row || row.used_at !== null || String(row.expires_at) <= at || !proofOk) {
+        await recordRates(tx, guesses, now);
+        return null;
+      }
       const existing = this.registry.get(kioskId);
       if (existing && existing.status === 'active' && keyFingerprint(existing.publicKey) !== fingerprint) return 'taken' as const;
       await tx.execute({ sql: 'UPDATE enrollments SET used_at = ?, kiosk_id = ? WHERE code_hash = ?', args: [at, kioskId, hash(input.code)] });
       return { storeId: String(row.store_id) };
     });
+    if (claimed instanceof LedgerError) throw claimed;
     if (claimed === 'taken') throw new LedgerError('card_exists', `kiosk id ${kioskId} belongs to another kiosk; choose another id`);
-    if (!claimed) {
-      this.recordFailure(input.source);
-      throw new LedgerError('invalid_request', 'the pairing code is wrong, used or expired, or the proof does not match the key; ask the operator for a new code');
-    }
+    if (!claimed) throw new LedgerError('invalid_request', 'the pairing code is wrong, used or expired, or the proof does not match the key; ask the operator for a new code');
     const { brokerPassword } = await this.registry.register(kioskId, claimed.storeId, input.publicKey);
     const store = (await this.client.execute({ sql: 'SELECT name FROM stores WHERE id = ?', args: [claimed.storeId] })).rows[0];
     return {
@@ -93,15 +98,8 @@ export class EnrollmentService {
     };
   }
 
-  private checkRate(source: string): void {
-    const now = this.clock.now().getTime();
-    const recent = (this.failures.get(source) ?? []).filter((t) => now - t < this.limits.windowMs);
-    this.failures.set(source, recent);
-    if (recent.length >= this.limits.failuresPerWindow) throw new LedgerError('otp_rate_limited', 'too many wrong pairing attempts from this address; wait 10 minutes');
-  }
-
-  private recordFailure(source: string): void {
-    this.failures.set(source, [...(this.failures.get(source) ?? []), this.clock.now().getTime()]);
+  private get guessRule(): RateRule {
+    return { bucket: 'pairing_guess', limit: this.limits.failuresPerWindow, windowMs: this.limits.windowMs, message: 'too many wrong pairing attempts from this address' };
   }
 }
 

@@ -9,6 +9,7 @@ import type { AppDeps } from './deps.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { errorBody, onError } from './errors.js';
 import { buildOpenApi, docsPage } from './openapi.js';
+import { clientAddress, MinuteCounter, rateLimit } from './rate-limit.js';
 import { defineRoute, type RouteRegistry } from './route.js';
 import { brokerAuthRoutes } from './routes/broker-auth.js';
 import { cardRoutes } from './routes/cards.js';
@@ -35,6 +36,14 @@ export function createApp(deps: AppDeps): Hono {
   const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   app.use('*', bodyLimit({ maxSize, onError: (c) => c.json(errorBody('payload_too_large', `the request body is larger than ${maxSize} bytes`), 413) }));
 
+  // Per client address before anything else; the external broker's hooks are exempt (they come
+  // from the broker, as often as kiosks connect, and carry their own secret).
+  const perAddress = new MinuteCounter(deps.rateLimits?.perAddressPerMinute ?? 0);
+  app.use(
+    '/api/v1/*',
+    rateLimit(perAddress, (c) => (c.req.path.startsWith('/api/v1/broker/') ? null : clientAddress(c)), 'address'),
+  );
+
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const checks = Object.fromEntries(await Promise.all(Object.entries(deps.readiness).map(async ([name, check]) => [name, await check().catch((e: Error) => e.message)] as const)));
@@ -51,6 +60,11 @@ export function createApp(deps: AppDeps): Hono {
 
   const api = new Hono<AuthEnv>();
   api.use('*', authenticate(deps.tokens));
+  const perToken = new MinuteCounter(deps.rateLimits?.perTokenPerMinute ?? 0);
+  api.use(
+    '*',
+    rateLimit(perToken, (c) => c.get('tokenId'), 'API token'),
+  );
   cardRoutes(api, routes, deps);
   customerRoutes(api, routes, deps);
   valueRoutes(api, routes, deps);

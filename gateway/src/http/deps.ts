@@ -40,4 +40,6 @@ export interface AppDeps {
   validateResponses?: boolean;
   /** the largest request body, in bytes (413 above) */
   maxBodyBytes?: number;
+  /** requests per minute per API token and per client address (0 or absent: no limit) */
+  rateLimits?: { perTokenPerMinute: number; perAddressPerMinute: number };
 }

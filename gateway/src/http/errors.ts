@@ -37,6 +37,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   otp_expired: 422,
   otp_locked: 422,
   otp_rate_limited: 429,
+  rate_limited: 429,
   registration_not_found: 404,
   program_not_found: 404,
   invalid_program: 400,
@@ -66,7 +67,6 @@ export const HTTP_ERRORS = {
   no_such_route: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
-  rate_limited: 429,
   response_schema_mismatch: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
@@ -90,7 +90,13 @@ export function errorBody(error: string, message: string, details?: unknown) {
 
 export function onError(log: Logger) {
   return (error: Error, c: Context) => {
-    if (error instanceof LedgerError) return c.json(errorBody(error.code, error.message, error.details), STATUS[error.code]);
+    if (error instanceof LedgerError) {
+      const status = STATUS[error.code];
+      // 429s say when to come back (RFC 9110 §10.2.3).
+      const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      if (status === 429 && retryAfter !== undefined) c.header('Retry-After', String(retryAfter));
+      return c.json(errorBody(error.code, error.message, error.details), status);
+    }
     if (error instanceof HttpError) return c.json(errorBody(error.code, error.message, error.details), error.status);
     if (error instanceof z.ZodError) {
       return c.json(errorBody('invalid_request', 'the request body is not valid; see details', error.issues), 400);

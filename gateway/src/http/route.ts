@@ -123,7 +123,8 @@ async function readJson(c: Context, emptyAllowed: boolean): Promise<unknown> {
   }
   try {
     return JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message.slice(0, 120)}`);
+  } catch {
+    // The parser's message quotes the body, which may hold personal data: say only what is wrong.
+    throw new HttpError(400, 'invalid_json', 'the body is not valid JSON; send a JSON object with content-type: application/json');
   }
 }

@@ -7,6 +7,17 @@ import { z } from 'zod';
 import { CARD_NUMBER_PATTERN, Currency, Hotlist, Telemetry } from '@loyalty/protocol';
 
 export const Timestamp = z.string().describe('RFC 3339, UTC');
+
+/** C0 and C1 control characters: a NUL truncated names in the database, ESC drives printers. */
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+/** Names and free text: trimmed, bounded, and without control characters (400 invalid_request naming the field). */
+export const Text = (min: number, max: number, tooShort?: string) =>
+  z
+    .string()
+    .trim()
+    .min(min, tooShort)
+    .max(max)
+    .refine((text) => !CONTROL_CHARACTERS.test(text), 'control characters (NUL, ESC, line breaks …) are not allowed');
 export const MoneyOut = z.object({ amount: z.number().int(), currency: z.string() });
 export const StoreIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 of A-Z a-z 0-9 _ -');
 export const CardNumber = z.string().regex(CARD_NUMBER_PATTERN, 'a card number is 5-19 digits');

@@ -20,13 +20,19 @@ export class ConfirmedRedemptions {
     private readonly otp: OtpService,
   ) {}
 
-  async start(input: { opId: string; card: CardRef; points: number; storeId: string; source: string; kioskId?: string }) {
+  async start(input: { opId: string; card: CardRef; points: number; storeId: string; source: string; kioskId?: string; tokenId?: string }) {
     const card = await findCard(this.client, input.card);
     if (!card) throw new LedgerError('card_not_found', 'card not recognised');
     const owner = card.customerId ? (await this.client.execute({ sql: 'SELECT phone FROM customers WHERE id = ?', args: [card.customerId] })).rows[0] : undefined;
     if (!owner || owner.phone === null) throw new LedgerError('card_unlinked', 'this card has no registered phone to send a code to; register it first');
     const hold = await this.ledger.hold({ opId: input.opId, card: input.card, points: input.points, reason: 'awaiting SMS confirmation', source: input.source });
-    const { otpId, expiresAt } = await this.otp.issue({ phone: String(owner.phone), purpose: 'confirm_hold', binding: `hold:${hold.holdId}`, kioskId: input.kioskId });
+    const { otpId, expiresAt } = await this.otp.issue({
+      phone: String(owner.phone),
+      purpose: 'confirm_hold',
+      binding: `hold:${hold.holdId}`,
+      kioskId: input.kioskId,
+      requester: { tokenId: input.tokenId, storeId: input.storeId },
+    });
     return { holdId: hold.holdId, confirmationId: otpId, points: hold.points, expiresAt: expiresAt < hold.expiresAt ? expiresAt : hold.expiresAt };
   }
 

@@ -11,6 +11,7 @@ import type { GroupCommitWriter } from '../db/writer.js';
 import { LedgerError } from '../ledger/errors.js';
 import type { Clock } from '../clock.js';
 import type { SmsProvider } from './sms.js';
+import { consumeRates, type RateRule } from '../ledger/rate-limits.js';
 
 export type OtpPurpose = 'register_card' | 'identify' | 'confirm_hold';
 
@@ -20,6 +21,10 @@ export interface OtpOptions {
   maxSendsPerPhone: number;
   sendWindowMs: number;
   kioskDailyCap: number;
+  /** caps across phones: per API token per hour, per store per day, for the whole gateway per hour (0: none) */
+  smsPerTokenPerHour: number;
+  smsPerStorePerDay: number;
+  smsPerHour: number;
   /** keys the code HMAC; from the gateway's key so a copied database does not reveal codes */
   secret: Buffer;
 }
@@ -30,13 +35,24 @@ export const DEFAULT_OTP_OPTIONS: Omit<OtpOptions, 'secret'> = {
   maxSendsPerPhone: 3,
   sendWindowMs: 10 * 60_000,
   kioskDailyCap: 100,
+  smsPerTokenPerHour: 20,
+  smsPerStorePerDay: 500,
+  smsPerHour: 1000,
 };
+
+const HOUR_MS = 3_600_000;
 
 const TEXT: Record<OtpPurpose, (code: string) => string> = {
   register_card: (code) => `Your loyalty card code is ${code}. It is valid for 10 minutes. Do not share it.`,
   identify: (code) => `Your loyalty sign-in code is ${code}. It is valid for 10 minutes. Do not share it.`,
   confirm_hold: (code) => `Your code to confirm the redemption is ${code}. Do not share it.`,
 };
+
+/** Who asked for a code: the API token and the store, for the caps across phones. */
+export interface SmsRequester {
+  tokenId?: string;
+  storeId?: string;
+}
 
 export type OtpCheck = { ok: true } | { ok: false; error: LedgerError };
 
@@ -49,7 +65,7 @@ export class OtpService {
   ) {}
 
   /** Sends a new code; any earlier code for the same purpose and binding stops working. */
-  async issue(input: { phone: string; purpose: OtpPurpose; binding: string; kioskId?: string }): Promise<{ otpId: string; expiresAt: string }> {
+  async issue(input: { phone: string; purpose: OtpPurpose; binding: string; kioskId?: string; requester?: SmsRequester }): Promise<{ otpId: string; expiresAt: string }> {
     const otpId = randomUUID();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = await this.writer.run(async (tx) => {
@@ -65,6 +81,8 @@ export class OtpService {
         const kioskSends = Number((await tx.execute({ sql: 'SELECT count(*) AS n FROM otp_codes WHERE kiosk_id = ? AND created_at > ?', args: [input.kioskId, day] })).rows[0]!.n);
         if (kioskSends >= this.options.kioskDailyCap) throw new LedgerError('otp_rate_limited', 'this kiosk has sent its codes for today; please ask staff');
       }
+      // Caps across phones, counted with the send: one token cannot pump SMS to many numbers.
+      await consumeRates(tx, 'otp_rate_limited', this.smsRates(input.requester), now);
       await tx.execute({
         sql: 'UPDATE otp_codes SET superseded_at = ? WHERE phone = ? AND purpose = ? AND binding = ? AND consumed_at IS NULL AND superseded_at IS NULL',
         args: [at, input.phone, input.purpose, input.binding],
@@ -103,6 +121,19 @@ export class OtpService {
     }
     await tx.execute({ sql: 'UPDATE otp_codes SET consumed_at = ? WHERE id = ?', args: [at, input.otpId] });
     return { ok: true };
+  }
+
+  private smsRates(requester: SmsRequester = {}): Array<{ rule: RateRule; key: string }> {
+    const { smsPerTokenPerHour, smsPerStorePerDay, smsPerHour } = this.options;
+    return [
+      ...(requester.tokenId
+        ? [{ rule: { bucket: 'sms_token', limit: smsPerTokenPerHour, windowMs: HOUR_MS, message: `at most ${smsPerTokenPerHour} codes per hour from one API token` }, key: requester.tokenId }]
+        : []),
+      ...(requester.storeId
+        ? [{ rule: { bucket: 'sms_store', limit: smsPerStorePerDay, windowMs: 24 * HOUR_MS, message: `at most ${smsPerStorePerDay} codes per day for one store` }, key: requester.storeId }]
+        : []),
+      { rule: { bucket: 'sms_all', limit: smsPerHour, windowMs: HOUR_MS, message: 'the gateway has sent its codes for this hour' }, key: '*' },
+    ];
   }
 
   private hash(otpId: string, code: string): string {

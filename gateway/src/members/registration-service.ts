@@ -13,7 +13,7 @@ import { findCard } from '../ledger/cards.js';
 import { LedgerError } from '../ledger/errors.js';
 import type { Clock } from '../clock.js';
 import type { CustomerService } from './customer-service.js';
-import type { OtpService } from './otp.js';
+import type { OtpService, SmsRequester } from './otp.js';
 
 export class RegistrationService {
   constructor(
@@ -24,7 +24,7 @@ export class RegistrationService {
     private readonly clock: Clock,
   ) {}
 
-  async start(input: { card: CardRef; phone: string; name?: string; kioskId?: string }): Promise<{ registrationId: string; expiresAt: string }> {
+  async start(input: { card: CardRef; phone: string; name?: string; kioskId?: string; requester?: SmsRequester }): Promise<{ registrationId: string; expiresAt: string }> {
     const phone = this.customers.phone(input.phone);
     const card = await findCard(this.client, input.card);
     if (!card) throw new LedgerError('card_not_found', 'card not recognised');
@@ -33,7 +33,7 @@ export class RegistrationService {
       const owner = await this.customers.get(card.customerId);
       if (owner?.phone !== phone) throw new LedgerError('card_linked_elsewhere', 'this card is registered to someone else; please ask at the service desk');
     }
-    const { otpId, expiresAt } = await this.otp.issue({ phone, purpose: 'register_card', binding: `card:${card.number}`, kioskId: input.kioskId });
+    const { otpId, expiresAt } = await this.otp.issue({ phone, purpose: 'register_card', binding: `card:${card.number}`, kioskId: input.kioskId, requester: input.requester });
     const registrationId = randomUUID();
     await this.writer.run((tx) =>
       tx.execute({
@@ -69,9 +69,9 @@ export class RegistrationService {
   }
 
   /** Step one of "phone number + code" identification at a till or kiosk. */
-  async startIdentification(input: { phone: string; kioskId?: string }): Promise<{ identificationId: string; expiresAt: string }> {
+  async startIdentification(input: { phone: string; kioskId?: string; requester?: SmsRequester }): Promise<{ identificationId: string; expiresAt: string }> {
     const phone = this.customers.phone(input.phone);
-    const { otpId, expiresAt } = await this.otp.issue({ phone, purpose: 'identify', binding: `phone:${phone}`, kioskId: input.kioskId });
+    const { otpId, expiresAt } = await this.otp.issue({ phone, purpose: 'identify', binding: `phone:${phone}`, kioskId: input.kioskId, requester: input.requester });
     return { identificationId: otpId, expiresAt };
   }
 

@@ -65,7 +65,7 @@ export class BrokerGuard {
     // The will arrives with no client; it was checked at login.
     if (client === null) return done(null);
     const principal = this.principals.get(client);
-    const decision = principal ? mayPublish(principal, packet.topic) : { allowed: false as const, reason: 'not logged in' };
+    const decision = principal ? mayPublish(principal, packet.topic, { retain: packet.retain, bytes: packet.payload.length }) : { allowed: false as const, reason: 'not logged in' };
     if (decision.allowed) return done(null);
     this.denied('publish', client.id, undefined, { topic: packet.topic.slice(0, 128), why: decision.reason });
     done(new Error(decision.reason));

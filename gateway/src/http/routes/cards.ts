@@ -7,9 +7,9 @@ import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { CardBatch, CardEvents, CardNumber, CardReplaced, CardView, HotlistView, IssuedCard, Statement } from '../schemas.js';
+import { Text, CardBatch, CardEvents, CardNumber, CardReplaced, CardView, HotlistView, IssuedCard, Statement } from '../schemas.js';
 
-const Reason = z.string().trim().min(3, 'say why (at least 3 characters)').max(500);
+const Reason = Text(3, 500, 'say why (at least 3 characters)');
 const NumberParam = z.object({ number: CardNumber });
 const Uid = z.string().transform((raw, ctx) => {
   const uid = normaliseUid(raw);

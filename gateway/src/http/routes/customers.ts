@@ -4,10 +4,10 @@ import { z } from 'zod';
 import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { Customer, CustomerDetail, CustomerExport, CustomerList, Erased } from '../schemas.js';
+import { Customer, CustomerDetail, CustomerExport, CustomerList, Erased, Text } from '../schemas.js';
 
 export const NewCustomer = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: Text(1, 200),
   phone: z.string().max(40).optional(),
   email: z.email().max(254).optional(),
   birthday: z.iso.date().optional(),

@@ -5,10 +5,10 @@ import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { KioskList, KioskView, StoreIdParam } from '../schemas.js';
+import { KioskList, KioskView, StoreIdParam, Text } from '../schemas.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(64) });
-export const RevokeBody = z.strictObject({ reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) });
+export const RevokeBody = z.strictObject({ reason: Text(3, 500, 'say why (at least 3 characters)') });
 
 export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk'>): void {
   defineRoute(

@@ -4,13 +4,13 @@ import { z } from 'zod';
 import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { CustomerDetail, IdentificationStarted, RegistrationConfirmed, RegistrationStarted } from '../schemas.js';
+import { CustomerDetail, IdentificationStarted, RegistrationConfirmed, RegistrationStarted, Text } from '../schemas.js';
 import { CardField } from './value.js';
 
 const Code = z.string().regex(/^\d{6}$/, 'the code is 6 digits');
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 const OTP_ERRORS = ['otp_invalid', 'otp_expired', 'otp_locked', 'otp_rate_limited'] as const;
-export const RegistrationBody = z.strictObject({ card: CardField, phone: z.string().max(40), name: z.string().trim().min(1).max(200).optional() });
+export const RegistrationBody = z.strictObject({ card: CardField, phone: z.string().max(40), name: Text(1, 200).optional() });
 export const CodeBody = z.strictObject({ code: Code });
 export const IdentificationBody = z.strictObject({ phone: z.string().max(40) });
 export const IdentificationConfirmBody = z.strictObject({ phone: z.string().max(40), code: Code });
@@ -30,7 +30,7 @@ export function registrationRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, de
       status: 202,
       errors: ['card_not_found', 'card_blocked', 'phone_taken', ...OTP_ERRORS],
     },
-    async (_c, { body }) => deps.registrations.start(body),
+    async (c, { body }) => deps.registrations.start({ ...body, requester: { tokenId: c.get('tokenId') } }),
   );
   defineRoute(
     api,
@@ -62,7 +62,7 @@ export function registrationRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, de
       status: 202,
       errors: [...OTP_ERRORS],
     },
-    async (_c, { body }) => deps.registrations.startIdentification(body),
+    async (c, { body }) => deps.registrations.startIdentification({ ...body, requester: { tokenId: c.get('tokenId') } }),
   );
   defineRoute(
     api,

@@ -4,19 +4,19 @@ import { z } from 'zod';
 import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { RolledBack, StoreIdParam, StoreList, StoreView } from '../schemas.js';
+import { RolledBack, StoreIdParam, StoreList, StoreView, Text } from '../schemas.js';
 import { ProgramId } from './programs.js';
 
 export const NewStore = z.strictObject({
   id: StoreIdParam,
-  name: z.string().trim().min(1).max(120),
+  name: Text(1, 120),
   timezone: z
     .string()
     .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone such as Europe/Berlin')
     .optional(),
 });
 export const StoreChange = z.strictObject({
-  name: z.string().trim().min(1).max(120).optional(),
+  name: Text(1, 120).optional(),
   /** receipts without a till record a card may claim in 24 hours (docs/receipts.md); 0 refuses them */
   legacyReceiptsPerCardPerDay: z.number().int().min(0).max(20).optional(),
 });

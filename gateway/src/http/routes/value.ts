@@ -11,7 +11,7 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { HTTP_ONCE } from '../idempotency-key.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { AdjustmentView, HoldConfirmed, HoldStarted, PurchaseView, QuoteView, RedemptionView, RefundView, SaleView, UsedCoupon } from '../schemas.js';
+import { Text, AdjustmentView, HoldConfirmed, HoldStarted, PurchaseView, QuoteView, RedemptionView, RefundView, SaleView, UsedCoupon } from '../schemas.js';
 
 export const CardField = z.union([
   z
@@ -86,7 +86,7 @@ export const AdjustmentBody = z.strictObject({
     .int()
     .refine((p) => p !== 0, 'must not be 0')
     .refine((p) => Math.abs(p) <= 1e9, 'too large'),
-  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+  reason: Text(3, 500, 'say why (at least 3 characters)'),
 });
 
 export const HoldBody = z.strictObject({ card: CardField, storeId: StoreId, points: Points });
@@ -246,7 +246,7 @@ export function valueRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
       idempotent: true,
       errors: [...CARD_ERRORS, 'card_unlinked', 'insufficient_points', 'otp_rate_limited'],
     },
-    async (_c, { body, opId, actor }) => deps.confirmedRedemptions.start({ opId, card: body.card, points: body.points, storeId: body.storeId, source: actor }),
+    async (c, { body, opId, actor }) => deps.confirmedRedemptions.start({ opId, card: body.card, points: body.points, storeId: body.storeId, source: actor, tokenId: c.get('tokenId') }),
   );
   defineRoute(
     api,

@@ -91,6 +91,32 @@ describe('security over the real broker', () => {
     expect(await gateway.metrics.count(gateway.metrics.requests, {})).toBe(requestsBefore);
   });
 
+  it('keeps retained messages to the protocol’s retained topics and sizes, and cuts oversized packets after login', async () => {
+    const a = await gateway.registry.register('kiosk-a', 'store-1', loadKioskIdentity(dirs[1]!.path).publicKey);
+    const signer = new EnvelopeSigner({ senderId: 'kiosk-a', privateKey: loadKioskIdentity(dirs[1]!.path).keys.privateKey, sequence: { next: () => 7 } });
+    // A retained request would be redelivered to every gateway that subscribes: refused.
+    const retainer = await connect({ clientId: 'kiosk-kiosk-a', username: 'kiosk-a', password: a.brokerPassword });
+    const req = kioskTopic('kiosk-a', 'req');
+    retainer.publish(req, signer.sign(req, { kind: 'identify', opId: new OpIdGenerator().next(), card: { number: ANNA.number } }), { qos: 1, retain: true });
+    await eventually(() => !retainer.connected, 3000, 'the retaining kiosk cut off');
+    expect(log.find((l) => l.msg === 'broker denied' && String(l.why).includes('not a retained topic'))).toHaveLength(1);
+    // A 10 MB "state" (a retained topic of at most 4 KiB) is cut while it is read: nobody gets it back.
+    const flooder = await connect({ clientId: 'kiosk-kiosk-a', username: 'kiosk-a', password: a.brokerPassword });
+    flooder.publish(kioskTopic('kiosk-a', 'state'), Buffer.alloc(10 * 1024 * 1024, 0x41), { qos: 0, retain: true });
+    await eventually(() => !flooder.connected, 5000, 'the flooding kiosk cut off');
+    expect(await denials('packet_too_large')).toBe(1);
+    // A message within the packet limit but over its channel's size is refused too.
+    const bigger = await connect({ clientId: 'kiosk-kiosk-a', username: 'kiosk-a', password: a.brokerPassword });
+    bigger.publish(kioskTopic('kiosk-a', 'state'), Buffer.alloc(8 * 1024, 0x41), { qos: 0, retain: true });
+    await eventually(() => !bigger.connected, 3000, 'the oversized state refused');
+    const watcher = await connect({ clientId: 'watcher', username: gateway.mqttEndpoint.username, password: gateway.mqttEndpoint.password });
+    const retained: Buffer[] = [];
+    watcher.on('message', (_t, payload) => retained.push(payload));
+    await watcher.subscribeAsync(kioskTopic('kiosk-a', 'state'), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(retained.filter((p) => p.length > 4096)).toEqual([]);
+  });
+
   it('revokes a kiosk at once: disconnected, refused on reconnect, shown out of service', async () => {
     k = await startKiosk(gateway, dirs[1]!.path);
     await eventually(() => k!.kiosk.link.connected);
