@@ -73,13 +73,23 @@ export const GatewayConfig = z.strictObject({
           connectTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
         })
         .prefault({}),
+      /**
+       * On an external Mosquitto with the dynamic-security plugin: the gateway (logged in as the
+       * plugin's admin client) creates and deletes each kiosk's account and ACLs.
+       */
+      dynamicSecurity: z.boolean().default(false),
       /** MQTT shared-subscription group for gateway replicas on an external broker. */
       shareGroup: z
         .string()
         .regex(/^[A-Za-z0-9_-]{1,64}$/)
         .default('gateway'),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((mqtt) => !mqtt.dynamicSecurity || mqtt.mode === 'external', { message: 'dynamicSecurity manages an external Mosquitto: set mqtt.mode to "external"', path: ['dynamicSecurity'] })
+    .refine((mqtt) => !mqtt.dynamicSecurity || Boolean(mqtt.username ?? mqtt.url?.includes('@')), {
+      message: 'dynamicSecurity needs mqtt.username and mqtt.password of the plugin’s admin client (mosquitto_ctrl dynsec init)',
+      path: ['username'],
+    }),
   /** The built-in default program's rate for stores with no published program: points per whole currency unit (docs/programs.md). */
   demoPointsPerUnit: z.number().int().min(0).max(1000).default(1),
   ledger: z

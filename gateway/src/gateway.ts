@@ -21,6 +21,7 @@ import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
 import { Ledger } from './ledger/ledger.js';
 import { pruneRates } from './ledger/rate-limits.js';
+import { MosquittoDynamicSecurity } from './mqtt/mosquitto-dynsec.js';
 import { systemClock, type Clock } from './clock.js';
 import { ProgramService } from './programs/program-service.js';
 import { verifyLedger } from './ledger/verify.js';
@@ -181,6 +182,13 @@ export class Gateway {
       shareGroup: config.mqtt.mode === 'external' ? config.mqtt.shareGroup : undefined,
     });
     await link.start();
+    if (config.mqtt.mode === 'external' && config.mqtt.dynamicSecurity) {
+      // Before anything is published: the gateway gives itself its role on the loyalty topics.
+      const accounts = new MosquittoDynamicSecurity(mqtt, { gatewayUsername: mqttEndpoint.username ?? '', log });
+      await accounts.start();
+      registry.useBrokerAccounts(accounts);
+      log.info('kiosk accounts on the external broker are managed by this gateway (dynamic security)');
+    }
     publishRules = (storeId, bundle) => link.publishToStore(storeId, 'rules', bundle);
 
     const publishHotlist = (hotlist: Hotlist) => void this.publishToAllStores(client, link, 'hotlist', hotlist);

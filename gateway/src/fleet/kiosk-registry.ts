@@ -32,8 +32,15 @@ export interface KioskView {
   telemetry: Telemetry | null;
 }
 
+/** Kiosk accounts on an external broker that keeps its own (Mosquitto's dynamic security). */
+export interface BrokerAccounts {
+  create(kioskId: string, storeId: string, password: string): Promise<void>;
+  remove(kioskId: string): Promise<void>;
+}
+
 export class KioskRegistry {
   private readonly kiosks = new Map<string, KioskRecord>();
+  private accounts: BrokerAccounts | null = null;
 
   constructor(
     private readonly client: Client,
@@ -65,6 +72,11 @@ export class KioskRegistry {
     return kiosk.status === 'active' ? 'ok' : 'revoked';
   }
 
+  /** An external broker's accounts follow pairing and revocation from now on. */
+  useBrokerAccounts(accounts: BrokerAccounts): void {
+    this.accounts = accounts;
+  }
+
   /** Cuts a kiosk off: its broker login and its messages are refused from now on. */
   async revoke(id: string, reason: string): Promise<KioskRecord> {
     const kiosk = this.kiosks.get(id);
@@ -73,6 +85,8 @@ export class KioskRegistry {
       tx.execute({ sql: `UPDATE kiosks SET status = 'revoked', revoked_at = ?, revoked_reason = ?, online = 0 WHERE id = ?`, args: [this.clock.now().toISOString(), reason, id] }),
     );
     kiosk.status = 'revoked';
+    // The ledger's refusal stands whatever the broker says; its account going too cuts the session.
+    await this.accounts?.remove(id);
     return kiosk;
   }
 
@@ -158,6 +172,7 @@ export class KioskRegistry {
     });
     const record: KioskRecord = { id, storeId, publicKey, status: 'active', brokerSecretHash };
     this.kiosks.set(id, record);
+    await this.accounts?.create(id, storeId, brokerPassword);
     return { kiosk: record, brokerPassword };
   }
 

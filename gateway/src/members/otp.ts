@@ -74,12 +74,14 @@ export class OtpService {
       const since = new Date(now.getTime() - this.options.sendWindowMs).toISOString();
       const sends = Number((await tx.execute({ sql: 'SELECT count(*) AS n FROM otp_codes WHERE phone = ? AND created_at > ?', args: [input.phone, since] })).rows[0]!.n);
       if (sends >= this.options.maxSendsPerPhone) {
-        throw new LedgerError('otp_rate_limited', `at most ${this.options.maxSendsPerPhone} codes per phone number in ${this.options.sendWindowMs / 60_000} minutes; please wait and try again`);
+        throw new LedgerError('otp_rate_limited', `at most ${this.options.maxSendsPerPhone} codes per phone number in ${this.options.sendWindowMs / 60_000} minutes; please wait and try again`, {
+          retryAfterSeconds: Math.ceil(this.options.sendWindowMs / 1000),
+        });
       }
       if (input.kioskId) {
         const day = new Date(now.getTime() - 86_400_000).toISOString();
         const kioskSends = Number((await tx.execute({ sql: 'SELECT count(*) AS n FROM otp_codes WHERE kiosk_id = ? AND created_at > ?', args: [input.kioskId, day] })).rows[0]!.n);
-        if (kioskSends >= this.options.kioskDailyCap) throw new LedgerError('otp_rate_limited', 'this kiosk has sent its codes for today; please ask staff');
+        if (kioskSends >= this.options.kioskDailyCap) throw new LedgerError('otp_rate_limited', 'this kiosk has sent its codes for today; please ask staff', { retryAfterSeconds: 86_400 });
       }
       // Caps across phones, counted with the send: one token cannot pump SMS to many numbers.
       await consumeRates(tx, 'otp_rate_limited', this.smsRates(input.requester), now);
