@@ -17,7 +17,7 @@ import type { CardReader } from './ports/card-reader.js';
 import type { Display, Screen } from './ports/display.js';
 import type { ReceiptPrinter } from './ports/receipt-printer.js';
 import { encodeReceipt } from './receipts/encode.js';
-import { balanceSlip, earnReceipt, pendingEarnReceipt, type SlipHeader } from './receipts/layouts.js';
+import { balanceSlip, copyOf, earnReceipt, pendingEarnReceipt, testPage, type SlipHeader } from './receipts/layouts.js';
 import type { Receipt } from './receipts/receipt.js';
 import { receiptRefusal, screens, withPrinterWarning } from './ui/screens.js';
 
@@ -61,6 +61,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private readonly onScan = ({ code }: { code: string }) => this.enqueue(() => this.scanned(code));
   private readonly onSettled = (reply: Reply) => this.emit('lateResult', reply);
   private outOfService = false;
+  private lastSlip: Receipt | null = null;
 
   /** The gateway refused this kiosk (revoked): say so, and take no customer input. */
   async setOutOfService(out: boolean): Promise<void> {
@@ -254,7 +255,20 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     return { title, storeName: this.options.storeName, kioskId: this.options.kioskId, serverTime };
   }
 
+  /** The last slip again, marked as a copy (a fleet command). */
+  async reprintLast(): Promise<void> {
+    if (!this.lastSlip) throw new Error('this kiosk has printed nothing since it started');
+    await this.deps.printer.print(encodeReceipt(copyOf(this.lastSlip), this.deps.printer.columns, this.deps.printer.codePage));
+  }
+
+  /** A test page (a fleet command): the printer's width, code page and a barcode. */
+  async printTestPage(): Promise<void> {
+    const { printer } = this.deps;
+    await printer.print(encodeReceipt(testPage(this.header('TEST PAGE', null), { columns: printer.columns, codePage: String(printer.codePage) }), printer.columns, printer.codePage));
+  }
+
   private async print(receipt: Receipt): Promise<void> {
+    this.lastSlip = receipt;
     try {
       await this.deps.printer.print(encodeReceipt(receipt, this.deps.printer.columns, this.deps.printer.codePage));
     } catch (error) {

@@ -20,3 +20,4 @@ export * from './signed-cache.js';
 export * from './hardware/index.js';
 export * from './pairing.js';
 export * from './trusted-keys.js';
+export * from './commands.js';

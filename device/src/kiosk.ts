@@ -17,6 +17,7 @@ import type { KioskConfig } from './config.js';
 import { kioskKeyPath, kioskSequence, loadKioskIdentity, nextKeyPath, type KioskIdentity } from './identity.js';
 import { GatewayLink } from './link/gateway-link.js';
 import { Requests } from './link/requests.js';
+import { CommandRunner } from './commands.js';
 import { LibsqlOutboxStore, Outbox } from './outbox/index.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
@@ -43,6 +44,12 @@ interface Running {
   hotlist: HotlistCache;
   rules: RulesCache;
   trustedKeys: TrustedGatewayKeys;
+  commands: CommandRunner;
+}
+
+export interface KioskOptions {
+  /** what `restart_agent` does after acknowledging: main.ts stops the agent and systemd starts it again */
+  onRestart?: () => void;
 }
 
 export class Kiosk {
@@ -53,6 +60,7 @@ export class Kiosk {
     private readonly config: KioskConfig,
     readonly hardware: KioskHardware,
     private readonly log: Logger,
+    private readonly options: KioskOptions = {},
   ) {}
 
   private get state(): Running {
@@ -77,6 +85,10 @@ export class Kiosk {
 
   get hotlist(): HotlistCache {
     return this.state.hotlist;
+  }
+
+  get commands(): CommandRunner {
+    return this.state.commands;
   }
   /** the gateway keys this kiosk trusts now */
   get trustedGatewayKeys(): TrustedGatewayKeys {
@@ -139,13 +151,45 @@ export class Kiosk {
     );
     requests.start();
     await agent.start();
+    const commands = new CommandRunner({
+      path: join(config.stateDir, 'commands.json'),
+      link,
+      log,
+      handlers: {
+        restart_agent: async () => {
+          // After the acknowledgement has gone out.
+          setTimeout(() => this.options.onRestart?.(), 500).unref();
+          return { restarting: true };
+        },
+        reload_caches: async () => {
+          rules.load();
+          hotlist.load();
+          return { rules: rules.version, hotlist: hotlist.version };
+        },
+        print_test_page: async () => {
+          await agent.printTestPage();
+          return { printer: hardware.printer.health() };
+        },
+        reprint_last: async () => {
+          await agent.reprintLast();
+          return { printer: hardware.printer.health() };
+        },
+        set_log_level: async ({ level }) => {
+          log.level = level;
+          return { level };
+        },
+        collect_diagnostics: async () => ({ ...(await this.telemetry()), node: process.version, rssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024) }),
+        rotate_key: async () => ({ keyFingerprint: await this.rotateKey() }),
+      },
+    });
+    commands.start();
     link.on('connected', () => void this.sendTelemetry());
     link.on('refused', () => void agent.setOutOfService(true));
     link.on('connected', () => void agent.setOutOfService(false));
     link.start();
     const heartbeat = setInterval(() => void this.sendTelemetry(), config.heartbeatIntervalMs);
     heartbeat.unref();
-    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, rules, trustedKeys };
+    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, rules, trustedKeys, commands };
     // A rotation the gateway answered while we were down arrives as a late reply.
     requests.on('settled', (reply) => {
       if (reply.kind === 'rotate_key' && reply.result.status === 'ok') void this.finishRotation();
@@ -191,6 +235,7 @@ export class Kiosk {
     if (!running) return;
     this.running = null;
     clearInterval(running.heartbeat);
+    await running.commands.stop();
     await running.agent.stop();
     running.requests.stop();
     await running.link.stop();

@@ -15,6 +15,8 @@ import { createEmulatedHardware, type EmulatedHardware } from './emulated/index.
 import { createHardware } from './hardware/create.js';
 import { Kiosk } from './kiosk.js';
 
+// The kiosk's key, outbox and caches are its user's alone (docs/security.md "Files").
+process.umask(0o077);
 const { values } = parseArgs({
   options: { config: { type: 'string' }, console: { type: 'boolean', default: false }, pair: { type: 'string' }, gateway: { type: 'string' }, 'kiosk-id': { type: 'string' } },
 });
@@ -31,7 +33,8 @@ try {
   const log = createLogger({ level: config.logLevel, name: 'kiosk', destination: values.console ? process.stderr : process.stdout });
   if (values.console && config.hardware.mode !== 'emulated') throw new KioskConfigError('--console drives the emulated devices; it needs hardware.mode "emulated"');
   const hardware = createHardware(config, log);
-  const kiosk = new Kiosk(config, hardware, log);
+  // restart_agent: a clean stop; systemd (Restart=always) starts the agent again.
+  const kiosk = new Kiosk(config, hardware, log, { onRestart: () => process.kill(process.pid, 'SIGTERM') });
   let terminal: KioskConsole | null = null;
   runUntilSignal(
     {

@@ -22,6 +22,7 @@ import { Directory } from './ledger/directory.js';
 import { Ledger } from './ledger/ledger.js';
 import { pruneRates } from './ledger/rate-limits.js';
 import { MosquittoDynamicSecurity } from './mqtt/mosquitto-dynsec.js';
+import { CommandService } from './fleet/commands.js';
 import { systemClock, type Clock } from './clock.js';
 import { ProgramService } from './programs/program-service.js';
 import { verifyLedger } from './ledger/verify.js';
@@ -64,6 +65,8 @@ interface Running {
   cards: CardService;
   customers: CustomerService;
   registrations: RegistrationService;
+  commands: CommandService;
+  commandSweep: NodeJS.Timeout;
 }
 
 export class Gateway {
@@ -106,6 +109,10 @@ export class Gateway {
   get customers(): CustomerService {
     return this.state.customers;
   }
+  get commands(): CommandService {
+    return this.state.commands;
+  }
+
   get registrations(): RegistrationService {
     return this.state.registrations;
   }
@@ -181,6 +188,9 @@ export class Gateway {
       metrics: this.metrics,
       shareGroup: config.mqtt.mode === 'external' ? config.mqtt.shareGroup : undefined,
     });
+    // Before the link starts: a kiosk that comes online at once must get its waiting commands.
+    const commands = new CommandService(client, writer, registry, this.clock, { send: (kioskId, command) => link.publishToKiosk(kioskId, 'cmd', command), log });
+    link.useFleet(commands);
     await link.start();
     if (config.mqtt.mode === 'external' && config.mqtt.dynamicSecurity) {
       // Before anything is published: the gateway gives itself its role on the loyalty topics.
@@ -241,6 +251,7 @@ export class Gateway {
       registrations,
       confirmedRedemptions,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
+      commands,
       enrollments,
       directory,
       brokerHookSecret: config.mqtt.authHookSecret,
@@ -271,7 +282,32 @@ export class Gateway {
     }, config.registryRefreshMs);
     registryRefresh.unref();
     void this.maintain(ledger);
-    this.running = { client, writer, registry, ledger, programs, directory, tokens, keys, broker, link, http, mqttEndpoint, maintenance, registryRefresh, app, cards, customers, registrations };
+    // Reads of a command sweep expiry first (routes/kiosks.ts), so this only keeps the table
+    // current for other readers: a write every 30 s, not on the path of any message.
+    const commandSweep = setInterval(() => void commands.expire().catch((error: Error) => log.warn({ err: error.message }, 'command expiry failed; will retry')), 30_000);
+    commandSweep.unref();
+    this.running = {
+      client,
+      writer,
+      registry,
+      ledger,
+      programs,
+      directory,
+      tokens,
+      keys,
+      broker,
+      link,
+      http,
+      mqttEndpoint,
+      maintenance,
+      registryRefresh,
+      app,
+      cards,
+      customers,
+      registrations,
+      commands,
+      commandSweep,
+    };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
   }
 
@@ -313,6 +349,7 @@ export class Gateway {
     this.running = null;
     clearInterval(running.maintenance);
     clearInterval(running.registryRefresh);
+    clearInterval(running.commandSweep);
     await new Promise<void>((resolvePromise) => {
       running.http.close(() => resolvePromise());
       // Keep-alive clients would hold close() open; the requests in flight have been answered.

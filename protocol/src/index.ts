@@ -4,6 +4,7 @@ export * from './op-id.js';
 export * from './card-number.js';
 export * from './messages.js';
 export * from './kiosk-api.js';
+export * from './commands.js';
 export * from './channel-bodies.js';
 export * from './keys.js';
 export * from './envelope.js';

@@ -14,7 +14,7 @@ export class LibsqlOutboxStore implements OutboxStore {
   constructor(private readonly path: string) {}
 
   async open(): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const client = createClient({ url: `file:${this.path}` });
     await client.execute('PRAGMA journal_mode = WAL');
     await client.execute(`CREATE TABLE IF NOT EXISTS outbox (

@@ -108,3 +108,23 @@ export function staffReport(h: SlipHeader, report: { staff: string; rows: Array<
     lines: [...header(h), { kind: 'pair', left: 'Staff', right: report.staff }, { kind: 'rule' }, ...report.rows.map((r) => ({ kind: 'pair', left: r.label, right: r.value }) as const), ...footer(h)],
   };
 }
+
+/** What a technician asks for from afar (a fleet command): proves the printer, its width and code page. */
+export function testPage(h: SlipHeader, printer: { columns: number; codePage: string }): Receipt {
+  return {
+    lines: [
+      ...header(h),
+      { kind: 'pair', left: 'Columns', right: String(printer.columns) },
+      { kind: 'pair', left: 'Code page', right: printer.codePage },
+      { kind: 'text', text: '0123456789'.repeat(Math.ceil(printer.columns / 10)).slice(0, printer.columns) },
+      { kind: 'text', text: 'Ääöü Привет' },
+      { kind: 'barcode', data: 'TEST-PAGE' },
+      ...footer(h),
+    ],
+  };
+}
+
+/** The last slip again, said to be a copy at the top (it moved nothing a second time). */
+export function copyOf(receipt: Receipt): Receipt {
+  return { lines: [{ kind: 'text', text: '*** COPY ***', align: 'center', bold: true }, ...receipt.lines] };
+}

@@ -433,6 +433,27 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX rate_events_age ON rate_events(at)`,
     ],
   },
+  {
+    id: 12,
+    name: 'fleet commands with expiry and acknowledgement',
+    sql: [
+      // Kept so a command survives a gateway restart and its outcome can be read later.
+      `CREATE TABLE kiosk_commands (
+        id TEXT PRIMARY KEY,
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        type TEXT NOT NULL,
+        args TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'delivered', 'succeeded', 'failed', 'expired', 'rejected')),
+        result TEXT,
+        error TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX kiosk_commands_open ON kiosk_commands(kiosk_id, state, expires_at)`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

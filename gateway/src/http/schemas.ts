@@ -237,3 +237,19 @@ export const VerifyReport = z.object({
 });
 
 export const BrokerDecision = z.object({ result: z.enum(['allow', 'deny']) });
+
+export const CommandView = z.object({
+  commandId: z.string(),
+  kioskId: z.string(),
+  type: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  state: z.enum(['queued', 'delivered', 'succeeded', 'failed', 'expired', 'rejected']),
+  result: z.unknown(),
+  error: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: Timestamp,
+  expiresAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export const CommandList = z.object({ items: z.array(CommandView), nextCursor: z.null() });
+export const FannedOut = z.object({ commands: z.array(CommandView) });

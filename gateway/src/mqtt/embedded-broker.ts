@@ -124,7 +124,7 @@ export class EmbeddedBroker {
       if (left <= 0) this.perAddress.delete(address);
       else this.perAddress.set(address, left);
     });
-    broker.handle(guarded);
+    broker.handle(socket);
   }
 
   /** Closes a connected client's session at once (revocation). */

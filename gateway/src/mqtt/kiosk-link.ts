@@ -5,6 +5,7 @@
  * here throws into mqtt.js.
  */
 import {
+  Ack,
   CHANNEL_SPECS,
   EnvelopeVerifier,
   KIOSK_PUBLISHES,
@@ -45,6 +46,8 @@ export interface KioskLinkDeps {
   metrics: GatewayMetrics;
   /** set when replicas share an external broker: `$share/{group}/…` subscriptions */
   shareGroup?: string;
+  /** fleet commands: a kiosk's acknowledgement, and a kiosk coming online (commands go out again) */
+  fleet?: { onAck(kioskId: string, ack: Ack): Promise<void>; onKioskOnline(kioskId: string): Promise<unknown> };
   replayFlushMs?: number;
 }
 
@@ -85,6 +88,11 @@ export class KioskLink {
     await Promise.allSettled([...this.inFlight]);
     await this.flushReplayMarks();
     await this.deps.client.endAsync();
+  }
+
+  /** Fleet commands are built on the link, so they join it after it is made. */
+  useFleet(fleet: NonNullable<KioskLinkDeps['fleet']>): void {
+    this.deps.fleet = fleet;
   }
 
   /** Publishes a signed, gateway-originated message to one kiosk. */
@@ -143,13 +151,16 @@ export class KioskLink {
           const state = KioskState.safeParse(verdict.message.body);
           if (!state.success) return this.dropBody(parsed.kioskId, 'state');
           await this.deps.registry.recordState(kiosk.id, state.data.state === 'online');
+          if (state.data.state === 'online') await this.deps.fleet?.onKioskOnline(kiosk.id);
           log.info({ kiosk: kiosk.id, state: state.data.state }, 'kiosk state');
           break;
         }
-        case 'ack':
-          // Fleet commands arrive with the fleet issue; acks are accepted and logged meanwhile.
-          log.info({ kiosk: kiosk.id }, 'command ack received');
+        case 'ack': {
+          const ack = Ack.safeParse(verdict.message.body);
+          if (!ack.success) return this.dropBody(parsed.kioskId, 'ack');
+          await this.deps.fleet?.onAck(kiosk.id, ack.data);
           break;
+        }
       }
     } catch (error) {
       log.error({ err: (error as Error).message, kiosk: parsed.kioskId, channel: parsed.channel }, 'message handling failed');

@@ -5,12 +5,71 @@ import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { KioskList, KioskView, StoreIdParam, Text } from '../schemas.js';
+import { COMMAND_TYPES, type CommandType } from '@loyalty/protocol';
+import { CommandList, CommandView, KioskList, KioskView, StoreIdParam, Text } from '../schemas.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 export const RevokeBody = z.strictObject({ reason: Text(3, 500, 'say why (at least 3 characters)') });
 
-export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk'>): void {
+/** A command for a kiosk (docs/fleet.md "Commands"): its type, its arguments and how long it may wait. */
+export const NewCommand = z.strictObject({
+  type: z.enum(COMMAND_TYPES as [CommandType, ...CommandType[]]),
+  args: z.record(z.string(), z.unknown()).optional(),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .optional(),
+});
+const COMMAND_ERRORS = ['kiosk_not_found', 'kiosk_revoked'] as const;
+
+export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands'>): void {
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'post',
+      path: '/kiosks/:id/commands',
+      operationId: 'commandKiosk',
+      summary: 'Send a kiosk a command with a time to live; it waits while the kiosk is offline and expires after ttlSeconds (default 3600)',
+      roles: ['admin'],
+      params: IdParam,
+      body: NewCommand,
+      response: CommandView,
+      status: 202,
+      errors: [...COMMAND_ERRORS],
+    },
+    async (_c, { params, body, actor }) => deps.commands.create(params.id, body, actor),
+  );
+  defineRoute(
+    api,
+    routes,
+    { method: 'get', path: '/kiosks/:id/commands', operationId: 'listKioskCommands', summary: 'A kiosk’s commands, newest first', roles: ['viewer'], params: IdParam, response: CommandList },
+    async (_c, { params }) => {
+      await deps.commands.expire();
+      return { items: await deps.commands.list(params.id), nextCursor: null };
+    },
+  );
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'get',
+      path: '/kiosks/:id/commands/:commandId',
+      operationId: 'getKioskCommand',
+      summary: 'One command: queued, delivered, succeeded, failed, expired or rejected, with the result or the reason',
+      roles: ['viewer'],
+      params: z.object({ id: z.string().min(1).max(64), commandId: z.string().uuid() }),
+      response: CommandView,
+      errors: ['command_not_found'],
+    },
+    async (_c, { params }) => {
+      await deps.commands.expire();
+      return deps.commands.get(params.id, params.commandId);
+    },
+  );
+
   defineRoute(
     api,
     routes,

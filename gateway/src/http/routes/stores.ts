@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { RolledBack, StoreIdParam, StoreList, StoreView, Text } from '../schemas.js';
+import { FannedOut, RolledBack, StoreIdParam, StoreList, StoreView, Text } from '../schemas.js';
+import { HttpError } from '../errors.js';
+import { NewCommand } from './kiosks.js';
 import { ProgramId } from './programs.js';
 
 export const NewStore = z.strictObject({
@@ -24,7 +26,29 @@ export const StoreChange = z.strictObject({
 export const RollbackBody = z.strictObject({ programId: ProgramId.optional(), toVersion: z.number().int().min(1).optional() });
 const IdParam = z.object({ id: StoreIdParam });
 
-export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs'>): void {
+export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs' | 'commands' | 'registry'>): void {
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'post',
+      path: '/stores/:id/commands',
+      operationId: 'commandStore',
+      summary: 'Send every active kiosk of a store the same command (one command each)',
+      roles: ['admin'],
+      params: IdParam,
+      body: NewCommand,
+      response: FannedOut,
+      status: 202,
+      errors: ['store_not_found'],
+    },
+    async (_c, { params, body, actor }) => {
+      if (!(await deps.directory.stores()).some((s) => s.id === params.id)) throw new HttpError(404, 'store_not_found', `no store ${params.id}`);
+      const commands = [];
+      for (const kiosk of deps.registry.active().filter((k) => k.storeId === params.id)) commands.push(await deps.commands.create(kiosk.id, body, actor));
+      return { commands };
+    },
+  );
   defineRoute(
     api,
     routes,
