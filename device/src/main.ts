@@ -17,9 +17,33 @@ import { Kiosk } from './kiosk.js';
 
 // The kiosk's key, outbox and caches are its user's alone (docs/security.md "Files").
 process.umask(0o077);
-const { values } = parseArgs({
-  options: { config: { type: 'string' }, console: { type: 'boolean', default: false }, pair: { type: 'string' }, gateway: { type: 'string' }, 'kiosk-id': { type: 'string' } },
-});
+const USAGE = `usage: node device/dist/main.js [--config FILE] [--console] [--pair CODE --gateway URL [--kiosk-id ID]]
+  --config FILE        the kiosk's JSON config (or LOYALTY_KIOSK_CONFIG; default /etc/loyalty/kiosk.json)
+  --console            drive the emulated devices from this terminal
+  --pair CODE          pair with a gateway using a one-time code from POST /api/v1/enrollments
+  --gateway URL        the gateway's HTTP address, with --pair (http://GATEWAY:8080)
+  --kiosk-id ID        the id to pair as (default: from the key's fingerprint)
+  --help               this text
+every config key and LOYALTY_KIOSK_* variable is in docs/operator-guide.md`;
+const options = {
+  config: { type: 'string' },
+  console: { type: 'boolean', default: false },
+  pair: { type: 'string' },
+  gateway: { type: 'string' },
+  'kiosk-id': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+try {
+  ({ values } = parseArgs({ options }));
+} catch (error) {
+  process.stderr.write(`loyalty-kiosk: ${(error as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const configFile = values.config ?? process.env.LOYALTY_KIOSK_CONFIG;
 try {
   if (values.pair) {

@@ -10,7 +10,22 @@ import { Gateway } from './gateway.js';
 
 // Every file the gateway creates (ledger, keys, logs) is its user's alone.
 process.umask(0o077);
-const { values } = parseArgs({ options: { config: { type: 'string' } }, allowPositionals: false });
+const USAGE = `usage: node gateway/dist/main.js [--config FILE]
+  --config FILE   a JSON config file (or LOYALTY_GW_CONFIG); every key and LOYALTY_GW_* variable
+                  is in docs/operator-guide.md
+  --help          this text`;
+
+let values: { config?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({ options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false }));
+} catch (error) {
+  process.stderr.write(`loyalty-gateway: ${(error as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 try {
   const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);
   const log = createLogger({ level: config.logLevel, name: 'gateway' });

@@ -1,0 +1,22 @@
+/** The production entry points (built dist/) answer --help and refuse an unknown option with a named message, not a stack trace. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const MAINS = { gateway: '../../gateway/dist/main.js', kiosk: '../../device/dist/main.js' };
+
+describe('entry points', () => {
+  for (const [name, path] of Object.entries(MAINS)) {
+    const main = fileURLToPath(new URL(path, import.meta.url));
+    it(`${name}: --help prints the usage, an unknown option says so`, () => {
+      const help = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8', timeout: 10_000 });
+      expect(help.status).toBe(0);
+      expect(help.stdout).toMatch(/^usage: node .*main\.js/);
+      expect(help.stdout).toContain('docs/operator-guide.md');
+      const wrong = spawnSync(process.execPath, [main, '--no-such-option'], { encoding: 'utf8', timeout: 10_000 });
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toContain("Unknown option '--no-such-option'");
+      expect(wrong.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+});
