@@ -137,6 +137,21 @@ export const GatewayConfig = z.strictObject({
     })
     .prefault({})
     .refine((sms) => sms.provider !== 'webhook' || sms.webhook, { message: 'sms.webhook (url, …) is needed when sms.provider is "webhook"', path: ['webhook'] }),
+  /** Fleet health (docs/fleet.md "Alarms"). */
+  fleet: z
+    .strictObject({
+      /** a kiosk not heard from for this long raises `offline` */
+      offlineAlarmMinutes: z.number().min(0.01).max(1440).default(5),
+      /** operations waiting in a kiosk's outbox that raise `outbox_backlog` */
+      outboxBacklogAlarm: z.number().int().min(1).default(20),
+      /** how long a kiosk may take to run a store's new rules bundle before `rules_behind` */
+      rulesGraceMinutes: z.number().min(0).max(1440).default(2),
+      /** how often kiosks are checked besides on every report (for `offline`) */
+      alarmSweepMs: z.number().int().min(100).default(15_000),
+      /** called with {event: "raised"|"cleared", alarm} on every transition */
+      alarmWebhook: z.strictObject({ url: z.url(), authHeader: z.string().optional(), timeoutMs: z.number().int().min(100).default(5000) }).optional(),
+    })
+    .prefault({}),
   /** Rate limits (docs/security.md "Rate limits"); 0 turns one off. */
   limits: z
     .strictObject({

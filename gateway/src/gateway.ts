@@ -23,6 +23,7 @@ import { Ledger } from './ledger/ledger.js';
 import { pruneRates } from './ledger/rate-limits.js';
 import { MosquittoDynamicSecurity } from './mqtt/mosquitto-dynsec.js';
 import { CommandService } from './fleet/commands.js';
+import { AlarmService } from './fleet/alarms.js';
 import { systemClock, type Clock } from './clock.js';
 import { ProgramService } from './programs/program-service.js';
 import { verifyLedger } from './ledger/verify.js';
@@ -67,6 +68,8 @@ interface Running {
   registrations: RegistrationService;
   commands: CommandService;
   commandSweep: NodeJS.Timeout;
+  alarms: AlarmService;
+  alarmSweep: NodeJS.Timeout;
 }
 
 export class Gateway {
@@ -111,6 +114,10 @@ export class Gateway {
   }
   get commands(): CommandService {
     return this.state.commands;
+  }
+
+  get alarms(): AlarmService {
+    return this.state.alarms;
   }
 
   get registrations(): RegistrationService {
@@ -190,7 +197,19 @@ export class Gateway {
     });
     // Before the link starts: a kiosk that comes online at once must get its waiting commands.
     const commands = new CommandService(client, writer, registry, this.clock, { send: (kioskId, command) => link.publishToKiosk(kioskId, 'cmd', command), log });
-    link.useFleet(commands);
+    const alarms = new AlarmService(client, writer, registry, this.clock, {
+      offlineAfterMs: config.fleet.offlineAlarmMinutes * 60_000,
+      outboxBacklog: config.fleet.outboxBacklogAlarm,
+      rulesGraceMs: config.fleet.rulesGraceMinutes * 60_000,
+      webhook: config.fleet.alarmWebhook,
+      log,
+    });
+    this.metrics.watchFleet(registry, alarms);
+    link.useFleet({
+      onAck: (kioskId, ack) => commands.onAck(kioskId, ack),
+      onKioskOnline: (kioskId) => commands.onKioskOnline(kioskId),
+      onKioskReport: (kioskId) => alarms.evaluate(kioskId).catch((error: Error) => log.warn({ err: error.message }, 'alarm check failed')),
+    });
     await link.start();
     if (config.mqtt.mode === 'external' && config.mqtt.dynamicSecurity) {
       // Before anything is published: the gateway gives itself its role on the loyalty topics.
@@ -252,6 +271,7 @@ export class Gateway {
       confirmedRedemptions,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       commands,
+      alarms,
       enrollments,
       directory,
       brokerHookSecret: config.mqtt.authHookSecret,
@@ -286,6 +306,9 @@ export class Gateway {
     // current for other readers: a write every 30 s, not on the path of any message.
     const commandSweep = setInterval(() => void commands.expire().catch((error: Error) => log.warn({ err: error.message }, 'command expiry failed; will retry')), 30_000);
     commandSweep.unref();
+    // A kiosk that went quiet reports nothing: time alone raises `offline`.
+    const alarmSweep = setInterval(() => void alarms.evaluate().catch((error: Error) => log.warn({ err: error.message }, 'alarm check failed; will retry')), config.fleet.alarmSweepMs);
+    alarmSweep.unref();
     this.running = {
       client,
       writer,
@@ -307,6 +330,8 @@ export class Gateway {
       registrations,
       commands,
       commandSweep,
+      alarms,
+      alarmSweep,
     };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
   }
@@ -350,6 +375,7 @@ export class Gateway {
     clearInterval(running.maintenance);
     clearInterval(running.registryRefresh);
     clearInterval(running.commandSweep);
+    clearInterval(running.alarmSweep);
     await new Promise<void>((resolvePromise) => {
       running.http.close(() => resolvePromise());
       // Keep-alive clients would hold close() open; the requests in flight have been answered.

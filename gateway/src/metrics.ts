@@ -1,4 +1,6 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AlarmService } from './fleet/alarms.js';
+import type { KioskRegistry } from './fleet/kiosk-registry.js';
 
 /** Prometheus metrics at GET /metrics. One registry per gateway instance (tests run several). */
 export class GatewayMetrics {
@@ -22,6 +24,30 @@ export class GatewayMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+
+  /** Kiosks online and offline per store, and active alarms by type, read at each scrape. */
+  watchFleet(registry: KioskRegistry, alarms: AlarmService): void {
+    new Gauge({
+      name: 'loyalty_kiosks',
+      help: 'Active kiosks by store and state (online, offline)',
+      labelNames: ['store', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const kiosk of await registry.list()) if (kiosk.status === 'active') this.inc({ store: kiosk.storeId, state: kiosk.online ? 'online' : 'offline' });
+      },
+    });
+    new Gauge({
+      name: 'loyalty_active_alarms',
+      help: 'Alarms raised and not cleared, by type',
+      labelNames: ['type'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [type, n] of alarms.activeByType) this.set({ type }, n);
+      },
+    });
+  }
 
   constructor(collectProcessMetrics = false) {
     if (collectProcessMetrics) collectDefaultMetrics({ register: this.registry });

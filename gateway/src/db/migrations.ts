@@ -454,6 +454,22 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX kiosk_commands_open ON kiosk_commands(kiosk_id, state, expires_at)`,
     ],
   },
+  {
+    id: 13,
+    name: 'health alarms raised and cleared per kiosk',
+    sql: [
+      `CREATE TABLE alarms (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        type TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        cleared_at TEXT
+      )`,
+      // At most one active alarm of a type per kiosk.
+      `CREATE UNIQUE INDEX alarms_active ON alarms(kiosk_id, type) WHERE cleared_at IS NULL`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -189,11 +189,11 @@ export class KioskRegistry {
     );
   }
 
-  async list(filter: { storeId?: string } = {}): Promise<KioskView[]> {
+  async list(filter: { storeId?: string; id?: string } = {}): Promise<KioskView[]> {
     const rows = (
       await this.client.execute({
-        sql: `SELECT id, store_id, status, revoked_reason, online, last_seen, telemetry FROM kiosks WHERE (?1 IS NULL OR store_id = ?1) ORDER BY id`,
-        args: [filter.storeId ?? null],
+        sql: `SELECT id, store_id, status, revoked_reason, online, last_seen, telemetry FROM kiosks WHERE (?1 IS NULL OR store_id = ?1) AND (?2 IS NULL OR id = ?2) ORDER BY id`,
+        args: [filter.storeId ?? null, filter.id ?? null],
       })
     ).rows;
     return rows.map((row) => ({

@@ -253,3 +253,14 @@ export const CommandView = z.object({
 });
 export const CommandList = z.object({ items: z.array(CommandView), nextCursor: z.null() });
 export const FannedOut = z.object({ commands: z.array(CommandView) });
+
+export const AlarmView = z.object({
+  id: z.number().int(),
+  kioskId: z.string(),
+  storeId: z.string(),
+  type: z.enum(['offline', 'printer_paper_out', 'printer_unreachable', 'reader_missing', 'outbox_backlog', 'rules_behind']),
+  detail: z.string(),
+  raisedAt: Timestamp,
+  clearedAt: Timestamp.nullable(),
+});
+export const AlarmList = z.object({ items: z.array(AlarmView), nextCursor: z.null() });

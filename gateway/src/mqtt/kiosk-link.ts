@@ -47,7 +47,7 @@ export interface KioskLinkDeps {
   /** set when replicas share an external broker: `$share/{group}/…` subscriptions */
   shareGroup?: string;
   /** fleet commands: a kiosk's acknowledgement, and a kiosk coming online (commands go out again) */
-  fleet?: { onAck(kioskId: string, ack: Ack): Promise<void>; onKioskOnline(kioskId: string): Promise<unknown> };
+  fleet?: { onAck(kioskId: string, ack: Ack): Promise<void>; onKioskOnline(kioskId: string): Promise<unknown>; onKioskReport?(kioskId: string): Promise<void> };
   replayFlushMs?: number;
 }
 
@@ -145,6 +145,7 @@ export class KioskLink {
           const tele = Telemetry.safeParse(verdict.message.body);
           if (!tele.success) return this.dropBody(parsed.kioskId, 'tele');
           await this.deps.registry.recordTelemetry(kiosk.id, tele.data);
+          await this.deps.fleet?.onKioskReport?.(kiosk.id);
           break;
         }
         case 'state': {
@@ -152,6 +153,7 @@ export class KioskLink {
           if (!state.success) return this.dropBody(parsed.kioskId, 'state');
           await this.deps.registry.recordState(kiosk.id, state.data.state === 'online');
           if (state.data.state === 'online') await this.deps.fleet?.onKioskOnline(kiosk.id);
+          await this.deps.fleet?.onKioskReport?.(kiosk.id);
           log.info({ kiosk: kiosk.id, state: state.data.state }, 'kiosk state');
           break;
         }

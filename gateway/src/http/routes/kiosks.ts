@@ -6,7 +6,7 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
 import { COMMAND_TYPES, type CommandType } from '@loyalty/protocol';
-import { CommandList, CommandView, KioskList, KioskView, StoreIdParam, Text } from '../schemas.js';
+import { AlarmList, CommandList, CommandView, KioskList, KioskView, StoreIdParam, Text } from '../schemas.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 export const RevokeBody = z.strictObject({ reason: Text(3, 500, 'say why (at least 3 characters)') });
@@ -24,7 +24,24 @@ export const NewCommand = z.strictObject({
 });
 const COMMAND_ERRORS = ['kiosk_not_found', 'kiosk_revoked'] as const;
 
-export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands'>): void {
+export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms'>): void {
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'get',
+      path: '/alarms',
+      operationId: 'listAlarms',
+      summary: 'Health alarms, newest first (?storeId=&kioskId=&active=true|false): offline, printer paper out or unreachable, reader missing, outbox backlog, rules behind',
+      roles: ['viewer'],
+      query: z.object({ storeId: StoreIdParam.optional(), kioskId: z.string().max(64).optional(), active: z.enum(['true', 'false']).optional() }),
+      response: AlarmList,
+    },
+    async (_c, { query }) => ({
+      items: await deps.alarms.list({ storeId: query.storeId, kioskId: query.kioskId, active: query.active === undefined ? undefined : query.active === 'true' }),
+      nextCursor: null,
+    }),
+  );
   defineRoute(
     api,
     routes,
@@ -96,15 +113,17 @@ export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
       method: 'get',
       path: '/kiosks',
       operationId: 'listKiosks',
-      summary: 'Kiosks with online state, last seen, key fingerprint, telemetry (?storeId=)',
+      summary: 'Kiosks with online state, last seen, key fingerprint, telemetry (?storeId=&status=online|offline|alarm)',
       roles: ['viewer'],
-      query: z.object({ storeId: StoreIdParam.optional() }),
+      query: z.object({ storeId: StoreIdParam.optional(), status: z.enum(['online', 'offline', 'alarm']).optional() }),
       response: KioskList,
     },
-    async (_c, { query }) => ({
-      items: await deps.registry.list(query.storeId ? { storeId: query.storeId } : {}),
-      nextCursor: null,
-    }),
+    async (_c, { query }) => {
+      const kiosks = await deps.registry.list(query.storeId ? { storeId: query.storeId } : {});
+      const inAlarm = query.status === 'alarm' ? await deps.alarms.kiosksInAlarm() : null;
+      const keep = (k: (typeof kiosks)[number]) => (query.status === 'online' ? k.online : query.status === 'offline' ? !k.online && k.status === 'active' : inAlarm ? inAlarm.has(k.id) : true);
+      return { items: kiosks.filter(keep), nextCursor: null };
+    },
   );
   defineRoute(
     api,
