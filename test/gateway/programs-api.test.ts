@@ -50,6 +50,9 @@ describe('programs over HTTP', () => {
     const mismatch = await call('PUT', '/programs/other', POINTS_DOC);
     expect(mismatch).toMatchObject({ status: 400, body: { error: 'invalid_program' } });
     expect((await call('PUT', '/programs/points', [1, 2])).status).toBe(400);
+    // Texts printed on slips: an ESC in a reward's name could drive the printer.
+    const escaped = await call('PUT', '/programs/points', { ...POINTS_DOC, name: 'Points\u001b@' });
+    expect(escaped).toMatchObject({ status: 400, body: { error: 'invalid_program', details: [{ field: 'name' }] } });
     expect((await call('PUT', '/programs/points', POINTS_DOC, { role: 'pos' })).status).toBe(403);
   });
 

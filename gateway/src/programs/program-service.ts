@@ -49,6 +49,16 @@ export class ProgramService implements RuleSource {
     if (document.id !== undefined && document.id !== id)
       throw new LedgerError('invalid_program', `the document's id ${JSON.stringify(document.id)} is not the id in the path (${id})`, [{ path: ['id'], message: 'must match the path' }]);
     document.id = id;
+    // Names and texts of a program are printed on slips and shown on screens: no control
+    // characters (ESC drives receipt printers).
+    const controlled = stringsWithControlCharacters(document);
+    if (controlled.length) {
+      throw new LedgerError(
+        'invalid_program',
+        `control characters are not allowed in a program's texts: ${controlled.map((p) => p.join('.')).join(', ')}`,
+        controlled.map((path) => ({ path, field: path.join('.'), message: 'control characters (NUL, ESC, line breaks …) are not allowed' })),
+      );
+    }
     const parsed = Program.safeParse(document);
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({ path: i.path, field: i.path.join('.') || '(document)', message: i.message }));
@@ -279,4 +289,12 @@ function versionView(r: Record<string, unknown>): ProgramVersionView {
     publishedAt: r.published_at === null ? null : String(r.published_at),
     stores: r.stores === null ? null : (JSON.parse(String(r.stores)) as string[]),
   };
+}
+
+/** The paths of every string in a JSON value that holds a control character. */
+function stringsWithControlCharacters(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
+  if (typeof value === 'string') return /\p{Cc}/u.test(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => stringsWithControlCharacters(item, [...path, i]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => stringsWithControlCharacters(item, [...path, key]));
+  return [];
 }
