@@ -165,7 +165,17 @@ export class Gateway {
 
     const gatewayKeys = loadGatewayKeys(config.dataDir, config.instanceId);
     const keys = gatewayKeys.active;
-    log.info({ fingerprint: keyFingerprint(keys.publicKey), created: gatewayKeys.created, announced: gatewayKeys.announced.length, keySetVersion: gatewayKeys.version }, 'gateway signing key');
+    // The public key (not a secret) is logged whole: an operator configures kiosks without pairing from it.
+    log.info(
+      {
+        fingerprint: keyFingerprint(keys.publicKey),
+        publicKey: exportPublicKey(keys.publicKey),
+        created: gatewayKeys.created,
+        announced: gatewayKeys.announced.length,
+        keySetVersion: gatewayKeys.version,
+      },
+      'gateway signing key',
+    );
     const signer = new EnvelopeSigner({
       senderId: config.instanceId,
       privateKey: keys.privateKey,

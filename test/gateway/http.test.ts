@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
-import { ANNA, seed, startGateway, tempDir } from '../support/system.js';
+import { ANNA, seed, startGateway, tempDir, type CapturedLog } from '../support/system.js';
 
 describe('gateway HTTP API', () => {
   const dir = tempDir('http');
   let gateway: Gateway;
+  let log: CapturedLog;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    ({ gateway } = await startGateway(dir.path));
+    ({ gateway, log } = await startGateway(dir.path));
     await seed(gateway);
     for (const role of ['admin', 'pos', 'viewer'] as const) tokens[role] = (await gateway.tokens.create(role, `test ${role}`)).token;
   });
@@ -47,6 +48,8 @@ describe('gateway HTTP API', () => {
   it('names the gateway and its key fingerprint', async () => {
     const body = (await (await get('/api/v1/gateway', tokens.viewer)).json()) as { instanceId: string; keyFingerprint: string; announcedKeys: string[] };
     expect(body).toMatchObject({ instanceId: 'gateway', keyFingerprint: expect.stringMatching(/^([0-9a-f]{2}:){7}[0-9a-f]{2}$/), announcedKeys: [gateway.publicKey] });
+    // The log line operators are told to copy the key from carries it whole.
+    expect(log.find((l) => l.msg === 'gateway signing key')[0]).toMatchObject({ publicKey: gateway.publicKey, fingerprint: body.keyFingerprint });
   });
 
   it('returns a card by number and by UID', async () => {
