@@ -77,7 +77,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
 
   constructor(
     private readonly deps: AgentDeps,
-    private readonly options: AgentOptions,
+    private options: AgentOptions,
   ) {
     super();
   }
@@ -253,6 +253,17 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
 
   private header(title: string, serverTime: string | null): SlipHeader {
     return { title, storeName: this.options.storeName, kioskId: this.options.kioskId, serverTime };
+  }
+
+  /** New screen and request timeouts from the operator's desired configuration. */
+  configure(changes: { memberScreenMs?: number; requestTimeoutMs?: number }): void {
+    if (changes.memberScreenMs !== undefined) this.options = { ...this.options, memberScreenMs: changes.memberScreenMs };
+    if (changes.requestTimeoutMs !== undefined) this.options = { ...this.options, requestTimeoutMs: changes.requestTimeoutMs };
+  }
+
+  /** The timeouts in force (the file's, or the operator's desired ones). */
+  get timeouts(): { memberScreenMs: number; requestTimeoutMs: number } {
+    return { memberScreenMs: this.options.memberScreenMs, requestTimeoutMs: this.options.requestTimeoutMs };
   }
 
   /** The last slip again, marked as a copy (a fleet command). */

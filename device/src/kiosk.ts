@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { existsSync, renameSync } from 'node:fs';
 import { sign } from 'node:crypto';
-import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type Telemetry } from '@loyalty/protocol';
+import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type DesiredKioskConfig, type Telemetry } from '@loyalty/protocol';
 import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
 import { RulesCache, rulesVerifier } from './rules-cache.js';
@@ -18,6 +18,7 @@ import { kioskKeyPath, kioskSequence, loadKioskIdentity, nextKeyPath, type Kiosk
 import { GatewayLink } from './link/gateway-link.js';
 import { Requests } from './link/requests.js';
 import { CommandRunner } from './commands.js';
+import { readDesired, type ConfigReport } from './live-config.js';
 import { LibsqlOutboxStore, Outbox } from './outbox/index.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
@@ -54,6 +55,8 @@ export interface KioskOptions {
 
 export class Kiosk {
   private running: Running | null = null;
+  /** the desired configuration applied, and what was refused (reported in telemetry) */
+  private configReport: ConfigReport | null = null;
   private readonly startedAt = process.hrtime.bigint();
 
   constructor(
@@ -184,11 +187,11 @@ export class Kiosk {
     });
     commands.start();
     link.on('connected', () => void this.sendTelemetry());
+    link.on('desired', (desired) => this.applyDesired(desired));
     link.on('refused', () => void agent.setOutOfService(true));
     link.on('connected', () => void agent.setOutOfService(false));
     link.start();
-    const heartbeat = setInterval(() => void this.sendTelemetry(), config.heartbeatIntervalMs);
-    heartbeat.unref();
+    const heartbeat = this.startHeartbeat(config.heartbeatIntervalMs);
     this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, rules, trustedKeys, commands };
     // A rotation the gateway answered while we were down arrives as a late reply.
     requests.on('settled', (reply) => {
@@ -226,6 +229,28 @@ export class Kiosk {
     await running.link.renewSession().catch((error: Error) => this.log.warn({ err: error.message }, 'reconnect after key rotation is slow; it keeps trying'));
   }
 
+  /** Applies the live fields of the operator's desired configuration and reports the outcome. */
+  private applyDesired(desired: DesiredKioskConfig): void {
+    const running = this.running;
+    if (!running || (this.configReport && desired.version <= this.configReport.version)) return;
+    const { changes, report } = readDesired(desired);
+    running.agent.configure({ memberScreenMs: changes.memberScreenMs, requestTimeoutMs: changes.requestTimeoutMs });
+    if (changes.logLevel) this.log.level = changes.logLevel;
+    if (changes.heartbeatIntervalMs) {
+      clearInterval(running.heartbeat);
+      running.heartbeat = this.startHeartbeat(changes.heartbeatIntervalMs);
+    }
+    this.configReport = report;
+    this.log.info({ version: report.version, applied: Object.keys(changes), refused: report.refused.map((r) => r.field) }, 'desired configuration applied');
+    void this.sendTelemetry();
+  }
+
+  private startHeartbeat(intervalMs: number): NodeJS.Timeout {
+    const heartbeat = setInterval(() => void this.sendTelemetry(), intervalMs);
+    heartbeat.unref();
+    return heartbeat;
+  }
+
   get fingerprint(): string {
     return this.state.identity.fingerprint;
   }
@@ -259,6 +284,7 @@ export class Kiosk {
       },
       versions: { agent: AGENT_VERSION, rules: this.running?.rules.version ?? null, hotlist: this.running?.hotlist.version ?? null },
       rejectedMessages: Object.fromEntries(this.running?.link.rejectedCounts ?? []),
+      ...(this.configReport ? { config: this.configReport } : {}),
     };
   }
 

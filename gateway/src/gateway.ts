@@ -24,6 +24,7 @@ import { pruneRates } from './ledger/rate-limits.js';
 import { MosquittoDynamicSecurity } from './mqtt/mosquitto-dynsec.js';
 import { CommandService } from './fleet/commands.js';
 import { AlarmService } from './fleet/alarms.js';
+import { KioskConfigService } from './fleet/kiosk-config.js';
 import { systemClock, type Clock } from './clock.js';
 import { ProgramService } from './programs/program-service.js';
 import { verifyLedger } from './ledger/verify.js';
@@ -215,6 +216,7 @@ export class Gateway {
       log,
     });
     this.metrics.watchFleet(registry, alarms);
+    const kioskConfig = new KioskConfigService(client, writer, registry, this.clock, (kioskId, desired) => link.publishToKiosk(kioskId, 'desired', desired, true));
     link.useFleet({
       onAck: (kioskId, ack) => commands.onAck(kioskId, ack),
       onKioskOnline: (kioskId) => commands.onKioskOnline(kioskId),
@@ -262,8 +264,9 @@ export class Gateway {
     );
     // Kiosks that connect later get the retained hotlist; publish the current one at start.
     await cards.publishHotlist();
-    // The same for each store's newest rules bundle.
+    // The same for each store's newest rules bundle, and each kiosk's desired configuration.
     await programs.republishAll();
+    await kioskConfig.republishAll().catch((error: Error) => log.warn({ err: error.message }, 'could not publish the desired kiosk configurations; they go out with the next change'));
     // The keys kiosks should trust for this gateway's sender id, signed with the active key
     // (retained, per kiosk). Replicas each announce their own sender's set.
     for (const kiosk of registry.active()) {
@@ -282,6 +285,7 @@ export class Gateway {
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       commands,
       alarms,
+      kioskConfig,
       enrollments,
       directory,
       brokerHookSecret: config.mqtt.authHookSecret,

@@ -108,6 +108,13 @@ export const Telemetry = z.strictObject({
   outboxDepth: z.number().int().min(0),
   health: z.record(z.string().max(32), z.strictObject({ state: DeviceHealth, detail: z.string().max(200).optional() })),
   versions: z.strictObject({ agent: z.string().max(32), rules: z.number().int().nullable(), hotlist: z.number().int().nullable() }),
+  /** the desired configuration this kiosk applied, and the fields it refused with why (docs/fleet.md "Configuration") */
+  config: z
+    .strictObject({
+      version: z.number().int().min(0),
+      refused: z.array(z.strictObject({ field: z.string().max(64), reason: z.string().max(200) })).max(50),
+    })
+    .optional(),
   /** messages the kiosk dropped since it started, by reason (malformed, bad_signature, …) */
   rejectedMessages: z.record(z.string().max(32), z.number().int().min(0)).default({}),
 });
@@ -134,6 +141,16 @@ export const DesiredConfig = z.strictObject({
   config: z.record(z.string(), z.unknown()),
 });
 export type DesiredConfig = z.infer<typeof DesiredConfig>;
+
+/**
+ * What an operator wants a kiosk's configuration to be (its store's fields, then its own), with
+ * a version that only grows. Field names and values are those of the kiosk's config file.
+ */
+export const DesiredKioskConfig = z.strictObject({
+  version: z.number().int().min(1),
+  config: z.record(z.string().max(64), z.unknown()),
+});
+export type DesiredKioskConfig = z.infer<typeof DesiredKioskConfig>;
 
 /** Store-wide blocked cards. A kiosk keeps the newest version it has seen and refuses older ones. */
 export const Hotlist = z.strictObject({

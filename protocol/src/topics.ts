@@ -1,12 +1,12 @@
 /**
  * Every MQTT topic of the wire contract (docs/protocol.md) is spelled here and nowhere else.
  *
- *   loyalty/v1/k/{kioskId}/{req|res|cmd|ack|tele|state|config}
+ *   loyalty/v1/k/{kioskId}/{req|res|cmd|ack|tele|state|config|desired}
  *   loyalty/v1/s/{storeId}/{rules|hotlist}
  */
 export const TOPIC_ROOT = 'loyalty/v1';
 
-export const KIOSK_CHANNELS = ['req', 'res', 'cmd', 'ack', 'tele', 'state', 'config'] as const;
+export const KIOSK_CHANNELS = ['req', 'res', 'cmd', 'ack', 'tele', 'state', 'config', 'desired'] as const;
 export const STORE_CHANNELS = ['rules', 'hotlist'] as const;
 export type KioskChannel = (typeof KIOSK_CHANNELS)[number];
 export type StoreChannel = (typeof STORE_CHANNELS)[number];
@@ -40,6 +40,8 @@ export const CHANNEL_SPECS: Record<KioskChannel | StoreChannel, ChannelSpec> = {
   tele: { from: 'kiosk', retained: false, maxBytes: 16 * KIB },
   state: { from: 'kiosk', retained: true, maxBytes: 4 * KIB },
   config: { from: 'gateway', retained: true, maxBytes: 64 * KIB },
+  /** the operator's desired configuration for this kiosk (docs/fleet.md "Configuration") */
+  desired: { from: 'gateway', retained: true, maxBytes: 16 * KIB },
   rules: { from: 'gateway', retained: true, maxBytes: 1024 * KIB },
   hotlist: { from: 'gateway', retained: true, maxBytes: 4096 * KIB },
 };

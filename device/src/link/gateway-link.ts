@@ -10,6 +10,7 @@ import {
   CHANNEL_SPECS,
   Command,
   DesiredConfig,
+  DesiredKioskConfig,
   EnvelopeVerifier,
   Hotlist,
   ReplyEnvelope,
@@ -202,6 +203,12 @@ export class GatewayLink extends EventEmitter<KioskLinkEvents> implements KioskL
         const bundle = RulesBundle.safeParse(body);
         if (!bundle.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
         this.emit('rules', bundle.data, raw);
+        return;
+      }
+      case 'desired': {
+        const desired = DesiredKioskConfig.safeParse(body);
+        if (!desired.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
+        this.emit('desired', desired.data);
         return;
       }
       case 'hotlist': {

@@ -470,6 +470,24 @@ export const MIGRATIONS: Migration[] = [
       `CREATE UNIQUE INDEX alarms_active ON alarms(kiosk_id, type) WHERE cleared_at IS NULL`,
     ],
   },
+  {
+    id: 14,
+    name: 'desired kiosk configuration per store and per kiosk',
+    sql: [
+      // A store's fields apply to its kiosks; a kiosk's own fields override them.
+      `CREATE TABLE kiosk_config (
+        scope TEXT NOT NULL CHECK (scope IN ('store', 'kiosk')),
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (scope, id)
+      )`,
+      // One counter for every change, so a kiosk's effective version only grows.
+      `CREATE TABLE kiosk_config_versions (version INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL)`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -4,6 +4,7 @@ import type { KioskRegistry, KioskView } from '../fleet/kiosk-registry.js';
 import type { EnrollmentService } from '../fleet/enrollment.js';
 import type { CommandService } from '../fleet/commands.js';
 import type { AlarmService } from '../fleet/alarms.js';
+import type { KioskConfigService } from '../fleet/kiosk-config.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Directory } from '../ledger/directory.js';
 import type { VerifyReport } from '../ledger/verify.js';
@@ -25,6 +26,7 @@ export interface AppDeps {
   revokeKiosk: (id: string, reason: string) => Promise<KioskView>;
   commands: CommandService;
   alarms: AlarmService;
+  kioskConfig: KioskConfigService;
   enrollments: EnrollmentService;
   directory: Directory;
   /** shared secret of an external broker's HTTP auth hooks (none: the hooks refuse everything) */

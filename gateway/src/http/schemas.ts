@@ -264,3 +264,13 @@ export const AlarmView = z.object({
   clearedAt: Timestamp.nullable(),
 });
 export const AlarmList = z.object({ items: z.array(AlarmView), nextCursor: z.null() });
+
+export const DesiredView = z.object({ version: z.number().int(), config: z.record(z.string(), z.unknown()) });
+export const KioskDetail = KioskView.extend({
+  config: z.object({
+    desired: DesiredView.nullable(),
+    reported: z.object({ version: z.number().int(), refused: z.array(z.object({ field: z.string(), reason: z.string() })) }).nullable(),
+    difference: z.object({ pending: z.boolean(), refused: z.array(z.string()) }),
+  }),
+});
+export const StoreConfigView = DesiredView.extend({ kiosks: z.array(z.string()) });

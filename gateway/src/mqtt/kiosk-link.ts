@@ -96,7 +96,7 @@ export class KioskLink {
   }
 
   /** Publishes a signed, gateway-originated message to one kiosk. */
-  async publishToKiosk(kioskId: string, channel: 'res' | 'cmd' | 'config', body: unknown, retain = false): Promise<void> {
+  async publishToKiosk(kioskId: string, channel: 'res' | 'cmd' | 'config' | 'desired', body: unknown, retain = false): Promise<void> {
     const topic = kioskTopic(kioskId, channel);
     await this.deps.client.publishAsync(topic, this.deps.signer.sign(topic, body), { qos: 1, retain });
   }

@@ -6,7 +6,7 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
 import { COMMAND_TYPES, type CommandType } from '@loyalty/protocol';
-import { AlarmList, CommandList, CommandView, KioskList, KioskView, StoreIdParam, Text } from '../schemas.js';
+import { AlarmList, CommandList, CommandView, DesiredView, KioskDetail, KioskList, KioskView, StoreIdParam, Text } from '../schemas.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 export const RevokeBody = z.strictObject({ reason: Text(3, 500, 'say why (at least 3 characters)') });
@@ -23,8 +23,12 @@ export const NewCommand = z.strictObject({
     .optional(),
 });
 const COMMAND_ERRORS = ['kiosk_not_found', 'kiosk_revoked'] as const;
+/** Fields of the kiosk's config file (docs/operator-guide.md "Kiosk configuration"); null removes one. */
+export const ConfigPatch = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'a field of the kiosk config file'), z.unknown())
+  .refine((patch) => Object.keys(patch).length > 0 && Object.keys(patch).length <= 50, 'between 1 and 50 fields');
 
-export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms'>): void {
+export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms' | 'kioskConfig'>): void {
   defineRoute(
     api,
     routes,
@@ -128,11 +132,36 @@ export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
   defineRoute(
     api,
     routes,
-    { method: 'get', path: '/kiosks/:id', operationId: 'getKiosk', summary: 'One kiosk', roles: ['viewer'], params: IdParam, response: KioskView, errors: ['not_found'] },
-    async (_c, { params }) => {
-      const kiosk = (await deps.registry.list()).find((k) => k.id === params.id);
-      if (!kiosk) throw new HttpError(404, 'not_found', `no kiosk ${params.id}`);
-      return kiosk;
+    {
+      method: 'get',
+      path: '/kiosks/:id',
+      operationId: 'getKiosk',
+      summary: 'One kiosk, with its desired and reported configuration and the difference',
+      roles: ['viewer'],
+      params: IdParam,
+      response: KioskDetail,
+      errors: ['not_found'],
     },
+    async (_c, { params }) => {
+      const [kiosk] = await deps.registry.list({ id: params.id });
+      if (!kiosk) throw new HttpError(404, 'not_found', `no kiosk ${params.id}`);
+      return { ...kiosk, config: await deps.kioskConfig.status(kiosk) };
+    },
+  );
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'patch',
+      path: '/kiosks/:id/config',
+      operationId: 'configureKiosk',
+      summary: 'Set (or, with null, remove) fields of a kiosk’s desired configuration; they override its store’s; the kiosk applies what can change live and reports the rest',
+      roles: ['admin'],
+      params: IdParam,
+      body: ConfigPatch,
+      response: DesiredView,
+      errors: ['kiosk_not_found'],
+    },
+    async (_c, { params, body, actor }) => deps.kioskConfig.patchKiosk(params.id, body, actor),
   );
 }

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { FannedOut, RolledBack, StoreIdParam, StoreList, StoreView, Text } from '../schemas.js';
+import { FannedOut, RolledBack, StoreConfigView, StoreIdParam, StoreList, StoreView, Text } from '../schemas.js';
 import { HttpError } from '../errors.js';
-import { NewCommand } from './kiosks.js';
+import { ConfigPatch, NewCommand } from './kiosks.js';
 import { ProgramId } from './programs.js';
 
 export const NewStore = z.strictObject({
@@ -26,7 +26,23 @@ export const StoreChange = z.strictObject({
 export const RollbackBody = z.strictObject({ programId: ProgramId.optional(), toVersion: z.number().int().min(1).optional() });
 const IdParam = z.object({ id: StoreIdParam });
 
-export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs' | 'commands' | 'registry'>): void {
+export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs' | 'commands' | 'registry' | 'kioskConfig'>): void {
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'patch',
+      path: '/stores/:id/kiosk-config',
+      operationId: 'configureStoreKiosks',
+      summary: 'Set (or, with null, remove) fields of the desired configuration of a store’s kiosks (a kiosk’s own fields win)',
+      roles: ['admin'],
+      params: IdParam,
+      body: ConfigPatch,
+      response: StoreConfigView,
+      errors: ['store_not_found'],
+    },
+    async (_c, { params, body, actor }) => deps.kioskConfig.patchStore(params.id, body, actor),
+  );
   defineRoute(
     api,
     routes,
