@@ -55,6 +55,11 @@ describe('rules at the kiosk', () => {
     expect((await k!.kiosk.telemetry()).versions.rules).toBe(k!.kiosk.rules.version);
     const transfer = (await gateway!.db.execute("SELECT refs FROM transfers WHERE kind = 'earn'")).rows[0];
     expect(JSON.parse(String(transfer!.refs))).toMatchObject({ rule: `points@v${version}`, receipt: 'T-1' });
+    // The canary view: what the store did in the last hour under this program.
+    k!.hardware.scanner.scan(receiptCode({ id: 'NEVER-SOLD', total: { amount: 500, currency: 'EUR' } }));
+    await eventually(() => k!.hardware.display.current.lines[0] === 'Receipt not found', 5000, 'refused');
+    const [store] = await gateway!.programs.rollout('points');
+    expect(store).toMatchObject({ storeId: STORE.id, kiosks: 1, lastHour: { earns: 1, redemptions: 0, refusals: 1 }, activeAlarms: 0 });
   });
 
   it('keeps its bundle across a restart and refuses older or tampered ones', async () => {

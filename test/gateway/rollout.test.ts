@@ -59,8 +59,16 @@ describe('staged rule rollout', () => {
     await gateway.registry.recordTelemetry('kiosk-a', { uptimeS: 1, outboxDepth: 0, health: {}, versions: { agent: '1', rules: bundle, hotlist: null }, rejectedMessages: {} });
     const program = await call('GET', '/programs/points');
     expect(program.body.stores).toEqual([
-      { storeId: 'berlin', version: 2, bundleVersion: (await gateway.programs.bundleFor('berlin'))!.version, kiosks: 0, kiosksOnBundle: 0 },
-      { storeId: STORE.id, version: 1, bundleVersion: bundle, kiosks: 1, kiosksOnBundle: 1 },
+      {
+        storeId: 'berlin',
+        version: 2,
+        bundleVersion: (await gateway.programs.bundleFor('berlin'))!.version,
+        kiosks: 0,
+        kiosksOnBundle: 0,
+        lastHour: { earns: 0, redemptions: 0, refusals: 0 },
+        activeAlarms: 0,
+      },
+      { storeId: STORE.id, version: 1, bundleVersion: bundle, kiosks: 1, kiosksOnBundle: 1, lastHour: { earns: 0, redemptions: 0, refusals: 0 }, activeAlarms: 0 },
     ]);
   });
 

@@ -488,6 +488,21 @@ export const MIGRATIONS: Migration[] = [
       `CREATE TABLE kiosk_config_versions (version INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL)`,
     ],
   },
+  {
+    id: 15,
+    name: 'kiosk requests refused, per store, for the canary view of a rollout',
+    sql: [
+      `CREATE TABLE request_refusals (
+        store_id TEXT NOT NULL,
+        kiosk_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        code TEXT NOT NULL,
+        at TEXT NOT NULL
+      )`,
+      `CREATE INDEX request_refusals_store ON request_refusals(store_id, at)`,
+      `CREATE INDEX transfers_at ON transfers(at)`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -158,7 +158,17 @@ export const ProgramDetail = z.object({
   kind: z.string().nullable(),
   current: ProgramVersion.nullable(),
   draft: ProgramVersion.nullable(),
-  stores: z.array(z.object({ storeId: z.string(), version: z.number().int(), bundleVersion: z.number().int().nullable(), kiosks: z.number().int(), kiosksOnBundle: z.number().int() })),
+  stores: z.array(
+    z.object({
+      storeId: z.string(),
+      version: z.number().int(),
+      bundleVersion: z.number().int().nullable(),
+      kiosks: z.number().int(),
+      kiosksOnBundle: z.number().int(),
+      lastHour: z.object({ earns: z.number().int(), redemptions: z.number().int(), refusals: z.number().int() }),
+      activeAlarms: z.number().int(),
+    }),
+  ),
 });
 
 export const ProgramStored = z.object({ id: z.string(), version: z.number().int() });

@@ -200,11 +200,23 @@ export class KioskLink {
       }
     }
     this.deps.metrics.requests.inc({ kind: request.kind, code: result.status === 'ok' ? 'ok' : result.code });
+    // Refusals are rare and tell whether a rollout hurts a store: kept, per store (docs/programs.md "Canary").
+    if (result.status === 'error' && result.code !== 'internal_error') await this.recordRefusal(storeId, kioskId, request.kind, result.code);
     await this.reply(kioskId, { opId: request.opId, kind: request.kind, serverTime: this.now(), result });
   }
 
   private async reply(kioskId: string, reply: Reply | InvalidRequestReply): Promise<void> {
     await this.publishToKiosk(kioskId, 'res', reply);
+  }
+
+  private async recordRefusal(storeId: string, kioskId: string, kind: string, code: string): Promise<void> {
+    try {
+      await this.deps.writer.run((tx) =>
+        tx.execute({ sql: 'INSERT INTO request_refusals (store_id, kiosk_id, kind, code, at) VALUES (?, ?, ?, ?, ?)', args: [storeId, kioskId, kind, code, this.now()] }),
+      );
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message }, 'could not record a refusal');
+    }
   }
 
   private async restoreReplayMarks(): Promise<void> {

@@ -32,6 +32,17 @@ export interface ProgramVersionView {
   stores: string[] | null;
 }
 
+/** Per store running a program: what it runs and how it goes there (the canary view). */
+export interface StoreRollout {
+  storeId: string;
+  version: number;
+  bundleVersion: number | null;
+  kiosks: number;
+  kiosksOnBundle: number;
+  lastHour: { earns: number; redemptions: number; refusals: number };
+  activeAlarms: number;
+}
+
 export class ProgramService implements RuleSource {
   private readonly parsed = new Map<number, RuleSet>();
 
@@ -227,16 +238,23 @@ export class ProgramService implements RuleSource {
   }
 
   /** Per store running the program: its version there, the store's bundle and how many kiosks run it. */
-  async rollout(id: string): Promise<Array<{ storeId: string; version: number; bundleVersion: number | null; kiosks: number; kiosksOnBundle: number }>> {
+  async rollout(id: string): Promise<Array<StoreRollout>> {
+    // What a canary is watched by: the last hour of the store's earns, redemptions and refused
+    // kiosk requests, and its kiosks' active alarms.
+    const since = new Date(this.clock.now().getTime() - 3_600_000).toISOString();
     const rows = (
       await this.client.execute({
         sql: `SELECT s.store_id, s.version,
+                     (SELECT count(*) FROM transfers t WHERE t.at > ?2 AND t.kind = 'earn' AND json_extract(t.refs, '$.store') = s.store_id) AS earns,
+                     (SELECT count(*) FROM transfers t WHERE t.at > ?2 AND t.kind = 'redeem' AND json_extract(t.refs, '$.store') = s.store_id) AS redemptions,
+                     (SELECT count(*) FROM request_refusals r WHERE r.store_id = s.store_id AND r.at > ?2) AS refusals,
+                     (SELECT count(*) FROM alarms a JOIN kiosks k ON k.id = a.kiosk_id WHERE k.store_id = s.store_id AND a.cleared_at IS NULL) AS alarms,
                      (SELECT MAX(version) FROM rule_bundles b WHERE b.store_id = s.store_id) AS bundle,
                      (SELECT count(*) FROM kiosks k WHERE k.store_id = s.store_id AND k.status = 'active') AS kiosks,
                      (SELECT count(*) FROM kiosks k WHERE k.store_id = s.store_id AND k.status = 'active'
                          AND json_extract(k.telemetry, '$.versions.rules') = (SELECT MAX(version) FROM rule_bundles b WHERE b.store_id = s.store_id)) AS running
-                FROM store_programs s WHERE s.program_id = ? ORDER BY s.store_id`,
-        args: [id],
+                FROM store_programs s WHERE s.program_id = ?1 ORDER BY s.store_id`,
+        args: [id, since],
       })
     ).rows;
     return rows.map((r) => ({
@@ -245,6 +263,8 @@ export class ProgramService implements RuleSource {
       bundleVersion: r.bundle === null ? null : Number(r.bundle),
       kiosks: Number(r.kiosks),
       kiosksOnBundle: Number(r.running),
+      lastHour: { earns: Number(r.earns), redemptions: Number(r.redemptions), refusals: Number(r.refusals) },
+      activeAlarms: Number(r.alarms),
     }));
   }
 
