@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { COMMAND_ARGS, isCommandType, type Ack, type Command, type CommandState, type CommandType } from '@loyalty/protocol';
-import { writeFileDurably, type Logger } from '@loyalty/protocol/node';
+import { withTimeout, writeFileDurably, type Logger } from '@loyalty/protocol/node';
 import type { z } from 'zod';
 import type { KioskLink } from './ports/kiosk-link.js';
 
@@ -16,7 +16,8 @@ export type CommandHandlers = { [K in CommandType]: (args: z.output<(typeof COMM
 
 type Outcome = Exclude<CommandState, 'queued' | 'delivered'>;
 
-interface Record {
+/** What the kiosk remembers of a command: running, or how it ended. */
+interface Entry {
   state: Outcome | 'running';
   result?: unknown;
   error?: string;
@@ -35,7 +36,7 @@ export interface CommandRunnerOptions {
 }
 
 export class CommandRunner {
-  private readonly records = new Map<string, Record>();
+  private readonly records = new Map<string, Entry>();
   private queue: Promise<void> = Promise.resolve();
   private readonly onCommand = (command: Command) => {
     this.queue = this.queue.then(() => this.handle(command)).catch((error: Error) => this.options.log.error({ err: error.message }, 'command handling failed'));
@@ -46,7 +47,7 @@ export class CommandRunner {
   start(): void {
     if (existsSync(this.options.path)) {
       try {
-        for (const [id, record] of Object.entries(JSON.parse(readFileSync(this.options.path, 'utf8')) as { [id: string]: Record })) this.records.set(id, record);
+        for (const [id, record] of Object.entries(JSON.parse(readFileSync(this.options.path, 'utf8')) as { [id: string]: Entry })) this.records.set(id, record);
       } catch (error) {
         this.options.log.warn({ err: (error as Error).message }, 'the command record is unreadable; starting a new one');
       }
@@ -79,19 +80,19 @@ export class CommandRunner {
     log.info({ command: command.commandId, type: command.type }, 'running command');
     try {
       const handler = this.options.handlers[command.type] as (args: unknown) => Promise<unknown>;
-      const result = await withTimeout(handler(args.data), this.options.timeoutMs ?? 60_000);
+      const result = await withTimeout(handler(args.data), this.options.timeoutMs ?? 60_000, `did not finish within ${(this.options.timeoutMs ?? 60_000) / 1000} s`);
       await this.finish(command.commandId, { state: 'succeeded', ...(result === undefined ? {} : { result }) });
     } catch (error) {
       await this.finish(command.commandId, { state: 'failed', error: (error as Error).message.slice(0, 500) });
     }
   }
 
-  private async finish(commandId: string, record: Record & { state: Outcome }): Promise<void> {
+  private async finish(commandId: string, record: Entry & { state: Outcome }): Promise<void> {
     this.remember(commandId, record);
     await this.ack(commandId, record);
   }
 
-  private async ack(commandId: string, record: Record): Promise<void> {
+  private async ack(commandId: string, record: Entry): Promise<void> {
     if (record.state === 'running') return;
     await this.send({ commandId, state: record.state, ...(record.result === undefined ? {} : { result: record.result }), ...(record.error ? { error: record.error } : {}) });
   }
@@ -102,27 +103,11 @@ export class CommandRunner {
   }
 
   /** Durable before the command runs, so a crash cannot make it run twice. */
-  private remember(commandId: string, record: Record): void {
+  private remember(commandId: string, record: Entry): void {
     this.records.delete(commandId);
     this.records.set(commandId, record);
     const limit = this.options.remember ?? 200;
     for (const id of [...this.records.keys()].slice(0, Math.max(0, this.records.size - limit))) this.records.delete(id);
     writeFileDurably(this.options.path, JSON.stringify(Object.fromEntries(this.records)), 0o600);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not finish within ${ms / 1000} s`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

@@ -26,7 +26,7 @@ import {
   type KeyLookup,
   type RejectReason,
 } from '@loyalty/protocol';
-import type { Logger } from '@loyalty/protocol/node';
+import { withTimeout, type Logger } from '@loyalty/protocol/node';
 import { MqttClient } from 'mqtt';
 import type { KioskLink, KioskLinkEvents, OutboundBodies } from '../ports/kiosk-link.js';
 
@@ -227,20 +227,4 @@ export class GatewayLink extends EventEmitter<KioskLinkEvents> implements KioskL
     this.options.log.warn({ reason, channel, detail }, 'message dropped');
     this.emit('rejected', { reason, channel });
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

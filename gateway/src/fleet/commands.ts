@@ -46,7 +46,7 @@ export class CommandService {
   async create(kioskId: string, input: { type: string; args?: Record<string, unknown>; ttlSeconds?: number }, actor: string): Promise<CommandView> {
     const kiosk = this.registry.get(kioskId);
     if (!kiosk) throw new LedgerError('kiosk_not_found', `no kiosk ${kioskId}`);
-    if (kiosk.status !== 'active') throw new LedgerError('kiosk_revoked', `kiosk ${kioskId} is revoked`);
+    if (kiosk.status !== 'active') throw new LedgerError('kiosk_revoked', `kiosk ${kioskId} is revoked: it takes no commands; pair it again (POST /api/v1/enrollments) to use it`);
     if (!isCommandType(input.type)) throw new LedgerError('invalid_request', `unknown command type ${input.type}; one of ${Object.keys(COMMAND_ARGS).join(', ')}`);
     const args = COMMAND_ARGS[input.type].safeParse(input.args ?? {});
     if (!args.success) throw new LedgerError('invalid_request', `the arguments of ${input.type} are not valid`, args.error.issues);

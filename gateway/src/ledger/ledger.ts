@@ -13,14 +13,13 @@
  *   expiry.ts       lot expiry
  *   core.ts         what they share: the writer, the op-id claim, cards, balances, rules
  */
-import type { CardRef, EarnData, EntranceDecision, IdentifyData, MemberSnapshot, Quote } from '@loyalty/protocol';
+import type { CardRef, EarnData, EntranceDecision, IdentifyData, Quote } from '@loyalty/protocol';
 import type { SqlClient as Client } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { systemClock } from '../clock.js';
 import { findCard, type CardRow } from './cards.js';
 import { LedgerCore, type EarnInput, type LedgerOptions, type Lot, type PurchaseInput, type StatementItem } from './core.js';
 import type { OnceOptions } from './idempotency.js';
-import type { PurchaseItem } from './refund-plan.js';
 import { findSale, registerSale, type Sale, type SaleInput } from './receipts.js';
 import * as reads from './reads.js';
 import * as purchases from './purchases.js';
@@ -99,17 +98,7 @@ export class Ledger {
    * What a basket would give, without moving anything (POST /quotes): for a card now, or, for an
    * operator trying a program out, for a described member at a given time.
    */
-  quote(input: {
-    card?: CardRef;
-    member?: MemberSnapshot;
-    at?: string;
-    storeId: string;
-    currency: string;
-    items: PurchaseItem[];
-    redeemPoints?: number;
-    partnerId?: string;
-    walletPayment?: number;
-  }): Promise<Quote> {
+  quote(input: Parameters<typeof purchases.quote>[1]): Promise<Quote> {
     return purchases.quote(this.core, input);
   }
 

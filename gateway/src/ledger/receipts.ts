@@ -7,7 +7,7 @@
  * receipt codes with a per-card cap over 24 hours, for tills that cannot register sales yet.
  */
 import type { Basket, ReceiptRef } from '@loyalty/protocol';
-import { receiptBasket } from '@loyalty/protocol';
+import { receiptBasket, receiptCode } from '@loyalty/protocol';
 import type { SqlTransaction as Transaction } from '../db/sql.js';
 import { LedgerError } from './errors.js';
 
@@ -73,7 +73,7 @@ function saleView(input: SaleInput, registeredAt: string, claimWindowDays: numbe
     ...input,
     registeredAt,
     claimableUntil: new Date(Date.parse(registeredAt) + claimWindowDays * DAY_MS).toISOString(),
-    code: `RCPT:${input.receiptId}:${input.total}:${input.currency}`,
+    code: receiptCode({ id: input.receiptId, total: { amount: input.total, currency: input.currency } }),
   };
 }
 

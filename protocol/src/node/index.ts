@@ -1,3 +1,4 @@
 export * from './identity-files.js';
 export * from './log.js';
 export * from './process.js';
+export * from './timeout.js';

@@ -1,9 +1,9 @@
 /** Pairing codes: created by an admin; claimed by a kiosk without a token (the code is the credential). */
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
+import { clientAddress } from '../rate-limit.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
 import { EnrollmentGrant, PairingCode, StoreIdParam } from '../schemas.js';
 
@@ -27,13 +27,7 @@ export function enrollmentClaimRoute(open: Hono<AuthEnv>, routes: RouteRegistry,
       errors: ['otp_rate_limited'],
     },
     async (c, { body }) => {
-      let source = 'unknown';
-      try {
-        source = getConnInfo(c).remote.address ?? 'unknown';
-      } catch {
-        // app.request() in tests has no socket
-      }
-      return deps.enrollments.claim({ ...body, source });
+      return deps.enrollments.claim({ ...body, source: clientAddress(c) });
     },
   );
 }
