@@ -5,6 +5,11 @@
  * unfinished commands again each time the kiosk comes online — is answered with the recorded
  * outcome; one that was running when the agent stopped is answered `failed` rather than run
  * again. Commands run one at a time. Every step is acknowledged on the `ack` topic.
+ *
+ * A handler may return DEFERRED: its outcome is known only after the agent restarts (an agent
+ * update is judged by whether the new version comes up healthy). The record stays `deferred`
+ * across the restart, a repeat is answered `delivered`, and whoever learns the outcome calls
+ * complete().
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { COMMAND_ARGS, isCommandType, type Ack, type Command, type CommandState, type CommandType } from '@loyalty/protocol';
@@ -12,13 +17,16 @@ import { withTimeout, writeFileDurably, type Logger } from '@loyalty/protocol/no
 import type { z } from 'zod';
 import type { KioskLink } from './ports/kiosk-link.js';
 
-export type CommandHandlers = { [K in CommandType]: (args: z.output<(typeof COMMAND_ARGS)[K]>) => Promise<unknown> };
+export type CommandHandlers = { [K in CommandType]: (args: z.output<(typeof COMMAND_ARGS)[K]>, command: { commandId: string }) => Promise<unknown> };
 
 type Outcome = Exclude<CommandState, 'queued' | 'delivered'>;
 
-/** What the kiosk remembers of a command: running, or how it ended. */
+/** What a handler returns when the command's outcome is decided after a restart. */
+export const DEFERRED: unique symbol = Symbol('deferred');
+
+/** What the kiosk remembers of a command: running, waiting for a restart's verdict, or how it ended. */
 interface Entry {
-  state: Outcome | 'running';
+  state: Outcome | 'running' | 'deferred';
   result?: unknown;
   error?: string;
 }
@@ -33,6 +41,8 @@ export interface CommandRunnerOptions {
   /** how many outcomes are remembered (oldest forgotten first) */
   remember?: number;
   timeoutMs?: number;
+  /** longer limits for the types that need them (an agent update downloads a release) */
+  timeouts?: Partial<Record<CommandType, number>>;
 }
 
 export class CommandRunner {
@@ -60,6 +70,17 @@ export class CommandRunner {
     await this.queue;
   }
 
+  /** Ends a DEFERRED command with the outcome a later start learned; false when it is not waiting. */
+  complete(commandId: string, outcome: { state: Outcome; result?: unknown; error?: string }): Promise<boolean> {
+    const done = this.queue.then(async () => {
+      if (this.records.get(commandId)?.state !== 'deferred') return false;
+      await this.finish(commandId, outcome);
+      return true;
+    });
+    this.queue = done.then(() => undefined).catch(() => undefined);
+    return done;
+  }
+
   /** Resolves when every command received so far has been handled (tests). */
   settled(): Promise<void> {
     return this.queue;
@@ -68,6 +89,7 @@ export class CommandRunner {
   private async handle(command: Command): Promise<void> {
     const { log } = this.options;
     const seen = this.records.get(command.commandId);
+    if (seen?.state === 'deferred') return this.send({ commandId: command.commandId, state: 'delivered' });
     if (seen && seen.state !== 'running') return this.ack(command.commandId, seen);
     if (seen) return this.finish(command.commandId, { state: 'failed', error: 'the agent stopped while this command ran; it is not run twice' });
     if (!isCommandType(command.type)) return this.finish(command.commandId, { state: 'rejected', error: `this agent does not know the command ${command.type}` });
@@ -79,8 +101,10 @@ export class CommandRunner {
     await this.send({ commandId: command.commandId, state: 'delivered' });
     log.info({ command: command.commandId, type: command.type }, 'running command');
     try {
-      const handler = this.options.handlers[command.type] as (args: unknown) => Promise<unknown>;
-      const result = await withTimeout(handler(args.data), this.options.timeoutMs ?? 60_000, `did not finish within ${(this.options.timeoutMs ?? 60_000) / 1000} s`);
+      const handler = this.options.handlers[command.type] as (args: unknown, context: { commandId: string }) => Promise<unknown>;
+      const limitMs = this.options.timeouts?.[command.type] ?? this.options.timeoutMs ?? 60_000;
+      const result = await withTimeout(handler(args.data, { commandId: command.commandId }), limitMs, `did not finish within ${limitMs / 1000} s`);
+      if (result === DEFERRED) return this.remember(command.commandId, { state: 'deferred' });
       await this.finish(command.commandId, { state: 'succeeded', ...(result === undefined ? {} : { result }) });
     } catch (error) {
       await this.finish(command.commandId, { state: 'failed', error: (error as Error).message.slice(0, 500) });
@@ -93,7 +117,7 @@ export class CommandRunner {
   }
 
   private async ack(commandId: string, record: Entry): Promise<void> {
-    if (record.state === 'running') return;
+    if (record.state === 'running' || record.state === 'deferred') return;
     await this.send({ commandId, state: record.state, ...(record.result === undefined ? {} : { result: record.result }), ...(record.error ? { error: record.error } : {}) });
   }
 

@@ -99,6 +99,18 @@ export const KioskConfig = z.strictObject({
   /** which devices: `emulated` runs without any (demo, tests); `real` opens the ones below (docs/hardware.md) */
   hardware: HardwareConfig,
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** signed agent updates (docs/fleet.md "Agent updates"); without it the kiosk refuses update_agent */
+  updates: z
+    .strictObject({
+      /** the release keys (base64url Ed25519) whose signatures this kiosk accepts; more than one while they rotate */
+      releaseKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 43-character base64url Ed25519 key')).min(1),
+      /** how long a new version has to connect and report before it is rolled back */
+      healthDeadlineSeconds: z.number().int().min(5).max(3600).default(120),
+      /** how many times a new version may start before it is rolled back */
+      maxStarts: z.number().int().min(1).max(10).default(3),
+      downloadTimeoutSeconds: z.number().int().min(5).max(3600).default(600),
+    })
+    .optional(),
 });
 export type KioskConfig = z.infer<typeof KioskConfig>;
 export type KioskConfigInput = z.input<typeof KioskConfig>;

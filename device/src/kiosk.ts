@@ -4,7 +4,7 @@
  * `offline` before closing MQTT (docs/conventions.md §3, §6).
  */
 import { join } from 'node:path';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { sign } from 'node:crypto';
 import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type DesiredKioskConfig, type Telemetry } from '@loyalty/protocol';
 import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
@@ -17,7 +17,10 @@ import type { KioskConfig } from './config.js';
 import { kioskKeyPath, kioskSequence, loadKioskIdentity, nextKeyPath, type KioskIdentity } from './identity.js';
 import { GatewayLink } from './link/gateway-link.js';
 import { Requests } from './link/requests.js';
-import { CommandRunner } from './commands.js';
+import { CommandRunner, DEFERRED } from './commands.js';
+import { AgentDir } from './update/agent-dir.js';
+import { installRelease, UpdateError, type UpdateAgentArgs } from './update/installer.js';
+import { UpdateTrial } from './update/trial.js';
 import { readDesired, type ConfigReport } from './live-config.js';
 import { LibsqlOutboxStore, Outbox } from './outbox/index.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
@@ -25,7 +28,11 @@ import type { CardReader } from './ports/card-reader.js';
 import type { Display } from './ports/display.js';
 import type { ReceiptPrinter } from './ports/receipt-printer.js';
 
-export const AGENT_VERSION = '0.1.0';
+/** this agent's version: its package's, which a release build sets */
+export const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** set by boot.js: only an agent it started can switch versions and be rolled back */
+export const BOOTED_BY_LAUNCHER = 'LOYALTY_KIOSK_BOOT';
 
 export interface KioskHardware {
   reader: CardReader;
@@ -183,10 +190,20 @@ export class Kiosk {
         },
         collect_diagnostics: async () => ({ ...(await this.telemetry()), node: process.version, rssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024) }),
         rotate_key: async () => ({ keyFingerprint: await this.rotateKey() }),
+        update_agent: async (release, { commandId }) => {
+          await this.installUpdate(release, commandId);
+          setTimeout(() => this.options.onRestart?.(), 500).unref();
+          return DEFERRED;
+        },
       },
+      timeouts: { update_agent: ((config.updates?.downloadTimeoutSeconds ?? 600) + 60) * 1000 },
     });
     commands.start();
-    link.on('connected', () => void this.sendTelemetry());
+    const trial = new UpdateTrial(new AgentDir(config.stateDir), AGENT_VERSION, commands, log);
+    trial.start();
+    link.on('connected', async () => {
+      if (await this.sendTelemetry()) trial.healthy();
+    });
     link.on('desired', (desired) => this.applyDesired(desired));
     link.on('refused', () => void agent.setOutOfService(true));
     link.on('connected', () => void agent.setOutOfService(false));
@@ -227,6 +244,23 @@ export class Kiosk {
     running.identity = loadKioskIdentity(this.config.stateDir);
     running.signer.useKey(running.identity.keys.privateKey);
     await running.link.renewSession().catch((error: Error) => this.log.warn({ err: error.message }, 'reconnect after key rotation is slow; it keeps trying'));
+  }
+
+  /** Installs a signed release beside this one; the restart that follows puts it on trial (docs/fleet.md "Agent updates"). */
+  private async installUpdate(release: UpdateAgentArgs, commandId: string): Promise<void> {
+    const updates = this.config.updates;
+    if (!updates) throw new UpdateError('this kiosk takes no agent updates: its config has no updates.releaseKeys');
+    if (process.env[BOOTED_BY_LAUNCHER] !== '1') throw new UpdateError('this agent was not started through device/dist/boot.js, which alone can switch versions and roll back');
+    await installRelease(release, {
+      dir: new AgentDir(this.config.stateDir),
+      releaseKeys: updates.releaseKeys,
+      runningVersion: AGENT_VERSION,
+      commandId,
+      healthDeadlineMs: updates.healthDeadlineSeconds * 1000,
+      maxStarts: updates.maxStarts,
+      downloadTimeoutMs: updates.downloadTimeoutSeconds * 1000,
+      log: this.log,
+    });
   }
 
   /** Applies the live fields of the operator's desired configuration and reports the outcome. */
@@ -288,11 +322,13 @@ export class Kiosk {
     };
   }
 
-  private async sendTelemetry(): Promise<void> {
+  /** true when the telemetry went out */
+  private async sendTelemetry(): Promise<boolean> {
     try {
-      await this.running?.link.send('tele', await this.telemetry());
+      return (await this.running?.link.send('tele', await this.telemetry())) ?? false;
     } catch (error) {
       this.log.debug({ err: (error as Error).message }, 'telemetry not sent');
+      return false;
     }
   }
 }

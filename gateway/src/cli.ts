@@ -22,6 +22,7 @@ import { systemClock } from './clock.js';
 import { Directory } from './ledger/directory.js';
 import { formatReport, verifyLedger } from './ledger/verify.js';
 import { promoteGatewayKey, retireGatewayKey, rotateGatewayKey } from './fleet/gateway-keys.js';
+import { RELEASE_USAGE, releaseCommand } from './admin/release-cli.js';
 
 const USAGE = `usage:
   npm run ledger -- verify [--json] [--config FILE]
@@ -31,7 +32,8 @@ const USAGE = `usage:
   npm run admin -- program check FILE          validate a program document (docs/programs.md); exit 1 naming each bad field
   npm run admin -- program put ID FILE         store it as the program's next draft version (publish with POST /programs/ID/publish)
   npm run admin -- program create ID NAME      an id without a document yet, for issuing cards first
-  npm run admin -- gateway-key rotate|promote|retire [--config FILE]   (each takes effect at the next gateway start)`;
+  npm run admin -- gateway-key rotate|promote|retire [--config FILE]   (each takes effect at the next gateway start)
+${RELEASE_USAGE}`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -41,9 +43,23 @@ async function main(): Promise<number> {
       label: { type: 'string', default: 'created with the admin CLI' },
       config: { type: 'string' },
       json: { type: 'boolean', default: false },
+      key: { type: 'string' },
+      version: { type: 'string' },
+      out: { type: 'string' },
+      gateway: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const command = positionals.join(' ');
+  if (positionals[0] === 'release') {
+    const code = await releaseCommand(positionals[1], positionals[2], { ...values, token: process.env.LOYALTY_ADMIN_TOKEN }, (text) => process.stdout.write(text));
+    if (code === 2) process.stderr.write(`${USAGE}\n`);
+    return code;
+  }
   if (command.startsWith('gateway-key ')) {
     const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);
     const step = positionals[1];

@@ -150,6 +150,17 @@ export const GatewayConfig = z.strictObject({
       alarmSweepMs: z.number().int().min(100).default(15_000),
       /** called with {event: "raised"|"cleared", alarm} on every transition */
       alarmWebhook: z.strictObject({ url: z.url(), authHeader: z.string().optional(), timeoutMs: z.number().int().min(100).default(5000) }).optional(),
+      /** release keys (base64url Ed25519) an uploaded agent release must be signed with (docs/fleet.md "Agent updates") */
+      releaseKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 43-character base64url Ed25519 key')).default([]),
+      /** the largest release tarball accepted, in bytes */
+      maxReleaseBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(512 * 1024 * 1024)
+        .default(256 * 1024 * 1024),
+      /** how kiosks reach this gateway over HTTP, for release downloads; default: the address the operator's request came to */
+      publicUrl: z.url().optional(),
     })
     .prefault({}),
   /** Rate limits (docs/security.md "Rate limits"); 0 turns one off. */

@@ -23,6 +23,7 @@ import { Ledger } from './ledger/ledger.js';
 import { pruneRates } from './ledger/rate-limits.js';
 import { MosquittoDynamicSecurity } from './mqtt/mosquitto-dynsec.js';
 import { CommandService } from './fleet/commands.js';
+import { ReleaseService } from './fleet/releases.js';
 import { AlarmService } from './fleet/alarms.js';
 import { KioskConfigService } from './fleet/kiosk-config.js';
 import { systemClock, type Clock } from './clock.js';
@@ -284,6 +285,9 @@ export class Gateway {
       confirmedRedemptions,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       commands,
+      releases: new ReleaseService(client, writer, this.clock, { dataDir: config.dataDir, releaseKeys: config.fleet.releaseKeys, maxBytes: config.fleet.maxReleaseBytes }),
+      maxReleaseBytes: config.fleet.maxReleaseBytes,
+      publicUrl: config.fleet.publicUrl,
       alarms,
       kioskConfig,
       enrollments,

@@ -5,6 +5,7 @@
  * gateway never makes an older kiosk run something half understood.
  */
 import { z } from 'zod';
+import { ReleaseSignature, ReleaseVersion, Sha256Hex } from './releases.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
@@ -21,6 +22,22 @@ export const COMMAND_ARGS = {
   collect_diagnostics: z.strictObject({}),
   /** makes a new key pair and announces it (docs/security.md "Key rotation") */
   rotate_key: z.strictObject({}),
+  /**
+   * installs a signed agent release beside the running one and restarts into it; rolled back
+   * when it does not come up healthy (docs/fleet.md "Agent updates"). Operators give only the
+   * version; the gateway fills in the rest from the uploaded release.
+   */
+  update_agent: z.strictObject({
+    version: ReleaseVersion,
+    url: z.url({ protocol: /^https?$/ }),
+    size: z
+      .number()
+      .int()
+      .min(1)
+      .max(512 * 1024 * 1024),
+    sha256: Sha256Hex,
+    signature: ReleaseSignature,
+  }),
 } as const;
 
 export type CommandType = keyof typeof COMMAND_ARGS;

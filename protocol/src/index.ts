@@ -5,6 +5,7 @@ export * from './card-number.js';
 export * from './messages.js';
 export * from './kiosk-api.js';
 export * from './commands.js';
+export * from './releases.js';
 export * from './channel-bodies.js';
 export * from './keys.js';
 export * from './envelope.js';

@@ -2,11 +2,12 @@
  * The kiosk's command runner over the in-memory link and a real state file: each command runs
  * once by its id (a repeat is answered from the record, also after a restart), one that was
  * running when the agent stopped fails instead of running twice, and expired, unknown or
- * malformed commands are answered without running anything.
+ * malformed commands are answered without running anything. A deferred command (an agent
+ * update) waits across a restart for the outcome the next start learns.
  */
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CommandRunner, InMemoryKioskLink, type CommandHandlers } from '@loyalty/device';
+import { CommandRunner, DEFERRED, InMemoryKioskLink, type CommandHandlers } from '@loyalty/device';
 import type { Ack, Command } from '@loyalty/protocol';
 import { createLogger } from '@loyalty/protocol/node';
 import { writeFileSync } from 'node:fs';
@@ -31,6 +32,10 @@ function rig(path: string) {
     set_log_level: async ({ level }) => ({ level }),
     collect_diagnostics: async () => ({}),
     rotate_key: async () => ({}),
+    update_agent: async () => {
+      ran.push('update_agent');
+      return DEFERRED;
+    },
   };
   const runner = new CommandRunner({ path, link, handlers, log: silent });
   runner.start();
@@ -87,5 +92,32 @@ describe('kiosk command runner', () => {
     expect(r.ran).toEqual([]);
     expect(r.acks().map((a) => `${a.commandId}:${a.state}`)).toEqual(['old:expired', 'odd:rejected', 'bad:rejected', 'none:delivered', 'none:failed']);
     expect(r.acks().at(-1)?.error).toContain('printed nothing');
+  });
+
+  it('keeps a deferred command waiting across a restart, answers a repeat `delivered`, and ends it once with the outcome given later', async () => {
+    const path = file();
+    const update = {
+      commandId: 'u-1',
+      type: 'update_agent',
+      args: { version: '0.2.0', url: 'http://gw:8080/api/v1/releases/0.2.0/agent.tgz', size: 10, sha256: 'a'.repeat(64), signature: 'b'.repeat(86) },
+      expiresAt: later(),
+    };
+    const before = rig(path);
+    await before.send(update);
+    expect(before.ran).toEqual(['update_agent']);
+    expect(before.acks().map((a) => a.state)).toEqual(['delivered']);
+    await before.runner.stop();
+
+    const after = rig(path);
+    await after.send(update);
+    expect(after.ran).toEqual([]);
+    expect(after.acks().map((a) => a.state)).toEqual(['delivered']);
+    expect(await after.runner.complete('u-1', { state: 'succeeded', result: { version: '0.2.0' } })).toBe(true);
+    expect(await after.runner.complete('u-1', { state: 'failed', error: 'too late' })).toBe(false);
+    await after.send(update);
+    expect(after.acks().slice(1)).toEqual([
+      { commandId: 'u-1', state: 'succeeded', result: { version: '0.2.0' } },
+      { commandId: 'u-1', state: 'succeeded', result: { version: '0.2.0' } },
+    ]);
   });
 });

@@ -20,7 +20,7 @@ describe('the HTTP contract', () => {
   const dir = tempDir('openapi');
   let gateway: Gateway;
   let admin = '';
-  let document: { paths: Record<string, Record<string, { operationId: string; requestBody?: { required: boolean } }>> };
+  let document: { paths: Record<string, Record<string, { operationId: string; requestBody?: { required: boolean; content: Record<string, unknown> } }>> };
 
   beforeAll(async () => {
     ({ gateway } = await startGateway(dir.path, { mqtt: { port: 0, authHookSecret: HOOK_SECRET } }));
@@ -55,7 +55,7 @@ describe('the HTTP contract', () => {
   });
 
   it('answers a broken, empty or non-JSON body on every POST/PUT/PATCH route with a named 400 or 415', async () => {
-    const withBody = operations().filter((o) => o.requestBody);
+    const withBody = operations().filter((o) => o.requestBody?.content['application/json']);
     expect(withBody.length).toBeGreaterThan(30);
     const url = (path: string) => `${gateway.httpUrl}/api/v1${path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'number' ? '10009' : name === 'id' ? 'store-1' : 'x1'))}`;
     const headers = (type: string) => ({ authorization: `Bearer ${admin}`, 'x-broker-secret': HOOK_SECRET, 'content-type': type, 'idempotency-key': crypto.randomUUID() });
@@ -72,6 +72,14 @@ describe('the HTTP contract', () => {
     }
     // Still serving.
     expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('takes a release upload only as bytes, and refuses one without release keys by name', async () => {
+    const release = `${gateway.httpUrl}/api/v1/releases?version=1.0.0&signature=${'A'.repeat(86)}`;
+    const asJson = await fetch(release, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' });
+    expect([asJson.status, ((await asJson.json()) as { error: string }).error]).toEqual([415, 'unsupported_media_type']);
+    const bytes = await fetch(release, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/gzip' }, body: new Uint8Array(64) });
+    expect([bytes.status, ((await bytes.json()) as { error: string }).error]).toEqual([409, 'releases_not_configured']);
   });
 
   it('refuses an oversized body with 413 before reading it whole', async () => {

@@ -503,6 +503,21 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX transfers_at ON transfers(at)`,
     ],
   },
+  {
+    id: 16,
+    name: 'signed agent releases served to kiosks',
+    sql: [
+      // The tarball is a file in the data directory; this is what proves it.
+      `CREATE TABLE agent_releases (
+        version TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        uploaded_by TEXT NOT NULL,
+        uploaded_at TEXT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -18,6 +18,7 @@ import { enrollmentClaimRoute, enrollmentRoutes } from './routes/enrollments.js'
 import { kioskRoutes } from './routes/kiosks.js';
 import { programRoutes } from './routes/programs.js';
 import { registrationRoutes } from './routes/registrations.js';
+import { releaseDownloadRoute, releaseRoutes } from './routes/releases.js';
 import { storeRoutes } from './routes/stores.js';
 import { valueRoutes } from './routes/value.js';
 import { GatewayIdentity, VerifyReport } from './schemas.js';
@@ -33,8 +34,10 @@ export function createApp(deps: AppDeps): Hono {
   app.onError(onError(deps.log));
   app.notFound((c) => c.json(errorBody('no_such_route', `no route ${c.req.method} ${c.req.path}`), 404));
   // Read with the limit before anything parses it: an oversized body is refused, not buffered.
+  // A release upload is streamed to disk under its own limit (fleet.maxReleaseBytes) instead.
   const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  app.use('*', bodyLimit({ maxSize, onError: (c) => c.json(errorBody('payload_too_large', `the request body is larger than ${maxSize} bytes`), 413) }));
+  const limitBody = bodyLimit({ maxSize, onError: (c) => c.json(errorBody('payload_too_large', `the request body is larger than ${maxSize} bytes`), 413) });
+  app.use('*', (c, next) => (c.req.method === 'POST' && c.req.path === '/api/v1/releases' ? next() : limitBody(c, next)));
 
   // Per client address before anything else; the external broker's hooks are exempt (they come
   // from the broker, as often as kiosks connect, and carry their own secret).
@@ -56,6 +59,7 @@ export function createApp(deps: AppDeps): Hono {
   const open = new Hono<AuthEnv>();
   brokerAuthRoutes(open, routes, { registry: deps.registry, metrics: deps.metrics, secret: deps.brokerHookSecret, gatewayUser: deps.brokerGatewayUser });
   enrollmentClaimRoute(open, routes, deps);
+  releaseDownloadRoute(open, routes, deps);
   app.route('/api/v1', open);
 
   const api = new Hono<AuthEnv>();
@@ -73,6 +77,7 @@ export function createApp(deps: AppDeps): Hono {
   kioskRoutes(api, routes, deps);
   enrollmentRoutes(api, routes, deps);
   registrationRoutes(api, routes, deps);
+  releaseRoutes(api, routes, deps);
   defineRoute(
     api,
     routes,

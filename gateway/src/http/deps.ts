@@ -3,6 +3,7 @@ import type { Logger } from '@loyalty/protocol/node';
 import type { KioskRegistry, KioskView } from '../fleet/kiosk-registry.js';
 import type { EnrollmentService } from '../fleet/enrollment.js';
 import type { CommandService } from '../fleet/commands.js';
+import type { ReleaseService } from '../fleet/releases.js';
 import type { AlarmService } from '../fleet/alarms.js';
 import type { KioskConfigService } from '../fleet/kiosk-config.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -25,6 +26,11 @@ export interface AppDeps {
   confirmedRedemptions: ConfirmedRedemptions;
   revokeKiosk: (id: string, reason: string) => Promise<KioskView>;
   commands: CommandService;
+  releases: ReleaseService;
+  /** the largest release tarball (413 above) */
+  maxReleaseBytes: number;
+  /** how kiosks reach this gateway over HTTP; default: the origin of the operator's request */
+  publicUrl?: string;
   alarms: AlarmService;
   kioskConfig: KioskConfigService;
   enrollments: EnrollmentService;

@@ -78,7 +78,9 @@ export function buildOpenApi(specs: AnyRouteSpec[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of specs) {
     const path = spec.path.replace(/:(\w+)/g, '{$1}');
-    const success: Record<string, unknown> = { 'application/json': { schema: toSchema(spec.response, 'output') } };
+    const success: Record<string, unknown> = spec.binaryResponse
+      ? { [spec.binaryResponse]: { schema: { type: 'string', contentMediaType: spec.binaryResponse } } }
+      : { 'application/json': { schema: toSchema(spec.response, 'output') } };
     if (spec.csv) success['text/csv'] = { schema: { type: 'string' } };
     const params = parameters(spec);
     paths[path] = paths[path] ?? {};
@@ -96,7 +98,9 @@ export function buildOpenApi(specs: AnyRouteSpec[]) {
               content: { 'application/json': { schema: toSchema(spec.body, 'input') } },
             },
           }
-        : {}),
+        : spec.binaryBody
+          ? { requestBody: { required: true, content: { [spec.binaryBody]: { schema: { type: 'string', contentMediaType: spec.binaryBody } } } } }
+          : {}),
       responses: { [String(spec.status ?? 200)]: { description: 'success', content: success }, ...errorResponses(spec) },
       ...(spec.roles === 'none' ? { security: [] } : {}),
     };

@@ -44,6 +44,10 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
   csv?: boolean;
   /** a description of the body where it is a document of its own (program documents) */
   bodyDescription?: string;
+  /** the body is bytes of this media type, read by the handler itself (release tarballs) */
+  binaryBody?: string;
+  /** the success response is bytes of this media type, not JSON (release downloads) */
+  binaryResponse?: string;
 }
 
 export interface RouteInput<P extends Schema, Q extends Schema, B extends Schema> {
@@ -78,6 +82,7 @@ export function defineRoute<P extends Schema = typeof EMPTY, Q extends Schema = 
   registry.specs.push(spec as unknown as AnyRouteSpec);
   const guards = spec.roles === 'none' ? [] : [requireRole(...spec.roles)];
   app.on([spec.method.toUpperCase()], [spec.path], ...guards, async (c) => {
+    if (spec.binaryBody) requireBinary(c, spec.binaryBody);
     const input: RouteInput<P, Q, B> = {
       params: parseWith(spec.params ?? EMPTY, c.req.param(), 'path') as z.output<P>,
       query: parseWith(spec.query ?? EMPTY.loose(), c.req.query(), 'query') as z.output<Q>,
@@ -97,6 +102,14 @@ export function defineRoute<P extends Schema = typeof EMPTY, Q extends Schema = 
     }
     return c.json(result as object, (spec.status ?? 200) as ContentfulStatusCode);
   });
+}
+
+/** A bytes body must say it is bytes: a JSON or form body sent there by mistake is a 415. */
+function requireBinary(c: Context, mediaType: string): void {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== mediaType && type !== 'application/octet-stream') {
+    throw new HttpError(415, 'unsupported_media_type', `send the body as ${mediaType} or application/octet-stream (got ${JSON.stringify(type.slice(0, 60)) || 'none'})`);
+  }
 }
 
 function parseWith(schema: Schema, value: unknown, where: 'path' | 'query' | 'body'): unknown {

@@ -284,3 +284,14 @@ export const KioskDetail = KioskView.extend({
   }),
 });
 export const StoreConfigView = DesiredView.extend({ kiosks: z.array(z.string()) });
+
+/** A signed agent release (docs/fleet.md "Agent updates"). */
+export const ReleaseView = z.object({
+  version: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+  signature: z.string(),
+  uploadedBy: z.string(),
+  uploadedAt: z.string(),
+});
+export const ReleaseList = z.object({ items: z.array(ReleaseView), nextCursor: z.null() });

@@ -5,7 +5,8 @@ import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-import { COMMAND_TYPES, type CommandType } from '@loyalty/protocol';
+import { COMMAND_TYPES, ReleaseVersion, type CommandType } from '@loyalty/protocol';
+import type { Context } from 'hono';
 import { AlarmList, CommandList, CommandView, DesiredView, KioskDetail, KioskList, KioskView, StoreIdParam, Text } from '../schemas.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(64) });
@@ -22,13 +23,24 @@ export const NewCommand = z.strictObject({
     .max(7 * 86_400)
     .optional(),
 });
-const COMMAND_ERRORS = ['kiosk_not_found', 'kiosk_revoked'] as const;
+const COMMAND_ERRORS = ['kiosk_not_found', 'kiosk_revoked', 'release_not_found'] as const;
+
+/**
+ * An operator names only the version to update to; the gateway adds the uploaded release's
+ * download address, size, hash and signature (docs/fleet.md "Agent updates").
+ */
+export async function completeCommand(c: Context, body: z.output<typeof NewCommand>, deps: Pick<AppDeps, 'releases' | 'publicUrl'>): Promise<z.output<typeof NewCommand>> {
+  if (body.type !== 'update_agent') return body;
+  const named = z.strictObject({ version: ReleaseVersion }).safeParse(body.args ?? {});
+  if (!named.success) throw new HttpError(400, 'invalid_request', 'update_agent takes {version}; the gateway adds the download address and the signature', named.error.issues);
+  return { ...body, args: await deps.releases.commandArgs(named.data.version, deps.publicUrl ?? new URL(c.req.url).origin) };
+}
 /** Fields of the kiosk's config file (docs/operator-guide.md "Kiosk configuration"); null removes one. */
 export const ConfigPatch = z
   .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'a field of the kiosk config file'), z.unknown())
   .refine((patch) => Object.keys(patch).length > 0 && Object.keys(patch).length <= 50, 'between 1 and 50 fields');
 
-export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms' | 'kioskConfig'>): void {
+export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms' | 'kioskConfig' | 'releases' | 'publicUrl'>): void {
   defineRoute(
     api,
     routes,
@@ -53,7 +65,7 @@ export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
       method: 'post',
       path: '/kiosks/:id/commands',
       operationId: 'commandKiosk',
-      summary: 'Send a kiosk a command with a time to live; it waits while the kiosk is offline and expires after ttlSeconds (default 3600)',
+      summary: 'Send a kiosk a command with a time to live; it waits while the kiosk is offline and expires after ttlSeconds (default 3600). update_agent takes {version} of an uploaded release',
       roles: ['admin'],
       params: IdParam,
       body: NewCommand,
@@ -61,7 +73,7 @@ export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
       status: 202,
       errors: [...COMMAND_ERRORS],
     },
-    async (_c, { params, body, actor }) => deps.commands.create(params.id, body, actor),
+    async (c, { params, body, actor }) => deps.commands.create(params.id, await completeCommand(c, body, deps), actor),
   );
   defineRoute(
     api,

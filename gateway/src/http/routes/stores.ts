@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
+import { completeCommand } from './kiosks.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
 import { FannedOut, RolledBack, StoreConfigView, StoreIdParam, StoreList, StoreView, Text } from '../schemas.js';
 import { HttpError } from '../errors.js';
@@ -26,7 +27,7 @@ export const StoreChange = z.strictObject({
 export const RollbackBody = z.strictObject({ programId: ProgramId.optional(), toVersion: z.number().int().min(1).optional() });
 const IdParam = z.object({ id: StoreIdParam });
 
-export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs' | 'commands' | 'registry' | 'kioskConfig'>): void {
+export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs' | 'commands' | 'registry' | 'kioskConfig' | 'releases' | 'publicUrl'>): void {
   defineRoute(
     api,
     routes,
@@ -50,18 +51,19 @@ export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
       method: 'post',
       path: '/stores/:id/commands',
       operationId: 'commandStore',
-      summary: 'Send every active kiosk of a store the same command (one command each)',
+      summary: 'Send every active kiosk of a store the same command (one command each): how agent updates are staged, a canary store first',
       roles: ['admin'],
       params: IdParam,
       body: NewCommand,
       response: FannedOut,
       status: 202,
-      errors: ['store_not_found'],
+      errors: ['store_not_found', 'release_not_found'],
     },
-    async (_c, { params, body, actor }) => {
+    async (c, { params, body, actor }) => {
       if (!(await deps.directory.stores()).some((s) => s.id === params.id)) throw new HttpError(404, 'store_not_found', `no store ${params.id}`);
+      const command = await completeCommand(c, body, deps);
       const commands = [];
-      for (const kiosk of deps.registry.active().filter((k) => k.storeId === params.id)) commands.push(await deps.commands.create(kiosk.id, body, actor));
+      for (const kiosk of deps.registry.active().filter((k) => k.storeId === params.id)) commands.push(await deps.commands.create(kiosk.id, command, actor));
       return { commands };
     },
   );

@@ -1,0 +1,99 @@
+/**
+ * `npm run admin -- release build`: the kiosk agent as a release tarball (docs/fleet.md "Agent
+ * updates"). A release carries everything the agent runs — its built code, @loyalty/protocol and
+ * its production dependencies with their native addons — so it is built on the platform it is
+ * for (a Raspberry Pi, or an arm64 runner) and says so in release.json; a kiosk refuses a release
+ * for another platform or Node ABI.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import type { ReleaseManifest } from '@loyalty/protocol';
+import { c as createTar } from 'tar';
+
+export interface BuiltRelease {
+  file: string;
+  version: string;
+  size: number;
+  sha256: string;
+}
+
+interface PackageJson {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+/** Builds the tarball from a repository whose workspaces are built (`npm run build`). */
+export async function buildRelease(options: { root: string; outDir: string; version?: string }): Promise<BuiltRelease> {
+  const root = realpathSync(options.root);
+  const device = join(root, 'device');
+  if (!existsSync(join(device, 'dist', 'main.js'))) throw new Error(`no built agent at ${device}/dist; run npm run build first`);
+  const devicePackage = readJson(join(device, 'package.json'));
+  const version = options.version ?? devicePackage.version;
+  const staging = mkdtempSync(join(tmpdir(), 'loyalty-release-'));
+  try {
+    // The agent, with the release's version in its package (the agent reports it).
+    cpSync(join(device, 'dist'), join(staging, 'device', 'dist'), { recursive: true, filter: (path) => !/\.(d\.ts|d\.ts\.map|tsbuildinfo)$/.test(path) });
+    writeFileSync(join(staging, 'device', 'package.json'), JSON.stringify({ ...devicePackage, version }, null, 2));
+    // The protocol package as a real directory (in the repository it is a workspace link).
+    const protocol = join(root, 'protocol');
+    const protocolTarget = join(staging, 'node_modules', '@loyalty', 'protocol');
+    cpSync(join(protocol, 'package.json'), join(protocolTarget, 'package.json'));
+    cpSync(join(protocol, 'dist'), join(protocolTarget, 'dist'), { recursive: true, filter: (path) => !/\.(d\.ts|d\.ts\.map|tsbuildinfo)$/.test(path) });
+    // Production dependencies at the same places under node_modules, so Node resolves them as it does here.
+    for (const dir of productionClosure(root, [device, protocol])) {
+      cpSync(dir, join(staging, relative(root, dir)), { recursive: true, dereference: true, filter: (path) => !path.split(sep).includes('.bin') });
+    }
+    const manifest: ReleaseManifest = { name: 'loyalty-kiosk-agent', version, platform: `${process.platform}-${process.arch}`, nodeAbi: process.versions.modules, builtAt: new Date().toISOString() };
+    writeFileSync(join(staging, 'release.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const file = join(options.outDir, `loyalty-kiosk-agent-${version}-${manifest.platform}.tgz`);
+    await createTar({ gzip: true, file, cwd: staging, portable: true }, ['release.json', 'device', 'node_modules']);
+    const bytes = readFileSync(file);
+    return { file, version, size: statSync(file).size, sha256: createHash('sha256').update(bytes).digest('hex') };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The directories of every package the given packages need at run time (dependencies and the
+ * optional ones that are installed), found the way Node finds them: the nearest node_modules
+ * from the dependent upward. Workspace packages (@loyalty/*) are left out; they are copied whole.
+ */
+export function productionClosure(root: string, from: string[]): string[] {
+  const found = new Set<string>();
+  const visit = (packageDir: string) => {
+    const manifest = readJson(join(packageDir, 'package.json'));
+    const names = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})];
+    for (const name of names) {
+      if (name.startsWith('@loyalty/')) continue;
+      const dir = resolvePackage(packageDir, name, root);
+      if (!dir) {
+        if (manifest.optionalDependencies?.[name]) continue;
+        throw new Error(`${manifest.name} needs ${name}, which is not installed; run npm ci`);
+      }
+      if (found.has(dir)) continue;
+      found.add(dir);
+      visit(dir);
+    }
+  };
+  for (const dir of from) visit(dir);
+  // A package copied whole brings its nested node_modules; copy only the outermost ones.
+  const sorted = [...found].sort();
+  return sorted.filter((dir) => !sorted.some((other) => other !== dir && dir.startsWith(`${other}${sep}`)));
+}
+
+function resolvePackage(fromDir: string, name: string, root: string): string | null {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dir === root || dirname(dir) === dir) return null;
+  }
+}
+
+function readJson(path: string): PackageJson {
+  return JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
+}
