@@ -146,6 +146,8 @@ export const GatewayConfig = z.strictObject({
       outboxBacklogAlarm: z.number().int().min(1).default(20),
       /** how long a kiosk may take to run a store's new rules bundle before `rules_behind` */
       rulesGraceMinutes: z.number().min(0).max(1440).default(2),
+      /** kiosks' heartbeats are written to the ledger together this often (they show in the API at once) */
+      telemetryFlushMs: z.number().int().min(10).max(60_000).default(1000),
       /** how often kiosks are checked besides on every report (for `offline`) */
       alarmSweepMs: z.number().int().min(100).default(15_000),
       /** called with {event: "raised"|"cleared", alarm} on every transition */

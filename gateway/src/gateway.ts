@@ -151,13 +151,18 @@ export class Gateway {
     const { config, log } = this.deps;
     const client = await openDatabase({ url: this.ledgerUrl, authToken: config.ledgerAuthToken, busyTimeoutMs: config.ledgerBusyTimeoutMs });
     const writer = new GroupCommitWriter(client);
-    const registry = new KioskRegistry(client, writer, this.clock);
+    const registry = new KioskRegistry(client, writer, this.clock, {
+      telemetryFlushMs: config.fleet.telemetryFlushMs,
+      onFlushError: (error) => log.warn({ err: error.message }, 'kiosk heartbeats not written; will retry'),
+    });
     await registry.load();
     // Bundles are published through the kiosk link, which is created below.
     let publishRules: (storeId: string, bundle: RulesBundle) => Promise<void> = async () => {};
     const programs = new ProgramService(client, writer, this.clock, {
       defaults: { pointsPerUnit: config.demoPointsPerUnit, expiryDays: config.ledger.pointsExpiryDays, pointValueMinor: config.ledger.pointValueMinor },
       publish: (storeId, bundle) => publishRules(storeId, bundle),
+      // The rollout view counts kiosks by the rules version they report: with the reports kept so far.
+      beforeFleetRead: () => registry.flush(),
       log,
     });
     const ledger = new Ledger(client, writer, { demoPointsPerUnit: config.demoPointsPerUnit, ...config.ledger, rules: programs, clock: this.clock });
@@ -222,6 +227,7 @@ export class Gateway {
       onAck: (kioskId, ack) => commands.onAck(kioskId, ack),
       onKioskOnline: (kioskId) => commands.onKioskOnline(kioskId),
       onKioskReport: (kioskId) => alarms.evaluate(kioskId).catch((error: Error) => log.warn({ err: error.message }, 'alarm check failed')),
+      onTelemetry: (kiosk, telemetry) => alarms.onTelemetry(kiosk, telemetry).catch((error: Error) => log.warn({ err: error.message }, 'alarm check failed')),
     });
     await link.start();
     if (config.mqtt.mode === 'external' && config.mqtt.dynamicSecurity) {
@@ -231,7 +237,10 @@ export class Gateway {
       registry.useBrokerAccounts(accounts);
       log.info('kiosk accounts on the external broker are managed by this gateway (dynamic security)');
     }
-    publishRules = (storeId, bundle) => link.publishToStore(storeId, 'rules', bundle);
+    publishRules = async (storeId, bundle) => {
+      alarms.noteBundle(storeId, bundle.version, bundle.issuedAt);
+      await link.publishToStore(storeId, 'rules', bundle);
+    };
 
     const publishHotlist = (hotlist: Hotlist) => void this.publishToAllStores(client, link, 'hotlist', hotlist);
     const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: publishHotlist });
@@ -314,8 +323,11 @@ export class Gateway {
     });
     const maintenance = setInterval(() => void this.maintain(ledger), config.ledger.maintenanceIntervalMs);
     maintenance.unref();
-    // Replicas share the kiosks table: changes made through another replica arrive here.
+    // Replicas share the kiosks table: changes made through another replica arrive here. Only
+    // an external broker has replicas; alone, this gateway made every change itself (and a
+    // fleet of 10,000 would be read every few seconds for nothing).
     const registryRefresh = setInterval(() => {
+      if (config.mqtt.mode !== 'external') return;
       registry.refresh(KEY_OVERLAP_MS).catch((error: Error) => log.warn({ err: error.message }, 'kiosk registry refresh failed; will retry'));
     }, config.registryRefreshMs);
     registryRefresh.unref();
@@ -401,6 +413,7 @@ export class Gateway {
     });
     await running.link.stop();
     if (running.broker) await running.broker.stop();
+    await running.registry.flush();
     await running.writer.close();
     running.client.close();
     this.deps.log.info('gateway stopped');

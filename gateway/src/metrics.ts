@@ -34,7 +34,8 @@ export class GatewayMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const kiosk of await registry.list()) if (kiosk.status === 'active') this.inc({ store: kiosk.storeId, state: kiosk.online ? 'online' : 'offline' });
+        // The summaries, not the full list: a scrape must not parse every kiosk's telemetry.
+        for (const kiosk of await registry.healthSummaries()) this.inc({ store: kiosk.storeId, state: kiosk.online ? 'online' : 'offline' });
       },
     });
     new Gauge({

@@ -8,7 +8,14 @@ import type { Logger } from '@loyalty/protocol/node';
 import type { Clock } from '../clock.js';
 import type { SqlClient as Client } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
-import type { KioskRegistry, KioskView } from './kiosk-registry.js';
+import type { Telemetry } from '@loyalty/protocol';
+import type { HealthSummary, KioskRegistry, KioskView } from './kiosk-registry.js';
+
+/** What alarms are decided from. */
+type HealthView = Pick<KioskView, 'id' | 'storeId' | 'online' | 'lastSeen' | 'telemetry'>;
+type Bundle = { version: number; at: string };
+/** The alarms that change with time passing, not only with reports (the sweep's). */
+const TIME_BASED: ReadonlySet<AlarmType> = new Set(['offline', 'rules_behind']);
 
 export const ALARM_TYPES = ['offline', 'printer_paper_out', 'printer_unreachable', 'reader_missing', 'outbox_backlog', 'rules_behind'] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
@@ -45,21 +52,62 @@ export class AlarmService {
   ) {}
 
   /**
-   * Evaluates every active kiosk, or one (on each of its reports: a few indexed reads, and a
-   * write only when an alarm is raised or cleared).
+   * What is known to be active, per kiosk, and each store's newest rules bundle: kept in memory
+   * so that a heartbeat costs no reads, and read again from the ledger at every sweep (so a
+   * transition another gateway replica recorded is seen within one sweep).
+   */
+  private active = new Map<string, Set<AlarmType>>();
+  private bundles = new Map<string, { version: number; at: string }>();
+  private loaded = false;
+
+  /**
+   * One kiosk, from scratch (on its state reports); without an id, the periodic sweep of every
+   * active kiosk for what time alone changes — silence (`offline`) and a rules bundle's grace
+   * running out (`rules_behind`) — keeping what reports decided: three reads, writes only for
+   * transitions.
    */
   async evaluate(kioskId?: string): Promise<void> {
-    const kiosks = (await this.registry.list(kioskId === undefined ? {} : { id: kioskId })).filter((k) => k.status === 'active');
-    const bundles = new Map<string, { version: number; at: string } | undefined>();
+    if (kioskId === undefined || !this.loaded) await this.reload();
     let changed = false;
-    for (const kiosk of kiosks) {
-      if (!bundles.has(kiosk.storeId)) {
-        const row = (await this.client.execute({ sql: 'SELECT MAX(version) AS version, MAX(created_at) AS at FROM rule_bundles WHERE store_id = ?', args: [kiosk.storeId] })).rows[0];
-        bundles.set(kiosk.storeId, row && row.version !== null ? { version: Number(row.version), at: String(row.at) } : undefined);
+    if (kioskId !== undefined) {
+      for (const kiosk of (await this.registry.list({ id: kioskId })).filter((k) => k.status === 'active')) {
+        changed = (await this.apply(kiosk, this.conditions(kiosk, this.bundles.get(kiosk.storeId)))) || changed;
       }
-      changed = (await this.apply(kiosk, this.conditions(kiosk, bundles.get(kiosk.storeId)))) || changed;
+    } else {
+      for (const kiosk of await this.registry.healthSummaries()) {
+        const wrong = this.timeConditions(kiosk, this.bundles.get(kiosk.storeId));
+        for (const type of this.active.get(kiosk.id) ?? []) if (!TIME_BASED.has(type)) wrong.set(type, 'unchanged');
+        changed = (await this.apply(kiosk, wrong)) || changed;
+      }
     }
     if (changed || kioskId === undefined) await this.countActive();
+  }
+
+  /** One kiosk's heartbeat, with the telemetry it just sent: no reads unless an alarm changes. */
+  async onTelemetry(kiosk: { id: string; storeId: string }, telemetry: Telemetry): Promise<void> {
+    if (!this.loaded) await this.reload();
+    const view = { id: kiosk.id, storeId: kiosk.storeId, online: true, lastSeen: this.clock.now().toISOString(), telemetry };
+    if (await this.apply(view, this.conditions(view, this.bundles.get(kiosk.storeId)))) await this.countActive();
+  }
+
+  /** A store's new rules bundle, as it is published (its kiosks get the grace from now). */
+  noteBundle(storeId: string, version: number, at: string): void {
+    const known = this.bundles.get(storeId);
+    if (!known || version > known.version) this.bundles.set(storeId, { version, at });
+  }
+
+  private async reload(): Promise<void> {
+    const [alarms, bundles] = await Promise.all([
+      this.client.execute('SELECT kiosk_id, type FROM alarms WHERE cleared_at IS NULL'),
+      this.client.execute('SELECT store_id, MAX(version) AS version, MAX(created_at) AS at FROM rule_bundles GROUP BY store_id'),
+    ]);
+    this.active = new Map();
+    for (const row of alarms.rows) {
+      const id = String(row.kiosk_id);
+      this.active.set(id, (this.active.get(id) ?? new Set()).add(String(row.type) as AlarmType));
+    }
+    this.bundles = new Map(bundles.rows.map((row) => [String(row.store_id), { version: Number(row.version), at: String(row.at) }]));
+    this.loaded = true;
   }
 
   async list(filter: { storeId?: string; kioskId?: string; active?: boolean } = {}): Promise<AlarmView[]> {
@@ -89,13 +137,10 @@ export class AlarmService {
   }
 
   /** What is wrong with a kiosk now, by alarm type, with a detail an operator can act on. */
-  private conditions(kiosk: KioskView, bundle: { version: number; at: string } | undefined): Map<AlarmType, string> {
-    const now = this.clock.now().getTime();
-    const wrong = new Map<AlarmType, string>();
-    const lastSeen = kiosk.lastSeen === null ? null : Date.parse(kiosk.lastSeen);
-    if (!kiosk.online && lastSeen !== null && now - lastSeen >= this.options.offlineAfterMs) wrong.set('offline', `not heard from since ${kiosk.lastSeen}`);
+  private conditions(kiosk: HealthView, bundle: Bundle | undefined): Map<AlarmType, string> {
     // What a kiosk reported while it was online; an offline kiosk's last report is not news.
     const tele = kiosk.online ? kiosk.telemetry : null;
+    const wrong = this.timeConditions({ ...kiosk, rulesVersion: tele?.versions.rules ?? null }, bundle);
     if (!tele) return wrong;
     const printer = tele.health.printer;
     if (printer && printer.state !== 'ok') {
@@ -105,16 +150,25 @@ export class AlarmService {
     const reader = tele.health.reader;
     if (reader && (reader.state === 'down' || reader.state === 'absent')) wrong.set('reader_missing', reader.detail ?? `reader ${reader.state}`);
     if (tele.outboxDepth >= this.options.outboxBacklog) wrong.set('outbox_backlog', `${tele.outboxDepth} operations wait in the kiosk's outbox`);
-    if (bundle && (tele.versions.rules ?? 0) < bundle.version && now - Date.parse(bundle.at) >= this.options.rulesGraceMs) {
-      wrong.set('rules_behind', `runs rules bundle ${tele.versions.rules ?? 'none'}, the store's is ${bundle.version}`);
+    return wrong;
+  }
+
+  /** The alarms that time alone can raise: silence, and a store's bundle the kiosk has not taken in its grace. */
+  private timeConditions(kiosk: HealthSummary, bundle: Bundle | undefined): Map<AlarmType, string> {
+    const now = this.clock.now().getTime();
+    const wrong = new Map<AlarmType, string>();
+    const lastSeen = kiosk.lastSeen === null ? null : Date.parse(kiosk.lastSeen);
+    if (!kiosk.online && lastSeen !== null && now - lastSeen >= this.options.offlineAfterMs) wrong.set('offline', `not heard from since ${kiosk.lastSeen}`);
+    if (kiosk.online && bundle && (kiosk.rulesVersion ?? 0) < bundle.version && now - Date.parse(bundle.at) >= this.options.rulesGraceMs) {
+      wrong.set('rules_behind', `runs rules bundle ${kiosk.rulesVersion ?? 'none'}, the store's is ${bundle.version}`);
     }
     return wrong;
   }
 
   /** Records the kiosk's transitions; true when there were any. */
-  private async apply(kiosk: KioskView, wrong: Map<AlarmType, string>): Promise<boolean> {
-    // Most reports change nothing: a read decides whether a write transaction is needed at all.
-    const before = new Set((await this.client.execute({ sql: 'SELECT type FROM alarms WHERE kiosk_id = ? AND cleared_at IS NULL', args: [kiosk.id] })).rows.map((r) => String(r.type)));
+  private async apply(kiosk: Pick<HealthView, 'id' | 'storeId'>, wrong: Map<AlarmType, string>): Promise<boolean> {
+    // Most reports change nothing: the known active alarms decide whether a write is needed at all.
+    const before = this.active.get(kiosk.id) ?? new Set<AlarmType>();
     if (before.size === wrong.size && [...wrong.keys()].every((type) => before.has(type))) return false;
     const at = this.clock.now().toISOString();
     const transitions = await this.writer.run(async (tx) => {
@@ -137,6 +191,9 @@ export class AlarmService {
       }
       return changed;
     });
+    // The transaction read what was active and made it match `wrong`.
+    if (wrong.size) this.active.set(kiosk.id, new Set(wrong.keys()));
+    else this.active.delete(kiosk.id);
     for (const transition of transitions) {
       this.options.log.warn({ kiosk: kiosk.id, alarm: transition.alarm.type, event: transition.event }, `alarm ${transition.event}`);
       await this.notify(transition);

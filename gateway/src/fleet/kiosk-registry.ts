@@ -32,6 +32,22 @@ export interface KioskView {
   telemetry: Telemetry | null;
 }
 
+interface Unwritten {
+  lastSeen: string;
+  online?: boolean;
+  telemetry?: string;
+  rulesVersion?: number | null;
+}
+
+/** What the alarm sweep needs of an active kiosk: no telemetry document to parse. */
+export interface HealthSummary {
+  id: string;
+  storeId: string;
+  online: boolean;
+  lastSeen: string | null;
+  rulesVersion: number | null;
+}
+
 /** Kiosk accounts on an external broker that keeps its own (Mosquitto's dynamic security). */
 export interface BrokerAccounts {
   create(kioskId: string, storeId: string, password: string): Promise<void>;
@@ -41,11 +57,23 @@ export interface BrokerAccounts {
 export class KioskRegistry {
   private readonly kiosks = new Map<string, KioskRecord>();
   private accounts: BrokerAccounts | null = null;
+  /**
+   * Reports not yet written: each kiosk's newest heartbeat and online state, shown by list() at
+   * once and written to the ledger together every `telemetryFlushMs`. They are soft state — the
+   * next report replaces them, and a kiosk's state is retained on the broker, so a restart hears
+   * it again — so one commit a second serves a fleet that would otherwise make the ledger commit
+   * for every kiosk's every heartbeat, and 10,000 times when they all come back at once
+   * (docs/benchmarks.md "fleet").
+   */
+  private readonly unwritten = new Map<string, Unwritten>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: Client,
     private readonly writer: GroupCommitWriter,
     private readonly clock: Clock,
+    private readonly options: { telemetryFlushMs?: number; onFlushError?: (error: Error) => void } = {},
   ) {}
 
   async load(): Promise<void> {
@@ -85,6 +113,7 @@ export class KioskRegistry {
       tx.execute({ sql: `UPDATE kiosks SET status = 'revoked', revoked_at = ?, revoked_reason = ?, online = 0 WHERE id = ?`, args: [this.clock.now().toISOString(), reason, id] }),
     );
     kiosk.status = 'revoked';
+    this.unwritten.delete(id);
     // The ledger's refusal stands whatever the broker says; its account going too cuts the session.
     await this.accounts?.remove(id);
     return kiosk;
@@ -107,7 +136,7 @@ export class KioskRegistry {
         changed += 1;
         continue;
       }
-      if (exportPublicKey(known.publicKey) !== String(row.public_key)) {
+      if (this.exported(known.publicKey) !== String(row.public_key)) {
         known.previousKey = { key: known.publicKey, validUntil: this.clock.now().getTime() + overlapMs };
         known.publicKey = importPublicKey(String(row.public_key));
         changed += 1;
@@ -176,17 +205,93 @@ export class KioskRegistry {
     return { kiosk: record, brokerPassword };
   }
 
-  async recordState(id: string, online: boolean): Promise<void> {
-    await this.writer.run((tx) => tx.execute({ sql: 'UPDATE kiosks SET online = ?, last_seen = ? WHERE id = ?', args: [online ? 1 : 0, this.clock.now().toISOString(), id] }));
+  /** Keeps a kiosk's online state (it shows at once; written with the heartbeats). */
+  recordState(id: string, online: boolean): void {
+    this.keep(id, { online });
   }
 
-  async recordTelemetry(id: string, telemetry: Telemetry): Promise<void> {
-    await this.writer.run((tx) =>
-      tx.execute({
-        sql: 'UPDATE kiosks SET telemetry = ?, last_seen = ?, online = 1 WHERE id = ?',
-        args: [JSON.stringify(telemetry), this.clock.now().toISOString(), id],
-      }),
-    );
+  /** Keeps a kiosk's newest heartbeat; it is written with the others within telemetryFlushMs. */
+  recordTelemetry(id: string, telemetry: Telemetry): void {
+    // A heartbeat is also word that the kiosk is online; a later `offline` state replaces it.
+    this.keep(id, { telemetry: JSON.stringify(telemetry), rulesVersion: telemetry.versions.rules, online: true });
+  }
+
+  private keep(id: string, report: Omit<Unwritten, 'lastSeen'>): void {
+    this.unwritten.set(id, { ...this.unwritten.get(id), ...report, lastSeen: this.clock.now().toISOString() });
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flush(), this.options.telemetryFlushMs ?? 1000);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Writes the heartbeats kept so far in one transaction (and at stop). */
+  flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.flushing = this.flushing.then(async () => {
+      if (this.unwritten.size === 0) return;
+      const batch = [...this.unwritten];
+      try {
+        await this.writer.run(async (tx) => {
+          // last_seen never goes back: a state change may have been written since this heartbeat.
+          for (const [id, report] of batch) {
+            await tx.execute({
+              sql: `UPDATE kiosks SET telemetry = COALESCE(?1, telemetry), last_seen = MAX(COALESCE(last_seen, ?2), ?2), online = COALESCE(?3, online) WHERE id = ?4 AND status = 'active'`,
+              args: [report.telemetry ?? null, report.lastSeen, report.online === undefined ? null : report.online ? 1 : 0, id],
+            });
+          }
+        });
+        // What arrived during the write stays for the next one.
+        for (const [id, report] of batch) if (this.unwritten.get(id) === report) this.unwritten.delete(id);
+      } catch (error) {
+        this.options.onFlushError?.(error as Error);
+        if (!this.flushTimer && this.unwritten.size) {
+          this.flushTimer = setTimeout(() => void this.flush(), this.options.telemetryFlushMs ?? 1000);
+          this.flushTimer.unref();
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  private readonly exports = new WeakMap<KeyObject, string>();
+  /** Exported once per key: the refresh compares every kiosk's key every few seconds. */
+  private exported(publicKey: KeyObject): string {
+    let text = this.exports.get(publicKey);
+    if (text === undefined) {
+      text = exportPublicKey(publicKey);
+      this.exports.set(publicKey, text);
+    }
+    return text;
+  }
+
+  private readonly fingerprints = new WeakMap<KeyObject, string>();
+  /** Computed once per key: the fleet list shows one for each of thousands of kiosks. */
+  private fingerprintOf(publicKey: KeyObject): string {
+    let fingerprint = this.fingerprints.get(publicKey);
+    if (fingerprint === undefined) {
+      fingerprint = keyFingerprint(publicKey);
+      this.fingerprints.set(publicKey, fingerprint);
+    }
+    return fingerprint;
+  }
+
+  /** Every active kiosk's state, last contact and rules version (the alarm sweep, every few seconds). */
+  async healthSummaries(): Promise<HealthSummary[]> {
+    const rows = (await this.client.execute(`SELECT id, store_id, online, last_seen, json_extract(telemetry, '$.versions.rules') AS rules FROM kiosks WHERE status = 'active'`)).rows;
+    return rows.map((row) => {
+      const id = String(row.id);
+      const unwritten = this.unwritten.get(id);
+      const lastSeen = row.last_seen === null ? null : String(row.last_seen);
+      const newer = unwritten && (lastSeen === null || unwritten.lastSeen > lastSeen);
+      return {
+        id,
+        storeId: String(row.store_id),
+        online: unwritten?.online ?? Number(row.online) === 1,
+        lastSeen: newer ? unwritten.lastSeen : lastSeen,
+        rulesVersion: unwritten?.rulesVersion !== undefined ? unwritten.rulesVersion : row.rules === null ? null : Number(row.rules),
+      };
+    });
   }
 
   async list(filter: { storeId?: string; id?: string } = {}): Promise<KioskView[]> {
@@ -196,15 +301,20 @@ export class KioskRegistry {
         args: [filter.storeId ?? null, filter.id ?? null],
       })
     ).rows;
-    return rows.map((row) => ({
-      id: String(row.id),
-      storeId: String(row.store_id),
-      status: String(row.status) as KioskView['status'],
-      revokedReason: row.revoked_reason === null ? null : String(row.revoked_reason),
-      online: Number(row.online) === 1,
-      lastSeen: row.last_seen === null ? null : String(row.last_seen),
-      keyFingerprint: keyFingerprint(this.kiosks.get(String(row.id))!.publicKey),
-      telemetry: row.telemetry === null ? null : (JSON.parse(String(row.telemetry)) as Telemetry),
-    }));
+    return rows.map((row) => {
+      const lastSeen = row.last_seen === null ? null : String(row.last_seen);
+      const unwritten = this.unwritten.get(String(row.id));
+      const telemetry = unwritten?.telemetry ?? (row.telemetry === null ? null : String(row.telemetry));
+      return {
+        id: String(row.id),
+        storeId: String(row.store_id),
+        status: String(row.status) as KioskView['status'],
+        revokedReason: row.revoked_reason === null ? null : String(row.revoked_reason),
+        online: unwritten?.online ?? Number(row.online) === 1,
+        lastSeen: unwritten && (lastSeen === null || unwritten.lastSeen > lastSeen) ? unwritten.lastSeen : lastSeen,
+        keyFingerprint: this.fingerprintOf(this.kiosks.get(String(row.id))!.publicKey),
+        telemetry: telemetry === null ? null : (JSON.parse(telemetry) as Telemetry),
+      };
+    });
   }
 }

@@ -53,10 +53,17 @@ export class EmbeddedBroker {
   async start(): Promise<void> {
     const guard = this.options.guard;
     const limits = this.options.limits ?? DEFAULT_BROKER_LIMITS;
+    // aedes queues messages beyond `concurrency` in flight (default 100) and drains that queue by
+    // recursion: a backlog of a few thousand — 10,000 kiosks whose heartbeats arrive while this
+    // process is busy for a moment — overflowed the stack and killed the gateway (mqemitter pull
+    // request #204, open). Messages in flight are in memory either way; a high limit keeps them
+    // out of the recursive queue.
+    const concurrency = 100_000;
     const broker = await Aedes.createBroker(
       guard
-        ? { connectTimeout: limits.connectTimeoutMs, authenticate: guard.authenticate, authorizePublish: guard.authorizePublish, authorizeSubscribe: guard.authorizeSubscribe }
+        ? { concurrency, connectTimeout: limits.connectTimeoutMs, authenticate: guard.authenticate, authorizePublish: guard.authorizePublish, authorizeSubscribe: guard.authorizeSubscribe }
         : {
+            concurrency,
             connectTimeout: limits.connectTimeoutMs,
             authorizePublish: (_client, packet, callback) => {
               if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));

@@ -47,7 +47,12 @@ export interface KioskLinkDeps {
   /** set when replicas share an external broker: `$share/{group}/…` subscriptions */
   shareGroup?: string;
   /** fleet commands: a kiosk's acknowledgement, and a kiosk coming online (commands go out again) */
-  fleet?: { onAck(kioskId: string, ack: Ack): Promise<void>; onKioskOnline(kioskId: string): Promise<unknown>; onKioskReport?(kioskId: string): Promise<void> };
+  fleet?: {
+    onAck(kioskId: string, ack: Ack): Promise<void>;
+    onKioskOnline(kioskId: string): Promise<unknown>;
+    onKioskReport?(kioskId: string): Promise<void>;
+    onTelemetry?(kiosk: { id: string; storeId: string }, telemetry: Telemetry): Promise<void>;
+  };
   replayFlushMs?: number;
 }
 
@@ -144,14 +149,14 @@ export class KioskLink {
         case 'tele': {
           const tele = Telemetry.safeParse(verdict.message.body);
           if (!tele.success) return this.dropBody(parsed.kioskId, 'tele');
-          await this.deps.registry.recordTelemetry(kiosk.id, tele.data);
-          await this.deps.fleet?.onKioskReport?.(kiosk.id);
+          this.deps.registry.recordTelemetry(kiosk.id, tele.data);
+          await this.deps.fleet?.onTelemetry?.(kiosk, tele.data);
           break;
         }
         case 'state': {
           const state = KioskState.safeParse(verdict.message.body);
           if (!state.success) return this.dropBody(parsed.kioskId, 'state');
-          await this.deps.registry.recordState(kiosk.id, state.data.state === 'online');
+          this.deps.registry.recordState(kiosk.id, state.data.state === 'online');
           if (state.data.state === 'online') await this.deps.fleet?.onKioskOnline(kiosk.id);
           await this.deps.fleet?.onKioskReport?.(kiosk.id);
           log.info({ kiosk: kiosk.id, state: state.data.state }, 'kiosk state');

@@ -50,7 +50,13 @@ export class ProgramService implements RuleSource {
     private readonly client: Client,
     private readonly writer: GroupCommitWriter,
     private readonly clock: Clock,
-    private readonly options: { defaults: DefaultProgramOptions; publish: (storeId: string, bundle: RulesBundle) => Promise<void>; log: Logger },
+    private readonly options: {
+      defaults: DefaultProgramOptions;
+      publish: (storeId: string, bundle: RulesBundle) => Promise<void>;
+      /** writes what kiosks reported and the ledger does not have yet (the kiosk registry's) */
+      beforeFleetRead?: () => Promise<void>;
+      log: Logger;
+    },
   ) {}
 
   /** Validates a document and stores it as the program's next draft version. */
@@ -242,6 +248,7 @@ export class ProgramService implements RuleSource {
     // What a canary is watched by: the last hour of the store's earns, redemptions and refused
     // kiosk requests, and its kiosks' active alarms.
     const since = new Date(this.clock.now().getTime() - 3_600_000).toISOString();
+    await this.options.beforeFleetRead?.();
     const rows = (
       await this.client.execute({
         sql: `SELECT s.store_id, s.version,
