@@ -10,12 +10,16 @@ import { parseArgs } from 'node:util';
 import { acrossRuns, formatTable } from './bench/stats.js';
 import { ledgerEarnRate, rawInsertRate } from './bench/ledger.js';
 import { runTapLatency } from './bench/tap-latency.js';
+import { runFleet } from './bench/fleet.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
     quick: { type: 'boolean', default: false },
-    kiosks: { type: 'string', default: '20' },
+    kiosks: { type: 'string' },
+    seconds: { type: 'string' },
+    interval: { type: 'string' },
+    profile: { type: 'string' },
     taps: { type: 'string' },
     reps: { type: 'string' },
     out: { type: 'string' },
@@ -26,7 +30,7 @@ const results = resolve(values.out ?? 'bench/results');
 
 async function tapLatency(): Promise<void> {
   const options = {
-    kiosks: Number(values.kiosks),
+    kiosks: Number(values.kiosks ?? 20),
     tapsPerSecondPerKiosk: 2,
     taps: Number(values.taps ?? (values.quick ? 400 : 2000)),
     warmupTaps: Math.min(values.quick ? 40 : 200, Math.ceil(Number(values.taps ?? 2000) / 10)),
@@ -117,7 +121,74 @@ async function ledgerBench(): Promise<void> {
   process.stdout.write(`wrote ${file}\n`);
 }
 
-const benchmarks: Record<string, () => Promise<void>> = { 'tap-latency': tapLatency, ledger: ledgerBench };
+async function fleetBench(): Promise<void> {
+  const kiosks = Number(values.kiosks ?? (values.quick ? 1000 : 10_000));
+  const options = {
+    kiosks,
+    // Each worker holds its share of the connections: under the 20,000 file descriptors a process gets here.
+    workers: Math.max(1, Math.min(4, Math.ceil(kiosks / 2500))),
+    intervalMs: Number(values.interval ?? 30) * 1000,
+    measureSeconds: Number(values.seconds ?? (values.quick ? 30 : 60)),
+    concurrency: 20,
+    profileDir: values.profile ? resolve(values.profile) : undefined,
+  };
+  const result = await runFleet(options, (m) => process.stderr.write(`${m}\n`));
+  const { gateway, bare } = result;
+  const mib = (n: number) => `${n.toFixed(0)} MiB`;
+  const rows = [
+    ['CPU, share of one core', gateway.cpuShare, bare.cpuShare, gateway.cpuShare / bare.cpuShare],
+    ['RSS, median over the window', mib(gateway.rssMiB), mib(bare.rssMiB), gateway.rssMiB / bare.rssMiB],
+    ['RSS, peak (connecting)', mib(gateway.peakRssMiB), mib(bare.peakRssMiB), ''],
+    ['RSS before the kiosks', mib(gateway.idleRssMiB), mib(bare.idleRssMiB), ''],
+    ['RSS all connected, no heartbeats yet', mib(gateway.connectedRssMiB), mib(bare.connectedRssMiB), ''],
+    ['connect all, s', gateway.connectSeconds, bare.connectSeconds, ''],
+    ['heartbeats sent', String(gateway.heartbeatsSent), String(bare.heartbeatsSent), ''],
+    ['disconnects while measured', String(gateway.disconnects), String(bare.disconnects), ''],
+  ];
+  const perKiosk = {
+    cpuShare: gateway.cpuShare / kiosks,
+    rssKiB: ((gateway.rssMiB - gateway.idleRssMiB) * 1024) / kiosks,
+    bareCpuShare: bare.cpuShare / kiosks,
+    bareRssKiB: ((bare.rssMiB - bare.idleRssMiB) * 1024) / kiosks,
+  };
+  process.stdout.write(
+    `\nfleet: ${kiosks} kiosks, each its own MQTT connection, a heartbeat every ${options.intervalMs / 1000} s (real time, ${(kiosks / (options.intervalMs / 1000)).toFixed(0)}/s), measured over ${options.measureSeconds} s after one interval of warm-up\n` +
+      `${formatTable(['', 'gateway', 'bare aedes', 'x bare'], rows)}\n` +
+      `heartbeat -> lastSeen readable over HTTP: p50 ${gateway.heartbeat.p50.toFixed(1)} ms, p99 ${gateway.heartbeat.p99.toFixed(1)} ms (${gateway.heartbeat.count} probes); ${gateway.kiosksReported} of ${kiosks} kiosks reported\n` +
+      `per kiosk: gateway ${(perKiosk.cpuShare * 1e6).toFixed(1)} millionths of a core and ${perKiosk.rssKiB.toFixed(1)} KiB; bare aedes ${(perKiosk.bareCpuShare * 1e6).toFixed(1)} and ${perKiosk.bareRssKiB.toFixed(1)} KiB\n` +
+      `target on this machine: < 0.25 of one core and < 400 MiB for 10,000 kiosks\n`,
+  );
+  mkdirSync(results, { recursive: true });
+  const file = resolve(results, 'fleet.json');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        name: 'fleet',
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version },
+        config: options,
+        result,
+        summary: {
+          kiosks,
+          gatewayCpuShare: gateway.cpuShare,
+          gatewayRssMiB: gateway.rssMiB,
+          bareCpuShare: bare.cpuShare,
+          bareRssMiB: bare.rssMiB,
+          heartbeatP50Ms: gateway.heartbeat.p50,
+          heartbeatP99Ms: gateway.heartbeat.p99,
+          kiosksReported: gateway.kiosksReported,
+          perKiosk,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+const benchmarks: Record<string, () => Promise<void>> = { 'tap-latency': tapLatency, ledger: ledgerBench, fleet: fleetBench };
 const run = name ? benchmarks[name] : undefined;
 if (!run) {
   process.stderr.write(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]\n`);

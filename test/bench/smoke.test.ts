@@ -29,4 +29,18 @@ describe('benchmarks run', () => {
       out.remove();
     }
   }, 120_000);
+
+  it('fleet completes with a handful of kiosks and writes its summary', () => {
+    const out = tempDir('bench-fleet');
+    try {
+      const fleet = spawnSync(process.execPath, [BENCH, 'fleet', '--kiosks', '12', '--interval', '1', '--seconds', '2', '--out', out.path], { encoding: 'utf8', timeout: 90_000 });
+      expect(fleet.status, fleet.stderr).toBe(0);
+      expect(fleet.stdout).toMatch(/CPU, share of one core\s+\d/);
+      const summary = (JSON.parse(readFileSync(`${out.path}/fleet.json`, 'utf8')) as { summary: Record<string, number> }).summary;
+      expect(summary).toMatchObject({ kiosks: 12, kiosksReported: 12 });
+      for (const field of ['gatewayCpuShare', 'gatewayRssMiB', 'bareCpuShare', 'bareRssMiB', 'heartbeatP99Ms']) expect(summary[field], field).toBeGreaterThan(0);
+    } finally {
+      out.remove();
+    }
+  }, 120_000);
 });

@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,8 @@ import { Gateway, createMqttClient, parseGatewayConfig } from '@loyalty/gateway'
 import { cardNumberFor, exportPublicKey } from '@loyalty/protocol';
 import { createLogger, loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import type { MqttClient } from 'mqtt';
+import { gatewayUnit } from './gateway-unit.js';
+import { freePort } from './ports.js';
 import { poissonGapMs, summarise, type LatencySummary } from './stats.js';
 
 export interface TapLatencyOptions {
@@ -38,14 +39,6 @@ interface Rig {
 }
 
 const GATEWAY_MAIN = fileURLToPath(new URL('../../../gateway/dist/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /**
  * The gateway runs as its own process, started through its production entry point, as it is
@@ -72,9 +65,12 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
 
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const internalPassword = randomBytes(24).toString('base64url');
-  const child: ChildProcess = spawn(process.execPath, [GATEWAY_MAIN], {
+  // With the flags and environment systemd/loyalty-gateway.service gives it.
+  const unit = gatewayUnit();
+  const child: ChildProcess = spawn(process.execPath, [...unit.nodeArgs, GATEWAY_MAIN], {
     env: {
       ...process.env,
+      ...unit.env,
       LOYALTY_GW_DATA_DIR: dir,
       LOYALTY_GW_MQTT_PORT: String(mqttPort),
       LOYALTY_GW_HTTP_PORT: String(httpPort),
