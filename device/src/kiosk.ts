@@ -270,6 +270,8 @@ export class Kiosk {
     const { changes, report } = readDesired(desired);
     running.agent.configure({ memberScreenMs: changes.memberScreenMs, requestTimeoutMs: changes.requestTimeoutMs });
     if (changes.logLevel) this.log.level = changes.logLevel;
+    // The next slip is laid out for the new width (a paper roll or printer swapped in the store).
+    if (changes.printer) this.hardware.printer.columns = changes.printer.columns;
     if (changes.heartbeatIntervalMs) {
       clearInterval(running.heartbeat);
       running.heartbeat = this.startHeartbeat(changes.heartbeatIntervalMs);

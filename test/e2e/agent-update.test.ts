@@ -18,7 +18,7 @@ import { c as createTar, x as extractTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKioskIdentity } from '@loyalty/device';
 import type { Gateway } from '@loyalty/gateway';
-import { STORE, eventually, seed, startGateway, tempDir } from '../support/system.js';
+import { callApi, eventually, seed, startGateway, STORE, tempDir } from '../support/system.js';
 import { Supervisor } from '../support/supervisor.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,14 +38,7 @@ describe('signed agent updates', () => {
   // Not execFileSync: the gateway runs in this process and must answer the upload.
   const cli = async (...args: string[]) => (await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LOYALTY_ADMIN_TOKEN: admin } })).stdout;
   const publicKeyOf = (output: string) => output.trim().split('\n').at(-1)!;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${gateway.httpUrl}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const call = (method: string, path: string, body?: unknown) => callApi(gateway.httpUrl, admin, method, path, body);
   const runningVersion = async () => (await call('GET', '/kiosks/kiosk-1')).body.telemetry?.versions?.agent as string | undefined;
   const finalState = async (commandId: string) =>
     eventually(

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvelopeSigner, generateKeyPair, kioskTopic } from '@loyalty/protocol';
 import { decodeEscPos, receiptText } from '@loyalty/device';
 import type { Gateway } from '@loyalty/gateway';
-import { eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { callApi, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 
 describe('fleet commands', () => {
   const gwDir = tempDir('gw-cmd');
@@ -38,14 +38,7 @@ describe('fleet commands', () => {
     kioskDir.remove();
   });
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${gateway.httpUrl}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const call = (method: string, path: string, body?: unknown) => callApi(gateway.httpUrl, admin, method, path, body);
   const state = async (commandId: string) => (await call('GET', `/kiosks/kiosk-1/commands/${commandId}`)).body;
   const slips = () => k!.hardware.printer.jobs.map((job) => receiptText(decodeEscPos(job)).join('\n'));
   const restartKiosk = async () => {

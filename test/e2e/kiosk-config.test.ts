@@ -1,12 +1,13 @@
 /**
  * Desired and reported kiosk configuration over the real broker (docs/fleet.md "Configuration"):
- * a change is applied live and reported; an invalid field, and one that only applies at a start,
+ * a change (screen and request timeouts, log level, printer width) is applied live and reported; an invalid field, and one that only applies at a start,
  * are refused with the reason while the rest is applied; a store's fields reach its kiosks and a
  * kiosk's own fields win; a kiosk offline during a change gets it when it comes back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
-import { eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { decodeEscPos, receiptText } from '@loyalty/device';
+import { callApi, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 
 describe('desired and reported kiosk configuration', () => {
   const gwDir = tempDir('gw-config');
@@ -29,21 +30,19 @@ describe('desired and reported kiosk configuration', () => {
     kioskDir.remove();
   });
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${gateway.httpUrl}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const call = (method: string, path: string, body?: unknown) => callApi(gateway.httpUrl, admin, method, path, body);
   const status = async () => (await call('GET', '/kiosks/kiosk-1')).body.config;
 
   it('applies a change live and reports the version it applied', async () => {
-    const patched = await call('PATCH', '/kiosks/kiosk-1/config', { memberScreenMs: 5000, logLevel: 'debug' });
-    expect(patched).toMatchObject({ status: 200, body: { config: { memberScreenMs: 5000, logLevel: 'debug' } } });
+    const patched = await call('PATCH', '/kiosks/kiosk-1/config', { memberScreenMs: 5000, logLevel: 'debug', printer: { columns: 32 } });
+    expect(patched).toMatchObject({ status: 200, body: { config: { memberScreenMs: 5000, logLevel: 'debug', printer: { columns: 32 } } } });
     await eventually(() => k.kiosk.agent.timeouts.memberScreenMs === 5000, 5000, 'applied');
     expect(k.log.logger.level).toBe('debug');
+    // The next slip is laid out for the narrower roll.
+    await k.kiosk.agent.printTestPage();
+    const slip = receiptText(decodeEscPos(k.hardware.printer.jobs.at(-1)!));
+    expect(slip).toContain('0123456789'.repeat(4).slice(0, 32));
+    expect(Math.max(...slip.map((line) => line.length))).toBe(32);
     await eventually(async () => (await status()).reported?.version === patched.body.version, 5000, 'reported');
     expect(await status()).toMatchObject({ desired: { version: patched.body.version }, reported: { refused: [] }, difference: { pending: false, refused: [] } });
   });
@@ -61,7 +60,7 @@ describe('desired and reported kiosk configuration', () => {
     expect(difference).toEqual({ pending: false, refused: ['memberScreenMs', 'mqtt', 'colour'] });
     // Removing the bad fields (null) leaves a clean document.
     const cleaned = await call('PATCH', '/kiosks/kiosk-1/config', { memberScreenMs: null, mqtt: null, colour: null });
-    expect(cleaned.body.config).toEqual({ logLevel: 'debug', requestTimeoutMs: 2500 });
+    expect(cleaned.body.config).toEqual({ logLevel: 'debug', requestTimeoutMs: 2500, printer: { columns: 32 } });
   });
 
   it('gives a kiosk offline during a store-wide change its configuration when it comes back; its own fields win', async () => {

@@ -108,6 +108,16 @@ export async function startKiosk(
   return { kiosk, hardware, log, stateDir };
 }
 
+/** One call of the gateway's API as an operator's tool makes it: a JSON body, the status and the JSON answer. */
+export async function callApi(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
 /** Polls until `check` returns a truthy value (or throws the last failure after `timeoutMs`). */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -49,7 +49,7 @@ interface Job {
 }
 
 export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [HealthReport] }> implements ReceiptPrinter {
-  readonly columns: number;
+  columns: number;
   readonly codePage: CodePage;
   private readonly queue: Job[] = [];
   private nextId = 1;

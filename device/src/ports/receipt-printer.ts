@@ -18,8 +18,8 @@ export interface ReceiptPrinter {
   stop(): Promise<void>;
   /** resolves once the printer took the whole job; rejects with PrinterError */
   print(job: Buffer): Promise<void>;
-  /** the printable width in characters (32, 42 or 48) */
-  readonly columns: number;
+  /** the printable width in characters (32, 42 or 48); the operator may change it live (docs/fleet.md "Configuration") */
+  columns: number;
   /** the code page receipts are encoded in (Cyrillic names need PC866 or WPC1251) */
   readonly codePage: CodePage;
   health(): HealthReport;

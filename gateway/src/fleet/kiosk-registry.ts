@@ -136,7 +136,7 @@ export class KioskRegistry {
         changed += 1;
         continue;
       }
-      if (this.exported(known.publicKey) !== String(row.public_key)) {
+      if (this.keyText(known.publicKey).exported !== String(row.public_key)) {
         known.previousKey = { key: known.publicKey, validUntil: this.clock.now().getTime() + overlapMs };
         known.publicKey = importPublicKey(String(row.public_key));
         changed += 1;
@@ -254,26 +254,15 @@ export class KioskRegistry {
     return this.flushing;
   }
 
-  private readonly exports = new WeakMap<KeyObject, string>();
-  /** Exported once per key: the refresh compares every kiosk's key every few seconds. */
-  private exported(publicKey: KeyObject): string {
-    let text = this.exports.get(publicKey);
-    if (text === undefined) {
-      text = exportPublicKey(publicKey);
-      this.exports.set(publicKey, text);
+  /** Each key's exported form and fingerprint, computed once: the refresh and the fleet list use them for thousands of kiosks. */
+  private readonly keyTexts = new WeakMap<KeyObject, { exported: string; fingerprint: string }>();
+  private keyText(publicKey: KeyObject): { exported: string; fingerprint: string } {
+    let text = this.keyTexts.get(publicKey);
+    if (!text) {
+      text = { exported: exportPublicKey(publicKey), fingerprint: keyFingerprint(publicKey) };
+      this.keyTexts.set(publicKey, text);
     }
     return text;
-  }
-
-  private readonly fingerprints = new WeakMap<KeyObject, string>();
-  /** Computed once per key: the fleet list shows one for each of thousands of kiosks. */
-  private fingerprintOf(publicKey: KeyObject): string {
-    let fingerprint = this.fingerprints.get(publicKey);
-    if (fingerprint === undefined) {
-      fingerprint = keyFingerprint(publicKey);
-      this.fingerprints.set(publicKey, fingerprint);
-    }
-    return fingerprint;
   }
 
   /** Every active kiosk's state, last contact and rules version (the alarm sweep, every few seconds). */
@@ -312,7 +301,7 @@ export class KioskRegistry {
         revokedReason: row.revoked_reason === null ? null : String(row.revoked_reason),
         online: unwritten?.online ?? Number(row.online) === 1,
         lastSeen: unwritten && (lastSeen === null || unwritten.lastSeen > lastSeen) ? unwritten.lastSeen : lastSeen,
-        keyFingerprint: this.fingerprintOf(this.kiosks.get(String(row.id))!.publicKey),
+        keyFingerprint: this.keyText(this.kiosks.get(String(row.id))!.publicKey).fingerprint,
         telemetry: telemetry === null ? null : (JSON.parse(telemetry) as Telemetry),
       };
     });
