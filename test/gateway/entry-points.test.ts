@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const MAINS = { gateway: '../../gateway/dist/main.js', kiosk: '../../device/dist/main.js' };
+// The kiosk unit starts boot.js, which hands its options to main.js (docs/fleet.md "Agent updates").
+const MAINS = { gateway: '../../gateway/dist/main.js', kiosk: '../../device/dist/main.js', 'kiosk launcher': '../../device/dist/boot.js' };
 
 describe('entry points', () => {
   for (const [name, path] of Object.entries(MAINS)) {
