@@ -21,3 +21,5 @@ export * from './hardware/index.js';
 export * from './pairing.js';
 export * from './trusted-keys.js';
 export * from './commands.js';
+export * from './update/agent-dir.js';
+export * from './update/boot-decision.js';
