@@ -29,3 +29,4 @@ export * from './http/errors.js';
 export type { AuthEnv } from './http/auth.js';
 export * from './mqtt/embedded-broker.js';
 export { connectUsername } from './mqtt/packet-guard.js';
+export * from './admin/release-build.js';

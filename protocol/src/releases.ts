@@ -46,9 +46,13 @@ export function verifyReleaseSignature(release: ReleaseFacts, signature: string,
   });
 }
 
-/** release.json at the top of every release tarball: what it is and what it runs on. */
+/**
+ * release.json at the top of every release tarball: what it is and what it runs on. An agent
+ * update is a `loyalty-kiosk-agent`; `npm run release` also makes a `loyalty-gateway` tarball,
+ * installed by unpacking it (docs/operator-guide.md).
+ */
 export const ReleaseManifest = z.object({
-  name: z.literal('loyalty-kiosk-agent'),
+  name: z.enum(['loyalty-kiosk-agent', 'loyalty-gateway']),
   version: ReleaseVersion,
   /** `${process.platform}-${process.arch}`: native addons are built for one */
   platform: z.string().min(1).max(40),

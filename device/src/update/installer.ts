@@ -135,6 +135,7 @@ function checkManifest(unpacked: string, version: string): void {
   } catch {
     throw new UpdateError('the release has no valid release.json');
   }
+  if (manifest.name !== 'loyalty-kiosk-agent') throw new UpdateError(`the tarball is a ${manifest.name} release, not the kiosk agent`);
   if (manifest.version !== version) throw new UpdateError(`the release says it is version ${manifest.version}, the command ${version}`);
   const platform = `${process.platform}-${process.arch}`;
   if (manifest.platform !== platform) throw new UpdateError(`the release is built for ${manifest.platform}; this kiosk is ${platform}`);
