@@ -35,21 +35,28 @@ const USAGE = `usage:
   npm run admin -- gateway-key rotate|promote|retire [--config FILE]   (each takes effect at the next gateway start)
 ${RELEASE_USAGE}`;
 
+const OPTIONS = {
+  role: { type: 'string' },
+  label: { type: 'string', default: 'created with the admin CLI' },
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  key: { type: 'string' },
+  version: { type: 'string' },
+  out: { type: 'string' },
+  gateway: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      role: { type: 'string' },
-      label: { type: 'string', default: 'created with the admin CLI' },
-      config: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      key: { type: 'string' },
-      version: { type: 'string' },
-      out: { type: 'string' },
-      gateway: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    // A mistyped option gets the usage, not a stack trace.
+    process.stderr.write(`loyalty-admin: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

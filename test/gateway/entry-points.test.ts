@@ -20,4 +20,17 @@ describe('entry points', () => {
       expect(wrong.stderr).not.toMatch(/\n\s+at /); // no stack trace
     });
   }
+
+  it('admin CLI: --help prints every command, an unknown option prints the usage', () => {
+    const cli = fileURLToPath(new URL('../../gateway/dist/cli.js', import.meta.url));
+    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8', timeout: 10_000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage:\n/);
+    for (const command of ['token create', 'program check', 'gateway-key rotate', 'release keygen', 'release upload']) expect(help.stdout).toContain(command);
+    const wrong = spawnSync(process.execPath, [cli, 'token', 'create', '--rol', 'admin'], { encoding: 'utf8', timeout: 10_000 });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain("Unknown option '--rol'");
+    expect(wrong.stderr).toContain('usage:');
+    expect(wrong.stderr).not.toMatch(/\n\s+at /);
+  });
 });
