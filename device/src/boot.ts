@@ -6,30 +6,15 @@
  * bad release back: a release on trial gets a number of starts and a deadline to become healthy.
  *   node device/dist/boot.js [the agent's options]
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { resolveStateDir } from './config.js';
 import { AgentDir } from './update/agent-dir.js';
 import { armDeadline, chooseRelease, noteStartError } from './update/boot-decision.js';
 
-/** The state directory as main.js finds it: LOYALTY_KIOSK_STATE_DIR, else the config file's, else its default. */
-function stateDir(): string {
-  if (process.env.LOYALTY_KIOSK_STATE_DIR) return process.env.LOYALTY_KIOSK_STATE_DIR;
-  const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: false });
-  const file = typeof values.config === 'string' ? values.config : process.env.LOYALTY_KIOSK_CONFIG;
-  if (file) {
-    try {
-      const configured = (JSON.parse(readFileSync(file, 'utf8')) as { stateDir?: unknown }).stateDir;
-      if (typeof configured === 'string') return configured;
-    } catch {
-      // main.js reports a broken config file with its reason.
-    }
-  }
-  return './var/kiosk';
-}
-
-const dir = new AgentDir(stateDir());
+const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: false });
+const dir = new AgentDir(resolveStateDir(process.env, typeof values.config === 'string' ? values.config : process.env.LOYALTY_KIOSK_CONFIG));
 // Tells the agent it may switch versions: this launcher is here to roll a bad one back.
 process.env.LOYALTY_KIOSK_BOOT = '1';
 const choice = chooseRelease(dir, new Date());

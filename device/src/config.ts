@@ -136,6 +136,24 @@ export function parseKioskConfig(raw: unknown, source = 'kiosk config'): KioskCo
   return result.data;
 }
 
+/**
+ * Where the kiosk keeps its state, found before the config is validated (pairing, and boot.js
+ * choosing a release): LOYALTY_KIOSK_STATE_DIR, else the config file's `stateDir`, else the default.
+ * A broken file is left for loadKioskConfig to report with its reason.
+ */
+export function resolveStateDir(env: Record<string, string | undefined>, file: string | undefined): string {
+  if (env.LOYALTY_KIOSK_STATE_DIR) return env.LOYALTY_KIOSK_STATE_DIR;
+  if (file) {
+    try {
+      const configured = (JSON.parse(readFileSync(file, 'utf8')) as { stateDir?: unknown }).stateDir;
+      if (typeof configured === 'string') return configured;
+    } catch {
+      // reported by loadKioskConfig
+    }
+  }
+  return './var/kiosk';
+}
+
 /** Reads a JSON file, then applies LOYALTY_KIOSK_* overrides for the few things set per machine. */
 export function loadKioskConfig(env: Record<string, string | undefined>, file: string | undefined): KioskConfig {
   let raw: Record<string, unknown> = {};

@@ -31,9 +31,6 @@ import type { ReceiptPrinter } from './ports/receipt-printer.js';
 /** this agent's version: its package's, which a release build sets */
 export const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** set by boot.js: only an agent it started can switch versions and be rolled back */
-export const BOOTED_BY_LAUNCHER = 'LOYALTY_KIOSK_BOOT';
-
 export interface KioskHardware {
   reader: CardReader;
   scanner: BarcodeScanner;
@@ -58,6 +55,8 @@ interface Running {
 export interface KioskOptions {
   /** what `restart_agent` does after acknowledging: main.ts stops the agent and systemd starts it again */
   onRestart?: () => void;
+  /** started by boot.js, which alone can switch versions and roll a bad one back */
+  canSwitchVersions?: boolean;
 }
 
 export class Kiosk {
@@ -250,7 +249,7 @@ export class Kiosk {
   private async installUpdate(release: UpdateAgentArgs, commandId: string): Promise<void> {
     const updates = this.config.updates;
     if (!updates) throw new UpdateError('this kiosk takes no agent updates: its config has no updates.releaseKeys');
-    if (process.env[BOOTED_BY_LAUNCHER] !== '1') throw new UpdateError('this agent was not started through device/dist/boot.js, which alone can switch versions and roll back');
+    if (!this.options.canSwitchVersions) throw new UpdateError('this agent was not started through device/dist/boot.js, which alone can switch versions and roll back');
     await installRelease(release, {
       dir: new AgentDir(this.config.stateDir),
       releaseKeys: updates.releaseKeys,

@@ -6,8 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createLogger, runUntilSignal } from '@loyalty/protocol/node';
-import { readFileSync } from 'node:fs';
-import { KioskConfigError, KioskNotPairedError, loadKioskConfig } from './config.js';
+import { KioskConfigError, KioskNotPairedError, loadKioskConfig, resolveStateDir } from './config.js';
 import { pairKiosk, PairingError } from './pairing.js';
 import { screens } from './ui/screens.js';
 import { KioskConsole, drawScreen } from './console.js';
@@ -48,8 +47,7 @@ const configFile = values.config ?? process.env.LOYALTY_KIOSK_CONFIG;
 try {
   if (values.pair) {
     if (!values.gateway) throw new KioskConfigError('--pair needs --gateway http://GATEWAY:8080 (the gateway HTTP address)');
-    const raw = configFile ? (JSON.parse(readFileSync(configFile, 'utf8')) as { stateDir?: string }) : {};
-    const stateDir = process.env.LOYALTY_KIOSK_STATE_DIR ?? raw.stateDir ?? './var/kiosk';
+    const stateDir = resolveStateDir(process.env, configFile);
     const enrollment = await pairKiosk({ gatewayUrl: values.gateway, code: values.pair, stateDir, kioskId: values['kiosk-id'] });
     process.stderr.write(`paired as ${enrollment.kioskId} in store ${enrollment.storeId} (key ${enrollment.keyFingerprint})\n`);
   }
@@ -58,7 +56,11 @@ try {
   if (values.console && config.hardware.mode !== 'emulated') throw new KioskConfigError('--console drives the emulated devices; it needs hardware.mode "emulated"');
   const hardware = createHardware(config, log);
   // restart_agent: a clean stop; systemd (Restart=always) starts the agent again.
-  const kiosk = new Kiosk(config, hardware, log, { onRestart: () => process.kill(process.pid, 'SIGTERM') });
+  const kiosk = new Kiosk(config, hardware, log, {
+    onRestart: () => process.kill(process.pid, 'SIGTERM'),
+    // boot.js says so when it started this agent (docs/fleet.md "Agent updates").
+    canSwitchVersions: process.env.LOYALTY_KIOSK_BOOT === '1',
+  });
   let terminal: KioskConsole | null = null;
   runUntilSignal(
     {
