@@ -286,6 +286,22 @@ export class Kiosk {
     return heartbeat;
   }
 
+  /**
+   * The systemd watchdog's check (docs/operator-guide.md "systemd"): the journal answers, since
+   * every operation is written there before a customer is answered. Being offline is not a fault:
+   * the kiosk serves from its caches, so the gateway's link is not part of the check.
+   */
+  async health(): Promise<string | null> {
+    const running = this.running;
+    if (!running) return 'not started';
+    await running.outbox.depth();
+    return null;
+  }
+
+  readyStatus(): string {
+    return `kiosk ${this.config.kioskId} of store ${this.config.storeId}, gateway ${this.running?.link.connected ? 'connected' : 'not reachable yet'}`;
+  }
+
   get fingerprint(): string {
     return this.state.identity.fingerprint;
   }

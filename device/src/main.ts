@@ -5,7 +5,7 @@
  * With emulated hardware, --console lets a person drive it from the terminal.
  */
 import { parseArgs } from 'node:util';
-import { createLogger, runUntilSignal } from '@loyalty/protocol/node';
+import { createLogger, runUntilSignal, ServiceNotifier } from '@loyalty/protocol/node';
 import { KioskConfigError, KioskNotPairedError, loadKioskConfig, resolveStateDir } from './config.js';
 import { pairKiosk, PairingError } from './pairing.js';
 import { screens } from './ui/screens.js';
@@ -44,6 +44,8 @@ if (values.help) {
   process.exit(0);
 }
 const configFile = values.config ?? process.env.LOYALTY_KIOSK_CONFIG;
+// Under systemd (Type=notify): READY once serving, the watchdog pinged while healthy.
+const notifyEnv = { NOTIFY_SOCKET: process.env.NOTIFY_SOCKET, WATCHDOG_USEC: process.env.WATCHDOG_USEC, WATCHDOG_PID: process.env.WATCHDOG_PID };
 try {
   if (values.pair) {
     if (!values.gateway) throw new KioskConfigError('--pair needs --gateway http://GATEWAY:8080 (the gateway HTTP address)');
@@ -82,9 +84,12 @@ try {
         terminal?.stop();
         await kiosk.stop();
       },
+      health: () => kiosk.health(),
+      readyStatus: () => kiosk.readyStatus(),
     },
     log,
     'kiosk',
+    new ServiceNotifier(notifyEnv, log),
   );
 } catch (error) {
   if (error instanceof KioskNotPairedError) {
@@ -92,6 +97,10 @@ try {
     const display = createEmulatedHardware().display;
     await display.show(screens.notPaired(display));
     process.stderr.write(`loyalty-kiosk: ${error.message}\n${drawScreen(display.current, display.columns)}\n`);
+    // Up and doing what it should (waiting to be paired): systemd must not restart it in a loop.
+    const notifier = new ServiceNotifier(notifyEnv, { warn: (details, message) => process.stderr.write(`${message} ${JSON.stringify(details)}\n`) });
+    await notifier.ready('not paired: run --pair CODE --gateway URL');
+    notifier.startWatchdog(async () => null);
     process.on('SIGTERM', () => process.exit(0));
     process.on('SIGINT', () => process.exit(0));
     setInterval(() => undefined, 1 << 30);

@@ -72,6 +72,7 @@ interface Running {
   commandSweep: NodeJS.Timeout;
   alarms: AlarmService;
   alarmSweep: NodeJS.Timeout;
+  readiness: Record<string, () => Promise<string | null>>;
 }
 
 export class Gateway {
@@ -285,6 +286,11 @@ export class Gateway {
         .catch((error: Error) => log.warn({ err: error.message, kiosk: kiosk.id }, 'could not publish the gateway key set'));
     }
 
+    const readiness = {
+      // Through the group-commit writer: a stuck commit queue is as bad as a dead ledger.
+      ledger: async () => ((await writer.run((tx) => tx.execute('SELECT 1'))).rows.length ? null : 'ledger did not answer'),
+      mqtt: async () => (mqtt.connected ? null : 'not connected to the MQTT broker'),
+    };
     const app = createApp({
       ledger,
       programs,
@@ -312,10 +318,7 @@ export class Gateway {
       validateResponses: config.http.validateResponses,
       maxBodyBytes: config.http.maxBodyBytes,
       rateLimits: { perTokenPerMinute: config.limits.httpPerTokenPerMinute, perAddressPerMinute: config.limits.httpPerAddressPerMinute },
-      readiness: {
-        ledger: async () => ((await client.execute('SELECT 1')).rows.length ? null : 'ledger did not answer'),
-        mqtt: async () => (mqtt.connected ? null : 'not connected to the MQTT broker'),
-      },
+      readiness,
     });
     const http = await new Promise<ServerType>((resolvePromise, reject) => {
       const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, () => resolvePromise(server));
@@ -362,8 +365,28 @@ export class Gateway {
       commandSweep,
       alarms,
       alarmSweep,
+      readiness,
     };
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
+  }
+
+  /**
+   * The systemd watchdog's check (docs/operator-guide.md "systemd"): HTTP listening, the ledger
+   * committing through the writer, the link to the broker up. null when healthy.
+   */
+  async health(): Promise<string | null> {
+    const running = this.running;
+    if (!running) return 'not started';
+    if (!running.http.listening) return 'HTTP server not listening';
+    for (const [name, check] of Object.entries(running.readiness)) {
+      const problem = await check().catch((error: Error) => error.message);
+      if (problem !== null) return `${name}: ${problem}`;
+    }
+    return null;
+  }
+
+  readyStatus(): string {
+    return `serving HTTP on ${this.httpUrl}, MQTT on ${this.state.mqttEndpoint.host}:${this.state.mqttEndpoint.port}`;
   }
 
   /** Revocation: refused at the broker and the message layer from now on, disconnected at once. */

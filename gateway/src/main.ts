@@ -4,7 +4,7 @@
  *   node gateway/dist/main.js [--config /etc/loyalty/gateway.json]
  */
 import { parseArgs } from 'node:util';
-import { createLogger, runUntilSignal } from '@loyalty/protocol/node';
+import { createLogger, runUntilSignal, ServiceNotifier } from '@loyalty/protocol/node';
 import { ConfigError, loadGatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 
@@ -29,7 +29,9 @@ if (values.help) {
 try {
   const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);
   const log = createLogger({ level: config.logLevel, name: 'gateway' });
-  runUntilSignal(new Gateway({ config, log }), log, 'gateway');
+  // Under systemd (Type=notify): READY once serving, the watchdog pinged while healthy.
+  const notifier = new ServiceNotifier({ NOTIFY_SOCKET: process.env.NOTIFY_SOCKET, WATCHDOG_USEC: process.env.WATCHDOG_USEC, WATCHDOG_PID: process.env.WATCHDOG_PID }, log);
+  runUntilSignal(new Gateway({ config, log }), log, 'gateway', notifier);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`loyalty-gateway: ${error.message}\n`);

@@ -24,14 +24,14 @@ export interface GatewayProcess {
   stop: () => Promise<void>;
 }
 
-export async function startGatewayProcess(dataDir: string, config: Record<string, unknown> = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(dataDir: string, config: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<GatewayProcess> {
   const httpPort = await freePort();
   const mqttPort = await freePort();
   // Beside the data dir, so the gateway creates the data dir itself (its mode is checked).
   const configFile = `${dataDir.replace(/\/+$/, '')}.gateway.json`;
   const { http, mqtt, ...rest } = config as { http?: Record<string, unknown>; mqtt?: Record<string, unknown> };
   writeFileSync(configFile, JSON.stringify({ dataDir, logLevel: 'info', http: { port: httpPort, ...http }, mqtt: { port: mqttPort, ...mqtt }, ...rest }));
-  const child = spawn(process.execPath, [MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     output += chunk.toString();

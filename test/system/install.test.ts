@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { x as extractTar } from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/mosquitto.js';
+import { notifySocket } from '../support/notify-socket.js';
 import { callApi, eventually, tempDir } from '../support/system.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -52,11 +53,15 @@ describe('install from the release tarballs', () => {
     const [httpPort, mqttPort] = [await freePort(), await freePort()];
     const gatewayEnv = { LOYALTY_GW_DATA_DIR: join(work.path, 'gateway-data'), LOYALTY_GW_HTTP_PORT: String(httpPort), LOYALTY_GW_MQTT_PORT: String(mqttPort) };
     expect((await run(process.execPath, ['gateway/dist/main.js', '--help'], { cwd: gatewayDir })).stdout).toMatch(/^usage: node gateway\/dist\/main\.js/);
-    const gateway = start(gatewayDir, ['gateway/dist/main.js'], gatewayEnv);
+    // As systemd runs it (Type=notify): the notify addon ships in the tarball and says READY=1.
+    const systemd = notifySocket(join(work.path, 'notify'));
+    const gateway = start(gatewayDir, ['gateway/dist/main.js'], { ...gatewayEnv, NOTIFY_SOCKET: systemd.path });
     const url = `http://127.0.0.1:${httpPort}`;
-    await eventually(async () => (await fetch(`${url}/readyz`)).ok, 20_000, 'gateway ready').catch((error: Error) => {
+    await eventually(() => systemd.texts().some((text) => text.startsWith('READY=1')), 20_000, 'gateway READY=1').catch((error: Error) => {
       throw new Error(`${error.message}: ${gateway.output()}`);
     });
+    systemd.close();
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
     const token = (await run(process.execPath, ['gateway/dist/cli.js', 'token', 'create', '--role', 'admin'], { cwd: gatewayDir, env: { PATH: process.env.PATH ?? '', ...gatewayEnv } })).stdout.trim();
     expect(token).toMatch(/^lk_/);
     expect((await callApi(url, token, 'POST', '/stores', { id: 'mitte', name: 'Mitte Market', timezone: 'Europe/Berlin' })).status).toBe(201);
