@@ -151,7 +151,7 @@ export class Gateway {
   async start(): Promise<void> {
     const { config, log } = this.deps;
     const client = await openDatabase({ url: this.ledgerUrl, authToken: config.ledgerAuthToken, busyTimeoutMs: config.ledgerBusyTimeoutMs });
-    const writer = new GroupCommitWriter(client);
+    const writer = new GroupCommitWriter(client, undefined, (operations, seconds) => this.metrics.observeCommit(operations, seconds));
     const registry = new KioskRegistry(client, writer, this.clock, {
       telemetryFlushMs: config.fleet.telemetryFlushMs,
       onFlushError: (error) => log.warn({ err: error.message }, 'kiosk heartbeats not written; will retry'),
@@ -195,7 +195,7 @@ export class Gateway {
     if (config.mqtt.mode === 'embedded') {
       // Wills are checked at login against the kiosk's key (no replay window: a will is old by nature).
       const guard = new BrokerGuard(registry, new EnvelopeVerifier(registry.keysOf), this.metrics, log, config.mqtt.internalPassword);
-      broker = new EmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log, guard, limits: config.mqtt.limits, onRefused: (kind) => this.metrics.brokerDenials.inc({ kind }) });
+      broker = new EmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log, guard, limits: config.mqtt.limits, onRefused: (reason) => this.metrics.brokerDenials.inc({ reason }) });
       await broker.start();
       mqttEndpoint = { host: config.mqtt.host, port: broker.port, username: guard.gatewayUser, password: guard.gatewayPassword };
     } else {

@@ -31,7 +31,7 @@ describe('security over the real broker', () => {
   });
 
   const port = () => gateway.mqttEndpoint.port;
-  const denials = (kind: string) => gateway.metrics.count(gateway.metrics.brokerDenials, { kind });
+  const denials = (reason: string) => gateway.metrics.count(gateway.metrics.brokerDenials, { reason });
   const connect = async (options: Record<string, unknown>) => {
     const client = await connectAsync({ host: '127.0.0.1', port: port(), protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 2000, ...options });
     clients.push(client);

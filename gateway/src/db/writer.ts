@@ -35,6 +35,8 @@ export class GroupCommitWriter {
   constructor(
     private readonly client: Client,
     private readonly maxBatch = 100,
+    /** told of each committed transaction: its operations and seconds from BEGIN to COMMIT (metrics.ts) */
+    private readonly onCommit?: (operations: number, seconds: number) => void,
   ) {}
 
   run<T>(op: WriteOp<T>): Promise<T> {
@@ -85,6 +87,7 @@ export class GroupCommitWriter {
 
   private async attempt(batch: Job[], isolated: boolean): Promise<Outcome[] | 'retry_isolated' | null> {
     let tx: Transaction;
+    const began = performance.now();
     try {
       tx = await this.client.transaction('write');
     } catch (error) {
@@ -112,7 +115,10 @@ export class GroupCommitWriter {
         }
       }
       if (batch.length === 1 && !outcomes[0]!.ok) await tx.rollback();
-      else await tx.commit();
+      else {
+        await tx.commit();
+        this.onCommit?.(batch.length, (performance.now() - began) / 1000);
+      }
     } catch (error) {
       // The transaction itself failed (disk full, lock lost): nothing in it happened.
       for (const job of batch) job.reject(error);

@@ -140,7 +140,7 @@ export class AlarmService {
   private conditions(kiosk: HealthView, bundle: Bundle | undefined): Map<AlarmType, string> {
     // What a kiosk reported while it was online; an offline kiosk's last report is not news.
     const tele = kiosk.online ? kiosk.telemetry : null;
-    const wrong = this.timeConditions({ ...kiosk, rulesVersion: tele?.versions.rules ?? null }, bundle);
+    const wrong = this.timeConditions({ ...kiosk, rulesVersion: tele?.versions.rules ?? null, outboxDepth: tele?.outboxDepth ?? null }, bundle);
     if (!tele) return wrong;
     const printer = tele.health.printer;
     if (printer && printer.state !== 'ok') {

@@ -37,6 +37,7 @@ interface Unwritten {
   online?: boolean;
   telemetry?: string;
   rulesVersion?: number | null;
+  outboxDepth?: number;
 }
 
 /** What the alarm sweep needs of an active kiosk: no telemetry document to parse. */
@@ -46,6 +47,8 @@ export interface HealthSummary {
   online: boolean;
   lastSeen: string | null;
   rulesVersion: number | null;
+  /** operations waiting in its outbox, as last reported; null before its first heartbeat */
+  outboxDepth: number | null;
 }
 
 /** Kiosk accounts on an external broker that keeps its own (Mosquitto's dynamic security). */
@@ -213,7 +216,7 @@ export class KioskRegistry {
   /** Keeps a kiosk's newest heartbeat; it is written with the others within telemetryFlushMs. */
   recordTelemetry(id: string, telemetry: Telemetry): void {
     // A heartbeat is also word that the kiosk is online; a later `offline` state replaces it.
-    this.keep(id, { telemetry: JSON.stringify(telemetry), rulesVersion: telemetry.versions.rules, online: true });
+    this.keep(id, { telemetry: JSON.stringify(telemetry), rulesVersion: telemetry.versions.rules, outboxDepth: telemetry.outboxDepth, online: true });
   }
 
   private keep(id: string, report: Omit<Unwritten, 'lastSeen'>): void {
@@ -267,7 +270,11 @@ export class KioskRegistry {
 
   /** Every active kiosk's state, last contact and rules version (the alarm sweep, every few seconds). */
   async healthSummaries(): Promise<HealthSummary[]> {
-    const rows = (await this.client.execute(`SELECT id, store_id, online, last_seen, json_extract(telemetry, '$.versions.rules') AS rules FROM kiosks WHERE status = 'active'`)).rows;
+    const rows = (
+      await this.client.execute(
+        `SELECT id, store_id, online, last_seen, json_extract(telemetry, '$.versions.rules') AS rules, json_extract(telemetry, '$.outboxDepth') AS outbox FROM kiosks WHERE status = 'active'`,
+      )
+    ).rows;
     return rows.map((row) => {
       const id = String(row.id);
       const unwritten = this.unwritten.get(id);
@@ -279,6 +286,7 @@ export class KioskRegistry {
         online: unwritten?.online ?? Number(row.online) === 1,
         lastSeen: newer ? unwritten.lastSeen : lastSeen,
         rulesVersion: unwritten?.rulesVersion !== undefined ? unwritten.rulesVersion : row.rules === null ? null : Number(row.rules),
+        outboxDepth: unwritten?.outboxDepth !== undefined ? unwritten.outboxDepth : row.outbox === null ? null : Number(row.outbox),
       };
     });
   }

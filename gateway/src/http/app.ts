@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { countRequests } from './request-metrics.js';
 import type { AppDeps } from './deps.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { errorBody, onError } from './errors.js';
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Hono {
   const routes: RouteRegistry = { specs: [], validateResponses: deps.validateResponses ?? false, log: deps.log };
   app.onError(onError(deps.log));
   app.notFound((c) => c.json(errorBody('no_such_route', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.use('*', countRequests(deps.metrics));
   // Read with the limit before anything parses it: an oversized body is refused, not buffered.
   // A release upload is streamed to disk under its own limit (fleet.maxReleaseBytes) instead.
   const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

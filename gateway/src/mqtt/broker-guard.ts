@@ -80,7 +80,7 @@ export class BrokerGuard {
   };
 
   private denied<T>(kind: string, clientId: string, result?: T, detail: Record<string, unknown> = {}): T {
-    this.metrics.brokerDenials.inc({ kind });
+    this.metrics.brokerDenials.inc({ reason: kind });
     this.log.warn({ kind, client: clientId.slice(0, 80), ...detail }, 'broker denied');
     return result as T;
   }

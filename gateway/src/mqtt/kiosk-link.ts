@@ -193,6 +193,7 @@ export class KioskLink {
       return;
     }
     const request = parsed.data;
+    const began = performance.now();
     let result: Reply['result'];
     try {
       result = { status: 'ok', data: await handleRequest(this.deps.handlers, request, { kioskId, storeId }) };
@@ -208,6 +209,7 @@ export class KioskLink {
     // Refusals are rare and tell whether a rollout hurts a store: kept, per store (docs/programs.md "Canary").
     if (result.status === 'error' && result.code !== 'internal_error') await this.recordRefusal(storeId, kioskId, request.kind, result.code);
     await this.reply(kioskId, { opId: request.opId, kind: request.kind, serverTime: this.now(), result });
+    this.deps.metrics.requestDuration.observe({ kind: request.kind }, (performance.now() - began) / 1000);
   }
 
   private async reply(kioskId: string, reply: Reply | InvalidRequestReply): Promise<void> {

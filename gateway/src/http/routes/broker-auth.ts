@@ -34,7 +34,7 @@ export function brokerAuthRoutes(
     await next();
   });
   const deny = (kind: string) => {
-    deps.metrics.brokerDenials.inc({ kind });
+    deps.metrics.brokerDenials.inc({ reason: kind });
     return { result: 'deny' as const };
   };
   const principal = (username: string): Principal | null => {
