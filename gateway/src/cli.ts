@@ -3,6 +3,8 @@
  * Operator commands against the gateway's ledger, using the gateway's own config (file + env):
  *   npm run ledger -- verify             invariants and hash chain; exit 1 on any violation
  *   npm run ledger -- expire             move expired lots to `expired` now
+ *   npm run ledger -- backup DIR         a verified copy of the ledger and the gateway's keys, while it runs
+ *   npm run ledger -- restore DIR        put a backup back (the gateway stopped)
  *   npm run admin -- token create --role admin --label "ops laptop"
  * Safe while the gateway runs: writes wait for the ledger's lock (busy timeout).
  */
@@ -23,10 +25,13 @@ import { Directory } from './ledger/directory.js';
 import { formatReport, verifyLedger } from './ledger/verify.js';
 import { promoteGatewayKey, retireGatewayKey, rotateGatewayKey } from './fleet/gateway-keys.js';
 import { RELEASE_USAGE, releaseCommand } from './admin/release-cli.js';
+import { BackupError, backupLedger, restoreLedger } from './admin/backup.js';
 
 const USAGE = `usage:
   npm run ledger -- verify [--json] [--config FILE]
   npm run ledger -- expire [--config FILE]
+  npm run ledger -- backup DIR [--config FILE]    a verified copy of the ledger and the gateway's keys (safe while it runs)
+  npm run ledger -- restore DIR [--config FILE]   put a backup back into the data dir (stop the gateway first)
   npm run admin -- token create --role admin|pos|viewer [--label TEXT] [--config FILE]
   npm run admin -- token revoke TOKEN_ID [--config FILE]
   npm run admin -- program check FILE          validate a program document (docs/programs.md); exit 1 naming each bad field
@@ -81,6 +86,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (positionals[0] === 'program' && positionals[1] === 'check' && positionals[2]) return checkProgramFile(positionals[2]);
+  if ((positionals[0] === 'backup' || positionals[0] === 'restore') && positionals.length === 2) return backupCommand(positionals[0], positionals[1]!, values.config);
   const programCreate = positionals[0] === 'program' && ((positionals[1] === 'create' && positionals[2] && positionals[3]) || (positionals[1] === 'put' && positionals[2] && positionals[3]));
   if (!['verify', 'expire', 'token create'].includes(command) && !(positionals[0] === 'token' && positionals[1] === 'revoke' && positionals[2]) && !programCreate) {
     process.stderr.write(`${USAGE}\n`);
@@ -167,6 +173,28 @@ function checkProgramFile(path: string): number {
   }
   for (const issue of parsed.error.issues) process.stderr.write(`${path}: ${issue.path.join('.') || '(document)'}: ${issue.message}\n`);
   return 1;
+}
+
+async function backupCommand(step: 'backup' | 'restore', dir: string, configFile: string | undefined): Promise<number> {
+  const config = loadGatewayConfig(process.env, configFile ?? process.env.LOYALTY_GW_CONFIG);
+  const where = { dataDir: config.dataDir, instanceId: config.instanceId, ledgerUrl: config.ledgerUrl, busyTimeoutMs: config.ledgerBusyTimeoutMs };
+  try {
+    if (step === 'backup') {
+      const done = await backupLedger(where, dir);
+      process.stdout.write(`backup in ${done.dir}: ${done.files.join(', ')} (ledger ${done.bytes} bytes, verified: ${done.report.transfers} transfers, hash chain intact)\n`);
+    } else {
+      const done = await restoreLedger(where, dir);
+      if (done.setAside) process.stdout.write(`the previous ledger was moved to ${done.setAside}\n`);
+      process.stdout.write(
+        `restored ${done.files.join(', ')} into ${config.dataDir} (verified: ${done.report.transfers} transfers); the gateway's sequence continues from ${done.sequenceFrom}. Start the gateway.\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof BackupError)) throw error;
+    process.stderr.write(`loyalty-ledger: ${error.message}\n`);
+    return 1;
+  }
 }
 
 main().then(
