@@ -30,3 +30,4 @@ export type { AuthEnv } from './http/auth.js';
 export * from './mqtt/embedded-broker.js';
 export { connectUsername } from './mqtt/packet-guard.js';
 export * from './admin/release-build.js';
+export * from './programs/program-service.js';

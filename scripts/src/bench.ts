@@ -11,6 +11,7 @@ import { acrossRuns, formatTable } from './bench/stats.js';
 import { ledgerEarnRate, rawInsertRate } from './bench/ledger.js';
 import { runTapLatency } from './bench/tap-latency.js';
 import { runFleet } from './bench/fleet.js';
+import { runKioskBench } from './bench/kiosk.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -82,14 +83,17 @@ async function ledgerBench(): Promise<void> {
       pairs[callers]!.push({ raw, ledger: await ledgerEarnRate(callers, ops) });
     }
   }
+  const byCallers: Record<string, { opsPerS: number; rawTxPerS: number; ratio: number; cpuUsPerOp: number; p50Ms: number; p99Ms: number; opsPerCommit: number }> = {};
   const rows = callerCounts.map((callers) => {
     const runs = pairs[callers]!;
     const raw = acrossRuns(runs.map((p) => p.raw));
     const rate = acrossRuns(runs.map((p) => p.ledger.opsPerS));
     const ratio = acrossRuns(runs.map((p) => p.ledger.opsPerS / p.raw));
+    const cpu = acrossRuns(runs.map((p) => p.ledger.cpuUsPerOp));
     const p50 = acrossRuns(runs.map((p) => p.ledger.latency.p50)).median;
     const p99 = acrossRuns(runs.map((p) => p.ledger.latency.p99)).median;
     const perCommit = acrossRuns(runs.map((p) => ops / p.ledger.batches)).median;
+    byCallers[String(callers)] = { opsPerS: rate.median, rawTxPerS: raw.median, ratio: ratio.median, cpuUsPerOp: cpu.median, p50Ms: p50, p99Ms: p99, opsPerCommit: perCommit };
     return [
       String(callers),
       rate.median,
@@ -97,23 +101,26 @@ async function ledgerBench(): Promise<void> {
       p50,
       p99,
       perCommit,
+      cpu.median,
       raw.median,
       `${raw.min.toFixed(0)}-${raw.max.toFixed(0)}`,
       ratio.median,
       `${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)}`,
     ];
   });
+  const at64 = byCallers['64']!;
+  const budget = { cpuUsPerOp: 250, ratio: 2.0 };
   process.stdout.write(
-    `\nledger: durable earns through the ledger API (closed loop) vs raw libSQL single-row INSERT transactions on the same disk, ${ops} ops each, median of ${repetitions} paired run(s)\n` +
-      `${formatTable(['callers', 'ops/s', 'min-max', 'p50 ms', 'p99 ms', 'ops/commit', 'raw tx/s', 'raw min-max', 'x raw', 'x min-max'], rows)}\n` +
-      `target: >= 1.0x the raw per-transaction commit rate at 64 callers\n`,
+    `\nledger: durable earns through the ledger API and the points program (closed loop) vs raw libSQL single-row INSERT transactions on the same disk, ${ops} ops each, median of ${repetitions} paired run(s)\n` +
+      `${formatTable(['callers', 'ops/s', 'min-max', 'p50 ms', 'p99 ms', 'ops/commit', 'CPU µs/op', 'raw tx/s', 'raw min-max', 'x raw', 'x min-max'], rows)}\n` +
+      `budget at 64 callers: <= ${budget.cpuUsPerOp} µs CPU per earn (${at64.cpuUsPerOp.toFixed(0)}: ${at64.cpuUsPerOp <= budget.cpuUsPerOp ? 'met' : 'NOT met'}), >= ${budget.ratio}x the raw commit rate (${at64.ratio.toFixed(2)}x: ${at64.ratio >= budget.ratio ? 'met' : 'NOT met'})\n`,
   );
   mkdirSync(results, { recursive: true });
   const file = resolve(results, 'ledger.json');
   writeFileSync(
     file,
     JSON.stringify(
-      { name: 'ledger', at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, config: { ops, repetitions, callerCounts }, pairs, summary: rows },
+      { name: 'ledger', at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, config: { ops, repetitions, callerCounts }, pairs, budget, summary: { byCallers } },
       null,
       2,
     ),
@@ -188,7 +195,61 @@ async function fleetBench(): Promise<void> {
   process.stdout.write(`wrote ${file}\n`);
 }
 
-const benchmarks: Record<string, () => Promise<void>> = { 'tap-latency': tapLatency, ledger: ledgerBench, fleet: fleetBench };
+async function kioskBench(): Promise<void> {
+  const options = { drainOps: Number(values.taps ?? (values.quick ? 2000 : 10_000)), idleSeconds: Number(values.seconds ?? (values.quick ? 3 : 10)), starts: Number(values.reps ?? 3) };
+  const result = await runKioskBench(options, (m) => process.stderr.write(`${m}\n`));
+  const ready = acrossRuns(result.startToReadyMs);
+  const bareStart = acrossRuns(result.bareNodeStartMs);
+  const budget = { startToReadyMs: 1500, idleRssMiB: 80, drainSeconds: 5 };
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const { drain } = result;
+  const rows = [
+    ['start to READY=1, ms', ready.median, `${ready.min.toFixed(0)}-${ready.max.toFixed(0)}`, bareStart.median, `<= ${budget.startToReadyMs}: ${verdict(ready.median <= budget.startToReadyMs)}`],
+    ['idle RSS, MiB', result.idleRssMiB, '', result.bareNodeIdleRssMiB, `<= ${budget.idleRssMiB}: ${verdict(result.idleRssMiB <= budget.idleRssMiB)}`],
+    [
+      `drain ${drain.ops} queued earns, s`,
+      drain.seconds,
+      `${drain.opsPerS.toFixed(0)} ops/s, ${drain.booked} booked`,
+      drain.rawInsertSeconds,
+      `<= ${budget.drainSeconds}: ${verdict(drain.seconds <= budget.drainSeconds)}`,
+    ],
+  ];
+  process.stdout.write(
+    `\nkiosk: the agent process (device/dist/main.js, emulated devices) against a gateway process; ${options.starts} starts, the last one idle ${options.idleSeconds} s; baselines: a bare node process, ${drain.ops} raw libSQL insert transactions\n` +
+      `${formatTable(['', 'agent', 'range / detail', 'baseline', 'budget'], rows)}\n`,
+  );
+  mkdirSync(results, { recursive: true });
+  const file = resolve(results, 'kiosk.json');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        name: 'kiosk',
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version },
+        config: options,
+        result,
+        budget,
+        summary: {
+          startToReadyMs: ready.median,
+          bareNodeStartMs: bareStart.median,
+          idleRssMiB: result.idleRssMiB,
+          bareNodeIdleRssMiB: result.bareNodeIdleRssMiB,
+          drainOps: drain.ops,
+          drainSeconds: drain.seconds,
+          drainOpsPerS: drain.opsPerS,
+          drainBooked: drain.booked,
+          rawInsertSeconds: drain.rawInsertSeconds,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+const benchmarks: Record<string, () => Promise<void>> = { 'tap-latency': tapLatency, ledger: ledgerBench, fleet: fleetBench, kiosk: kioskBench };
 const run = name ? benchmarks[name] : undefined;
 if (!run) {
   process.stderr.write(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]\n`);

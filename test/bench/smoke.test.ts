@@ -19,12 +19,18 @@ describe('benchmarks run', () => {
       const tap = spawnSync(process.execPath, [BENCH, 'tap-latency', '--kiosks', '2', '--taps', '20', '--reps', '1', '--out', out.path], { encoding: 'utf8', timeout: 60_000 });
       expect(tap.status, tap.stderr).toBe(0);
       expect(tap.stdout).toMatch(/p50\s+\d/);
-      const tapJson = JSON.parse(readFileSync(`${out.path}/tap-latency.json`, 'utf8')) as { runs: Array<{ tap: { count: number }; raw: { count: number } }> };
+      const tapJson = JSON.parse(readFileSync(`${out.path}/tap-latency.json`, 'utf8')) as {
+        runs: Array<{ tap: { count: number }; raw: { count: number } }>;
+        summary: Record<string, Record<string, number>>;
+      };
       expect(tapJson.runs[0]).toMatchObject({ tap: { count: 20 }, raw: { count: 20 } });
+      for (const at of ['p50', 'p99']) for (const field of ['tapMs', 'rawMs', 'ratio']) expect(tapJson.summary[at]![field], `${at}.${field}`).toBeGreaterThan(0);
 
       const ledger = spawnSync(process.execPath, [BENCH, 'ledger', '--taps', '50', '--reps', '1', '--out', out.path], { encoding: 'utf8', timeout: 60_000 });
       expect(ledger.status, ledger.stderr).toBe(0);
       expect(ledger.stdout).toMatch(/^64\s+\d/m);
+      const ledgerJson = JSON.parse(readFileSync(`${out.path}/ledger.json`, 'utf8')) as { summary: { byCallers: Record<string, Record<string, number>> } };
+      for (const field of ['opsPerS', 'rawTxPerS', 'ratio', 'cpuUsPerOp']) expect(ledgerJson.summary.byCallers['64']![field], field).toBeGreaterThan(0);
     } finally {
       out.remove();
     }
@@ -39,6 +45,20 @@ describe('benchmarks run', () => {
       const summary = (JSON.parse(readFileSync(`${out.path}/fleet.json`, 'utf8')) as { summary: Record<string, number> }).summary;
       expect(summary).toMatchObject({ kiosks: 12, kiosksReported: 12 });
       for (const field of ['gatewayCpuShare', 'gatewayRssMiB', 'bareCpuShare', 'bareRssMiB', 'heartbeatP99Ms']) expect(summary[field], field).toBeGreaterThan(0);
+    } finally {
+      out.remove();
+    }
+  }, 120_000);
+
+  it('kiosk completes: start to ready, idle memory and a small drain, every queued earn booked', () => {
+    const out = tempDir('bench-kiosk');
+    try {
+      const kiosk = spawnSync(process.execPath, [BENCH, 'kiosk', '--taps', '50', '--seconds', '1', '--reps', '1', '--out', out.path], { encoding: 'utf8', timeout: 90_000 });
+      expect(kiosk.status, kiosk.stderr).toBe(0);
+      expect(kiosk.stdout).toMatch(/start to READY=1, ms\s+\d/);
+      const summary = (JSON.parse(readFileSync(`${out.path}/kiosk.json`, 'utf8')) as { summary: Record<string, number> }).summary;
+      expect(summary).toMatchObject({ drainOps: 50, drainBooked: 50 });
+      for (const field of ['startToReadyMs', 'bareNodeStartMs', 'idleRssMiB', 'bareNodeIdleRssMiB', 'drainSeconds']) expect(summary[field], field).toBeGreaterThan(0);
     } finally {
       out.remove();
     }

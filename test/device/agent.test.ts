@@ -128,11 +128,44 @@ describe('kiosk agent state machine', () => {
     t.agent.on('lateResult', (r) => late.push(r));
     t.link.connected = true;
     t.link.answer = () => ({ result: { status: 'ok', data: { result: 'created', cardNumberMasked: '*0009', pointsEarned: 10, balance: 17, transferId: 'x' } } });
-    expect(await t.requests.resendPending()).toBe(1);
+    // The link came back: everything waiting goes again.
+    expect(await t.requests.resendPending({ all: true })).toBe(1);
     await t.settle();
     expect(late).toHaveLength(1);
     expect(late[0]!.result).toMatchObject({ status: 'ok', data: { pointsEarned: 10 } });
     expect(await t.outbox.depth()).toBe(0);
+    await t.done();
+  });
+
+  it('resends on the interval only what has gone unanswered for the interval, so a long backlog is not sent twice over', async () => {
+    const t = await setup();
+    const sent: string[] = [];
+    t.link.answer = (r) => {
+      sent.push(r.opId);
+      return null; // no answer: the gateway is slow
+    };
+    const earn = (receiptId: string) => ({ kind: 'earn' as const, opId: new OpIdGenerator().next(), card: { number: '10009' }, receipt: { id: receiptId, total: { amount: 1000, currency: 'EUR' } } });
+    const submit = async (request: ReturnType<typeof earn>) => {
+      const { reply } = await t.requests.submit(request, REQUEST_TIMEOUT_MS);
+      reply.catch(() => undefined); // nobody waits at a screen here
+    };
+    const first = earn('A1');
+    const second = earn('A2');
+    await submit(first);
+    await vi.advanceTimersByTimeAsync(30_000);
+    await submit(second);
+    // The interval (60 s) comes round: the first has waited 60 s and goes again, the second (30 s) does not.
+    await vi.advanceTimersByTimeAsync(30_000);
+    await t.settle();
+    expect(sent).toEqual([first.opId, second.opId, first.opId]);
+    // Another interval: both have waited long enough.
+    await vi.advanceTimersByTimeAsync(60_000);
+    await t.settle();
+    expect(sent.slice(3).sort()).toEqual([first.opId, second.opId].sort());
+    // A reconnect sends everything at once, however recently it went.
+    expect(await t.requests.resendPending({ all: true })).toBe(2);
+    await t.settle();
+    expect(sent).toHaveLength(7);
     await t.done();
   });
 

@@ -410,4 +410,34 @@ describe('store-local time', () => {
     expect(new Date(instantOf(2026, 7, 1, 0, 0, 'America/New_York')).toISOString()).toBe('2026-07-01T04:00:00.000Z');
     expect(localParts(Date.parse('2026-11-22T23:30:00Z'), 'Asia/Tokyo')).toMatchObject({ year: 2026, month: 11, day: 23, hour: 8, weekday: 1 });
   });
+
+  it('reads the wall clock as Intl does at any instant, around transitions and in odd offsets (offsets are kept per minute)', async () => {
+    const { localParts } = await import('@loyalty/protocol');
+    const fc = (await import('fast-check')).default;
+    const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Europe/Moscow', 'America/St_Johns', 'Pacific/Chatham', 'UTC'];
+    const reference = (ms: number, timeZone: string) => {
+      const parts = Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', weekday: 'short' })
+          .formatToParts(new Date(ms))
+          .filter((p) => p.type !== 'literal')
+          .map((p) => [p.type, p.value]),
+      );
+      const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday!) + 1;
+      return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour), minute: Number(parts.minute), weekday };
+    };
+    // Minutes around the 2026 transitions of these zones, and anywhere from 1990 to 2060.
+    const transitions = ['2026-03-29T01:00:00Z', '2026-10-25T01:00:00Z', '2026-03-08T07:00:00Z', '2026-11-01T06:00:00Z', '2026-04-04T15:00:00Z', '2026-10-03T15:30:00Z'].map(Date.parse);
+    const instant = fc.oneof(
+      fc.tuple(fc.constantFrom(...transitions), fc.integer({ min: -90, max: 90 }), fc.integer({ min: 0, max: 59_999 })).map(([t, minutes, ms]) => t + minutes * 60_000 + ms),
+      fc.integer({ min: Date.parse('1990-01-01T00:00:00Z'), max: Date.parse('2060-01-01T00:00:00Z') }),
+    );
+    fc.assert(
+      fc.property(instant, fc.constantFrom(...zones), (ms, zone) => {
+        expect(localParts(ms, zone)).toEqual(reference(ms, zone));
+        // Asked again (now from the kept offset): the same answer.
+        expect(localParts(ms, zone)).toEqual(reference(ms, zone));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });

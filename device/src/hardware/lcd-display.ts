@@ -5,7 +5,8 @@
  * and exit the process when stdin closes, as it does under systemd. The LCD's character ROM has
  * no Cyrillic, so names are transliterated ("Анна" → "Anna").
  */
-import five from 'johnny-five';
+// Loaded when a display is started: johnny-five costs ~16 MiB of memory a kiosk without an LCD should not pay.
+import type five from 'johnny-five';
 import type { Logger } from '@loyalty/protocol/node';
 import type { Display, Screen, Signal } from '../ports/display.js';
 import type { HealthReport } from '../ports/health.js';
@@ -49,6 +50,7 @@ export class LcdDisplay implements Display {
   }
 
   async start(): Promise<void> {
+    const five = (await import('johnny-five')).default;
     const board = new five.Board({
       ...(this.options.io ? { io: this.options.io() } : {}),
       ...(this.options.port ? { port: this.options.port } : {}),

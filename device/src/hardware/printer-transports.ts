@@ -8,7 +8,8 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { SerialPort } from 'serialport';
+// Loaded when a serial printer is opened (serialport's bindings cost memory the other transports should not pay).
+import type { SerialPort } from 'serialport';
 
 export interface PrinterTransport {
   /** where, for logs and health: "tcp 10.0.0.5:9100" */
@@ -132,7 +133,8 @@ export class SerialTransport implements PrinterTransport {
 
   private async opened(): Promise<SerialPort> {
     if (this.port?.isOpen) return this.port;
-    const port = new SerialPort({ path: this.path, baudRate: this.baudRate, autoOpen: false });
+    const { SerialPort: Port } = await import('serialport');
+    const port = new Port({ path: this.path, baudRate: this.baudRate, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(new TransportError(`${this.description}: ${error.message}`)) : resolve())));
     // A vanished port errors on the next write; forget it so the next call reopens.
     port.once('close', () => {

@@ -8,7 +8,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { ReadlineParser, SerialPort } from 'serialport';
+// Loaded when the scanner is opened (serialport's bindings cost memory a kiosk without a serial scanner should not pay).
+import type { SerialPort } from 'serialport';
 import type { Logger } from '@loyalty/protocol/node';
 import type { BarcodeScanner, BarcodeScannerEvents } from '../ports/barcode-scanner.js';
 import type { HealthReport } from '../ports/health.js';
@@ -74,7 +75,8 @@ export class SerialBarcodeScanner extends EventEmitter<BarcodeScannerEvents> imp
   private async open(): Promise<void> {
     if (this.stopped || this.opening) return;
     this.opening = true;
-    const Port = this.options.SerialPortClass ?? SerialPort;
+    const serialport = await import('serialport');
+    const Port = this.options.SerialPortClass ?? serialport.SerialPort;
     const port = new Port({ path: this.options.path, baudRate: this.options.baudRate, autoOpen: false });
     try {
       await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
@@ -88,7 +90,7 @@ export class SerialBarcodeScanner extends EventEmitter<BarcodeScannerEvents> imp
       port.close();
       return;
     }
-    const parser = port.pipe(new ReadlineParser({ delimiter: DELIMITERS[this.options.lineEnding], encoding: 'latin1' }));
+    const parser = port.pipe(new serialport.ReadlineParser({ delimiter: DELIMITERS[this.options.lineEnding], encoding: 'latin1' }));
     parser.on('data', (line: string) => {
       const code = line.replace(/[\r\n\0]/g, '').trim();
       if (code) this.emit('scan', { code });

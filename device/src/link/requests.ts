@@ -3,7 +3,8 @@
  * `submit` take a request of kind K and give a `Reply<K>` whose data was checked against K's
  * reply schema (a mismatch is a `bad_reply` error). Reads (`call`) are sent once and time out;
  * state-changing requests (`submit`) are written to the outbox first, then sent, resent on every
- * reconnect and every `resendIntervalMs` until a final reply arrives, and removed only then.
+ * reconnect and, when unanswered for `resendIntervalMs`, again, until a final reply arrives, and
+ * removed only then.
  * Transient errors from the gateway (`internal_error`) keep the entry for another try.
  */
 import { EventEmitter } from 'node:events';
@@ -20,6 +21,8 @@ export class OfflineError extends Error {
 }
 
 const RETRYABLE = new Set(['internal_error']);
+/** Sends of a backlog in flight at once: the broker's acknowledgements overlap instead of queueing one by one. */
+const RESEND_WINDOW = 32;
 
 export interface RequestsOptions {
   link: KioskLink;
@@ -34,8 +37,12 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
   private readonly waiting = new Map<string, Settle[]>();
   private resendTimer: NodeJS.Timeout | null = null;
   private resending = false;
+  private resendAllAfter = false;
+  /** when each unanswered operation was last sent: an interval resend skips what is still on its way */
+  private readonly lastSent = new Map<string, number>();
   private readonly onReply = (reply: Reply | InvalidRequestReply) => void this.handleReply(reply);
-  private readonly onConnected = () => void this.resendPending();
+  // A new connection: whatever was sent before may be lost with the old one.
+  private readonly onConnected = () => void this.resendPending({ all: true });
 
   constructor(private readonly options: RequestsOptions) {
     super();
@@ -72,17 +79,36 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
   async submit<K extends RequestKind>(request: RequestOf<K> & { kind: K }, timeoutMs: number): Promise<{ reply: Promise<Reply<K>> }> {
     await this.options.outbox.add(request);
     const { reply } = this.waitFor(request.opId, request.kind, timeoutMs);
+    this.lastSent.set(request.opId, Date.now());
     void this.options.link.send('req', request);
     return { reply };
   }
 
-  /** Sends every outbox entry again (oldest first). */
-  async resendPending(): Promise<number> {
-    if (this.resending || !this.options.link.connected) return 0;
+  /**
+   * Sends outbox entries again, oldest first, a window of them in flight at once: all of them
+   * after a reconnect (`all`), otherwise those unanswered for `resendIntervalMs`, so a backlog
+   * that takes longer than the interval to drain is not sent twice over.
+   */
+  async resendPending(options: { all?: boolean } = {}): Promise<number> {
+    if (!this.options.link.connected) return 0;
+    if (this.resending) {
+      // A reconnect during a resend: everything goes again once this pass ends.
+      if (options.all) this.resendAllAfter = true;
+      return 0;
+    }
     this.resending = true;
     try {
-      const entries = await this.options.outbox.pending();
-      for (const entry of entries) await this.options.link.send('req', entry.request);
+      const due = Date.now() - this.options.resendIntervalMs;
+      const entries = (await this.options.outbox.pending()).filter((entry) => options.all || (this.lastSent.get(entry.opId) ?? 0) <= due);
+      let next = 0;
+      const sender = async () => {
+        while (next < entries.length && this.options.link.connected) {
+          const entry = entries[next++]!;
+          this.lastSent.set(entry.opId, Date.now());
+          await this.options.link.send('req', entry.request);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(RESEND_WINDOW, entries.length) }, sender));
       if (entries.length) this.options.log.info({ count: entries.length }, 'resent pending operations');
       return entries.length;
     } catch (error) {
@@ -90,6 +116,10 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
       return 0;
     } finally {
       this.resending = false;
+      if (this.resendAllAfter) {
+        this.resendAllAfter = false;
+        void this.resendPending({ all: true });
+      }
     }
   }
 
@@ -133,6 +163,7 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     this.waiting.delete(reply.opId);
     for (const settle of list ?? []) settle(reply);
     if (!final) return;
+    this.lastSent.delete(reply.opId);
     // Reads never enter the outbox; the answer to a request the gateway could not read clears its entry too.
     if (reply.kind !== 'invalid' && !isStateChanging(reply.kind)) return;
     try {

@@ -58,7 +58,8 @@ type Statement = ReturnType<InstanceType<typeof Database>['prepare']>;
 
 /** One SQLite connection with its prepared statements kept (bounded, least recently used out). */
 class Connection {
-  private readonly statements = new Map<string, Statement>();
+  /** with whether it returns rows: libsql's `reader` is a native call on every read of it */
+  private readonly statements = new Map<string, { statement: Statement; reader: boolean }>();
   readonly db: InstanceType<typeof Database>;
 
   constructor(path: string, busyTimeoutMs: number) {
@@ -70,17 +71,19 @@ class Connection {
 
   run(statement: SqlStatement): SqlResult {
     const { sql, args } = typeof statement === 'string' ? { sql: statement, args: undefined } : statement;
-    let prepared = this.statements.get(sql);
-    if (prepared) {
+    let kept = this.statements.get(sql);
+    if (kept) {
       this.statements.delete(sql);
     } else {
-      prepared = this.db.prepare(sql);
+      const statement = this.db.prepare(sql);
+      kept = { statement, reader: statement.reader };
       if (this.statements.size >= 256) this.statements.delete(this.statements.keys().next().value!);
     }
-    this.statements.set(sql, prepared);
+    this.statements.set(sql, kept);
+    const prepared = kept.statement;
     // One array (positional, ?1 = first) or one object (named) binds all parameters.
     const bind = (args ?? []) as unknown;
-    if (prepared.reader) {
+    if (kept.reader) {
       const rows = (prepared.all as (b: unknown) => unknown)(bind) as SqlRow[];
       return { rows, rowsAffected: 0 };
     }

@@ -35,19 +35,44 @@ export function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * The zone's offset from UTC (ms) during the minute that holds `instantMs`. Asking Intl is the
+ * costly part of every calendar question (~10 µs), and an earn asks it a dozen times for the same
+ * few minutes (now, the start of today, a promotion's bounds), so offsets are kept per zone and
+ * minute: transitions in the time-zone database fall on whole minutes, so one minute has one offset.
+ */
+const offsets = new Map<string, Map<number, number>>();
+const KEPT_MINUTES_PER_ZONE = 4096;
+
+function offsetMs(instantMs: number, timeZone: string): number {
+  const minute = Math.floor(instantMs / 60_000);
+  let zone = offsets.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  let offset = zone.get(minute);
+  if (offset === undefined) {
+    const parts: Record<string, number> = {};
+    for (const p of formatter(timeZone).formatToParts(new Date(minute * 60_000))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    offset = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) - minute * 60_000;
+    // Bounded: a long-running process asks about ever new minutes.
+    if (zone.size >= KEPT_MINUTES_PER_ZONE) zone.clear();
+    zone.set(minute, offset);
+  }
+  return offset;
+}
+
 /** The wall-clock reading in `timeZone` at an instant. */
 export function localParts(instantMs: number, timeZone: string): LocalParts {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(instantMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const weekday = ((Math.floor(Date.UTC(parts.year!, parts.month! - 1, parts.day!) / 86_400_000) + 3) % 7) + 1; // 1970-01-01 was a Thursday
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, weekday };
+  const wall = new Date(wallMs(instantMs, timeZone));
+  const weekday = (((Math.floor(wall.getTime() / 86_400_000) % 7) + 7 + 3) % 7) + 1; // 1970-01-01 was a Thursday
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), hour: wall.getUTCHours(), minute: wall.getUTCMinutes(), weekday };
 }
 
 /** The wall-clock reading at an instant, written as if it were UTC, in ms. */
 function wallMs(instantMs: number, timeZone: string): number {
-  const p = localParts(instantMs, timeZone);
-  const withinMinute = ((instantMs % 60_000) + 60_000) % 60_000;
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) + withinMinute;
+  return instantMs + offsetMs(instantMs, timeZone);
 }
 
 /**

@@ -1,14 +1,17 @@
 /**
- * ledger: durable earn operations per second through the ledger API (claim op id + receipt,
- * transfer with hash chain, lot, balances — answered after its own commit) with K concurrent
- * callers, closed loop. Baseline in the same run and on the same disk: raw libSQL single-row
- * INSERT transactions, one after another (one client cannot overlap write transactions).
+ * ledger: durable earn operations per second through the ledger API and the rule evaluator (the
+ * store runs the published points program of docs/programs/points.json: tiers, caps, expiry;
+ * each earn claims its op id and the till receipt, reads the member snapshot, evaluates, posts
+ * a hash-chained transfer, a lot and balances, and is answered after its own commit) with K
+ * concurrent callers, closed loop, and the CPU the process spent per earn. Baseline in the same
+ * run and on the same disk: raw libSQL single-row INSERT transactions, one after another (one
+ * client cannot overlap write transactions).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
-import { Directory, GroupCommitWriter, Ledger, openDatabase } from '@loyalty/gateway';
+import { Directory, GroupCommitWriter, Ledger, ProgramService, openDatabase } from '@loyalty/gateway';
 import { OpIdGenerator, cardNumberFor } from '@loyalty/protocol';
 import { summarise, type LatencySummary } from './stats.js';
 
@@ -17,7 +20,12 @@ export interface LedgerRun {
   opsPerS: number;
   latency: LatencySummary;
   batches: number;
+  /** user + system CPU of this process per earn, in µs, over the timed part */
+  cpuUsPerOp: number;
 }
+
+const POINTS_PROGRAM = JSON.parse(readFileSync(new URL('../../../docs/programs/points.json', import.meta.url), 'utf8')) as unknown;
+const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as ConstructorParameters<typeof ProgramService>[3]['log'];
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -49,15 +57,17 @@ export async function ledgerEarnRate(callers: number, ops: number): Promise<Ledg
   const client = await openDatabase({ url: `file:${dir}/ledger.db`, busyTimeoutMs: 5000 });
   const writer = new GroupCommitWriter(client);
   const clock = { now: () => new Date() };
-  const ledger = new Ledger(client, writer, { demoPointsPerUnit: 1, clock });
+  const programs = new ProgramService(client, writer, clock, { defaults: { pointsPerUnit: 1, expiryDays: null, pointValueMinor: 1 }, publish: async () => {}, log: quiet });
+  const ledger = new Ledger(client, writer, { demoPointsPerUnit: 1, rules: programs, clock });
   const directory = new Directory(client, writer, clock);
   try {
-    await directory.ensureStore({ id: 'bench', name: 'Bench' });
-    await directory.ensureProgram({ id: 'p', name: 'P' });
+    await directory.ensureStore({ id: 'bench', name: 'Bench', timezone: 'Europe/Berlin' });
+    await programs.put('points', POINTS_PROGRAM, 'bench');
+    await programs.publish('points', ['bench'], 'bench');
     const cards: string[] = [];
     for (let i = 0; i < 100; i += 1) {
       cards.push(cardNumberFor(1000 + i));
-      await directory.issueCard({ number: cards[i]!, programId: 'p', customerId: await directory.createCustomer({ name: `C${i}` }) });
+      await directory.issueCard({ number: cards[i]!, programId: 'points', customerId: await directory.createCustomer({ name: `C${i}` }) });
     }
     // The till registers every sale first (not timed); each earn then claims its registered sale.
     const amountOf = (n: number) => 1000 + (n % 50) * 100;
@@ -68,6 +78,7 @@ export async function ledgerEarnRate(callers: number, ops: number): Promise<Ledg
     const ids = new OpIdGenerator();
     const samples: number[] = [];
     let issued = 0;
+    const cpuBefore = process.cpuUsage();
     const start = now();
     await Promise.all(
       Array.from({ length: callers }, async () => {
@@ -81,7 +92,8 @@ export async function ledgerEarnRate(callers: number, ops: number): Promise<Ledg
       }),
     );
     const elapsedS = (now() - start) / 1000;
-    return { callers, opsPerS: ops / elapsedS, latency: summarise(samples), batches: writer.batches - batchesBefore };
+    const cpu = process.cpuUsage(cpuBefore);
+    return { callers, opsPerS: ops / elapsedS, latency: summarise(samples), batches: writer.batches - batchesBefore, cpuUsPerOp: (cpu.user + cpu.system) / ops };
   } finally {
     await writer.close();
     client.close();

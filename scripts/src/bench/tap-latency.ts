@@ -4,19 +4,17 @@
  * ledger read → sign → MQTT → verify → screen). Baseline in the same run, through the same
  * broker: a raw MQTT QoS 1 request/response with no signing and no ledger.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { Kiosk, createEmulatedHardware, loadKioskIdentity, parseKioskConfig, type EmulatedHardware } from '@loyalty/device';
 import { Gateway, createMqttClient, parseGatewayConfig } from '@loyalty/gateway';
 import { cardNumberFor, exportPublicKey } from '@loyalty/protocol';
 import { createLogger, loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import type { MqttClient } from 'mqtt';
-import { gatewayUnit } from './gateway-unit.js';
+import { spawnGateway, type GatewayChild } from './gateway-process.js';
 import { freePort } from './ports.js';
 import { poissonGapMs, summarise, type LatencySummary } from './stats.js';
 
@@ -37,8 +35,6 @@ interface Rig {
   kiosks: Array<{ kiosk: Kiosk; hardware: EmulatedHardware; uids: [string, string] }>;
   stop: () => Promise<void>;
 }
-
-const GATEWAY_MAIN = fileURLToPath(new URL('../../../gateway/dist/main.js', import.meta.url));
 
 /**
  * The gateway runs as its own process, started through its production entry point, as it is
@@ -65,48 +61,26 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
 
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const internalPassword = randomBytes(24).toString('base64url');
-  // With the flags and environment systemd/loyalty-gateway.service gives it.
-  const unit = gatewayUnit();
-  const child: ChildProcess = spawn(process.execPath, [...unit.nodeArgs, GATEWAY_MAIN], {
-    env: {
-      ...process.env,
-      ...unit.env,
-      LOYALTY_GW_DATA_DIR: dir,
-      LOYALTY_GW_MQTT_PORT: String(mqttPort),
-      LOYALTY_GW_HTTP_PORT: String(httpPort),
-      LOYALTY_GW_LOG_LEVEL: 'warn',
-      LOYALTY_GW_MQTT_INTERNAL_PASSWORD: internalPassword,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const gateway = await spawnGateway(dir, { mqtt: mqttPort, http: httpPort }, { LOYALTY_GW_MQTT_INTERNAL_PASSWORD: internalPassword }).catch((error: Error) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
-  // Never leave the gateway running when the benchmark fails or is interrupted.
-  const killChild = () => child.exitCode === null && child.kill('SIGKILL');
-  process.once('exit', killChild);
   try {
-    return await startKiosks(child, dir, httpPort, mqttPort, internalPassword, kioskSpecs);
+    return await startKiosks(gateway, dir, mqttPort, internalPassword, kioskSpecs);
   } catch (error) {
-    killChild();
+    await gateway.stop();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
 async function startKiosks(
-  child: ChildProcess,
+  gateway: GatewayChild,
   dir: string,
-  httpPort: number,
   mqttPort: number,
   internalPassword: string,
   kioskSpecs: Array<{ id: string; stateDir: string; uids: [string, string]; password: string }>,
 ): Promise<Rig> {
-  for (let ready = false; !ready; ) {
-    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
-    ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (!ready) await sleep(50);
-  }
   const gatewayPublicKey = exportPublicKey(loadOrCreateKeyPair(join(dir, 'gateway.key')).keys.publicKey);
 
   const kiosks: Rig['kiosks'] = [];
@@ -132,9 +106,7 @@ async function startKiosks(
     kiosks,
     stop: async () => {
       for (const k of kiosks) await k.kiosk.stop();
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      await gateway.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -46,6 +46,19 @@ export function outboxStoreContract(name: string, makeRig: () => OutboxStoreRig,
       expect(await outbox.depth()).toBe(1);
     });
 
+    it('answers many removals at once each with its own result (answers arrive by the hundred while a backlog drains)', async () => {
+      const entries = Array.from({ length: 120 }, (_, i) => earn(`M${i}`));
+      for (const entry of entries) await outbox.add(entry);
+      const kept = entries.filter((_, i) => i % 3 === 0);
+      const removed = entries.filter((_, i) => i % 3 !== 0);
+      // Each removed twice in the same turn, and an op id that was never there.
+      const results = await Promise.all([...removed.map((e) => outbox.remove(e.opId)), ...removed.map((e) => outbox.remove(e.opId)), outbox.remove(ids.next())]);
+      expect(results.filter(Boolean)).toHaveLength(removed.length);
+      expect(results.slice(0, removed.length).every(Boolean)).toBe(true);
+      expect(results.slice(removed.length).some(Boolean)).toBe(false);
+      expect((await outbox.pending()).map((e) => e.opId)).toEqual(kept.map((e) => e.opId));
+    });
+
     it('skips an entry that no longer parses instead of failing the rest', async () => {
       const a = earn('C');
       await rig.store.put('0000-not-a-request', 'earn', JSON.stringify({ kind: 'earn', opId: 'nope' }));
