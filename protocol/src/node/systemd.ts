@@ -55,16 +55,16 @@ export class ServiceNotifier {
   }
 
   ready(status?: string): Promise<void> {
-    return this.send(status ? `READY=1\nSTATUS=${status}` : 'READY=1');
+    return this.send(status ? `READY=1\nSTATUS=${oneLine(status)}` : 'READY=1');
   }
 
   stopping(status = 'stopping'): Promise<void> {
     this.stopWatchdog();
-    return this.send(`STOPPING=1\nSTATUS=${status}`);
+    return this.send(`STOPPING=1\nSTATUS=${oneLine(status)}`);
   }
 
   status(text: string): Promise<void> {
-    return this.send(`STATUS=${text}`);
+    return this.send(`STATUS=${oneLine(text)}`);
   }
 
   /**
@@ -128,6 +128,11 @@ export class ServiceNotifier {
       }
     });
   }
+}
+
+/** A notification is newline-separated assignments: an error message must not add one of its own. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').slice(0, 400);
 }
 
 function openSocket(log: NotifyLog): UnixDgramSocket {
