@@ -1,4 +1,4 @@
-/** The sd_notify client (protocol/src/node/systemd.ts) against a real AF_UNIX datagram socket. */
+/** The sd_notify client (protocol/src/node/systemd.ts) against a real AF_UNIX datagram socket (not in the unit loop: it opens sockets). */
 import { join } from 'node:path';
 import { ServiceNotifier } from '@loyalty/protocol/node';
 import { afterEach, describe, expect, it } from 'vitest';
