@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     paired = `paired now with code ${code}`;
   }
   const identity = loadKioskIdentity(kioskStateDir);
-  const kioskConfig = withEnrollment({ stateDir: kioskStateDir }, 'demo kiosk config');
+  const enrolled = withEnrollment({ stateDir: kioskStateDir }, 'demo kiosk config');
+  // The broker where the gateway listens now: a later `npm start` on other ports (README) reuses the pairing.
+  const kioskConfig = { ...enrolled, mqtt: { ...enrolled.mqtt, host: gateway.mqttEndpoint.host, port: gateway.mqttEndpoint.port } };
   const hardware = createEmulatedHardware({ displayColumns: kioskConfig.display.columns, displayRows: kioskConfig.display.rows, printerColumns: kioskConfig.printer.columns });
   const kiosk = new Kiosk(kioskConfig, hardware, kioskLog);
 
@@ -93,6 +95,10 @@ async function main(): Promise<void> {
   for (const card of DEMO_CARDS) out(`  ${card.number}${card.uid ? `  UID ${card.uid}` : ''}  ${card.note}`);
   out('');
   await kiosk.start();
+  // The first tap should find the kiosk online: wait (briefly) for its first connection.
+  const deadline = Date.now() + 5000;
+  while (!kiosk.link.connected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!kiosk.link.connected) out('(the kiosk is not connected to the gateway yet; it keeps trying)');
   terminal.start();
 }
 
