@@ -9,13 +9,12 @@
  * Safe while the gateway runs: writes wait for the ledger's lock (busy timeout).
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Program } from '@loyalty/protocol';
 import { createLogger } from '@loyalty/protocol/node';
 import { LedgerError } from './ledger/errors.js';
 import { ProgramService } from './programs/program-service.js';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadGatewayConfig } from './config.js';
+import { ConfigError, ledgerUrlOf, loadGatewayConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { GroupCommitWriter } from './db/writer.js';
 import { ApiTokens, ROLES, type Role } from './http/api-tokens.js';
@@ -97,7 +96,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);
-  const url = config.ledgerUrl ?? `file:${resolve(config.dataDir, 'gateway.db')}`;
+  const url = ledgerUrlOf(config);
   const client = await openDatabase({ url, authToken: config.ledgerAuthToken, busyTimeoutMs: config.ledgerBusyTimeoutMs });
   const writer = new GroupCommitWriter(client);
   try {
@@ -177,7 +176,7 @@ function checkProgramFile(path: string): number {
 
 async function backupCommand(step: 'backup' | 'restore', dir: string, configFile: string | undefined): Promise<number> {
   const config = loadGatewayConfig(process.env, configFile ?? process.env.LOYALTY_GW_CONFIG);
-  const where = { dataDir: config.dataDir, instanceId: config.instanceId, ledgerUrl: config.ledgerUrl, busyTimeoutMs: config.ledgerBusyTimeoutMs };
+  const where = { dataDir: config.dataDir, instanceId: config.instanceId, ledgerUrl: ledgerUrlOf(config), busyTimeoutMs: config.ledgerBusyTimeoutMs };
   try {
     if (step === 'backup') {
       const done = await backupLedger(where, dir);

@@ -4,6 +4,7 @@
  * main.ts is the only caller that passes the real process environment.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 export const GatewayConfig = z.strictObject({
@@ -193,6 +194,11 @@ export class ConfigError extends Error {
 }
 
 /** zod issues as `path: message` lines, the form an operator can act on. */
+/** Where the ledger is: `ledgerUrl`, or the file `gateway.db` in the data dir. */
+export function ledgerUrlOf(config: Pick<GatewayConfig, 'ledgerUrl' | 'dataDir'>): string {
+  return config.ledgerUrl ?? `file:${resolve(config.dataDir, 'gateway.db')}`;
+}
+
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }

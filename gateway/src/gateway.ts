@@ -4,14 +4,14 @@
  * dependency order and stop() undoes it in reverse (docs/conventions.md §3).
  */
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { SqlClient as Client } from './db/sql.js';
 import { EnvelopeSigner, EnvelopeVerifier, exportPublicKey, kioskClientId, keyFingerprint, type GatewayKeySet, type Hotlist, type KeyPair, type RulesBundle } from '@loyalty/protocol';
 import { fileSequence } from '@loyalty/protocol/node';
 import { loadGatewayKeys } from './fleet/gateway-keys.js';
-import type { GatewayConfig } from './config.js';
+import { ledgerUrlOf, type GatewayConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { GroupCommitWriter } from './db/writer.js';
 import { KioskRegistry } from './fleet/kiosk-registry.js';
@@ -85,7 +85,7 @@ export class Gateway {
   }
 
   get ledgerUrl(): string {
-    return this.deps.config.ledgerUrl ?? `file:${resolve(this.deps.config.dataDir, 'gateway.db')}`;
+    return ledgerUrlOf(this.deps.config);
   }
 
   private get state(): Running {

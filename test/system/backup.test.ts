@@ -7,7 +7,7 @@
  * (the old disk died) where a damaged ledger was left behind.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpIdGenerator } from '@loyalty/protocol';
@@ -97,6 +97,8 @@ describe('backup while running, restore, verify', () => {
     const newDataDir = join(work.path, 'gateway-new');
     mkdirSync(newDataDir, { mode: 0o700 });
     writeFileSync(join(newDataDir, 'gateway.db'), 'not a database');
+    // and a next key of a rotation the backup knows nothing of.
+    writeFileSync(join(newDataDir, 'gateway.next.key'), 'a key from after the backup');
 
     const restored = await ledgerCli(newDataDir, ['restore', backupDir]);
     expect(restored.stderr).toBe('');
@@ -106,6 +108,7 @@ describe('backup while running, restore, verify', () => {
     expect(Number(readFileSync(join(newDataDir, 'gateway.seq'), 'utf8'))).toBeGreaterThan(sequenceAtStop);
     const aside = /moved to (\S+)\n/.exec(restored.stdout)![1]!;
     expect(readFileSync(aside, 'utf8')).toBe('not a database');
+    expect(readdirSync(newDataDir).filter((name) => name.startsWith('gateway.next.key'))).toEqual([`gateway.next.key${aside.slice(aside.indexOf('.before-restore-'))}`]);
 
     const verify = await ledgerCli(newDataDir, ['verify']);
     expect(verify.code).toBe(0);

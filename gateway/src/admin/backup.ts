@@ -10,16 +10,17 @@
  * keys, and refuse a sequence number they have seen.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileDurably } from '@loyalty/protocol/node';
-import { openSqlClient } from '../db/sql.js';
+import { localFilePath, openSqlClient } from '../db/sql.js';
 import { verifyLedger, type VerifyReport } from '../ledger/verify.js';
 
 export class BackupError extends Error {
   override readonly name = 'BackupError';
 }
 
-export const LEDGER_FILE = 'gateway.db';
+/** The ledger's name inside a backup folder. */
+const LEDGER_FILE = 'gateway.db';
 
 /** The identity files of one gateway instance (fleet/gateway-keys.ts and its sequence file). */
 function identityFiles(instanceId: string): string[] {
@@ -33,12 +34,11 @@ export interface BackupResult {
   report: VerifyReport;
 }
 
-export async function backupLedger(options: { dataDir: string; instanceId: string; ledgerUrl?: string; busyTimeoutMs: number }, target: string): Promise<BackupResult> {
-  if (options.ledgerUrl && !options.ledgerUrl.startsWith('file:')) {
-    throw new BackupError(`the ledger is a libSQL server (${new URL(options.ledgerUrl).host}); back it up with the server's own tools`);
-  }
-  const source = options.ledgerUrl ? options.ledgerUrl.slice('file:'.length) : join(options.dataDir, LEDGER_FILE);
-  if (!existsSync(source)) throw new BackupError(`no ledger at ${source}`);
+/** `ledgerUrl`: where the gateway's ledger is (config.ts ledgerUrlOf). */
+export async function backupLedger(options: { dataDir: string; instanceId: string; ledgerUrl: string; busyTimeoutMs: number }, target: string): Promise<BackupResult> {
+  const source = localFilePath(options.ledgerUrl);
+  if (source === null) throw new BackupError(`the ledger is a libSQL server (${new URL(options.ledgerUrl).host}); back it up with the server's own tools`);
+  if (!existsSync(source)) throw new BackupError(`no ledger at ${source}: is the data dir (LOYALTY_GW_DATA_DIR or --config) the gateway's?`);
   const dir = resolve(target);
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new BackupError(`${dir} is not empty; back up into a new folder`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -82,22 +82,24 @@ export interface RestoreResult {
  * is moved ahead of anything the gateway can have used since the backup (unix time in µs), so
  * kiosks accept its messages at once.
  */
-export async function restoreLedger(options: { dataDir: string; instanceId: string; ledgerUrl?: string }, backupDir: string, now = new Date()): Promise<RestoreResult> {
-  if (options.ledgerUrl && !options.ledgerUrl.startsWith('file:')) throw new BackupError("the ledger is a libSQL server; restore it with the server's own tools");
+export async function restoreLedger(options: { dataDir: string; instanceId: string; ledgerUrl: string }, backupDir: string, now = new Date()): Promise<RestoreResult> {
+  const target = localFilePath(options.ledgerUrl);
+  if (target === null) throw new BackupError("the ledger is a libSQL server; restore it with the server's own tools");
   const from = resolve(backupDir);
   const backupLedgerFile = join(from, LEDGER_FILE);
   if (!existsSync(backupLedgerFile)) throw new BackupError(`${from} holds no ${LEDGER_FILE}; is it a backup made with npm run ledger -- backup?`);
   const report = await checkLedgerFile(backupLedgerFile);
   if (!report.ok) throw new BackupError(`the backup does not verify (${report.violations.length} violations); restore another one`);
 
-  const target = options.ledgerUrl ? options.ledgerUrl.slice('file:'.length) : join(options.dataDir, LEDGER_FILE);
   const holder = processHolding(target);
   if (holder !== null) throw new BackupError(`the ledger ${target} is open in process ${holder}: stop the gateway (systemctl stop loyalty-gateway) first`);
 
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const asideSuffix = `.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
   let setAside: string | null = null;
   if (existsSync(target)) {
-    setAside = `${target}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
+    setAside = `${target}${asideSuffix}`;
     renameSync(target, setAside);
     for (const suffix of ['-wal', '-shm']) if (existsSync(target + suffix)) renameSync(target + suffix, setAside + suffix);
   }
@@ -106,9 +108,15 @@ export async function restoreLedger(options: { dataDir: string; instanceId: stri
 
   const files = [basename(target)];
   for (const name of identityFiles(options.instanceId)) {
-    if (!existsSync(join(from, name))) continue;
-    copyFileSync(join(from, name), join(options.dataDir, name));
-    chmodSync(join(options.dataDir, name), 0o600);
+    const here = join(options.dataDir, name);
+    if (!existsSync(join(from, name))) {
+      // A key the backup does not know (a rotation begun since) would be announced beside the
+      // restored key set: it goes aside with the old ledger, never deleted.
+      if (existsSync(here) && !name.endsWith('.seq')) renameSync(here, `${here}${asideSuffix}`);
+      continue;
+    }
+    copyFileSync(join(from, name), here);
+    chmodSync(here, 0o600);
     files.push(name);
   }
   // Skip ahead (docs/security.md "Replay"): numbers handed out after the backup must not be reused.

@@ -1,7 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { openSqlClient, type SqlClient as Client } from './sql.js';
+import { localFilePath, openSqlClient, type SqlClient as Client } from './sql.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_TABLE, type Migration } from './migrations.js';
 
 export interface OpenDatabaseOptions {
@@ -13,17 +12,16 @@ export interface OpenDatabaseOptions {
 
 /** Opens the ledger and applies pending migrations. WAL for file URLs; synchronous stays FULL. */
 export async function openDatabase(options: OpenDatabaseOptions, migrations: Migration[] = MIGRATIONS): Promise<Client> {
-  if (options.url.startsWith('file:')) {
-    const path = options.url.startsWith('file://') ? fileURLToPath(options.url) : options.url.slice('file:'.length);
+  const path = localFilePath(options.url);
+  if (path !== null) {
     // Personal data and token hashes: the directory the gateway creates and the database files
     // are the service user's alone (docs/security.md).
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   }
   const client = openSqlClient(options);
-  if (options.url.startsWith('file:')) await client.execute('PRAGMA journal_mode = WAL');
+  if (path !== null) await client.execute('PRAGMA journal_mode = WAL');
   await migrate(client, migrations);
-  if (options.url.startsWith('file:')) {
-    const path = options.url.startsWith('file://') ? fileURLToPath(options.url) : options.url.slice('file:'.length);
+  if (path !== null) {
     for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
   }
   return client;

@@ -8,6 +8,7 @@
  * @libsql/client wraps for local files) can keep prepared statements: ~4 µs each. Remote
  * `libsql:`/`http(s):` URLs (sqld, Turso) keep using @libsql/client, where the network dominates.
  */
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import Database from 'libsql';
 
@@ -45,13 +46,15 @@ export interface OpenOptions {
 }
 
 export function openSqlClient(options: OpenOptions): SqlClient {
-  if (options.url.startsWith('file:')) return new LocalSqlClient(filePath(options.url), options.busyTimeoutMs);
+  const path = localFilePath(options.url);
+  if (path !== null) return new LocalSqlClient(path, options.busyTimeoutMs);
   return createClient({ url: options.url, authToken: options.authToken }) as unknown as SqlClient;
 }
 
-function filePath(url: string): string {
-  if (url.startsWith('file://')) return new URL(url).pathname;
-  return url.slice('file:'.length);
+/** The path of a `file:` URL, in either spelling (`file:var/x.db`, `file:///var/x.db`); null for any other URL. */
+export function localFilePath(url: string): string | null {
+  if (url.startsWith('file://')) return fileURLToPath(url);
+  return url.startsWith('file:') ? url.slice('file:'.length) : null;
 }
 
 type Statement = ReturnType<InstanceType<typeof Database>['prepare']>;

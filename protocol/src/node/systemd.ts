@@ -8,6 +8,7 @@
  * it is loaded only when systemd asked for notifications, so a run by hand never needs it.
  */
 import { createRequire } from 'node:module';
+import { withTimeout } from './timeout.js';
 
 /** What systemd puts in the service's environment (main.ts passes it in). */
 export interface NotifyEnvironment {
@@ -81,7 +82,8 @@ export class ServiceNotifier {
       if (inFlight) return;
       inFlight = true;
       try {
-        const problem = await withDeadline(check(), interval, `health check took longer than ${interval} ms`);
+        // A check that throws or hangs counts as failed, with its reason.
+        const problem = await withTimeout(check(), interval, `health check took longer than ${interval} ms`).catch((error: Error) => error.message);
         if (problem === null) {
           await this.send('WATCHDOG=1');
           if (lastProblem !== null) await this.status('healthy');
@@ -140,16 +142,4 @@ function openSocket(log: NotifyLog): UnixDgramSocket {
   const socket = unixDgram.createSocket('unix_dgram');
   socket.on('error', (error) => log.warn({ err: error.message }, 'systemd notify socket error'));
   return socket;
-}
-
-async function withDeadline<T>(promise: Promise<T>, ms: number, problem: string): Promise<T | string> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(problem), ms);
-  });
-  try {
-    return await Promise.race([promise.catch((error: Error) => `health check failed: ${error.message}`), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

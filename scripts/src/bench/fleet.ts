@@ -23,7 +23,7 @@ import { Gateway, parseGatewayConfig } from '@loyalty/gateway';
 import { EnvelopeSigner, exportPrivateKeyPem, exportPublicKey, generateKeyPair, importPrivateKeyPem, kioskClientId, kioskTopic } from '@loyalty/protocol';
 import { createLogger } from '@loyalty/protocol/node';
 import { heartbeat, type FromWorker, type SimKiosk, type ToWorker } from './fleet-sim.js';
-import { gatewayUnit } from './gateway-unit.js';
+import { serviceUnit } from './service-unit.js';
 import { freePort } from './ports.js';
 import { summarise, type LatencySummary } from './stats.js';
 
@@ -260,7 +260,7 @@ export async function runFleet(options: FleetOptions, log: (m: string) => void):
     );
     const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
     // With the flags and environment systemd/loyalty-gateway.service gives it.
-    const unit = gatewayUnit();
+    const unit = serviceUnit('loyalty-gateway');
     const gateway = spawn(process.execPath, [...unit.nodeArgs, ...profile, GATEWAY_MAIN, '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...unit.env } });
     children.push(gateway);
     const httpUrl = `http://127.0.0.1:${httpPort}`;

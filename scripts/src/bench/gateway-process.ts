@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { gatewayUnit } from './gateway-unit.js';
+import { serviceUnit } from './service-unit.js';
 
 const GATEWAY_MAIN = fileURLToPath(new URL('../../../gateway/dist/main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,7 +16,7 @@ export interface GatewayChild {
 }
 
 export async function spawnGateway(dataDir: string, ports: { mqtt: number; http: number }, env: Record<string, string> = {}): Promise<GatewayChild> {
-  const unit = gatewayUnit();
+  const unit = serviceUnit('loyalty-gateway');
   const child = spawn(process.execPath, [...unit.nodeArgs, GATEWAY_MAIN], {
     env: {
       ...process.env,

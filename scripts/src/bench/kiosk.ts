@@ -24,7 +24,7 @@ import { createLogger, loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import Database from 'libsql';
 import { rawInsertRate } from './ledger.js';
 import { spawnGateway } from './gateway-process.js';
-import { serviceUnit } from './gateway-unit.js';
+import { serviceUnit } from './service-unit.js';
 import { freePort } from './ports.js';
 
 const KIOSK_MAIN = fileURLToPath(new URL('../../../device/dist/main.js', import.meta.url));

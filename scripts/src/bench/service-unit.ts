@@ -19,7 +19,3 @@ export function serviceUnit(name: 'loyalty-gateway' | 'loyalty-kiosk'): { nodeAr
   }
   return { nodeArgs: words.slice(1, script), env };
 }
-
-export function gatewayUnit(): { nodeArgs: string[]; env: Record<string, string> } {
-  return serviceUnit('loyalty-gateway');
-}
