@@ -2,11 +2,13 @@
  * The kiosk agent: a state machine over the ports (docs/architecture.md).
  *
  *   idle ──card/scan──▶ identifying ──ok──▶ member ──receipt scan──▶ earning ──▶ member
- *     ▲                     │ error/offline        │ timeout                         │
+ *     ▲                     │ error/offline        │ timeout / Done                  │
  *     └─────────────────────┴──────────────────────┴─────────────────────────────────┘
  *
- * Inputs are handled one at a time, in arrival order, so a second tap while a request is out
- * waits its turn instead of interleaving screens and slips.
+ * Inputs (taps, scans, the touchscreen's buttons) are handled one at a time, in arrival order,
+ * so a second tap while a request is out waits its turn instead of interleaving screens and
+ * slips. What is shown is one Presentation (ui/view.ts) that the LCD and the touchscreen page
+ * both draw: the page is a view of this state machine, not a second one (docs/kiosk-page.md).
  */
 import { EventEmitter } from 'node:events';
 import { EvaluationError, classifyScan, evaluate, receiptBasket, type CardRef, type RuleSet, type IdentifyData, type OpIdGenerator, type ReceiptRef, type Reply } from '@loyalty/protocol';
@@ -14,12 +16,15 @@ import type { Logger } from '@loyalty/protocol/node';
 import { OfflineError, type Requests } from './link/requests.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
-import type { Display, Screen } from './ports/display.js';
+import type { Display, Signal } from './ports/display.js';
 import type { ReceiptPrinter } from './ports/receipt-printer.js';
 import { encodeReceipt } from './receipts/encode.js';
 import { balanceSlip, copyOf, earnReceipt, pendingEarnReceipt, testPage, type SlipHeader } from './receipts/layouts.js';
 import type { Receipt } from './receipts/receipt.js';
-import { receiptRefusal, screens, withPrinterWarning } from './ui/screens.js';
+import { memberView } from './ui/member-view.js';
+import { receiptRefusal, screenFor, withPrinterWarning } from './ui/screens.js';
+import { WORDS } from './ui/text.js';
+import { LANGUAGES, type Lang, type MemberView, type Notice, type Presentation, type View } from './ui/view.js';
 
 export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning';
 
@@ -27,7 +32,10 @@ export interface AgentOptions {
   kioskId: string;
   storeName: string;
   requestTimeoutMs: number;
+  /** how long a journey left alone stays on screen before the welcome screen returns */
   memberScreenMs: number;
+  /** the store's language: every journey starts in it (the page has a button for the other) */
+  locale?: Lang;
 }
 
 export interface AgentDeps {
@@ -48,20 +56,45 @@ export interface AgentDeps {
 
 export interface AgentEvents {
   state: [AgentStateName];
+  /** what every screen shows now (the touchscreen page listens) */
+  view: [Presentation];
   /** an operation that was pending (offline) got its answer later */
   lateResult: [Reply];
 }
 
+/** What the touchscreen page may ask for (ui/page-server.ts); anything else is refused by name. */
+export type PageAction = { action: 'language'; lang?: Lang } | { action: 'done' };
+
 export class KioskAgent extends EventEmitter<AgentEvents> {
   private stateName: AgentStateName = 'idle';
-  private member: { card: CardRef; data: IdentifyData } | null = null;
+  private member: { card: CardRef; data: IdentifyData; view: MemberView } | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly onCard = ({ uid }: { uid: string }) => this.enqueue(() => this.identify({ uid }));
   private readonly onScan = ({ code }: { code: string }) => this.enqueue(() => this.scanned(code));
   private readonly onSettled = (reply: Reply) => this.emit('lateResult', reply);
   private outOfService = false;
-  private lastSlip: Receipt | null = null;
+  private lastSlip: { receipt: Receipt; lang: Lang } | null = null;
+  private presentation: Presentation;
+  /** slips dropped unprinted because their customer had left (telemetry) */
+  droppedSlips = 0;
+
+  constructor(
+    private readonly deps: AgentDeps,
+    private options: AgentOptions,
+  ) {
+    super();
+    this.presentation = { view: { screen: 'welcome' }, lang: options.locale ?? 'en', timeZone: 'UTC', idleAt: null, printerWarning: false, seq: 0 };
+  }
+
+  get state(): AgentStateName {
+    return this.stateName;
+  }
+
+  /** What the screens show now. */
+  get current(): Presentation {
+    return this.presentation;
+  }
 
   /** The gateway refused this kiosk (revoked): say so, and take no customer input. */
   async setOutOfService(out: boolean): Promise<void> {
@@ -69,21 +102,11 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.outOfService = out;
     if (out) {
       this.member = null;
-      await this.show(screens.outOfService(this.deps.display));
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      await this.present({ screen: 'outOfService' }, { idleAt: null });
     } else {
       await this.goIdle();
     }
-  }
-
-  constructor(
-    private readonly deps: AgentDeps,
-    private options: AgentOptions,
-  ) {
-    super();
-  }
-
-  get state(): AgentStateName {
-    return this.stateName;
   }
 
   async start(): Promise<void> {
@@ -106,11 +129,27 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     return this.queue;
   }
 
+  /** A button on the touchscreen page; handled in turn with taps and scans. */
+  pageInput(input: PageAction): void {
+    this.enqueue(async () => {
+      switch (input.action) {
+        case 'language': {
+          const lang = input.lang ?? LANGUAGES[(LANGUAGES.indexOf(this.presentation.lang) + 1) % LANGUAGES.length]!;
+          await this.present(this.presentation.view, { lang });
+          return;
+        }
+        case 'done':
+          if (this.stateName !== 'idle') await this.goIdle();
+          return;
+      }
+    });
+  }
+
   private enqueue(work: () => Promise<void>): void {
     if (this.outOfService) return;
     this.queue = this.queue.then(work).catch((error: Error) => {
       this.deps.log.error({ err: error.message }, 'kiosk action failed');
-      return this.show(screens.failed(this.deps.display, 'please try again')).then(() => this.goIdle(3000));
+      return this.present({ screen: 'notice', notice: 'failed' }).then(() => this.goIdle(3000));
     });
   }
 
@@ -119,20 +158,45 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.emit('state', name);
   }
 
-  private async show(screen: Screen): Promise<void> {
-    await this.deps.display.show(screen);
+  /** Shows a view on every screen: the LCD's lines now, the page through the `view` event. */
+  private async present(view: View, changes: Partial<Omit<Presentation, 'view' | 'seq'>> = {}): Promise<void> {
+    const timeZone = this.deps.rules?.ruleSet?.timezone ?? this.presentation.timeZone;
+    this.presentation = { ...this.presentation, printerWarning: false, timeZone, ...changes, view, seq: this.presentation.seq + 1 };
+    const { display } = this.deps;
+    const screen = screenFor(display, view, this.presentation.lang);
+    await display.show(this.presentation.printerWarning ? withPrinterWarning(display, screen, this.presentation.lang) : screen);
+    this.emit('view', this.presentation);
   }
 
+  private async notice(notice: Notice, signal: Signal = 'error', detail?: string): Promise<void> {
+    await this.present({ screen: 'notice', notice, ...(detail ? { detail } : {}) });
+    await this.deps.display.signal(signal);
+  }
+
+  /**
+   * Back to the welcome screen, now or after `afterMs` (shown as a countdown). When the journey
+   * ends nothing of the member stays: not on screen, and not as a slip still held by a printer
+   * without paper, which would otherwise print for the next customer.
+   */
   private async goIdle(afterMs = 0): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const reset = async () => {
       this.member = null;
       this.setState('idle');
-      await this.show(screens.welcome(this.deps.display));
+      const dropped = this.deps.printer.dropHeld();
+      this.droppedSlips += dropped;
+      if (dropped) this.deps.log.info({ dropped }, 'slips held for the customer who left were dropped');
+      await this.present({ screen: 'welcome' }, { lang: this.options.locale ?? 'en', idleAt: null });
     };
     if (afterMs === 0) return reset();
+    this.presentation = { ...this.presentation, idleAt: this.now() + afterMs };
+    this.emit('view', this.presentation);
     this.idleTimer = setTimeout(() => this.enqueue(reset), afterMs);
     this.idleTimer.unref();
+  }
+
+  private now(): number {
+    return (this.deps.clock ?? Date).now();
   }
 
   private async scanned(code: string): Promise<void> {
@@ -142,18 +206,15 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
         return this.identify({ number: scan.number });
       case 'receipt':
         if (!this.member) {
-          await this.show(screens.tapFirst(this.deps.display));
-          await this.deps.display.signal('attention');
+          await this.notice('tapFirst', 'attention');
           return this.goIdle(5000);
         }
         return this.earn(this.member, scan.receipt);
       case 'invalid_card_number':
-        await this.show(screens.invalidNumber(this.deps.display));
-        await this.deps.display.signal('error');
+        await this.notice('invalidNumber');
         return this.goIdle(5000);
       case 'unknown':
-        await this.show(screens.unknownCode(this.deps.display));
-        await this.deps.display.signal('error');
+        await this.notice('unknownCode');
         return this.goIdle(5000);
     }
   }
@@ -161,44 +222,44 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private async identify(card: CardRef): Promise<void> {
     if (this.deps.hotlist?.isBlocked(card)) {
       this.member = null;
-      await this.show(screens.blocked(this.deps.display));
-      await this.deps.display.signal('error');
+      await this.notice('blocked');
       return this.goIdle(5000);
     }
     this.setState('identifying');
-    await this.show(screens.reading(this.deps.display));
+    await this.present({ screen: 'reading' });
     let reply: Reply<'identify'>;
     try {
       reply = await this.deps.requests.call({ kind: 'identify', opId: this.deps.opIds.next(), card }, this.options.requestTimeoutMs);
     } catch (error) {
       if (!(error instanceof OfflineError)) throw error;
-      await this.show(screens.offline(this.deps.display));
-      await this.deps.display.signal('error');
+      await this.notice('offline');
       return this.goIdle(5000);
     }
     if (reply.result.status === 'error') {
-      await this.show(reply.result.code === 'card_not_found' ? screens.notRecognised(this.deps.display) : screens.failed(this.deps.display, reply.result.message));
-      await this.deps.display.signal('error');
+      if (reply.result.code === 'card_not_found') await this.notice('notRecognised');
+      else await this.notice('failed', 'error', reply.result.message);
       return this.goIdle(5000);
     }
     const data = reply.result.data;
     if (data.status !== 'active') {
-      await this.show(data.status === 'blocked' ? screens.blocked(this.deps.display) : screens.unlinked(this.deps.display));
-      await this.deps.display.signal('error');
+      await this.notice(data.status === 'blocked' ? 'blocked' : 'unlinked');
       return this.goIdle(5000);
     }
-    this.member = { card, data };
+    const view = memberView(data, this.deps.rules?.ruleSet ?? null, this.now());
+    this.member = { card, data, view };
     this.setState('member');
-    await this.show(screens.member(this.deps.display, { name: data.displayName, balance: data.balance }));
+    await this.present({ screen: 'member', member: view });
     await this.deps.display.signal('success');
-    await this.print(balanceSlip(this.header('BALANCE', reply.serverTime), { name: data.displayName, cardMasked: data.cardNumberMasked, balance: data.balance, tier: data.tier }));
+    await this.print(
+      balanceSlip(this.header(this.words.slip.balance, reply.serverTime), { name: view.name, cardMasked: view.cardMasked, balance: view.balance, tier: view.tier, nextExpiry: view.nextExpiry }),
+    );
     await this.goIdle(this.options.memberScreenMs);
   }
 
-  private async earn(member: { card: CardRef; data: IdentifyData }, receipt: ReceiptRef): Promise<void> {
+  private async earn(member: { card: CardRef; data: IdentifyData; view: MemberView }, receipt: ReceiptRef): Promise<void> {
     this.setState('earning');
     const estimate = this.estimate(member.data, receipt);
-    await this.show(estimate === null ? screens.collecting(this.deps.display) : screens.estimate(this.deps.display, estimate));
+    await this.present({ screen: 'collecting', member: member.view, estimate });
     const request = { kind: 'earn' as const, opId: this.deps.opIds.next(), card: member.card, receipt };
     // Durable before anything is shown or printed as a result (docs/architecture.md).
     const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs);
@@ -207,24 +268,25 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       answer = await reply;
     } catch (error) {
       if (!(error instanceof OfflineError)) throw error;
-      await this.show(screens.earnPending(this.deps.display));
+      await this.present({ screen: 'earnPending', member: member.view });
       await this.deps.display.signal('attention');
-      await this.print(pendingEarnReceipt(this.header('POINTS PENDING', null), { cardMasked: member.data.cardNumberMasked, receiptId: receipt.id, opId: request.opId }));
+      await this.print(pendingEarnReceipt(this.header(this.words.slip.pending, null), { cardMasked: member.view.cardMasked, receiptId: receipt.id, opId: request.opId }));
       return this.goIdle(this.options.memberScreenMs);
     }
     if (answer.result.status === 'error') {
-      await this.show(receiptRefusal(this.deps.display, answer.result.code, answer.result.message));
-      await this.deps.display.signal('error');
+      const notice = receiptRefusal(answer.result.code);
+      await this.notice(notice, 'error', notice === 'failed' ? answer.result.message : undefined);
       this.setState('member');
       return this.goIdle(this.options.memberScreenMs);
     }
     const data = answer.result.data;
     member.data = { ...member.data, balance: data.balance };
+    member.view = { ...member.view, balance: data.balance };
     this.setState('member');
-    await this.show(screens.earned(this.deps.display, data));
+    await this.present({ screen: 'earned', member: member.view, pointsEarned: data.pointsEarned });
     await this.deps.display.signal('success');
     await this.print(
-      earnReceipt(this.header('POINTS COLLECTED', answer.serverTime), {
+      earnReceipt(this.header(this.words.slip.collected, answer.serverTime), {
         cardMasked: data.cardNumberMasked,
         receiptId: receipt.id,
         pointsEarned: data.pointsEarned,
@@ -244,15 +306,19 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     const rules = this.deps.rules?.ruleSet;
     if (!rules || !data.member) return null;
     try {
-      return evaluate(receiptBasket(rules.storeId, receipt), data.member, rules, (this.deps.clock ?? Date).now()).pointsEarned;
+      return evaluate(receiptBasket(rules.storeId, receipt), data.member, rules, this.now()).pointsEarned;
     } catch (error) {
       if (error instanceof EvaluationError) return null;
       throw error;
     }
   }
 
+  private get words() {
+    return WORDS[this.presentation.lang];
+  }
+
   private header(title: string, serverTime: string | null): SlipHeader {
-    return { title, storeName: this.options.storeName, kioskId: this.options.kioskId, serverTime };
+    return { title, storeName: this.options.storeName, kioskId: this.options.kioskId, serverTime, lang: this.presentation.lang, timeZone: this.presentation.timeZone };
   }
 
   /** New screen and request timeouts from the operator's desired configuration. */
@@ -269,22 +335,22 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   /** The last slip again, marked as a copy (a fleet command). */
   async reprintLast(): Promise<void> {
     if (!this.lastSlip) throw new Error('this kiosk has printed nothing since it started');
-    await this.deps.printer.print(encodeReceipt(copyOf(this.lastSlip), this.deps.printer.columns, this.deps.printer.codePage));
+    await this.deps.printer.print(encodeReceipt(copyOf(this.lastSlip.receipt, this.lastSlip.lang), this.deps.printer.columns, this.deps.printer.codePage));
   }
 
   /** A test page (a fleet command): the printer's width, code page and a barcode. */
   async printTestPage(): Promise<void> {
     const { printer } = this.deps;
-    await printer.print(encodeReceipt(testPage(this.header('TEST PAGE', null), { columns: printer.columns, codePage: String(printer.codePage) }), printer.columns, printer.codePage));
+    await printer.print(encodeReceipt(testPage(this.header(this.words.slip.test, null), { columns: printer.columns, codePage: String(printer.codePage) }), printer.columns, printer.codePage));
   }
 
   private async print(receipt: Receipt): Promise<void> {
-    this.lastSlip = receipt;
+    this.lastSlip = { receipt, lang: this.presentation.lang };
     try {
       await this.deps.printer.print(encodeReceipt(receipt, this.deps.printer.columns, this.deps.printer.codePage));
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message }, 'receipt not printed');
-      await this.show(withPrinterWarning(this.deps.display, this.deps.display.current ?? { lines: [] }));
+      await this.present(this.presentation.view, { printerWarning: true });
       await this.deps.display.signal('attention');
     }
   }

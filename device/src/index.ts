@@ -23,3 +23,6 @@ export * from './trusted-keys.js';
 export * from './commands.js';
 export * from './update/agent-dir.js';
 export * from './update/boot-decision.js';
+export * from './ui/view.js';
+export * from './ui/text.js';
+export * from './ui/member-view.js';

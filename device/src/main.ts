@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { createLogger, runUntilSignal, ServiceNotifier } from '@loyalty/protocol/node';
 import { KioskConfigError, KioskNotPairedError, loadKioskConfig, resolveStateDir } from './config.js';
 import { pairKiosk, PairingError } from './pairing.js';
-import { screens } from './ui/screens.js';
+import { screenFor } from './ui/screens.js';
 import { KioskConsole, drawScreen } from './console.js';
 import { createEmulatedHardware, type EmulatedHardware } from './emulated/index.js';
 import { createHardware } from './hardware/create.js';
@@ -95,7 +95,7 @@ try {
   if (error instanceof KioskNotPairedError) {
     // Show it where staff will look, and wait: restarting in a loop would not help.
     const display = createEmulatedHardware().display;
-    await display.show(screens.notPaired(display));
+    await display.show(screenFor(display, { screen: 'notPaired' }));
     process.stderr.write(`loyalty-kiosk: ${error.message}\n${drawScreen(display.current, display.columns)}\n`);
     // Up and doing what it should (waiting to be paired): systemd must not restart it in a loop.
     const notifier = new ServiceNotifier(notifyEnv, { warn: (details, message) => process.stderr.write(`${message} ${JSON.stringify(details)}\n`) });

@@ -6,7 +6,7 @@
 import { createLogger } from '@loyalty/protocol/node';
 import { describe, expect, it } from 'vitest';
 import mock from 'mock-firmata';
-import { EmulatedDisplay, LcdDisplay, screens } from '@loyalty/device';
+import { EmulatedDisplay, LcdDisplay, screenFor } from '@loyalty/device';
 import { Hd44780Model } from '../support/hd44780.js';
 import { displayContract } from './contracts/display.js';
 
@@ -53,7 +53,7 @@ describe('LCD specifics', () => {
     const model = new Hd44780Model(16, 2);
     const display = new LcdDisplay({ columns: 16, rows: 2, address: 0x27, controller: 'PCF8574', io: () => firmataWithLcd(model).io, log: quiet, readyTimeoutMs: 2000 });
     await display.start();
-    await display.show(screens.member(display, { name: 'Анна К.', balance: 1234 }));
+    await display.show(screenFor(display, { screen: 'member', member: { name: 'Анна К.', balance: 1234, cardMasked: '*0009', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [] } }));
     expect(model.text()).toEqual(['Hello Anna K.', 'Points: 1234']);
     expect(model.backlight).toBe(true);
     await display.stop();

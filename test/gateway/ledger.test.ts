@@ -44,7 +44,7 @@ describe('ledger: earn at the demo rate (real libSQL file)', () => {
   };
 
   it('identifies by number or UID with a masked name', async () => {
-    expect(await ledger.identify({ uid: '04A1B2C3' })).toEqual({ cardNumberMasked: '*0009', status: 'active', displayName: 'Olga S.', balance: 0, tier: null });
+    expect(await ledger.identify({ uid: '04A1B2C3' })).toEqual({ cardNumberMasked: '*0009', status: 'active', displayName: 'Olga S.', balance: 0, tier: null, nextExpiry: null });
     await expect(ledger.identify({ number: '10025' })).rejects.toMatchObject({ code: 'card_not_found' });
   });
 

@@ -32,7 +32,7 @@ export class MemoryPrinterTransport implements PrinterTransport {
 export class EmulatedReceiptPrinter extends EscPosPrinter {
   private readonly device: MemoryPrinterTransport;
 
-  constructor(columns: 32 | 42 | 48 = 42, codePage: CodePage = 'PC437_USA', log: Logger = createLogger({ level: 'silent', name: 'printer' })) {
+  constructor(columns: 32 | 42 | 48 = 42, codePage: CodePage = 'PC866_CYRILLIC2', log: Logger = createLogger({ level: 'silent', name: 'printer' })) {
     const device = new MemoryPrinterTransport();
     super({ transport: device, columns, codePage, log, pollMs: 250 });
     this.device = device;

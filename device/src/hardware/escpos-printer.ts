@@ -140,10 +140,22 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
     return status.online && status.paper !== 'out';
   }
 
+  dropHeld(): number {
+    const dropped = this.queue.length;
+    if (dropped) this.options.log.warn({ dropped }, 'held slips dropped: the customer they were for has left');
+    this.queue.length = 0;
+    this.droppedTotal += dropped;
+    return dropped;
+  }
+
+  /** Slips dropped unprinted since the start (telemetry). */
+  droppedTotal = 0;
+
   private dropStale(): void {
     const limit = this.options.maxHoldMs ?? 15 * 60_000;
     while (this.queue.length && this.now() - this.queue[0]!.queuedAt > limit) {
       const job = this.queue.shift()!;
+      this.droppedTotal += 1;
       this.options.log.warn({ job: job.id, heldMs: this.now() - job.queuedAt }, 'held slip dropped: too old to be of use');
     }
   }

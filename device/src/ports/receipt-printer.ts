@@ -23,4 +23,9 @@ export interface ReceiptPrinter {
   /** the code page receipts are encoded in (Cyrillic names need PC866 or WPC1251) */
   readonly codePage: CodePage;
   health(): HealthReport;
+  /**
+   * Drops the slips still held (no paper, printer offline) and says how many: a slip with a
+   * customer's name must not print for whoever stands at the kiosk after them.
+   */
+  dropHeld(): number;
 }

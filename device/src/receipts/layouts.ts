@@ -1,4 +1,9 @@
-/** The slips a kiosk prints. Pure: data in, Receipt out. */
+/**
+ * The slips a kiosk prints, in the journey's language, with times in the store's zone. Pure: data
+ * in, Receipt out.
+ */
+import { formatDay, WORDS } from '../ui/text.js';
+import type { Lang } from '../ui/view.js';
 import type { Receipt, ReceiptLine } from './receipt.js';
 
 export interface SlipHeader {
@@ -7,7 +12,13 @@ export interface SlipHeader {
   kioskId: string;
   /** the gateway's time from its reply; null while offline (the kiosk has no trusted clock) */
   serverTime: string | null;
+  /** English when absent */
+  lang?: Lang;
+  /** the store's IANA zone (from its signed rules); UTC when absent */
+  timeZone?: string;
 }
+
+const words = (h: SlipHeader) => WORDS[h.lang ?? 'en'].slip;
 
 function header(h: SlipHeader): ReceiptLine[] {
   return [{ kind: 'text', text: h.storeName, align: 'center', bold: true, size: 'double' }, { kind: 'text', text: h.title, align: 'center', bold: true }, { kind: 'rule' }];
@@ -16,25 +27,43 @@ function header(h: SlipHeader): ReceiptLine[] {
 function footer(h: SlipHeader): ReceiptLine[] {
   return [
     { kind: 'rule' },
-    { kind: 'pair', left: 'Time', right: h.serverTime ? formatTime(h.serverTime) : 'not known (offline)' },
-    { kind: 'pair', left: 'Kiosk', right: h.kioskId },
+    { kind: 'pair', left: words(h).time, right: h.serverTime ? formatTime(h.serverTime, h.timeZone) : words(h).timeUnknown },
+    { kind: 'pair', left: words(h).kiosk, right: h.kioskId },
     { kind: 'feed' },
   ];
 }
 
-/** "2026-11-22T19:40:03.104Z" → "2026-11-22 19:40 UTC" (store time zones come with programs). */
-export function formatTime(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+const slipTimes = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "2026-11-22T19:40:03.104Z" in Europe/Berlin → "2026-11-22 20:40 CET": the store's local time,
+ * with the zone's short name so nobody has to guess.
+ */
+export function formatTime(iso: string, timeZone = 'UTC'): string {
+  let format = slipTimes.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    slipTimes.set(timeZone, format);
+  }
+  const part = Object.fromEntries(format.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${part.timeZoneName}`;
 }
 
-export function balanceSlip(h: SlipHeader, member: { name: string | null; cardMasked: string; balance: number; tier: string | null }): Receipt {
+export function balanceSlip(
+  h: SlipHeader,
+  member: { name: string | null; cardMasked: string; balance: number; tier: string | null; nextExpiry?: { points: number; expiresAt: string } | null },
+): Receipt {
+  const w = words(h);
   return {
     lines: [
       ...header(h),
-      ...(member.name ? [{ kind: 'text', text: `Hello, ${member.name}` } as const] : []),
-      { kind: 'pair', left: 'Card', right: member.cardMasked },
-      ...(member.tier ? [{ kind: 'pair', left: 'Tier', right: member.tier } as const] : []),
-      { kind: 'pair', left: 'Points balance', right: String(member.balance), bold: true },
+      ...(member.name ? [{ kind: 'text', text: w.hello(member.name) } as const] : []),
+      { kind: 'pair', left: w.card, right: member.cardMasked },
+      ...(member.tier ? [{ kind: 'pair', left: w.tier, right: member.tier } as const] : []),
+      { kind: 'pair', left: w.pointsBalance, right: String(member.balance), bold: true },
+      ...(member.nextExpiry
+        ? [{ kind: 'pair', left: w.expiring(formatDay(member.nextExpiry.expiresAt, h.lang ?? 'en', h.timeZone ?? 'UTC')), right: String(member.nextExpiry.points) } as const]
+        : []),
       ...footer(h),
     ],
   };
@@ -44,18 +73,19 @@ export function earnReceipt(
   h: SlipHeader,
   earn: { cardMasked: string; receiptId: string; pointsEarned: number; balance: number; lines?: Array<{ text: string; points?: number; amount?: number }> },
 ): Receipt {
+  const w = words(h);
   return {
     lines: [
       ...header(h),
-      { kind: 'pair', left: 'Card', right: earn.cardMasked },
-      { kind: 'pair', left: 'Till receipt', right: earn.receiptId },
+      { kind: 'pair', left: w.card, right: earn.cardMasked },
+      { kind: 'pair', left: w.tillReceipt, right: earn.receiptId },
       // Which rule gave what (the program's own words), when there is more than one line.
       // Money lines (cashback) carry their amount in the text already.
       ...((earn.lines?.length ?? 0) > 1
         ? earn.lines!.map((l) => (l.points === undefined ? { kind: 'text' as const, text: l.text } : { kind: 'pair' as const, left: l.text, right: l.points > 0 ? `+${l.points}` : String(l.points) }))
         : []),
-      { kind: 'pair', left: 'Points earned', right: `+${earn.pointsEarned}`, bold: true },
-      { kind: 'pair', left: 'New balance', right: String(earn.balance), bold: true },
+      { kind: 'pair', left: w.pointsEarned, right: `+${earn.pointsEarned}`, bold: true },
+      { kind: 'pair', left: w.newBalance, right: String(earn.balance), bold: true },
       ...footer(h),
     ],
   };
@@ -63,15 +93,15 @@ export function earnReceipt(
 
 /** Printed when the kiosk is offline: says plainly that the points are not booked yet (docs/architecture.md). */
 export function pendingEarnReceipt(h: SlipHeader, earn: { cardMasked: string; receiptId: string; opId: string }): Receipt {
+  const w = words(h);
+  const [title, ...explanation] = w.pendingLines;
   return {
     lines: [
       ...header(h),
-      { kind: 'text', text: 'PENDING - NOT YET BOOKED', align: 'center', bold: true },
-      { kind: 'text', text: 'The kiosk is offline. Your points' },
-      { kind: 'text', text: 'are saved and will be added when' },
-      { kind: 'text', text: 'the connection is back.' },
-      { kind: 'pair', left: 'Card', right: earn.cardMasked },
-      { kind: 'pair', left: 'Till receipt', right: earn.receiptId },
+      { kind: 'text', text: title!, align: 'center', bold: true },
+      ...explanation.map((text) => ({ kind: 'text', text }) as const),
+      { kind: 'pair', left: w.card, right: earn.cardMasked },
+      { kind: 'pair', left: w.tillReceipt, right: earn.receiptId },
       { kind: 'text', text: `Ref ${earn.opId.slice(0, 18)}` },
       ...footer(h),
     ],
@@ -125,6 +155,6 @@ export function testPage(h: SlipHeader, printer: { columns: number; codePage: st
 }
 
 /** The last slip again, said to be a copy at the top (it moved nothing a second time). */
-export function copyOf(receipt: Receipt): Receipt {
-  return { lines: [{ kind: 'text', text: '*** COPY ***', align: 'center', bold: true }, ...receipt.lines] };
+export function copyOf(receipt: Receipt, lang: Lang = 'en'): Receipt {
+  return { lines: [{ kind: 'text', text: WORDS[lang].slip.copy, align: 'center', bold: true }, ...receipt.lines] };
 }

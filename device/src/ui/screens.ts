@@ -1,8 +1,12 @@
 /**
- * Every screen the kiosk shows, laid out for a small character display (16x2 or 20x4).
- * Pure: the agent picks a screen, the Display draws it.
+ * The kiosk's views laid out for a small character display (16x2 or 20x4): the lines of the
+ * view in the journey's language, fitted to the display and transliterated for its ROM (an
+ * HD44780 has no Cyrillic). Pure: the agent picks a view, the Display draws the lines.
  */
 import type { Screen } from '../ports/display.js';
+import { lcdText } from '../receipts/code-pages.js';
+import { WORDS } from './text.js';
+import type { Lang, Notice, View } from './view.js';
 
 export interface ScreenSize {
   columns: number;
@@ -12,62 +16,45 @@ export interface ScreenSize {
 /** Cuts each line to the width and keeps at most `rows` lines, most important first. */
 export function fit(size: ScreenSize, lines: string[]): Screen {
   return {
-    lines: lines.slice(0, size.rows).map((line) => (line.length <= size.columns ? line : `${line.slice(0, size.columns - 1)}~`)),
+    lines: lines
+      .slice(0, size.rows)
+      .map(lcdText)
+      .map((line) => (line.length <= size.columns ? line : `${line.slice(0, size.columns - 1)}~`)),
   };
 }
 
-/** The screen for each refusal of a scanned receipt (docs/receipts.md); others say the gateway's message. */
-export function receiptRefusal(s: ScreenSize, code: string, message: string): Screen {
+/** The LCD screen for a view in a language. */
+export function screenFor(size: ScreenSize, view: View, lang: Lang = 'en'): Screen {
+  return fit(size, WORDS[lang].lcd(view));
+}
+
+/** The notice for each refusal of a scanned receipt (docs/receipts.md); others say the gateway's message. */
+export function receiptRefusal(code: string): Notice {
   switch (code) {
     case 'receipt_claimed':
-      return screens.receiptUsed(s);
+      return 'receiptUsed';
     case 'receipt_unknown':
-      return screens.receiptUnknown(s);
+      return 'receiptUnknown';
     case 'receipt_forged':
-      return screens.receiptForged(s);
+      return 'receiptForged';
     case 'receipt_too_old':
-      return screens.receiptTooOld(s);
+      return 'receiptTooOld';
     case 'receipt_limit':
-      return screens.receiptLimit(s);
+      return 'receiptLimit';
     case 'card_blocked':
-      return screens.blocked(s);
+      return 'blocked';
     default:
-      return screens.failed(s, message);
+      return 'failed';
   }
 }
 
-export const screens = {
-  welcome: (s: ScreenSize) => fit(s, ['Welcome!', 'Tap or scan your', 'loyalty card']),
-  reading: (s: ScreenSize) => fit(s, ['One moment...']),
-  member: (s: ScreenSize, m: { name: string | null; balance: number }) => fit(s, [m.name ? `Hello ${m.name}` : 'Hello!', `Points: ${m.balance}`, 'Scan a receipt to', 'collect points']),
-  notRecognised: (s: ScreenSize) => fit(s, ['Card not recognised', 'Please ask staff']),
-  invalidNumber: (s: ScreenSize) => fit(s, ['Card number not', 'valid, please', 'scan again']),
-  blocked: (s: ScreenSize) => fit(s, ['Card blocked', 'Please ask staff']),
-  unlinked: (s: ScreenSize) => fit(s, ['Card not registered', 'Please ask staff']),
-  offline: (s: ScreenSize) => fit(s, ['Kiosk offline', 'Balance unavailable', 'Please try later']),
-  tapFirst: (s: ScreenSize) => fit(s, ['Tap your card first', 'then scan receipt']),
-  unknownCode: (s: ScreenSize) => fit(s, ['Code not recognised', 'Scan a card or a', 'till receipt']),
-  collecting: (s: ScreenSize) => fit(s, ['Collecting points...']),
-  estimate: (s: ScreenSize, points: number) => fit(s, [`You will earn`, `${points} points`, 'Collecting...']),
-  earned: (s: ScreenSize, e: { pointsEarned: number; balance: number }) => fit(s, [`+${e.pointsEarned} points`, `Balance: ${e.balance}`, 'Thank you!']),
-  earnPending: (s: ScreenSize) => fit(s, ['Points saved', 'Will be added when', 'kiosk is online']),
-  receiptUsed: (s: ScreenSize) => fit(s, ['Receipt already', 'used for points']),
-  receiptUnknown: (s: ScreenSize) => fit(s, ['Receipt not found', 'No points for it', 'Please ask at', 'the till']),
-  receiptForged: (s: ScreenSize) => fit(s, ['Receipt not valid', 'No points for it', 'Please ask at', 'the till']),
-  receiptTooOld: (s: ScreenSize) => fit(s, ['Receipt too old', 'to collect points']),
-  receiptLimit: (s: ScreenSize) => fit(s, ['Daily receipt limit', 'reached. Please', 'ask at the till']),
-  failed: (s: ScreenSize, message: string) => fit(s, ['Sorry:', message]),
-  outOfService: (s: ScreenSize) => fit(s, ['Out of service', 'Sorry! Please use', 'another kiosk']),
-  notPaired: (s: ScreenSize) => fit(s, ['Not paired', 'Staff: start with', '--pair CODE from', 'the admin console']),
-  printerProblem: (s: ScreenSize) => fit(s, ['Printer problem', 'Slip prints later', 'Please ask staff']),
-};
-
 /**
  * When the slip could not be printed the customer still needs what the screen said (their
- * balance): keep its first lines and put the warning underneath. The printer holds the slip and
- * prints it when it can (hardware/escpos-printer.ts).
+ * balance): keep its first lines and put the warning underneath. The printer holds the slip for a
+ * short while (hardware/escpos-printer.ts), then drops it.
  */
-export function withPrinterWarning(s: ScreenSize, shown: Screen): Screen {
-  if (s.rows < 3) return screens.printerProblem(s);
-  return fit(s, [...shown.lines.slice(0, s.rows - 2), 'Printer problem:', 'slip prints later']);
+export function withPrinterWarning(s: ScreenSize, shown: Screen, lang: Lang = 'en'): Screen {
+  const warning = lang === 'ru' ? ['Ошибка принтера:', 'чек не напечатан'] : ['Printer problem:', 'slip prints later'];
+  if (s.rows < 3) return fit(s, lang === 'ru' ? ['Ошибка принтера', 'Обратитесь к персоналу'] : ['Printer problem', 'Slip prints later', 'Please ask staff']);
+  return fit(s, [...shown.lines.slice(0, s.rows - 2), ...warning]);
 }

@@ -25,7 +25,21 @@ export async function identify(core: LedgerCore, ref: CardRef, storeId?: string)
     balance: card.balance,
     tier: await heldTier(core, card.accountId),
     ...(member ? { member } : {}),
+    ...(card.status === 'active' ? { nextExpiry: await nextExpiry(core, card.accountId) } : {}),
   };
+}
+
+/** The points that expire first: every open lot that expires at the earliest instant still ahead. */
+export async function nextExpiry(core: LedgerCore, accountId: number): Promise<{ points: number; expiresAt: string } | null> {
+  const row = (
+    await core.client.execute({
+      sql: `SELECT expires_at, SUM(remaining) AS points FROM lots
+            WHERE account_id = ? AND remaining > 0 AND expires_at IS NOT NULL AND expires_at > ?
+            GROUP BY expires_at ORDER BY expires_at LIMIT 1`,
+      args: [accountId, core.now()],
+    })
+  ).rows[0];
+  return row ? { points: Number(row.points), expiresAt: String(row.expires_at) } : null;
 }
 
 /** The tier the account holds (as of its last purchase or refund; reviews apply at the next one). */

@@ -1,0 +1,71 @@
+/**
+ * What the kiosk shows, as data: the agent's state machine sets one View at a time, and each
+ * screen draws it its own way (a 20x4 LCD in ui/screens.ts, the touchscreen page in
+ * ui/page-render.ts). One state machine, several views of it (docs/kiosk-page.md).
+ */
+import type { Money } from '@loyalty/protocol';
+
+export const LANGUAGES = ['en', 'ru'] as const;
+export type Lang = (typeof LANGUAGES)[number];
+
+export interface MemberView {
+  /** first name and an initial ("Anna K."): the screen is in a public place */
+  name: string | null;
+  cardMasked: string;
+  balance: number;
+  /** the tier's name in the program, or null */
+  tier: string | null;
+  /** the next tier and the qualifying spend still needed for it */
+  nextTier: { name: string; spendNeeded: Money } | null;
+  /** the cashback wallet, when the card has one with money in it */
+  wallet: Money | null;
+  /** the points that expire first, and when */
+  nextExpiry: { points: number; expiresAt: string } | null;
+  /** active memberships (clubs, paid memberships) by their program's name */
+  memberships: Array<{ name: string; validUntil: string | null }>;
+}
+
+/** Refusals and problems that end a journey: one screen each, in every language. */
+export const NOTICES = [
+  'notRecognised',
+  'invalidNumber',
+  'blocked',
+  'unlinked',
+  'offline',
+  'tapFirst',
+  'unknownCode',
+  'receiptUsed',
+  'receiptUnknown',
+  'receiptForged',
+  'receiptTooOld',
+  'receiptLimit',
+  'failed',
+] as const;
+export type Notice = (typeof NOTICES)[number];
+
+export type View =
+  | { screen: 'welcome' }
+  | { screen: 'reading' }
+  | { screen: 'member'; member: MemberView }
+  | { screen: 'collecting'; member: MemberView; estimate: number | null }
+  | { screen: 'earned'; member: MemberView; pointsEarned: number }
+  | { screen: 'earnPending'; member: MemberView }
+  | { screen: 'notice'; notice: Notice; detail?: string }
+  | { screen: 'outOfService' }
+  | { screen: 'notPaired' };
+
+export type ScreenName = View['screen'];
+
+/** The view and what every screen needs around it. */
+export interface Presentation {
+  view: View;
+  lang: Lang;
+  /** the store's time zone (from its signed rules), for dates on screen and slips */
+  timeZone: string;
+  /** when the journey returns to the welcome screen by itself (epoch ms), for a visible countdown */
+  idleAt: number | null;
+  /** the last slip could not be printed */
+  printerWarning: boolean;
+  /** bumps on every change, so a page that reconnects knows it is current */
+  seq: number;
+}
