@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ID_PATTERN } from '@loyalty/protocol';
 import { z } from 'zod';
+import { LANGUAGES } from './ui/view.js';
 import { CODE_PAGE_NAMES, type CodePage } from './receipts/code-pages.js';
 import { enrollmentConfig, readEnrollment } from './pairing.js';
 
@@ -94,6 +95,16 @@ export const KioskConfig = z.strictObject({
   heartbeatIntervalMs: z.number().int().min(1000).default(30_000),
   /** how long a member's screen stays before the kiosk returns to its welcome screen */
   memberScreenMs: z.number().int().min(1000).default(20_000),
+  /** the store's language: every journey starts in it; the page has a button for the other */
+  locale: z.enum(LANGUAGES).default('en'),
+  /** the touchscreen page (docs/kiosk-page.md): served on the kiosk's loopback address for Chromium in kiosk mode */
+  page: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).max(253).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(8090),
+    })
+    .prefault({}),
   display: z.strictObject({ columns: z.number().int().min(8).max(40).default(20), rows: z.number().int().min(1).max(4).default(4) }).prefault({}),
   printer: z.strictObject({ columns: z.union([z.literal(32), z.literal(42), z.literal(48)], { error: 'must be 32, 42 or 48 characters per line' }).default(42) }).prefault({}),
   /** which devices: `emulated` runs without any (demo, tests); `real` opens the ones below (docs/hardware.md) */

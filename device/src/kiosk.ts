@@ -27,6 +27,7 @@ import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
 import type { Display } from './ports/display.js';
 import type { ReceiptPrinter } from './ports/receipt-printer.js';
+import { PageServer } from './ui/page-server.js';
 
 /** this agent's version: its package's, which a release build sets */
 export const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -50,6 +51,7 @@ interface Running {
   rules: RulesCache;
   trustedKeys: TrustedGatewayKeys;
   commands: CommandRunner;
+  page: PageServer | null;
 }
 
 export interface KioskOptions {
@@ -90,6 +92,11 @@ export class Kiosk {
   }
   get rules(): RulesCache {
     return this.state.rules;
+  }
+
+  /** the touchscreen page's address, or null when the config turns it off */
+  get pageUrl(): string | null {
+    return this.state.page?.url ?? null;
   }
 
   get hotlist(): HotlistCache {
@@ -156,10 +163,11 @@ export class Kiosk {
     });
     const agent = new KioskAgent(
       { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist, rules },
-      { kioskId: config.kioskId, storeName: config.storeName, requestTimeoutMs: config.requestTimeoutMs, memberScreenMs: config.memberScreenMs },
+      { kioskId: config.kioskId, storeName: config.storeName, requestTimeoutMs: config.requestTimeoutMs, memberScreenMs: config.memberScreenMs, locale: config.locale },
     );
     requests.start();
     await agent.start();
+    const page = config.page.enabled ? await this.startPage(agent) : null;
     const commands = new CommandRunner({
       path: join(config.stateDir, 'commands.json'),
       link,
@@ -208,13 +216,29 @@ export class Kiosk {
     link.on('connected', () => void agent.setOutOfService(false));
     link.start();
     const heartbeat = this.startHeartbeat(config.heartbeatIntervalMs);
-    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, rules, trustedKeys, commands };
+    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, rules, trustedKeys, commands, page };
     // A rotation the gateway answered while we were down arrives as a late reply.
     requests.on('settled', (reply) => {
       if (reply.kind === 'rotate_key' && reply.result.status === 'ok') void this.finishRotation();
     });
     const pending = await outbox.depth();
     if (pending) log.info({ pending }, 'operations waiting in the outbox from before; they will be sent when online');
+  }
+
+  /**
+   * The touchscreen page. A page that cannot be served (its port taken) is logged and left out:
+   * the card reader, scanner, printer and LCD still serve customers.
+   */
+  private async startPage(agent: KioskAgent): Promise<PageServer | null> {
+    const { config, log } = this;
+    const page = new PageServer({ host: config.page.host, port: config.page.port, storeName: config.storeName, agent, log });
+    try {
+      await page.start();
+      return page;
+    } catch (error) {
+      log.error({ err: (error as Error).message }, 'kiosk page not served; the kiosk runs without its touchscreen');
+      return null;
+    }
   }
 
   /**
@@ -312,6 +336,7 @@ export class Kiosk {
     this.running = null;
     clearInterval(running.heartbeat);
     await running.commands.stop();
+    await running.page?.stop();
     await running.agent.stop();
     running.requests.stop();
     await running.link.stop();

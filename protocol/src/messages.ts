@@ -65,7 +65,10 @@ export const IdentifyData = z.strictObject({
   /** what the kiosk needs to estimate earnings with its cached rules (no personal data) */
   member: MemberSnapshotSchema.optional(),
   /** the points that expire first and when ("120 points expire on 31 Dec"); null when none expire */
-  nextExpiry: z.strictObject({ points: z.number().int().min(1), expiresAt: z.iso.datetime() }).nullable().optional(),
+  nextExpiry: z
+    .strictObject({ points: z.number().int().min(1), expiresAt: z.iso.datetime() })
+    .nullable()
+    .optional(),
 });
 export type IdentifyData = z.infer<typeof IdentifyData>;
 

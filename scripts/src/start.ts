@@ -53,7 +53,12 @@ async function main(): Promise<void> {
   const enrolled = withEnrollment({ stateDir: kioskStateDir }, 'demo kiosk config');
   // The broker where the gateway listens now: a later `npm start` on other ports (README) reuses the pairing.
   const kioskConfig = { ...enrolled, mqtt: { ...enrolled.mqtt, host: gateway.mqttEndpoint.host, port: gateway.mqttEndpoint.port } };
-  const hardware = createEmulatedHardware({ displayColumns: kioskConfig.display.columns, displayRows: kioskConfig.display.rows, printerColumns: kioskConfig.printer.columns });
+  const hardware = createEmulatedHardware({
+    displayColumns: kioskConfig.display.columns,
+    displayRows: kioskConfig.display.rows,
+    printerColumns: kioskConfig.printer.columns,
+    codePage: kioskConfig.hardware.codePage,
+  });
   const kiosk = new Kiosk(kioskConfig, hardware, kioskLog);
 
   let stopping = false;
@@ -99,6 +104,8 @@ async function main(): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!kiosk.link.connected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   if (!kiosk.link.connected) out('(the kiosk is not connected to the gateway yet; it keeps trying)');
+  // The touchscreen page: open it in a browser; it shows what the terminal's kiosk shows.
+  out(`  kiosk page:  ${kiosk.pageUrl ?? `not served (port ${kioskConfig.page.port} in use; see ${logDir}/kiosk.log)`}`);
   terminal.start();
 }
 

@@ -53,7 +53,9 @@ describe('LCD specifics', () => {
     const model = new Hd44780Model(16, 2);
     const display = new LcdDisplay({ columns: 16, rows: 2, address: 0x27, controller: 'PCF8574', io: () => firmataWithLcd(model).io, log: quiet, readyTimeoutMs: 2000 });
     await display.start();
-    await display.show(screenFor(display, { screen: 'member', member: { name: 'Анна К.', balance: 1234, cardMasked: '*0009', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [] } }));
+    await display.show(
+      screenFor(display, { screen: 'member', member: { name: 'Анна К.', balance: 1234, cardMasked: '*0009', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [] } }),
+    );
     expect(model.text()).toEqual(['Hello Anna K.', 'Points: 1234']);
     expect(model.backlight).toBe(true);
     await display.stop();

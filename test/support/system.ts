@@ -98,6 +98,8 @@ export async function startKiosk(
     gateway: gatewayKeys,
     requestTimeoutMs: 1500,
     resendIntervalMs: 300,
+    // Tests run side by side: each kiosk's page on a port of its own.
+    page: { port: 0 },
     ...options.config,
   });
   const log = new CapturedLog('kiosk');

@@ -1,3 +1,4 @@
+import type { CodePage } from '../receipts/code-pages.js';
 import { EmulatedBarcodeScanner } from './barcode-scanner.js';
 import { EmulatedCardReader } from './card-reader.js';
 import { EmulatedDisplay } from './display.js';
@@ -14,11 +15,12 @@ export interface EmulatedHardware {
   display: EmulatedDisplay;
 }
 
-export function createEmulatedHardware(options: { displayColumns?: number; displayRows?: number; printerColumns?: 32 | 42 | 48 } = {}): EmulatedHardware {
+export function createEmulatedHardware(options: { displayColumns?: number; displayRows?: number; printerColumns?: 32 | 42 | 48; codePage?: CodePage } = {}): EmulatedHardware {
   return {
     reader: new EmulatedCardReader(),
     scanner: new EmulatedBarcodeScanner(),
-    printer: new EmulatedReceiptPrinter(options.printerColumns),
+    // The code page the config names, as a real printer is set up (PC866 by default: Cyrillic prints).
+    printer: new EmulatedReceiptPrinter(options.printerColumns, options.codePage),
     display: new EmulatedDisplay(options.displayColumns, options.displayRows),
   };
 }

@@ -61,9 +61,7 @@ export function balanceSlip(
       { kind: 'pair', left: w.card, right: member.cardMasked },
       ...(member.tier ? [{ kind: 'pair', left: w.tier, right: member.tier } as const] : []),
       { kind: 'pair', left: w.pointsBalance, right: String(member.balance), bold: true },
-      ...(member.nextExpiry
-        ? [{ kind: 'pair', left: w.expiring(formatDay(member.nextExpiry.expiresAt, h.lang ?? 'en', h.timeZone ?? 'UTC')), right: String(member.nextExpiry.points) } as const]
-        : []),
+      ...(member.nextExpiry ? [{ kind: 'pair', left: w.expiring(formatDay(member.nextExpiry.expiresAt, h.lang ?? 'en', h.timeZone ?? 'UTC')), right: String(member.nextExpiry.points) } as const] : []),
       ...footer(h),
     ],
   };

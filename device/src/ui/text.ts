@@ -60,7 +60,7 @@ export interface Words {
     pendingTitle: string;
     pendingHint: string;
     done: string;
-    backIn: (seconds: number) => string;
+    backIn: (seconds: number | string) => string;
     printerProblem: string;
     outOfService: string;
     outOfServiceHint: string;
@@ -183,7 +183,8 @@ const ru: Words = {
       case 'reading':
         return ['Минутку...'];
       case 'member':
-        return [view.member.name ? `Здравствуйте, ${view.member.name}` : 'Здравствуйте!', `Баллы: ${view.member.balance}`, 'Отсканируйте чек,', 'чтобы начислить'];
+        // The name alone: "Здравствуйте, " would leave no room for it on 20 columns.
+        return [view.member.name ?? 'Здравствуйте!', `Баллы: ${view.member.balance}`, 'Отсканируйте чек,', 'чтобы начислить'];
       case 'collecting':
         return view.estimate === null ? ['Начисляем баллы...'] : ['Будет начислено', `${view.estimate} баллов`, 'Начисляем...'];
       case 'earned':

@@ -1,0 +1,79 @@
+/**
+ * The touchscreen page's content for a Presentation: an HTML fragment rendered by the agent and
+ * pushed to the page, which only swaps it in (docs/kiosk-page.md). Every value is escaped by
+ * hono/html; the words come from ui/text.ts, in the journey's language.
+ */
+import { html, raw } from 'hono/html';
+import { formatDay, formatMoney, WORDS, type Words } from './text.js';
+import type { Lang, MemberView, Presentation } from './view.js';
+
+type Fragment = ReturnType<typeof html>;
+
+export async function renderView(p: Presentation, storeName: string): Promise<string> {
+  const w = WORDS[p.lang];
+  const other: Lang = p.lang === 'en' ? 'ru' : 'en';
+  const body = content(p, w);
+  return String(
+    await html`<header>
+        <span class="store">${storeName}</span>
+        <button class="lang" data-action="language" data-lang="${other}">${w.page.language}</button>
+      </header>
+      <main class="screen ${p.view.screen}${p.view.screen === 'notice' ? ' tone-error' : ''}" data-screen="${p.view.screen}">${body}</main>
+      ${p.printerWarning ? html`<p class="warning" role="alert">${w.page.printerProblem}</p>` : ''}
+      <footer>
+        ${p.idleAt === null ? '' : html`<span id="countdown" data-idle-at="${p.idleAt}" data-template="${w.page.backIn('{s}')}"></span>`}
+        ${p.view.screen === 'welcome' || p.view.screen === 'outOfService' || p.view.screen === 'notPaired' ? '' : html`<button class="done" data-action="done">${w.page.done}</button>`}
+      </footer>`,
+  );
+}
+
+function content(p: Presentation, w: Words): Fragment | string {
+  const { view } = p;
+  switch (view.screen) {
+    case 'welcome':
+      return html`<h1>${w.page.welcomeTitle}</h1>
+        <p class="hint">${w.page.welcomeHint}</p>`;
+    case 'reading':
+      return html`<p class="busy">${w.page.reading}</p>`;
+    case 'member':
+      return html`${memberCard(view.member, p, w)}
+        <p class="hint">${w.page.scanReceipt}</p>`;
+    case 'collecting':
+      return html`${memberCard(view.member, p, w)}
+        <p class="busy">${view.estimate === null ? w.page.collecting : w.page.estimate(view.estimate)}</p>`;
+    case 'earned':
+      return html`<h1 class="earned">${w.page.earned(view.pointsEarned)}</h1>
+        <p class="balance"><span>${w.page.newBalance}</span> <strong data-field="balance">${view.member.balance}</strong> ${w.page.points}</p>`;
+    case 'earnPending':
+      return html`<h1>${w.page.pendingTitle}</h1>
+        <p class="hint">${w.page.pendingHint}</p>`;
+    case 'notice': {
+      const notice = w.notice[view.notice];
+      return html`<h1>${notice.title}</h1>
+        ${notice.hint ? html`<p class="hint">${notice.hint}</p>` : ''}
+        ${view.detail ? html`<p class="detail">${view.detail}</p>` : ''}`;
+    }
+    case 'outOfService':
+      return html`<h1>${w.page.outOfService}</h1>
+        <p class="hint">${w.page.outOfServiceHint}</p>`;
+    case 'notPaired':
+      return html`<h1>${w.page.notPaired}</h1>
+        <p class="hint">${w.page.notPairedHint}</p>`;
+  }
+}
+
+function memberCard(m: MemberView, p: Presentation, w: Words): Fragment {
+  const lang = p.lang;
+  return html`<section class="member">
+    <h1>${w.page.hello(m.name)}</h1>
+    <p class="balance"><strong data-field="balance">${m.balance}</strong> ${w.page.points}</p>
+    <dl>
+      ${m.tier ? html`<dt>${w.page.tier}</dt><dd data-field="tier">${m.tier}</dd>` : ''}
+      ${m.wallet ? html`<dt>${w.page.wallet}</dt><dd data-field="wallet">${formatMoney(m.wallet, lang)}</dd>` : ''}
+    </dl>
+    ${m.nextTier ? html`<p data-field="next-tier">${w.page.toNextTier(formatMoney(m.nextTier.spendNeeded, lang), m.nextTier.name)}</p>` : ''}
+    ${m.nextExpiry ? html`<p class="expiring" data-field="expiring">${w.page.expiring(m.nextExpiry.points, formatDay(m.nextExpiry.expiresAt, lang, p.timeZone))}</p>` : ''}
+    ${m.memberships.map((ms) => html`<p data-field="membership">${w.page.member(ms.name, ms.validUntil ? formatDay(ms.validUntil, lang, p.timeZone) : null)}</p>`)}
+    <p class="card">${raw('&#128179;')} ${m.cardMasked}</p>
+  </section>`;
+}
