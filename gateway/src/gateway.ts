@@ -41,6 +41,7 @@ import { CustomerService } from './members/customer-service.js';
 import { DEFAULT_OTP_OPTIONS, OtpService } from './members/otp.js';
 import { RegistrationService } from './members/registration-service.js';
 import { ConfirmedRedemptions } from './members/confirmed-redemption.js';
+import { KioskRedemptions } from './members/kiosk-redemptions.js';
 import { LogSmsProvider, WebhookSmsProvider } from './members/sms.js';
 
 export interface GatewayDeps {
@@ -201,12 +202,26 @@ export class Gateway {
     } else {
       mqttEndpoint = config.mqtt.url ? parseMqttUrl(config.mqtt.url) : { host: config.mqtt.host, port: config.mqtt.port, username: config.mqtt.username, password: config.mqtt.password };
     }
+    const sms = config.sms.provider === 'webhook' && config.sms.webhook ? new WebhookSmsProvider(config.sms.webhook) : new LogSmsProvider(log);
+    const otp = new OtpService(writer, sms, this.clock, {
+      ...DEFAULT_OTP_OPTIONS,
+      kioskDailyCap: config.sms.kioskDailyCap,
+      smsPerTokenPerHour: config.limits.smsPerTokenPerHour,
+      smsPerStorePerDay: config.limits.smsPerStorePerDay,
+      smsPerHour: config.limits.smsPerHour,
+      // The code HMAC key is derived from the gateway's private key: never stored, never logged.
+      secret: createHash('sha256')
+        .update('loyalty-otp\0')
+        .update(keys.privateKey.export({ format: 'der', type: 'pkcs8' }))
+        .digest(),
+    });
+    const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
     const mqtt = createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
     const link = new KioskLink({
       client: mqtt,
       signer,
       registry,
-      handlers: createRequestHandlers(ledger, registry),
+      handlers: createRequestHandlers(ledger, registry, new KioskRedemptions(ledger, confirmedRedemptions)),
       writer,
       clock: this.clock,
       log,
@@ -245,21 +260,7 @@ export class Gateway {
 
     const publishHotlist = (hotlist: Hotlist) => void this.publishToAllStores(client, link, 'hotlist', hotlist);
     const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: publishHotlist });
-    const sms = config.sms.provider === 'webhook' && config.sms.webhook ? new WebhookSmsProvider(config.sms.webhook) : new LogSmsProvider(log);
-    const otp = new OtpService(writer, sms, this.clock, {
-      ...DEFAULT_OTP_OPTIONS,
-      kioskDailyCap: config.sms.kioskDailyCap,
-      smsPerTokenPerHour: config.limits.smsPerTokenPerHour,
-      smsPerStorePerDay: config.limits.smsPerStorePerDay,
-      smsPerHour: config.limits.smsPerHour,
-      // The code HMAC key is derived from the gateway's private key: never stored, never logged.
-      secret: createHash('sha256')
-        .update('loyalty-otp\0')
-        .update(keys.privateKey.export({ format: 'der', type: 'pkcs8' }))
-        .digest(),
-    });
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
-    const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
     const enrollments = new EnrollmentService(
       client,
       writer,

@@ -7,6 +7,7 @@ import { importPublicKey, rotationProofInput, type ReplyData, type Request, type
 import type { KioskRegistry } from './fleet/kiosk-registry.js';
 import { LedgerError } from './ledger/errors.js';
 import type { Ledger } from './ledger/ledger.js';
+import type { KioskRedemptions } from './members/kiosk-redemptions.js';
 
 /** How long a kiosk's old key stays valid after it announced a new one. */
 export const KEY_OVERLAP_MS = 10 * 60_000;
@@ -30,11 +31,17 @@ export function handleRequest(handlers: RequestHandlers, request: Request, conte
       return handlers.earn(request, context);
     case 'rotate_key':
       return handlers.rotate_key(request, context);
+    case 'redeem':
+      return handlers.redeem(request, context);
+    case 'redeem_confirm':
+      return handlers.redeem_confirm(request, context);
   }
 }
 
-export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry): RequestHandlers {
+export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, redemptions: KioskRedemptions): RequestHandlers {
   return {
+    redeem: (request, context) => redemptions.redeem(request, context),
+    redeem_confirm: (request, context) => redemptions.confirm(request, context),
     rotate_key: async (request, context) => {
       let valid = false;
       try {

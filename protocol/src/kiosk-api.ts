@@ -7,12 +7,14 @@
  */
 import { z } from 'zod';
 import { RESULT_CODES } from './codes.js';
-import { EarnData, EarnRequest, IdentifyData, IdentifyRequest, OpId, RotateKeyData, RotateKeyRequest } from './messages.js';
+import { EarnData, EarnRequest, IdentifyData, IdentifyRequest, OpId, RedeemConfirmData, RedeemConfirmRequest, RedeemData, RedeemRequest, RotateKeyData, RotateKeyRequest } from './messages.js';
 
 export const KIOSK_API = {
   identify: { request: IdentifyRequest, reply: IdentifyData, stateChanging: false },
   earn: { request: EarnRequest, reply: EarnData, stateChanging: true },
   rotate_key: { request: RotateKeyRequest, reply: RotateKeyData, stateChanging: true },
+  redeem: { request: RedeemRequest, reply: RedeemData, stateChanging: true },
+  redeem_confirm: { request: RedeemConfirmRequest, reply: RedeemConfirmData, stateChanging: true },
 } as const;
 
 export type RequestKind = keyof typeof KIOSK_API;
@@ -23,7 +25,7 @@ export type RequestOf<K extends RequestKind = RequestKind> = { [P in K]: z.infer
 /** What a successful reply to a request of this kind carries. */
 export type ReplyData<K extends RequestKind> = z.infer<(typeof KIOSK_API)[K]['reply']>;
 
-export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest]);
+export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest, RedeemRequest, RedeemConfirmRequest]);
 export type Request = RequestOf;
 
 /** Requests that move value: they go through the kiosk's durable outbox and the gateway's op-id claim. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CARD_NUMBER_PATTERN, CARD_UID_PATTERN } from './card-number.js';
 import { OP_ID_PATTERN } from './op-id.js';
+import { ID_PATTERN } from './topics.js';
 import { MemberSnapshotSchema, PublishedProgram } from './programs/schema.js';
 
 export const OpId = z.string().regex(OP_ID_PATTERN, 'must be a UUIDv7 op id');
@@ -40,6 +41,28 @@ export const RotateKeyRequest = z.strictObject({
   opId: OpId,
   newPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   proof: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+});
+
+/**
+ * Spending points at the kiosk: a reward of the card's program, or a number of points for a
+ * coupon worth them. Above the program's `redemption.confirmAbove` the answer asks for the SMS
+ * code sent to the card owner's phone (the points are held meanwhile); `redeem_confirm` sends it.
+ */
+export const RedeemRequest = z
+  .strictObject({
+    kind: z.literal('redeem'),
+    opId: OpId,
+    card: CardRef,
+    rewardId: z.string().regex(ID_PATTERN).optional(),
+    points: z.number().int().min(1).max(1_000_000_000).optional(),
+  })
+  .refine((r) => (r.rewardId === undefined) !== (r.points === undefined), { message: 'give either rewardId or points' });
+export const RedeemConfirmRequest = z.strictObject({
+  kind: z.literal('redeem_confirm'),
+  opId: OpId,
+  holdId: z.string().min(1).max(64),
+  confirmationId: z.string().min(1).max(64),
+  code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits'),
 });
 
 export function rotationProofInput(kioskId: string, newPublicKey: string): Buffer {
@@ -85,6 +108,25 @@ export const EarnData = z.strictObject({
     .optional(),
 });
 export type EarnData = z.infer<typeof EarnData>;
+
+/** A single-use coupon as the kiosk prints it: its value is in the program's currency. */
+export const CouponData = z.strictObject({
+  code: z.string().regex(/^[A-Z0-9]{4,40}$/),
+  value: Money,
+  expiresAt: z.iso.datetime(),
+  points: z.number().int().min(1),
+  /** the reward's name, or null for points off a purchase */
+  reward: z.string().max(60).nullable(),
+});
+export type CouponData = z.infer<typeof CouponData>;
+
+const CouponIssued = z.strictObject({ status: z.literal('issued'), coupon: CouponData, balance: z.number().int() });
+export const RedeemData = z.discriminatedUnion('status', [
+  CouponIssued,
+  z.strictObject({ status: z.literal('confirm'), holdId: z.string().max(64), confirmationId: z.string().max(64), points: z.number().int().min(1), expiresAt: z.iso.datetime() }),
+]);
+export type RedeemData = z.infer<typeof RedeemData>;
+export const RedeemConfirmData = CouponIssued;
 
 export const RotateKeyData = z.strictObject({ keyFingerprint: z.string(), previousKeyValidUntil: z.iso.datetime() });
 export type RotateKeyData = z.infer<typeof RotateKeyData>;

@@ -154,13 +154,13 @@ export class LedgerCore {
     return outcome.value;
   }
 
-  async knownCard(tx: Transaction, ref: CardRef): Promise<CardRow> {
+  async knownCard(tx: Pick<Transaction, 'execute'>, ref: CardRef): Promise<CardRow> {
     const card = await findCard(tx, ref);
     if (!card) throw new LedgerError('card_not_found', 'card not recognised');
     return card;
   }
 
-  async usableCard(tx: Transaction, ref: CardRef): Promise<CardRow> {
+  async usableCard(tx: Pick<Transaction, 'execute'>, ref: CardRef): Promise<CardRow> {
     const card = await this.knownCard(tx, ref);
     if (card.status === 'blocked') throw new LedgerError('card_blocked', 'this card is blocked; please ask at the service desk');
     return card;

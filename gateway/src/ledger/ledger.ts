@@ -13,6 +13,8 @@
  *   expiry.ts       lot expiry
  *   core.ts         what they share: the writer, the op-id claim, cards, balances, rules
  */
+import { LedgerError } from './errors.js';
+import { earningProgram } from '@loyalty/protocol';
 import type { CardRef, EarnData, EntranceDecision, IdentifyData, Quote } from '@loyalty/protocol';
 import type { SqlClient as Client } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
@@ -111,6 +113,18 @@ export class Ledger {
    * Spends points for a single-use coupon: a reward from the catalogue of the card's program
    * (its price in points, its validity), or a number of points worth their value in money.
    */
+  /**
+   * What a coupon for these points or this reward gives in the card's program at this store, and
+   * above how many points its owner's SMS code must confirm it at a kiosk (null: never).
+   */
+  async couponTerms(input: { storeId: string; currency: string; card: CardRef; points?: number; rewardId?: string }) {
+    const card = await this.core.usableCard(this.core.client, input.card);
+    const terms = await redemptions.couponTerms(this.core, this.core.client, { ...input, programId: card.programId });
+    const rules = await this.core.rules.ruleSetFor(this.core.client, input.storeId, input.currency);
+    const confirmAbove = earningProgram(rules, card.programId)?.program.redemption?.confirmAbove ?? null;
+    return { ...terms, confirmAbove };
+  }
+
   redeem(input: { opId: string; card: CardRef; points?: number; storeId: string; source: string; currency: string; rewardId?: string }, options?: OnceOptions) {
     return redemptions.redeem(this.core, input, options);
   }
@@ -129,7 +143,7 @@ export class Ledger {
   }
 
   /** Reserves points (pending) until posted or voided; voided by itself after the timeout. */
-  hold(input: { opId: string; card: CardRef; points: number; reason: string; source: string; ttlMs?: number }) {
+  hold(input: { opId: string; card: CardRef; points: number; reason: string; source: string; ttlMs?: number; coupon?: { storeId: string; rewardId?: string } }) {
     return redemptions.hold(this.core, input);
   }
 
@@ -179,6 +193,13 @@ export class Ledger {
   }
 
   /** The coupon for a posted hold (issued once; a repeat returns the same coupon). */
+  /** The points a hold keeps (or spent, once posted). */
+  async holdPoints(holdId: string): Promise<number> {
+    const row = (await this.core.client.execute({ sql: 'SELECT points FROM holds WHERE id = ?', args: [holdId] })).rows[0];
+    if (!row) throw new LedgerError('hold_not_found', `no hold ${holdId}`);
+    return Number(row.points);
+  }
+
   couponForHold(holdId: string, currency: string) {
     return redemptions.couponForHold(this.core, holdId, currency);
   }

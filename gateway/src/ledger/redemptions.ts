@@ -2,12 +2,43 @@
  * Spending points: redemptions for single-use coupons, holds that an SMS code confirms, and coupons used once at a till.
  */
 import { randomBytes } from 'node:crypto';
-import type { SqlTransaction as Transaction } from '../db/sql.js';
+import type { SqlExecutor as Reader, SqlTransaction as Transaction } from '../db/sql.js';
 import { earningProgram, type CardRef } from '@loyalty/protocol';
 import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
 import { availablePoints } from './points.js';
 import { DAY_MS, type CouponTerms, type LedgerCore } from './core.js';
+
+/**
+ * What a coupon bought with points gives (docs/programs.md "Redemption"): a reward of the card's
+ * program (its own value when it is money off, else its points at the program's point value), or
+ * a number of points at the program's `redemption.pointValue` — always in the program's currency.
+ */
+export async function couponTerms(core: LedgerCore, tx: Reader, input: { storeId: string; currency: string; programId: string; points?: number; rewardId?: string }): Promise<CouponTerms> {
+  const rules = await core.rules.ruleSetFor(tx, input.storeId, input.currency);
+  const earning = earningProgram(rules, input.programId);
+  if (!earning) throw new LedgerError('redemption_not_offered', `this card's program does not run at store ${input.storeId}`);
+  const { program, version } = earning;
+  const worth = (points: number) => ({ amount: points * (program.redemption?.pointValue ?? 0), currency: program.currency });
+  if (input.rewardId !== undefined) {
+    const reward = program.rewards.find((r) => r.id === input.rewardId);
+    if (!reward) throw new LedgerError('reward_not_found', `no reward ${input.rewardId} in this card's program at store ${input.storeId}`);
+    return {
+      points: reward.points,
+      value: reward.value ?? worth(reward.points),
+      validDays: reward.couponValidDays,
+      rewardId: reward.id,
+      rewardName: reward.name,
+      rule: `${program.id}@v${version}:reward:${reward.id}`,
+    };
+  }
+  if (input.points === undefined) throw new LedgerError('invalid_request', 'say how many points, or which reward (rewardId)');
+  if (!program.redemption) throw new LedgerError('redemption_not_offered', `${program.name} does not pay points out as coupons`);
+  if (input.points < program.redemption.minimumPoints) {
+    throw new LedgerError('redemption_below_minimum', `at least ${program.redemption.minimumPoints} points at a time`, { minimumPoints: program.redemption.minimumPoints });
+  }
+  return { points: input.points, value: worth(input.points), validDays: core.options.couponValidDays ?? 30, rule: `${program.id}@v${version}:points` };
+}
 
 /**
  * Spends points for a single-use coupon: a reward from the catalogue of the card's program
@@ -20,24 +51,7 @@ export function redeem(core: LedgerCore, input: { opId: string; card: CardRef; p
     request,
     async (tx, at) => {
       const card = await core.usableCard(tx, input.card);
-      let coupon: CouponTerms;
-      if (input.rewardId !== undefined) {
-        const rules = await core.rules.ruleSetFor(tx, input.storeId, input.currency);
-        const earning = earningProgram(rules, card.programId);
-        const reward = earning?.program.rewards.find((r) => r.id === input.rewardId);
-        if (!earning || !reward) throw new LedgerError('reward_not_found', `no reward ${input.rewardId} in this card's program at store ${input.storeId}`);
-        coupon = {
-          points: reward.points,
-          value: reward.value ?? { amount: 0, currency: input.currency },
-          validDays: reward.couponValidDays,
-          rewardId: reward.id,
-          rewardName: reward.name,
-          rule: `${earning.program.id}@v${earning.version}:reward:${reward.id}`,
-        };
-      } else {
-        if (input.points === undefined) throw new LedgerError('invalid_request', 'say how many points, or which reward (rewardId)');
-        coupon = { points: input.points, value: { amount: input.points * (core.options.pointValueMinor ?? 1), currency: input.currency }, validDays: core.options.couponValidDays ?? 30 };
-      }
+      const coupon = await couponTerms(core, tx, { ...input, programId: card.programId });
       await core.spend(tx, card.accountId, input.opId, coupon.points, at, {
         store: input.storeId,
         source: input.source,
@@ -52,7 +66,7 @@ export function redeem(core: LedgerCore, input: { opId: string; card: CardRef; p
 }
 
 /** Reserves points (pending) until posted or voided; voided by itself after the timeout. */
-export function hold(core: LedgerCore, input: { opId: string; card: CardRef; points: number; reason: string; source: string; ttlMs?: number }) {
+export function hold(core: LedgerCore, input: { opId: string; card: CardRef; points: number; reason: string; source: string; ttlMs?: number; coupon?: { storeId: string; rewardId?: string } }) {
   const request = { kind: 'hold', ...input, opId: undefined };
   return core.once(input.opId, request, async (tx, at) => {
     const card = await core.usableCard(tx, input.card);
@@ -62,7 +76,7 @@ export function hold(core: LedgerCore, input: { opId: string; card: CardRef; poi
     const expiresAt = new Date(Date.parse(at) + (input.ttlMs ?? core.options.holdTtlMs ?? 10 * 60_000)).toISOString();
     await tx.execute({
       sql: `INSERT INTO holds (id, account_id, points, state, reason, refs, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
-      args: [input.opId, card.accountId, input.points, input.reason, JSON.stringify({ source: input.source }), at, expiresAt],
+      args: [input.opId, card.accountId, input.points, input.reason, JSON.stringify({ source: input.source, ...(input.coupon ?? {}) }), at, expiresAt],
     });
     return { holdId: input.opId, points: input.points, expiresAt, available: available - input.points };
   });
@@ -99,19 +113,19 @@ export async function voidExpiredHolds(core: LedgerCore): Promise<number> {
 export async function couponForHold(core: LedgerCore, holdId: string, currency: string) {
   return core.writer.run(async (tx) => {
     const at = core.now();
-    const hold = (await tx.execute({ sql: 'SELECT account_id, points, state, transfer_id FROM holds WHERE id = ?', args: [holdId] })).rows[0];
+    const hold = (await tx.execute({ sql: 'SELECT account_id, points, state, transfer_id, refs FROM holds WHERE id = ?', args: [holdId] })).rows[0];
     if (hold?.state !== 'posted') throw new LedgerError('hold_not_pending', `hold ${holdId} is not posted`);
     const existing = (await tx.execute({ sql: 'SELECT code, value, currency, expires_at FROM coupons WHERE transfer_id = ?', args: [String(hold.transfer_id)] })).rows[0];
     if (existing) return { code: String(existing.code), value: { amount: Number(existing.value), currency: String(existing.currency) }, expiresAt: String(existing.expires_at) };
     const points = Number(hold.points);
-    return issueCoupon(
-      core,
-      tx,
-      Number(hold.account_id),
-      String(hold.transfer_id),
-      { points, value: { amount: points * (core.options.pointValueMinor ?? 1), currency }, validDays: core.options.couponValidDays ?? 30 },
-      at,
-    );
+    // The coupon the hold was for, on the terms of the card's program where it was asked for.
+    const refs = JSON.parse(String(hold.refs ?? '{}')) as { storeId?: string; rewardId?: string };
+    const card = (await tx.execute({ sql: 'SELECT program_id FROM cards WHERE account_id = ? LIMIT 1', args: [Number(hold.account_id)] })).rows[0];
+    const terms =
+      refs.storeId && card
+        ? await couponTerms(core, tx, { storeId: refs.storeId, currency, programId: String(card.program_id), ...(refs.rewardId ? { rewardId: refs.rewardId } : { points }) })
+        : { points, value: { amount: points * (core.options.pointValueMinor ?? 1), currency }, validDays: core.options.couponValidDays ?? 30 };
+    return issueCoupon(core, tx, Number(hold.account_id), String(hold.transfer_id), terms, at);
   });
 }
 

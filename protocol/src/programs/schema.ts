@@ -160,6 +160,8 @@ export const PointsProgram = z
         minimumPoints: Points.default(0),
         /** the largest share of the basket points may pay */
         maxBasketShare: Percent.default(100),
+        /** above this many points, a redemption at a kiosk waits for the SMS code sent to the card owner's phone */
+        confirmAbove: Points.optional(),
       })
       .optional(),
     expiry: Expiry.default({ policy: 'never' }),

@@ -219,7 +219,7 @@ export function valueRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
       response: RedemptionView,
       status: 201,
       idempotent: true,
-      errors: [...CARD_ERRORS, 'insufficient_points', 'reward_not_found', 'idempotency_key_reused'],
+      errors: [...CARD_ERRORS, 'insufficient_points', 'reward_not_found', 'redemption_not_offered', 'redemption_below_minimum', 'idempotency_key_reused'],
     },
     async (_c, { body, opId, actor }) => {
       if ((body.rewardId === undefined) === (body.points === undefined)) throw new HttpError(400, 'invalid_request', 'give either points or rewardId');
