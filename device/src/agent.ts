@@ -11,22 +11,36 @@
  * both draw: the page is a view of this state machine, not a second one (docs/kiosk-page.md).
  */
 import { EventEmitter } from 'node:events';
-import { EvaluationError, classifyScan, evaluate, receiptBasket, type CardRef, type RuleSet, type IdentifyData, type OpIdGenerator, type ReceiptRef, type Reply } from '@loyalty/protocol';
+import {
+  EvaluationError,
+  classifyScan,
+  evaluate,
+  receiptBasket,
+  type CardRef,
+  type CouponData,
+  type RequestOf,
+  type RuleSet,
+  type IdentifyData,
+  type OpIdGenerator,
+  type ReceiptRef,
+  type Reply,
+} from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
+import type { CouponJournal, CouponEntry } from './coupon-journal.js';
 import { OfflineError, type Requests } from './link/requests.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
 import type { Display, Signal } from './ports/display.js';
-import type { ReceiptPrinter } from './ports/receipt-printer.js';
 import { encodeReceipt } from './receipts/encode.js';
-import { balanceSlip, copyOf, earnReceipt, pendingEarnReceipt, testPage, type SlipHeader } from './receipts/layouts.js';
+import { balanceSlip, copyOf, couponReceipt, earnReceipt, pendingEarnReceipt, testPage, type SlipHeader } from './receipts/layouts.js';
 import type { Receipt } from './receipts/receipt.js';
-import { memberView } from './ui/member-view.js';
+import { memberView, offersFor } from './ui/member-view.js';
 import { receiptRefusal, screenFor, withPrinterWarning } from './ui/screens.js';
 import { WORDS } from './ui/text.js';
-import { LANGUAGES, type Lang, type MemberView, type Notice, type Presentation, type View } from './ui/view.js';
+import { LANGUAGES, type Lang, type MemberView, type Notice, type Offer, type Presentation, type View } from './ui/view.js';
+import { PrinterError, type ReceiptPrinter } from './ports/receipt-printer.js';
 
-export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning';
+export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning' | 'choosing' | 'redeeming' | 'confirming' | 'coupon';
 
 export interface AgentOptions {
   kioskId: string;
@@ -36,6 +50,8 @@ export interface AgentOptions {
   memberScreenMs: number;
   /** the store's language: every journey starts in it (the page has a button for the other) */
   locale?: Lang;
+  /** a coupon the kiosk restarted before printing prints at start only if answered this recently */
+  couponPrintWindowMs?: number;
 }
 
 export interface AgentDeps {
@@ -52,6 +68,8 @@ export interface AgentDeps {
   rules?: { readonly ruleSet: RuleSet | null };
   /** what time it is, for the earnings estimate (injected by tests; timers are faked with the test clock) */
   clock?: { now(): number };
+  /** the coupons to print, on disk (coupon-journal.ts); without it coupons print from memory only */
+  coupons?: CouponJournal;
 }
 
 export interface AgentEvents {
@@ -63,7 +81,7 @@ export interface AgentEvents {
 }
 
 /** What the touchscreen page may ask for (ui/page-server.ts); anything else is refused by name. */
-export type PageAction = { action: 'language'; lang?: Lang } | { action: 'done' };
+export type PageAction = { action: 'language'; lang?: Lang } | { action: 'done' } | { action: 'back' } | { action: 'rewards' } | { action: 'redeem'; offer: string } | { action: 'code'; code: string };
 
 export class KioskAgent extends EventEmitter<AgentEvents> {
   private stateName: AgentStateName = 'idle';
@@ -72,12 +90,21 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private queue: Promise<void> = Promise.resolve();
   private readonly onCard = ({ uid }: { uid: string }) => this.enqueue(() => this.identify({ uid }));
   private readonly onScan = ({ code }: { code: string }) => this.enqueue(() => this.scanned(code));
-  private readonly onSettled = (reply: Reply) => this.emit('lateResult', reply);
+  private readonly onSettled = (reply: Reply) => {
+    this.emit('lateResult', reply);
+    // A coupon answered after its customer's journey (the kiosk was offline or restarted meanwhile).
+    if ((reply.kind === 'redeem' || reply.kind === 'redeem_confirm') && reply.result.status === 'ok') this.enqueue(() => this.printLeftoverCoupons());
+  };
   private outOfService = false;
   private lastSlip: { receipt: Receipt; lang: Lang } | null = null;
   private presentation: Presentation;
   /** slips dropped unprinted because their customer had left (telemetry) */
   droppedSlips = 0;
+  /** the offers on screen, a hold waiting for its SMS code, the coupons of this journey not printed yet */
+  private offers: Offer[] = [];
+  private hold: { holdId: string; confirmationId: string; points: number } | null = null;
+  private readonly journeyCoupons = new Map<string, CouponEntry>();
+  private couponRetry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: AgentDeps,
@@ -114,6 +141,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.deps.scanner.on('scan', this.onScan);
     this.deps.requests.on('settled', this.onSettled);
     await this.goIdle();
+    this.enqueue(() => this.printLeftoverCoupons());
   }
 
   async stop(): Promise<void> {
@@ -121,6 +149,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.deps.scanner.off('scan', this.onScan);
     this.deps.requests.off('settled', this.onSettled);
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.couponRetry) clearInterval(this.couponRetry);
     await this.queue;
   }
 
@@ -141,6 +170,15 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
         case 'done':
           if (this.stateName !== 'idle') await this.goIdle();
           return;
+        case 'back':
+          if ((this.stateName === 'choosing' || this.stateName === 'coupon') && this.member) return this.showMember(this.member.view);
+          return;
+        case 'rewards':
+          return this.showOffers();
+        case 'redeem':
+          return this.redeem(input.offer);
+        case 'code':
+          return this.confirmCode(input.code);
       }
     });
   }
@@ -182,6 +220,9 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const reset = async () => {
       this.member = null;
+      this.offers = [];
+      this.hold = null;
+      this.endCouponsOfJourney();
       this.setState('idle');
       const dropped = this.deps.printer.dropHeld();
       this.droppedSlips += dropped;
@@ -247,8 +288,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     }
     const view = memberView(data, this.deps.rules?.ruleSet ?? null, this.now());
     this.member = { card, data, view };
-    this.setState('member');
-    await this.present({ screen: 'member', member: view });
+    await this.showMember(view);
     await this.deps.display.signal('success');
     await this.print(
       balanceSlip(this.header(this.words.slip.balance, reply.serverTime), { name: view.name, cardMasked: view.cardMasked, balance: view.balance, tier: view.tier, nextExpiry: view.nextExpiry }),
@@ -295,6 +335,207 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       }),
     );
     await this.goIdle(this.options.memberScreenMs);
+  }
+
+  private async showMember(view: MemberView): Promise<void> {
+    this.setState('member');
+    await this.present({ screen: 'member', member: view });
+    await this.goIdle(this.options.memberScreenMs);
+  }
+
+  /** The rewards catalogue and points-off steps, what the member can afford marked. */
+  private async showOffers(): Promise<void> {
+    if (!this.member || this.stateName !== 'member') return;
+    this.offers = offersFor(this.member.data, this.deps.rules?.ruleSet ?? null);
+    this.setState('choosing');
+    await this.present({ screen: 'rewards', member: this.member.view, offers: this.offers });
+    await this.goIdle(this.options.memberScreenMs);
+  }
+
+  /**
+   * Spends points on an offer: through the outbox (idempotent by its op id), so an answer lost
+   * with the connection is not spent twice. Above the program's threshold the gateway holds the
+   * points and asks for the SMS code sent to the owner's phone.
+   */
+  private async redeem(offerId: string): Promise<void> {
+    const member = this.member;
+    const offer = this.offers.find((o) => o.id === offerId);
+    if (!member || this.stateName !== 'choosing' || !offer) return;
+    if (!offer.affordable) {
+      await this.notice('notEnoughPoints', 'attention');
+      return this.goIdle(5000);
+    }
+    // Nothing is journalled while the gateway is away: an offline redemption would be a promise the kiosk cannot check.
+    if (!this.deps.requests.online) {
+      await this.notice('spendOffline');
+      return this.goIdle(5000);
+    }
+    this.setState('redeeming');
+    await this.present({ screen: 'redeeming', member: member.view });
+    const what = offer.id.startsWith('reward:') ? { rewardId: offer.id.slice('reward:'.length) } : { points: offer.points };
+    const answer = await this.submitted({ kind: 'redeem', opId: this.deps.opIds.next(), card: member.card, ...what });
+    if (!answer) return;
+    if (answer.result.status === 'error') return this.spendRefused(answer.result.code, answer.result.message);
+    const data = answer.result.data;
+    if (data.status === 'issued') return this.deliverCoupon(member, data.coupon, data.balance);
+    this.hold = { holdId: data.holdId, confirmationId: data.confirmationId, points: data.points };
+    this.setState('confirming');
+    await this.present({ screen: 'enterCode', member: member.view, points: data.points, wrongCode: false });
+    await this.deps.display.signal('attention');
+    await this.goIdle(this.options.memberScreenMs);
+  }
+
+  private async confirmCode(code: string): Promise<void> {
+    const member = this.member;
+    const hold = this.hold;
+    if (!member || !hold || this.stateName !== 'confirming') return;
+    this.setState('redeeming');
+    await this.present({ screen: 'redeeming', member: member.view });
+    const answer = await this.submitted({ kind: 'redeem_confirm', opId: this.deps.opIds.next(), holdId: hold.holdId, confirmationId: hold.confirmationId, code });
+    if (!answer) return;
+    if (answer.result.status === 'error') {
+      if (answer.result.code === 'otp_invalid') {
+        this.setState('confirming');
+        await this.present({ screen: 'enterCode', member: member.view, points: hold.points, wrongCode: true });
+        await this.deps.display.signal('error');
+        return this.goIdle(this.options.memberScreenMs);
+      }
+      return this.spendRefused(answer.result.code, answer.result.message);
+    }
+    this.hold = null;
+    return this.deliverCoupon(member, answer.result.data.coupon, answer.result.data.balance);
+  }
+
+  /** A spending request through the outbox; null (with the screen said) when the connection was lost meanwhile. */
+  private async submitted<K extends 'redeem' | 'redeem_confirm'>(request: RequestOf<K> & { kind: K }): Promise<Reply<K> | null> {
+    const { reply } = await this.deps.requests.submit<K>(request, this.options.requestTimeoutMs);
+    try {
+      return await reply;
+    } catch (error) {
+      if (!(error instanceof OfflineError)) throw error;
+      this.hold = null;
+      await this.notice('connectionLost');
+      await this.goIdle(this.options.memberScreenMs);
+      return null;
+    }
+  }
+
+  private async spendRefused(code: string, message: string): Promise<void> {
+    this.hold = null;
+    const notices: Record<string, Notice> = {
+      insufficient_points: 'notEnoughPoints',
+      card_unlinked: 'noPhone',
+      card_blocked: 'blocked',
+      otp_expired: 'codeExpired',
+      hold_expired: 'codeExpired',
+      otp_locked: 'codeLocked',
+      otp_rate_limited: 'codeLimit',
+    };
+    const notice = notices[code] ?? 'failed';
+    await this.notice(notice, 'error', notice === 'failed' ? message : undefined);
+    return this.goIdle(this.options.memberScreenMs);
+  }
+
+  /** The coupon on screen, written down to print (coupon-journal.ts), then printed once. */
+  private async deliverCoupon(member: { view: MemberView; data: IdentifyData }, coupon: CouponData, balance: number): Promise<void> {
+    const entry = this.deps.coupons?.due(coupon, member.view.cardMasked) ?? { coupon, cardMasked: member.view.cardMasked, state: 'due' as const, at: this.now() };
+    this.journeyCoupons.set(coupon.code, entry);
+    member.view = { ...member.view, balance };
+    member.data = { ...member.data, balance, ...(member.data.member ? { member: { ...member.data.member, availablePoints: Math.max(0, member.data.member.availablePoints - coupon.points) } } : {}) };
+    this.setState('coupon');
+    await this.present({ screen: 'coupon', member: member.view, coupon, printed: false });
+    await this.deps.display.signal('success');
+    await this.printCoupon(entry, member.view);
+    await this.goIdle(this.options.memberScreenMs);
+  }
+
+  /**
+   * Prints a due coupon once. A printer that cannot take it now gets nothing held (that job could
+   * print for the next customer): the coupon stays due and is tried again while its customer is
+   * here; when they leave it is dropped (it stays valid on their card, and the screen showed its code).
+   */
+  private async printCoupon(entry: CouponEntry, view: MemberView | null): Promise<boolean> {
+    if (entry.state !== 'due') return entry.state === 'printed';
+    const { printer } = this.deps;
+    const slip = couponReceipt(this.header(this.words.slip.coupon, null), {
+      reward: entry.coupon.reward,
+      code: entry.coupon.code,
+      expiresAt: entry.coupon.expiresAt,
+      value: entry.coupon.value,
+      cardMasked: entry.cardMasked,
+      pointsSpent: entry.coupon.points,
+    });
+    try {
+      await printer.print(encodeReceipt(slip, printer.columns, printer.codePage));
+    } catch (error) {
+      if (!(error instanceof PrinterError)) throw error;
+      printer.dropHeld();
+      this.deps.log.warn({ err: error.message, coupon: entry.coupon.code }, 'coupon not printed; it stays due while its customer is here');
+      if (view) {
+        await this.present({ screen: 'coupon', member: view, coupon: entry.coupon, printed: false }, { printerWarning: true });
+        await this.deps.display.signal('attention');
+        this.retryCouponsWhenPrinterBack();
+      }
+      return false;
+    }
+    this.lastSlip = { receipt: slip, lang: this.presentation.lang };
+    this.deps.coupons?.mark(entry.coupon.code, 'printed');
+    entry.state = 'printed';
+    this.journeyCoupons.delete(entry.coupon.code);
+    if (view && this.presentation.view.screen === 'coupon' && this.presentation.view.coupon.code === entry.coupon.code) {
+      await this.present({ screen: 'coupon', member: view, coupon: entry.coupon, printed: true });
+    }
+    return true;
+  }
+
+  private retryCouponsWhenPrinterBack(): void {
+    if (this.couponRetry) return;
+    this.couponRetry = setInterval(() => {
+      if (this.deps.printer.health().state === 'down' || this.journeyCoupons.size === 0) return;
+      this.enqueue(async () => {
+        const view = this.member?.view ?? null;
+        for (const entry of [...this.journeyCoupons.values()]) await this.printCoupon(entry, view);
+        if (this.journeyCoupons.size === 0) this.stopCouponRetry();
+      });
+    }, 1000);
+    this.couponRetry.unref();
+  }
+
+  private stopCouponRetry(): void {
+    if (this.couponRetry) clearInterval(this.couponRetry);
+    this.couponRetry = null;
+  }
+
+  /** The journey ends: its coupons not printed by now are dropped, never printed for someone else. */
+  private endCouponsOfJourney(): void {
+    this.stopCouponRetry();
+    for (const entry of this.journeyCoupons.values()) {
+      if (entry.state !== 'due') continue;
+      this.deps.coupons?.mark(entry.coupon.code, 'dropped');
+      entry.state = 'dropped';
+      this.droppedSlips += 1;
+      this.deps.log.warn({ coupon: entry.coupon.code }, 'coupon not printed before its customer left; it stays valid on their card');
+    }
+    this.journeyCoupons.clear();
+  }
+
+  /**
+   * Coupons answered while nobody's journey was on (the kiosk restarted between the answer and
+   * the print, or the answer came late): printed once if recent, while the kiosk is idle;
+   * older ones are dropped (the customer has gone; the coupon stays on their card).
+   */
+  private async printLeftoverCoupons(): Promise<void> {
+    const coupons = this.deps.coupons;
+    if (!coupons || this.stateName !== 'idle') return;
+    const window = this.options.couponPrintWindowMs ?? 120_000;
+    for (const entry of coupons.pending()) {
+      if (this.journeyCoupons.has(entry.coupon.code)) continue;
+      if (this.now() - entry.at > window || !(await this.printCoupon(entry, null))) {
+        coupons.mark(entry.coupon.code, 'dropped');
+        this.droppedSlips += 1;
+        this.deps.log.warn({ coupon: entry.coupon.code }, 'coupon from before not printed; it stays valid on its card');
+      }
+    }
   }
 
   /**

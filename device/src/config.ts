@@ -95,6 +95,11 @@ export const KioskConfig = z.strictObject({
   heartbeatIntervalMs: z.number().int().min(1000).default(30_000),
   /** how long a member's screen stays before the kiosk returns to its welcome screen */
   memberScreenMs: z.number().int().min(1000).default(20_000),
+  /**
+   * A coupon answered while the kiosk was restarting prints when it is back only if answered this
+   * recently (its customer may still be there); older ones stay valid on the card, unprinted.
+   */
+  couponPrintWindowMs: z.number().int().min(0).max(3_600_000).default(120_000),
   /** the store's language: every journey starts in it; the page has a button for the other */
   locale: z.enum(LANGUAGES).default('en'),
   /** the touchscreen page (docs/kiosk-page.md): served on the kiosk's loopback address for Chromium in kiosk mode */

@@ -26,3 +26,4 @@ export * from './update/boot-decision.js';
 export * from './ui/view.js';
 export * from './ui/text.js';
 export * from './ui/member-view.js';
+export * from './coupon-journal.js';

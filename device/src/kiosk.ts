@@ -6,7 +6,19 @@
 import { join } from 'node:path';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { sign } from 'node:crypto';
-import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type DesiredKioskConfig, type Telemetry } from '@loyalty/protocol';
+import {
+  EnvelopeSigner,
+  OpIdGenerator,
+  isReplyTo,
+  type CouponData,
+  type Reply,
+  exportPublicKey,
+  keyFingerprint,
+  rotationProofInput,
+  storeTopic,
+  type DesiredKioskConfig,
+  type Telemetry,
+} from '@loyalty/protocol';
 import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
 import { RulesCache, rulesVerifier } from './rules-cache.js';
@@ -28,6 +40,13 @@ import type { CardReader } from './ports/card-reader.js';
 import type { Display } from './ports/display.js';
 import type { ReceiptPrinter } from './ports/receipt-printer.js';
 import { PageServer } from './ui/page-server.js';
+import { CouponJournal } from './coupon-journal.js';
+
+/** The coupon a reply issued, if it is an answer to a redemption that issued one. */
+export function issuedCoupon(reply: Reply): CouponData | null {
+  const answer = isReplyTo(reply, 'redeem') ? reply : isReplyTo(reply, 'redeem_confirm') ? reply : null;
+  return answer?.result.status === 'ok' && answer.result.data.status === 'issued' ? answer.result.data.coupon : null;
+}
 
 /** this agent's version: its package's, which a release build sets */
 export const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -136,7 +155,19 @@ export class Kiosk {
       reconnectDelayMsMin: config.mqtt.reconnectDelayMsMin,
       reconnectDelayMsMax: config.mqtt.reconnectDelayMsMax,
     });
-    const requests = new Requests({ link, outbox, log, resendIntervalMs: config.resendIntervalMs });
+    const coupons = new CouponJournal(join(config.stateDir, 'coupons.json'));
+    coupons.load();
+    const requests = new Requests({
+      link,
+      outbox,
+      log,
+      resendIntervalMs: config.resendIntervalMs,
+      // A coupon is on disk before its answer leaves the outbox: a crash before the print loses nothing.
+      beforeClear: async (reply) => {
+        const coupon = issuedCoupon(reply);
+        if (coupon) coupons.due(coupon);
+      },
+    });
     const hotlistTopic = storeTopic(config.storeId, 'hotlist');
     const hotlist = new HotlistCache(
       join(config.stateDir, 'hotlist.jws'),
@@ -162,8 +193,15 @@ export class Kiosk {
       rules.offer(body, raw);
     });
     const agent = new KioskAgent(
-      { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist, rules },
-      { kioskId: config.kioskId, storeName: config.storeName, requestTimeoutMs: config.requestTimeoutMs, memberScreenMs: config.memberScreenMs, locale: config.locale },
+      { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist, rules, coupons },
+      {
+        kioskId: config.kioskId,
+        storeName: config.storeName,
+        requestTimeoutMs: config.requestTimeoutMs,
+        memberScreenMs: config.memberScreenMs,
+        locale: config.locale,
+        couponPrintWindowMs: config.couponPrintWindowMs,
+      },
     );
     requests.start();
     await agent.start();

@@ -54,7 +54,10 @@ describe('LCD specifics', () => {
     const display = new LcdDisplay({ columns: 16, rows: 2, address: 0x27, controller: 'PCF8574', io: () => firmataWithLcd(model).io, log: quiet, readyTimeoutMs: 2000 });
     await display.start();
     await display.show(
-      screenFor(display, { screen: 'member', member: { name: 'Анна К.', balance: 1234, cardMasked: '*0009', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [] } }),
+      screenFor(display, {
+        screen: 'member',
+        member: { name: 'Анна К.', balance: 1234, cardMasked: '*0009', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [], canSpend: false },
+      }),
     );
     expect(model.text()).toEqual(['Hello Anna K.', 'Points: 1234']);
     expect(model.backlight).toBe(true);

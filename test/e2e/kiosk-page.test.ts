@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Gateway } from '@loyalty/gateway';
 import { receiptCode } from '@loyalty/protocol';
 import { decodeEscPos, formatDay, receiptText } from '@loyalty/device';
-import { ANNA, STORE, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, BORIS, STORE, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
 import { POINTS_DOC } from '../support/programs.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
@@ -30,17 +30,40 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await browser?.close();
   });
 
-  async function setUp(config: Record<string, unknown> = {}): Promise<void> {
+  let gatewayLog: CapturedLog;
+
+  async function setUp(config: Record<string, unknown> = {}, program: Record<string, unknown> = POINTS_DOC): Promise<void> {
     dirs = [tempDir('gw-page'), tempDir('kiosk-page')];
-    ({ gateway } = await startGateway(dirs[0]!.path));
+    ({ gateway, log: gatewayLog } = await startGateway(dirs[0]!.path));
     await gateway.directory.ensureStore({ ...STORE, timezone: BERLIN });
     await seed(gateway);
-    await gateway.programs.put('points', POINTS_DOC, 'test');
+    await gateway.programs.put('points', program, 'test');
     await gateway.programs.publish('points', undefined, 'test');
+    await startTheKiosk(config);
+  }
+
+  async function startTheKiosk(config: Record<string, unknown> = {}): Promise<void> {
     k = await startKiosk(gateway, dirs[1]!.path, { config });
     await eventually(() => k.kiosk.link.connected && k.kiosk.rules.version !== null, 5000, 'kiosk online with its rules');
     page = await browser.newPage({ viewport: { width: 800, height: 480 } });
     await page.goto(k.kiosk.pageUrl!);
+    await page.waitForSelector('main[data-screen="welcome"]');
+  }
+
+  /** Anna with a phone (for SMS codes) and points to spend. */
+  async function annaWithPoints(points: number): Promise<void> {
+    const card = await gateway.db.execute({ sql: 'SELECT customer_id FROM cards WHERE number = ?', args: [ANNA.number] });
+    await gateway.db.execute({ sql: 'UPDATE customers SET phone = ? WHERE id = ?', args: ['+4915100000009', String(card.rows[0]!.customer_id)] });
+    await gateway.ledger.adjust({ opId: '0190b5a0-0000-7000-8000-000000000001', card: { number: ANNA.number }, points, reason: 'test points', actor: 'test' });
+  }
+
+  const smsCode = () => /(\d{6})/.exec(String(gatewayLog.find((l) => String(l.to).endsWith('0009')).at(-1)?.sms))?.[1] ?? '';
+  /** The printed jobs that carry this coupon code (as text, as Code128 data or as QR data). */
+  const printsOf = (code: string) => k.hardware.printer.jobs.filter((job) => job.includes(Buffer.from(code))).length;
+
+  async function typeCode(code: string): Promise<void> {
+    for (const digit of code) await page.click(`[data-key="${digit}"]`);
+    await page.click('button.ok');
   }
 
   beforeEach(() => {
@@ -59,7 +82,6 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
 
   it('shows who the member is, collects points from a receipt and ends the journey on Done', async () => {
     await setUp();
-    await page.waitForSelector('main[data-screen="welcome"]');
     expect(await text()).toContain('Tap or scan your loyalty card');
 
     // Collect: the estimate, then the booked result.
@@ -101,7 +123,6 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
 
   it('switches to Russian with the language button; slips print Cyrillic, the LCD transliterates', async () => {
     await setUp();
-    await page.waitForSelector('main[data-screen="welcome"]');
     await page.click('button.lang');
     await page.waitForFunction(() => document.documentElement.lang === 'ru');
     expect(await text()).toContain('Приложите или отсканируйте карту лояльности');
@@ -125,7 +146,6 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
 
   it('returns to the welcome screen by itself, with nothing of the member left, and drops a slip held for them', async () => {
     await setUp({ memberScreenMs: 2500, locale: 'ru' });
-    await page.waitForSelector('main[data-screen="welcome"]');
     expect(await text()).toContain('Добро пожаловать!');
     k.hardware.printer.paper = 'out';
     k.hardware.reader.present(ANNA.uid);
@@ -149,7 +169,6 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
 
   it('says plainly when a card is not known, and refuses bad input to its buttons by name', async () => {
     await setUp();
-    await page.waitForSelector('main[data-screen="welcome"]');
     k.hardware.reader.present('04FFFFFFFFFFFF');
     await page.waitForSelector('main[data-screen="notice"]');
     expect(await page.innerText('main')).toContain('Card not recognised');
@@ -167,5 +186,169 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     // Still serving.
     expect((await post('{"action":"done"}')).status).toBe(202);
     await page.waitForSelector('main[data-screen="welcome"]');
+  });
+
+  it("spends points on a reward and, above the threshold, with the SMS code; each coupon prints once, worth its points in the program's currency", async () => {
+    await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 600 } });
+    await annaWithPoints(1600);
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.waitForSelector('main[data-screen="rewards"]');
+    // What she can afford is highlighted; the rest cannot be chosen.
+    expect(await page.getAttribute('[data-offer="reward:coffee"]', 'class')).toContain('affordable');
+    expect(await page.isDisabled('[data-offer="points:500"]')).toBe(false);
+    expect(await page.isDisabled('[data-offer="points:1000"]')).toBe(false);
+    // 100 points at a time (the program's minimum is 50: steps start at 100), 5,000 is more than she has.
+    expect(await page.isDisabled('[data-offer="points:1000"]')).toBe(false);
+    expect(await page.innerText('[data-offer="points:100"]')).toContain('1.00 EUR off your next purchase');
+
+    // 500 points, under the threshold: at once.
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('[data-field="coupon-status"]:text("Take your coupon from the printer")');
+    const coffee = await page.innerText('[data-field="coupon-code"]');
+    expect(await page.innerText('[data-field="reward"]')).toBe('Free coffee');
+    expect(await page.innerText('[data-field="worth"]')).toBe('Worth 5.00 EUR');
+    expect(await page.innerText('[data-field="balance"]')).toBe('1100');
+    const stored = (await gateway.db.execute({ sql: 'SELECT value, currency FROM coupons WHERE code = ?', args: [coffee] })).rows[0]!;
+    expect([Number(stored.value), String(stored.currency)]).toEqual([500, 'EUR']);
+    const slip = receiptText(decodeEscPos(k.hardware.printer.jobs.at(-1)!)).join('\n');
+    expect(slip).toContain('Free coffee');
+    expect(slip).toContain('Worth 5.00 EUR');
+    expect(slip).toMatch(/Points spent +500/);
+    expect(printsOf(coffee)).toBe(1);
+
+    // 1,000 points, above it: held, and the owner's phone gets a code.
+    await page.click('button.back');
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:five-off"]');
+    await page.waitForSelector('main[data-screen="enterCode"]');
+    expect(await page.innerText('main')).toContain("We sent a code by SMS to the card owner's phone to confirm spending 1000 points");
+    const code = await eventually(smsCode, 5000, 'SMS code');
+    await typeCode(code === '000000' ? '111111' : '000000');
+    await page.waitForSelector('.problem');
+    expect(await page.innerText('.problem')).toBe('Wrong code, please try again');
+    expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(1100);
+    await typeCode(code);
+    await page.waitForSelector('[data-field="coupon-status"]:text("Take your coupon from the printer")');
+    const fiveOff = await page.innerText('[data-field="coupon-code"]');
+    expect(await page.innerText('[data-field="worth"]')).toBe('Worth 5.00 EUR');
+    expect(await page.innerText('[data-field="balance"]')).toBe('100');
+    expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(100);
+    expect(printsOf(fiveOff)).toBe(1);
+    expect(printsOf(coffee)).toBe(1);
+  });
+
+  it('values a coupon in a rouble program in roubles, in Russian', async () => {
+    const roubles = { ...POINTS_DOC, currency: 'RUB', redemption: { pointValue: 100, minimumPoints: 100, maxBasketShare: 50 }, rewards: [{ id: 'tea', name: 'Чай', points: 300 }] };
+    await setUp({ locale: 'ru' }, roubles);
+    await annaWithPoints(400);
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.waitForSelector('main[data-screen="rewards"]');
+    expect(await page.innerText('[data-offer="points:100"]')).toContain('Скидка 100,00 RUB на следующую покупку');
+    await page.click('[data-offer="points:100"]');
+    await page.waitForSelector('[data-field="coupon-status"]:text("Заберите купон из принтера")');
+    const code = await page.innerText('[data-field="coupon-code"]');
+    const stored = (await gateway.db.execute({ sql: 'SELECT value, currency FROM coupons WHERE code = ?', args: [code] })).rows[0]!;
+    // 100 points at 1 RUB (100 kopecks) each.
+    expect([Number(stored.value), String(stored.currency)]).toEqual([10_000, 'RUB']);
+    const slip = receiptText(decodeEscPos(k.hardware.printer.jobs.at(-1)!)).join('\n');
+    expect(slip).toContain('КУПОН');
+    expect(slip).toContain('Номинал 100,00 RUB');
+    // A reward without a value of its own is worth its points: 300 RUB.
+    await page.click('button.back');
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:tea"]');
+    await page.waitForSelector('[data-field="coupon-status"]:text("Заберите купон из принтера")');
+    expect(await page.innerText('[data-field="worth"]')).toBe('Номинал 300,00 RUB');
+  });
+
+  it('prints a coupon exactly once across a paper-out and across a restart before the print', async () => {
+    await setUp();
+    await annaWithPoints(1200);
+    // Paper runs out in the middle: the coupon waits while she is there, then prints once.
+    k.hardware.printer.paper = 'out';
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('main[data-screen="coupon"] ~ .warning');
+    const first = await page.innerText('[data-field="coupon-code"]');
+    expect(await page.innerText('[data-field="coupon-status"]')).toContain('it is kept on your card');
+    expect(printsOf(first)).toBe(0);
+    k.hardware.printer.paper = 'ok';
+    await page.waitForSelector('[data-field="coupon-status"]:text("Take your coupon from the printer")', { timeout: 5000 });
+    expect(printsOf(first)).toBe(1);
+
+    // The kiosk stops after the coupon was answered, before it could print (paper out again).
+    await page.click('button.back');
+    k.hardware.printer.paper = 'out';
+    await page.click('button.spend');
+    await page.click('[data-offer="points:500"]');
+    await page.waitForSelector('main[data-screen="coupon"] ~ .warning');
+    const second = await page.innerText('[data-field="coupon-code"]');
+    await page.close();
+    await k.kiosk.stop();
+    // Back up with paper: the coupon prints once, by itself.
+    await startTheKiosk();
+    await eventually(() => printsOf(second) === 1, 5000, 'the coupon printed after the restart');
+    expect(receiptText(decodeEscPos(k.hardware.printer.jobs.at(-1)!)).join('\n')).toContain('Points off your purchase');
+    await page.close();
+    await k.kiosk.stop();
+    // And never again.
+    await startTheKiosk();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(printsOf(second)).toBe(0);
+    expect((await gateway.db.execute('SELECT count(*) AS n FROM coupons')).rows[0]!.n).toBe(2);
+  });
+
+  it('says clearly what went wrong: a card blocked mid-journey, too many wrong codes, the gateway gone', async () => {
+    await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 100 } });
+    await annaWithPoints(1200);
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    // Five wrong codes lock the code; nothing is spent.
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('main[data-screen="enterCode"]');
+    const code = await eventually(smsCode, 5000, 'SMS code');
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 6; i += 1) {
+      const before = await page.evaluate(() => Number(document.body.dataset.seq));
+      await typeCode(wrong);
+      // "One moment", then the code screen again or the refusal.
+      await page.waitForFunction((n) => Number(document.body.dataset.seq) >= n + 2, before);
+      if ((await screen()) !== 'enterCode') break;
+    }
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('Too many wrong codes');
+    expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(1200);
+
+    // Blocked while she stands there.
+    k.hardware.reader.remove();
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await gateway.cards.block({ number: ANNA.number, reason: 'stolen', actor: 'test' });
+    await page.click('[data-offer="points:100"]');
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('Card blocked');
+
+    // The gateway goes away while Boris chooses: the kiosk says so and journals nothing.
+    await gateway.ledger.adjust({ opId: '0190b5a0-0000-7000-8000-000000000002', card: { number: BORIS.number }, points: 300, reason: 'test points', actor: 'test' });
+    await page.click('button.done');
+    k.hardware.reader.present(BORIS.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.waitForSelector('main[data-screen="rewards"]');
+    await gateway.stop();
+    await eventually(() => !k.kiosk.link.connected, 5000, 'kiosk offline');
+    await page.click('[data-offer="points:100"]');
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('Spending points needs the connection');
+    expect(await k.kiosk.outbox.depth()).toBe(0);
   });
 });

@@ -29,6 +29,12 @@ export interface RequestsOptions {
   outbox: Outbox;
   log: Logger;
   resendIntervalMs: number;
+  /**
+   * Called with each final answer to a state-changing request before its outbox entry is
+   * cleared: what must outlive a crash (a coupon still to print) is journalled here, so a kiosk
+   * that dies between the answer and the print still has it when it starts again.
+   */
+  beforeClear?: (reply: Reply) => Promise<void>;
 }
 
 type Settle = (reply: Reply | InvalidRequestReply) => void;
@@ -59,6 +65,11 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     if (this.resendTimer) clearInterval(this.resendTimer);
     this.options.link.off('reply', this.onReply);
     this.options.link.off('connected', this.onConnected);
+  }
+
+  /** Whether the gateway's link is up now (a request may still time out). */
+  get online(): boolean {
+    return this.options.link.connected;
   }
 
   /** A read: one send, then the reply or OfflineError after `timeoutMs`. */
@@ -167,6 +178,7 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     // Reads never enter the outbox; the answer to a request the gateway could not read clears its entry too.
     if (reply.kind !== 'invalid' && !isStateChanging(reply.kind)) return;
     try {
+      if (reply.kind !== 'invalid') await this.options.beforeClear?.(reply);
       const removed = await this.options.outbox.remove(reply.opId);
       // Nobody waited any more: the customer saw "pending" and this answer came later.
       if (removed && !list && reply.kind !== 'invalid') this.emit('settled', reply);

@@ -2,7 +2,7 @@
  * The slips a kiosk prints, in the journey's language, with times in the store's zone. Pure: data
  * in, Receipt out.
  */
-import { formatDay, WORDS } from '../ui/text.js';
+import { formatDay, formatMoney, WORDS } from '../ui/text.js';
 import type { Lang } from '../ui/view.js';
 import type { Receipt, ReceiptLine } from './receipt.js';
 
@@ -107,24 +107,27 @@ export function pendingEarnReceipt(h: SlipHeader, earn: { cardMasked: string; re
 }
 
 /**
- * A reward coupon: what it is, until when, and its code as Code128 (for the till's scanner) and
- * as a QR code (for phones and 2D scanners). The code is single use at the gateway.
+ * A coupon: what it is, what it is worth in the program's currency, until when, and its code as
+ * Code128 (for the till's scanner) and as a QR code (for phones and 2D scanners). The code is
+ * single use at the gateway.
  */
 export function couponReceipt(
   h: SlipHeader,
-  coupon: { reward: string; code: string; expiresAt: string; value?: { amount: number; currency: string } | null; cardMasked: string; pointsSpent: number },
+  coupon: { reward: string | null; code: string; expiresAt: string; value?: { amount: number; currency: string } | null; cardMasked: string; pointsSpent: number },
 ): Receipt {
+  const w = words(h);
+  const lang = h.lang ?? 'en';
   return {
     lines: [
       ...header(h),
-      { kind: 'text', text: coupon.reward, align: 'center', bold: true, size: 'double' },
-      ...(coupon.value && coupon.value.amount > 0 ? [{ kind: 'text', text: `Worth ${(coupon.value.amount / 100).toFixed(2)} ${coupon.value.currency}`, align: 'center' } as const] : []),
+      { kind: 'text', text: coupon.reward ?? w.pointsOffTitle, align: 'center', bold: true, size: 'double' },
+      ...(coupon.value && coupon.value.amount > 0 ? [{ kind: 'text', text: w.worth(formatMoney(coupon.value, lang)), align: 'center' } as const] : []),
       { kind: 'barcode', data: coupon.code },
       { kind: 'qr', data: coupon.code },
-      { kind: 'pair', left: 'Valid until', right: coupon.expiresAt.slice(0, 10) },
-      { kind: 'pair', left: 'Card', right: coupon.cardMasked },
-      { kind: 'pair', left: 'Points spent', right: String(coupon.pointsSpent) },
-      { kind: 'text', text: 'One use only. Show at the till.', align: 'center' },
+      { kind: 'pair', left: w.validUntil, right: formatDay(coupon.expiresAt, lang, h.timeZone ?? 'UTC') },
+      ...(coupon.cardMasked ? [{ kind: 'pair', left: w.card, right: coupon.cardMasked } as const] : []),
+      { kind: 'pair', left: w.pointsSpent, right: String(coupon.pointsSpent) },
+      { kind: 'text', text: w.oneUse, align: 'center' },
       ...footer(h),
     ],
   };

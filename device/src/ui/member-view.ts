@@ -4,7 +4,7 @@
  * the points that expire next and the memberships in force. Pure.
  */
 import { earningProgram, qualifiedLevel, type IdentifyData, type RuleSet } from '@loyalty/protocol';
-import type { MemberView } from './view.js';
+import type { MemberView, Offer } from './view.js';
 
 export function memberView(data: IdentifyData, rules: RuleSet | null, nowMs: number): MemberView {
   const snapshot = data.member;
@@ -33,5 +33,27 @@ export function memberView(data: IdentifyData, rules: RuleSet | null, nowMs: num
     wallet,
     nextExpiry: data.nextExpiry ?? null,
     memberships,
+    canSpend: earning !== null && (earning.program.rewards.length > 0 || earning.program.redemption !== undefined),
   };
+}
+
+/**
+ * What the member can spend points on at this store, from the cached rules: the rewards of the
+ * card's program, and points off the next purchase in a few steps from the program's minimum,
+ * each worth its points at the program's point value. Affordable ones are those within the
+ * points the member can spend now (held and expired points excluded).
+ */
+export function offersFor(data: IdentifyData, rules: RuleSet | null): Offer[] {
+  const snapshot = data.member;
+  const earning = rules && snapshot ? earningProgram(rules, snapshot.cardProgramId) : null;
+  if (!earning || !snapshot) return [];
+  const { program } = earning;
+  const available = snapshot.availablePoints;
+  const worth = (points: number) => ({ amount: points * (program.redemption?.pointValue ?? 0), currency: program.currency });
+  const offers: Offer[] = program.rewards.map((r) => ({ id: `reward:${r.id}`, name: r.name, points: r.points, value: r.value ?? worth(r.points), affordable: r.points <= available }));
+  if (program.redemption) {
+    const step = Math.max(program.redemption.minimumPoints, 100);
+    for (const points of [step, step * 5, step * 10]) offers.push({ id: `points:${points}`, name: null, points, value: worth(points), affordable: points <= available });
+  }
+  return offers;
 }

@@ -10,14 +10,15 @@ export const PAGE_STYLE = `
 *{box-sizing:border-box}
 html,body{margin:0;height:100%;background:#0f1724;color:#f4f6fa;font:24px/1.35 system-ui,"DejaVu Sans",sans-serif;user-select:none;cursor:default}
 #app{display:flex;flex-direction:column;height:100%}
-header{display:flex;justify-content:space-between;align-items:center;padding:16px 24px;background:#16233a}
+header{display:flex;justify-content:space-between;align-items:center;padding:8px 24px;background:#16233a}
 .store{font-weight:700}
-main{flex:1;display:flex;flex-direction:column;justify-content:center;align-items:center;text-align:center;padding:24px}
-h1{font-size:56px;margin:0 0 16px}
+main{flex:1;display:flex;flex-direction:column;justify-content:center;align-items:center;text-align:center;padding:12px 24px;overflow:auto}
+h1{font-size:44px;margin:0 0 12px}
+p{margin:6px 0}
 .hint{opacity:.85}
 .detail{opacity:.7;font-size:20px}
 .busy{font-size:32px}
-.balance strong{font-size:72px}
+.balance strong{font-size:56px}
 .earned{color:#6ee7a8}
 .tone-error h1{color:#ff8a8a}
 .member dl{display:grid;grid-template-columns:auto auto;gap:4px 16px;justify-content:center;margin:8px 0}
@@ -25,10 +26,22 @@ h1{font-size:56px;margin:0 0 16px}
 .expiring{color:#ffd27a}
 .card{opacity:.6;font-size:20px}
 .warning{margin:0;padding:12px 24px;background:#7a2b00;text-align:center}
-footer{display:flex;justify-content:space-between;align-items:center;padding:16px 24px;min-height:88px}
+footer{display:flex;justify-content:space-between;align-items:center;padding:8px 24px;min-height:72px}
 button{font:inherit;color:inherit;background:#2b4a7a;border:0;border-radius:12px;padding:14px 28px;min-width:120px;min-height:56px}
 button:active{background:#3d6db5}
 #countdown{opacity:.7;font-size:20px}
+.spend{margin-top:16px;background:#1f7a4d}
+.offers{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px;width:100%;max-width:760px;margin:12px 0}
+.offer{display:flex;flex-direction:column;gap:4px;opacity:.45}
+.offer.affordable{opacity:1;background:#1f7a4d}
+.offer span{font-size:18px;opacity:.85}
+.keypad{display:grid;grid-template-columns:repeat(4,104px);gap:8px;margin-top:8px}
+.keypad button{min-width:0;min-height:52px;padding:8px}
+.keypad .ok{background:#1f7a4d}
+.code{font-size:36px;letter-spacing:8px;min-height:48px}
+.coupon-code strong{font-size:30px;letter-spacing:2px}
+.problem{color:#ff8a8a}
+.status{font-weight:700}
 `;
 
 export const PAGE_SCRIPT = `
@@ -42,10 +55,16 @@ function tick() {
   el.textContent = el.dataset.template.replace("{s}", String(s));
 }
 const events = new EventSource("/events");
+let shown = -1;
 events.addEventListener("view", (e) => {
   const p = JSON.parse(e.data);
   offset = p.now - Date.now();
+  // The same view again (only its countdown moved): keep what is being typed on the keypad.
+  const typed = p.seq === shown ? document.getElementById("code")?.textContent : "";
   app.innerHTML = p.html;
+  shown = p.seq;
+  const code = document.getElementById("code");
+  if (code && typed) code.textContent = typed;
   document.documentElement.lang = p.lang;
   document.body.dataset.screen = p.screen;
   document.body.dataset.seq = String(p.seq);
@@ -53,10 +72,22 @@ events.addEventListener("view", (e) => {
 });
 setInterval(tick, 1000);
 document.addEventListener("click", (e) => {
+  const key = e.target.closest("[data-key]");
+  if (key) {
+    const code = document.getElementById("code");
+    if (key.dataset.key === "del") code.textContent = code.textContent.slice(0, -1);
+    else if (code.textContent.length < 8) code.textContent += key.dataset.key;
+    return;
+  }
   const button = e.target.closest("[data-action]");
-  if (!button) return;
+  if (!button || button.disabled) return;
   const input = { action: button.dataset.action };
   if (button.dataset.lang) input.lang = button.dataset.lang;
+  if (button.dataset.offer) input.offer = button.dataset.offer;
+  if (input.action === "code") {
+    input.code = document.getElementById("code").textContent;
+    if (input.code.length < 4) return;
+  }
   fetch("/input", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) }).catch(() => {});
 });
 `;

@@ -37,13 +37,47 @@ function content(p: Presentation, w: Words): Fragment | string {
       return html`<p class="busy">${w.page.reading}</p>`;
     case 'member':
       return html`${memberCard(view.member, p, w)}
-        <p class="hint">${w.page.scanReceipt}</p>`;
+        <p class="hint">${w.page.scanReceipt}</p>
+        ${view.member.canSpend ? html`<button class="spend" data-action="rewards">${w.page.spend}</button>` : ''}`;
+    case 'rewards':
+      return html`<h1>${w.page.rewardsTitle}</h1>
+        <p class="balance"><strong data-field="balance">${view.member.balance}</strong> ${w.page.points}</p>
+        <div class="offers">
+          ${view.offers.map(
+            (o) =>
+              html`<button class="offer${o.affordable ? ' affordable' : ''}" data-action="redeem" data-offer="${o.id}" ${o.affordable ? '' : 'disabled'}>
+                <b>${o.name ?? w.page.pointsOff(formatMoney(o.value, p.lang))}</b><span>${w.page.offerPoints(o.points)}${o.name && o.value.amount > 0 ? html` · ${formatMoney(o.value, p.lang)}` : ''}</span>
+              </button>`,
+          )}
+        </div>
+        <button class="back" data-action="back">${w.page.back}</button>`;
+    case 'redeeming':
+      return html`<p class="busy">${w.page.redeeming}</p>`;
+    case 'enterCode':
+      return html`<h1>${w.page.codeTitle}</h1>
+        <p class="hint">${w.page.codeHint(view.points)}</p>
+        ${view.wrongCode ? html`<p class="problem" role="alert">${w.page.wrongCode}</p>` : ''}
+        <output id="code" class="code" aria-live="polite"></output>
+        <div class="keypad">
+          ${['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'].map((k) => html`<button data-key="${k}">${k === 'del' ? raw('&#9003;') : k}</button>`)}
+          <button class="ok" data-action="code">${w.page.confirm}</button>
+        </div>`;
+    case 'coupon':
+      return html`<h1>${w.page.couponTitle}</h1>
+        <p class="reward" data-field="reward">${view.coupon.reward ?? w.page.pointsOff(formatMoney(view.coupon.value, p.lang))}</p>
+        ${view.coupon.value.amount > 0 ? html`<p data-field="worth">${w.page.couponWorth(formatMoney(view.coupon.value, p.lang))}</p>` : ''}
+        <p class="coupon-code"><span>${w.page.couponCode}</span> <strong data-field="coupon-code">${view.coupon.code}</strong></p>
+        <p data-field="valid-until">${w.page.validUntil(formatDay(view.coupon.expiresAt, p.lang, p.timeZone))}</p>
+        <p class="status" data-field="coupon-status">${view.printed ? w.page.couponPrinted : p.printerWarning ? w.page.couponNotPrinted : w.page.couponPrinting}</p>
+        <p class="balance"><span>${w.page.newBalance}</span> <strong data-field="balance">${view.member.balance}</strong> ${w.page.points}</p>
+        <button class="back" data-action="back">${w.page.back}</button>`;
     case 'collecting':
       return html`${memberCard(view.member, p, w)}
         <p class="busy">${view.estimate === null ? w.page.collecting : w.page.estimate(view.estimate)}</p>`;
     case 'earned':
       return html`<h1 class="earned">${w.page.earned(view.pointsEarned)}</h1>
-        <p class="balance"><span>${w.page.newBalance}</span> <strong data-field="balance">${view.member.balance}</strong> ${w.page.points}</p>`;
+        <p class="balance"><span>${w.page.newBalance}</span> <strong data-field="balance">${view.member.balance}</strong> ${w.page.points}</p>
+        <button class="back" data-action="back">${w.page.back}</button>`;
     case 'earnPending':
       return html`<h1>${w.page.pendingTitle}</h1>
         <p class="hint">${w.page.pendingHint}</p>`;

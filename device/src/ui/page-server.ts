@@ -5,7 +5,8 @@
  *   GET  /          the page's shell
  *   GET  /kiosk.js  its script
  *   GET  /events    server-sent events: `view` with the rendered screen, at once and on every change
- *   POST /input     a button: {"action":"done"} or {"action":"language","lang":"ru"}
+ *   POST /input     a button: {"action":"done"}, {"action":"language","lang":"ru"}, {"action":"rewards"},
+ *                   {"action":"redeem","offer":"reward:coffee"}, {"action":"code","code":"123456"}, {"action":"back"}
  *
  * The page holds no state of its own: it shows what the agent's state machine shows. Bad input
  * gets a named error; the number of open pages is capped, so memory stays bounded.
@@ -22,7 +23,14 @@ import { PAGE_SCRIPT, pageShell } from './page-assets.js';
 import { renderView } from './page-render.js';
 import { LANGUAGES, type Presentation } from './view.js';
 
-const PageInput = z.discriminatedUnion('action', [z.strictObject({ action: z.literal('language'), lang: z.enum(LANGUAGES).optional() }), z.strictObject({ action: z.literal('done') })]);
+const PageInput = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('language'), lang: z.enum(LANGUAGES).optional() }),
+  z.strictObject({ action: z.literal('done') }),
+  z.strictObject({ action: z.literal('back') }),
+  z.strictObject({ action: z.literal('rewards') }),
+  z.strictObject({ action: z.literal('redeem'), offer: z.string().regex(/^(reward:[A-Za-z0-9_-]{1,64}|points:\d{1,10})$/, 'an offer shown on the screen') }),
+  z.strictObject({ action: z.literal('code'), code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits') }),
+]);
 
 /** Chromium and a technician's laptop on the kiosk's network; more would only be a leak. */
 export const MAX_PAGES = 8;

@@ -53,6 +53,23 @@ export interface Words {
     expiring: (points: number, day: string) => string;
     member: (name: string, until: string | null) => string;
     scanReceipt: string;
+    spend: string;
+    rewardsTitle: string;
+    pointsOff: (value: string) => string;
+    offerPoints: (points: number) => string;
+    back: string;
+    redeeming: string;
+    codeTitle: string;
+    codeHint: (points: number) => string;
+    wrongCode: string;
+    confirm: string;
+    couponTitle: string;
+    couponWorth: (value: string) => string;
+    couponCode: string;
+    validUntil: (day: string) => string;
+    couponPrinting: string;
+    couponPrinted: string;
+    couponNotPrinted: string;
     collecting: string;
     estimate: (points: number) => string;
     earned: (points: number) => string;
@@ -86,6 +103,12 @@ export interface Words {
     timeUnknown: string;
     kiosk: string;
     copy: string;
+    coupon: string;
+    pointsOffTitle: string;
+    worth: (value: string) => string;
+    validUntil: string;
+    pointsSpent: string;
+    oneUse: string;
   };
 }
 
@@ -104,6 +127,14 @@ const en: Words = {
         return [`+${view.pointsEarned} points`, `Balance: ${view.member.balance}`, 'Thank you!'];
       case 'earnPending':
         return ['Points saved', 'Will be added when', 'kiosk is online'];
+      case 'rewards':
+        return ['Spend points:', 'choose on the', 'touchscreen'];
+      case 'redeeming':
+        return ['One moment...'];
+      case 'enterCode':
+        return ['Enter the SMS code', 'on the touchscreen'];
+      case 'coupon':
+        return ['Your coupon:', view.coupon.code, view.printed ? 'Printed' : 'Printing...', `Balance: ${view.member.balance}`];
       case 'notice':
         return lcdNotice.en(view.notice, view.detail);
       case 'outOfService':
@@ -125,6 +156,13 @@ const en: Words = {
     receiptForged: { title: 'Receipt not valid', hint: 'No points for it. Please ask at the till' },
     receiptTooOld: { title: 'Receipt too old to collect points', hint: '' },
     receiptLimit: { title: 'Daily receipt limit reached', hint: 'Please ask at the till' },
+    spendOffline: { title: 'Spending points needs the connection', hint: 'The kiosk is offline. Please try again later' },
+    connectionLost: { title: 'Connection lost', hint: 'Nothing is spent twice. If a coupon was issued, it is kept on your card' },
+    notEnoughPoints: { title: 'Not enough points', hint: 'Choose something else' },
+    noPhone: { title: 'No phone number on this card', hint: 'Register the card to spend this many points' },
+    codeExpired: { title: 'The code has expired', hint: 'Your points were not spent. Please start again' },
+    codeLocked: { title: 'Too many wrong codes', hint: 'Your points were not spent. Please ask staff' },
+    codeLimit: { title: 'No more codes for now', hint: 'Please try again later or ask staff' },
     failed: { title: 'Sorry', hint: 'Please try again' },
   },
   page: {
@@ -139,6 +177,23 @@ const en: Words = {
     expiring: (points, day) => `${points} points expire on ${day}`,
     member: (name, until) => (until ? `${name} until ${until}` : name),
     scanReceipt: 'Scan a till receipt to collect points',
+    spend: 'Spend points',
+    rewardsTitle: 'Spend your points',
+    pointsOff: (value) => `${value} off your next purchase`,
+    offerPoints: (points) => `${points} points`,
+    back: 'Back',
+    redeeming: 'One moment…',
+    codeTitle: 'Enter the code',
+    codeHint: (points) => `We sent a code by SMS to the card owner's phone to confirm spending ${points} points`,
+    wrongCode: 'Wrong code, please try again',
+    confirm: 'Confirm',
+    couponTitle: 'Your coupon',
+    couponWorth: (value) => `Worth ${value}`,
+    couponCode: 'Code',
+    validUntil: (day) => `Valid until ${day}`,
+    couponPrinting: 'Printing your coupon…',
+    couponPrinted: 'Take your coupon from the printer',
+    couponNotPrinted: 'The coupon could not be printed: it is kept on your card; show this code at the till or ask staff to print it',
     collecting: 'Collecting points…',
     estimate: (points) => `You will earn ${points} points`,
     earned: (points) => `+${points} points`,
@@ -172,6 +227,12 @@ const en: Words = {
     timeUnknown: 'not known (offline)',
     kiosk: 'Kiosk',
     copy: '*** COPY ***',
+    coupon: 'COUPON',
+    pointsOffTitle: 'Points off your purchase',
+    worth: (value) => `Worth ${value}`,
+    validUntil: 'Valid until',
+    pointsSpent: 'Points spent',
+    oneUse: 'One use only. Show at the till.',
   },
 };
 
@@ -191,6 +252,14 @@ const ru: Words = {
         return [`+${view.pointsEarned} баллов`, `Баланс: ${view.member.balance}`, 'Спасибо!'];
       case 'earnPending':
         return ['Баллы сохранены', 'Начислим, когда', 'киоск будет в сети'];
+      case 'rewards':
+        return ['Потратить баллы:', 'выберите на', 'экране'];
+      case 'redeeming':
+        return ['Минутку...'];
+      case 'enterCode':
+        return ['Введите код из SMS', 'на экране'];
+      case 'coupon':
+        return ['Ваш купон:', view.coupon.code, view.printed ? 'Напечатан' : 'Печатаем...', `Баланс: ${view.member.balance}`];
       case 'notice':
         return lcdNotice.ru(view.notice, view.detail);
       case 'outOfService':
@@ -212,6 +281,13 @@ const ru: Words = {
     receiptForged: { title: 'Чек недействителен', hint: 'Баллы не начислены. Обратитесь на кассу' },
     receiptTooOld: { title: 'Чек слишком старый', hint: '' },
     receiptLimit: { title: 'Дневной лимит чеков исчерпан', hint: 'Обратитесь на кассу' },
+    spendOffline: { title: 'Для списания баллов нужна связь', hint: 'Киоск не в сети. Попробуйте позже' },
+    connectionLost: { title: 'Связь прервалась', hint: 'Дважды ничего не спишется. Если купон выдан, он сохранён на карте' },
+    notEnoughPoints: { title: 'Недостаточно баллов', hint: 'Выберите другое' },
+    noPhone: { title: 'К карте не привязан телефон', hint: 'Зарегистрируйте карту, чтобы списать столько баллов' },
+    codeExpired: { title: 'Срок действия кода истёк', hint: 'Баллы не списаны. Начните заново' },
+    codeLocked: { title: 'Слишком много неверных кодов', hint: 'Баллы не списаны. Обратитесь к персоналу' },
+    codeLimit: { title: 'Коды сейчас недоступны', hint: 'Попробуйте позже или обратитесь к персоналу' },
     failed: { title: 'Извините', hint: 'Попробуйте ещё раз' },
   },
   page: {
@@ -226,6 +302,23 @@ const ru: Words = {
     expiring: (points, day) => `${points} баллов сгорят ${day}`,
     member: (name, until) => (until ? `${name} до ${until}` : name),
     scanReceipt: 'Отсканируйте чек, чтобы начислить баллы',
+    spend: 'Потратить баллы',
+    rewardsTitle: 'Потратить баллы',
+    pointsOff: (value) => `Скидка ${value} на следующую покупку`,
+    offerPoints: (points) => `${points} баллов`,
+    back: 'Назад',
+    redeeming: 'Минутку…',
+    codeTitle: 'Введите код',
+    codeHint: (points) => `Мы отправили SMS с кодом на телефон владельца карты, чтобы подтвердить списание ${points} баллов`,
+    wrongCode: 'Неверный код, попробуйте ещё раз',
+    confirm: 'Подтвердить',
+    couponTitle: 'Ваш купон',
+    couponWorth: (value) => `Номинал ${value}`,
+    couponCode: 'Код',
+    validUntil: (day) => `Действует до ${day}`,
+    couponPrinting: 'Печатаем купон…',
+    couponPrinted: 'Заберите купон из принтера',
+    couponNotPrinted: 'Купон не напечатан: он сохранён на карте; покажите этот код на кассе или попросите персонал напечатать его',
     collecting: 'Начисляем баллы…',
     estimate: (points) => `Будет начислено ${points} баллов`,
     earned: (points) => `+${points} баллов`,
@@ -259,6 +352,12 @@ const ru: Words = {
     timeUnknown: 'неизвестно (нет связи)',
     kiosk: 'Киоск',
     copy: '*** КОПИЯ ***',
+    coupon: 'КУПОН',
+    pointsOffTitle: 'Скидка баллами',
+    worth: (value) => `Номинал ${value}`,
+    validUntil: 'Действует до',
+    pointsSpent: 'Списано баллов',
+    oneUse: 'Однократно. Предъявите на кассе.',
   },
 };
 
@@ -289,6 +388,20 @@ const lcdNotice: Record<Lang, (notice: Notice, detail?: string) => string[]> = {
         return ['Receipt too old', 'to collect points'];
       case 'receiptLimit':
         return ['Daily receipt limit', 'reached. Please', 'ask at the till'];
+      case 'spendOffline':
+        return ['Kiosk offline', 'Points cannot be', 'spent now'];
+      case 'connectionLost':
+        return ['Connection lost', 'Nothing is spent', 'twice'];
+      case 'notEnoughPoints':
+        return ['Not enough points'];
+      case 'noPhone':
+        return ['No phone on card', 'Please register it'];
+      case 'codeExpired':
+        return ['Code expired', 'Points not spent'];
+      case 'codeLocked':
+        return ['Too many wrong codes', 'Please ask staff'];
+      case 'codeLimit':
+        return ['No more codes now', 'Please ask staff'];
       case 'failed':
         return ['Sorry:', detail ?? 'please try again'];
     }
@@ -304,5 +417,5 @@ export const WORDS: Record<Lang, Words> = { en, ru };
 
 /** The LCD's lines for a member screen, for callers outside the agent (a console, tests). */
 export function memberLines(lang: Lang, member: Pick<MemberView, 'name' | 'balance'>): string[] {
-  return WORDS[lang].lcd({ screen: 'member', member: { cardMasked: '', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [], ...member } });
+  return WORDS[lang].lcd({ screen: 'member', member: { cardMasked: '', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [], canSpend: false, ...member } });
 }

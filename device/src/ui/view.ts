@@ -3,7 +3,7 @@
  * screen draws it its own way (a 20x4 LCD in ui/screens.ts, the touchscreen page in
  * ui/page-render.ts). One state machine, several views of it (docs/kiosk-page.md).
  */
-import type { Money } from '@loyalty/protocol';
+import type { CouponData, Money } from '@loyalty/protocol';
 
 export const LANGUAGES = ['en', 'ru'] as const;
 export type Lang = (typeof LANGUAGES)[number];
@@ -23,6 +23,20 @@ export interface MemberView {
   nextExpiry: { points: number; expiresAt: string } | null;
   /** active memberships (clubs, paid memberships) by their program's name */
   memberships: Array<{ name: string; validUntil: string | null }>;
+  /** the card's program has rewards or pays points out as coupons at this store */
+  canSpend: boolean;
+}
+
+/** Something to spend points on: a reward of the program, or points off the next purchase. */
+export interface Offer {
+  /** `reward:<id>` or `points:<n>` */
+  id: string;
+  /** the reward's name; null for points off a purchase */
+  name: string | null;
+  points: number;
+  /** what the coupon is worth at the till, in the program's currency */
+  value: Money;
+  affordable: boolean;
 }
 
 /** Refusals and problems that end a journey: one screen each, in every language. */
@@ -39,6 +53,13 @@ export const NOTICES = [
   'receiptForged',
   'receiptTooOld',
   'receiptLimit',
+  'spendOffline',
+  'connectionLost',
+  'notEnoughPoints',
+  'noPhone',
+  'codeExpired',
+  'codeLocked',
+  'codeLimit',
   'failed',
 ] as const;
 export type Notice = (typeof NOTICES)[number];
@@ -50,6 +71,10 @@ export type View =
   | { screen: 'collecting'; member: MemberView; estimate: number | null }
   | { screen: 'earned'; member: MemberView; pointsEarned: number }
   | { screen: 'earnPending'; member: MemberView }
+  | { screen: 'rewards'; member: MemberView; offers: Offer[] }
+  | { screen: 'redeeming'; member: MemberView }
+  | { screen: 'enterCode'; member: MemberView; points: number; wrongCode: boolean }
+  | { screen: 'coupon'; member: MemberView; coupon: CouponData; printed: boolean }
   | { screen: 'notice'; notice: Notice; detail?: string }
   | { screen: 'outOfService' }
   | { screen: 'notPaired' };
