@@ -40,6 +40,9 @@ import { WORDS } from './ui/text.js';
 import { LANGUAGES, type Lang, type MemberView, type Notice, type Offer, type Presentation, type View } from './ui/view.js';
 import { PrinterError, type ReceiptPrinter } from './ports/receipt-printer.js';
 
+/** How long the entrance's answer stays up: long enough to read from the door, short enough for the next in line. */
+const ENTRANCE_ANSWER_MS = 4000;
+
 export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning' | 'choosing' | 'redeeming' | 'confirming' | 'coupon';
 
 export interface AgentOptions {
@@ -50,6 +53,8 @@ export interface AgentOptions {
   memberScreenMs: number;
   /** the store's language: every journey starts in it (the page has a button for the other) */
   locale?: Lang;
+  /** an entrance kiosk: every card is checked against this club program, nothing else is offered */
+  entranceProgram?: string;
   /** a coupon the kiosk restarted before printing prints at start only if answered this recently */
   couponPrintWindowMs?: number;
 }
@@ -88,7 +93,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private member: { card: CardRef; data: IdentifyData; view: MemberView } | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private queue: Promise<void> = Promise.resolve();
-  private readonly onCard = ({ uid }: { uid: string }) => this.enqueue(() => this.identify({ uid }));
+  private readonly onCard = ({ uid }: { uid: string }) => this.enqueue(() => this.cardPresented({ uid }));
   private readonly onScan = ({ code }: { code: string }) => this.enqueue(() => this.scanned(code));
   private readonly onSettled = (reply: Reply) => {
     this.emit('lateResult', reply);
@@ -227,7 +232,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       const dropped = this.deps.printer.dropHeld();
       this.droppedSlips += dropped;
       if (dropped) this.deps.log.info({ dropped }, 'slips held for the customer who left were dropped');
-      await this.present({ screen: 'welcome' }, { lang: this.options.locale ?? 'en', idleAt: null });
+      await this.present({ screen: 'welcome', ...(this.options.entranceProgram ? { entrance: true } : {}) }, { lang: this.options.locale ?? 'en', idleAt: null });
     };
     if (afterMs === 0) return reset();
     this.presentation = { ...this.presentation, idleAt: this.now() + afterMs };
@@ -244,7 +249,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     const scan = classifyScan(code);
     switch (scan.kind) {
       case 'card':
-        return this.identify({ number: scan.number });
+        return this.cardPresented({ number: scan.number });
       case 'receipt':
         if (!this.member) {
           await this.notice('tapFirst', 'attention');
@@ -258,6 +263,41 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
         await this.notice('unknownCode');
         return this.goIdle(5000);
     }
+  }
+
+  private cardPresented(card: CardRef): Promise<void> {
+    return this.options.entranceProgram ? this.entrance(card, this.options.entranceProgram) : this.identify(card);
+  }
+
+  /**
+   * The club entrance: every card gets a full-screen answer, green or red, with the light and the
+   * beeper to match, then the door's idle screen again. The gateway logs each one.
+   */
+  private async entrance(card: CardRef, programId: string): Promise<void> {
+    if (this.deps.hotlist?.isBlocked(card)) {
+      await this.present({ screen: 'entrance', entry: { allowed: false, reason: 'card_blocked', name: null, programName: '', validUntil: null, renewal: null } });
+      await this.deps.display.signal('error');
+      return this.goIdle(ENTRANCE_ANSWER_MS);
+    }
+    this.setState('identifying');
+    await this.present({ screen: 'reading' });
+    let reply: Reply<'entrance'>;
+    try {
+      reply = await this.deps.requests.call({ kind: 'entrance', opId: this.deps.opIds.next(), card, programId }, this.options.requestTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof OfflineError)) throw error;
+      await this.notice('offline');
+      return this.goIdle(ENTRANCE_ANSWER_MS);
+    }
+    if (reply.result.status === 'error') {
+      await this.notice('failed', 'error', reply.result.message);
+      return this.goIdle(ENTRANCE_ANSWER_MS);
+    }
+    const { displayName, ...entry } = reply.result.data;
+    this.setState('member');
+    await this.present({ screen: 'entrance', entry: { ...entry, name: displayName } });
+    await this.deps.display.signal(entry.allowed ? 'success' : 'error');
+    return this.goIdle(ENTRANCE_ANSWER_MS);
   }
 
   private async identify(card: CardRef): Promise<void> {

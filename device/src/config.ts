@@ -100,6 +100,12 @@ export const KioskConfig = z.strictObject({
    * recently (its customer may still be there); older ones stay valid on the card, unprinted.
    */
   couponPrintWindowMs: z.number().int().min(0).max(3_600_000).default(120_000),
+  /**
+   * `service`: the customer journeys; `entrance`: a members' door that checks every card against
+   * the club program `entranceProgram` (docs/kiosk-page.md "Club entrance").
+   */
+  mode: z.enum(['service', 'entrance']).default('service'),
+  entranceProgram: Id.optional(),
   /** the store's language: every journey starts in it; the page has a button for the other */
   locale: z.enum(LANGUAGES).default('en'),
   /** the touchscreen page (docs/kiosk-page.md): served on the kiosk's loopback address for Chromium in kiosk mode */
@@ -129,6 +135,12 @@ export const KioskConfig = z.strictObject({
     .optional(),
 });
 export type KioskConfig = z.infer<typeof KioskConfig>;
+
+/** Checks what one field cannot: an entrance kiosk names the club it checks. */
+function checkModes(config: KioskConfig): string | null {
+  if (config.mode === 'entrance' && !config.entranceProgram) return 'entranceProgram: an entrance kiosk names the club or paid-membership program it checks';
+  return null;
+}
 export type KioskConfigInput = z.input<typeof KioskConfig>;
 
 export class KioskConfigError extends Error {
@@ -149,6 +161,8 @@ export function parseKioskConfig(raw: unknown, source = 'kiosk config'): KioskCo
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new KioskConfigError(`${source} is invalid: ${issues}`);
   }
+  const problem = checkModes(result.data);
+  if (problem) throw new KioskConfigError(`${source} is invalid: ${problem}`);
   return result.data;
 }
 

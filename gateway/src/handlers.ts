@@ -35,6 +35,8 @@ export function handleRequest(handlers: RequestHandlers, request: Request, conte
       return handlers.redeem(request, context);
     case 'redeem_confirm':
       return handlers.redeem_confirm(request, context);
+    case 'entrance':
+      return handlers.entrance(request, context);
   }
 }
 
@@ -42,6 +44,7 @@ export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, r
   return {
     redeem: (request, context) => redemptions.redeem(request, context),
     redeem_confirm: (request, context) => redemptions.confirm(request, context),
+    entrance: (request, context) => ledger.entranceAtKiosk({ opId: request.opId, card: request.card, programId: request.programId, storeId: context.storeId, kioskId: context.kioskId }),
     rotate_key: async (request, context) => {
       let valid = false;
       try {

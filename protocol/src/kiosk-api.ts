@@ -7,7 +7,21 @@
  */
 import { z } from 'zod';
 import { RESULT_CODES } from './codes.js';
-import { EarnData, EarnRequest, IdentifyData, IdentifyRequest, OpId, RedeemConfirmData, RedeemConfirmRequest, RedeemData, RedeemRequest, RotateKeyData, RotateKeyRequest } from './messages.js';
+import {
+  EarnData,
+  EarnRequest,
+  EntranceData,
+  EntranceRequest,
+  IdentifyData,
+  IdentifyRequest,
+  OpId,
+  RedeemConfirmData,
+  RedeemConfirmRequest,
+  RedeemData,
+  RedeemRequest,
+  RotateKeyData,
+  RotateKeyRequest,
+} from './messages.js';
 
 export const KIOSK_API = {
   identify: { request: IdentifyRequest, reply: IdentifyData, stateChanging: false },
@@ -15,6 +29,8 @@ export const KIOSK_API = {
   rotate_key: { request: RotateKeyRequest, reply: RotateKeyData, stateChanging: true },
   redeem: { request: RedeemRequest, reply: RedeemData, stateChanging: true },
   redeem_confirm: { request: RedeemConfirmRequest, reply: RedeemConfirmData, stateChanging: true },
+  // Logged by op id on the gateway, but moves no value: not through the outbox.
+  entrance: { request: EntranceRequest, reply: EntranceData, stateChanging: false },
 } as const;
 
 export type RequestKind = keyof typeof KIOSK_API;
@@ -25,7 +41,7 @@ export type RequestOf<K extends RequestKind = RequestKind> = { [P in K]: z.infer
 /** What a successful reply to a request of this kind carries. */
 export type ReplyData<K extends RequestKind> = z.infer<(typeof KIOSK_API)[K]['reply']>;
 
-export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest, RedeemRequest, RedeemConfirmRequest]);
+export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest, RedeemRequest, RedeemConfirmRequest, EntranceRequest]);
 export type Request = RequestOf;
 
 /** Requests that move value: they go through the kiosk's durable outbox and the gateway's op-id claim. */

@@ -65,6 +65,9 @@ export const RedeemConfirmRequest = z.strictObject({
   code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits'),
 });
 
+/** A card presented at a club entrance kiosk: may its holder enter the club `programId`? */
+export const EntranceRequest = z.strictObject({ kind: z.literal('entrance'), opId: OpId, card: CardRef, programId: z.string().regex(ID_PATTERN) });
+
 export function rotationProofInput(kioskId: string, newPublicKey: string): Buffer {
   return Buffer.from(`loyalty-key-rotation:v1:${kioskId}:${newPublicKey}`);
 }
@@ -127,6 +130,18 @@ export const RedeemData = z.discriminatedUnion('status', [
 ]);
 export type RedeemData = z.infer<typeof RedeemData>;
 export const RedeemConfirmData = CouponIssued;
+
+/** The entrance's answer: in or not and why, the member's masked name, and for a paid membership how to renew. */
+export const EntranceData = z.strictObject({
+  allowed: z.boolean(),
+  reason: z.enum(['member', 'not_a_member', 'membership_expired', 'card_blocked', 'card_not_registered', 'card_not_found']),
+  displayName: z.string().nullable(),
+  programName: z.string().max(80),
+  validUntil: z.iso.datetime().nullable(),
+  /** a paid membership's fee and period, to say how to renew */
+  renewal: z.strictObject({ fee: Money, periodMonths: z.number().int().min(1) }).nullable(),
+});
+export type EntranceData = z.infer<typeof EntranceData>;
 
 export const RotateKeyData = z.strictObject({ keyFingerprint: z.string(), previousKeyValidUntil: z.iso.datetime() });
 export type RotateKeyData = z.infer<typeof RotateKeyData>;

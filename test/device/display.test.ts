@@ -7,30 +7,10 @@ import { createLogger } from '@loyalty/protocol/node';
 import { describe, expect, it } from 'vitest';
 import mock from 'mock-firmata';
 import { EmulatedDisplay, LcdDisplay, screenFor } from '@loyalty/device';
-import { Hd44780Model } from '../support/hd44780.js';
+import { Hd44780Model, firmataWithLcd } from '../support/hd44780.js';
 import { displayContract } from './contracts/display.js';
 
 const quiet = createLogger({ level: 'silent', name: 'display' });
-
-/** A mock Firmata board whose I2C writes go to an LCD model, ready as soon as johnny-five listens. */
-function firmataWithLcd(model: Hd44780Model, address = 0x27) {
-  const io = new mock.Firmata();
-  const digital: Array<[number, number]> = [];
-  io.i2cWrite = (addr: number, data: number | number[]) => {
-    if (addr === address) for (const byte of Array.isArray(data) ? data : [data]) model.port(byte);
-    return io;
-  };
-  const write = io.digitalWrite.bind(io);
-  io.digitalWrite = (pin: number, value: number) => {
-    digital.push([pin, value]);
-    return write(pin, value);
-  };
-  setImmediate(() => {
-    io.emit('connect');
-    io.emit('ready');
-  });
-  return { io, digital };
-}
 
 displayContract('emulated', async () => {
   const display = new EmulatedDisplay(20, 4);

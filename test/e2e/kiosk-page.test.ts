@@ -10,7 +10,7 @@ import type { Gateway } from '@loyalty/gateway';
 import { receiptCode } from '@loyalty/protocol';
 import { decodeEscPos, formatDay, receiptText } from '@loyalty/device';
 import { ANNA, BORIS, STORE, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
-import { POINTS_DOC } from '../support/programs.js';
+import { PAID_DOC, POINTS_DOC } from '../support/programs.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
 
@@ -350,5 +350,48 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="notice"]');
     expect(await page.innerText('main')).toContain('Spending points needs the connection');
     expect(await k.kiosk.outbox.depth()).toBe(0);
+  });
+
+  it("runs a members' entrance: green with the end date for a member, red with the reason and how to renew otherwise, each entry logged", async () => {
+    await setUp({ mode: 'entrance', entranceProgram: 'plus' });
+    await gateway.programs.put('plus', PAID_DOC, 'test');
+    await gateway.programs.publish('plus', undefined, 'test');
+    await gateway.ledger.joinMembership({ opId: '0190b5a0-0000-7000-8000-000000000003', card: { number: ANNA.number }, programId: 'plus', storeId: STORE.id, source: 'test-till' });
+    await page.waitForSelector('main[data-screen="welcome"]');
+    expect(await text()).toContain("Members' entrance");
+
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="entrance"]');
+    expect(await page.getAttribute('main', 'class')).toContain('tone-go');
+    const until = String((await gateway.db.execute("SELECT valid_until FROM memberships WHERE program_id = 'plus'")).rows[0]!.valid_until);
+    expect(await page.innerText('main')).toContain('Welcome, Anna K.');
+    expect(await page.innerText('main')).toContain(`Member until ${formatDay(until, 'en', BERLIN)}`);
+    expect(k.hardware.display.signals.at(-1)).toBe('success');
+    await page.waitForSelector('main[data-screen="welcome"]', { timeout: 6000 });
+
+    k.hardware.reader.present(BORIS.uid);
+    await page.waitForSelector('main[data-screen="entrance"]');
+    expect(await page.getAttribute('main', 'class')).toContain('tone-stop');
+    expect(await page.innerText('main')).toContain('Not a member');
+    expect(await page.innerText('main')).toContain('Renew at the till: 29.99 EUR for 12 months');
+    expect(k.hardware.display.signals.at(-1)).toBe('error');
+
+    await gateway.db.execute({ sql: "UPDATE memberships SET valid_until = '2026-03-12T10:00:00.000Z' WHERE program_id = 'plus'" });
+    k.hardware.reader.remove();
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="entrance"] :text("Membership expired on 12 Mar 2026")');
+    expect(k.hardware.display.current.lines.slice(0, 2)).toEqual(['Membership expired', 'on 2026-03-12']);
+
+    await gateway.cards.block({ number: BORIS.number, reason: 'stolen', actor: 'test' });
+    k.hardware.reader.remove();
+    k.hardware.reader.present(BORIS.uid);
+    await page.waitForSelector('main[data-screen="entrance"] :text("Card blocked")');
+    const log = (await gateway.db.execute('SELECT card_number, allowed, reason FROM entrance_log ORDER BY at')).rows.map((r) => [r.card_number, r.allowed, r.reason]);
+    expect(log).toEqual([
+      [ANNA.number, 1, 'member'],
+      [BORIS.number, 0, 'not_a_member'],
+      [ANNA.number, 0, 'membership_expired'],
+      [BORIS.number, 0, 'card_blocked'],
+    ]);
   });
 });

@@ -4,6 +4,7 @@
  * P4-P7=D4-D7; a nibble is latched on EN's falling edge; the controller starts in 8-bit mode
  * until the function set selects 4-bit; DDRAM rows start at 0x00, 0x40, 0x14, 0x54.
  */
+import mock from 'mock-firmata';
 const ROW_STARTS = [0x00, 0x40, 0x14, 0x54];
 
 export class Hd44780Model {
@@ -63,4 +64,24 @@ export class Hd44780Model {
     else if (value & 0x80) this.address = value & 0x7f;
     else if ((value & 0xe0) === 0x20) this.fourBit = (value & 0x10) === 0;
   }
+}
+
+/** A mock Firmata board whose I2C writes go to an LCD model, ready as soon as johnny-five listens. */
+export function firmataWithLcd(model: Hd44780Model, address = 0x27) {
+  const io = new mock.Firmata();
+  const digital: Array<[number, number]> = [];
+  io.i2cWrite = (addr: number, data: number | number[]) => {
+    if (addr === address) for (const byte of Array.isArray(data) ? data : [data]) model.port(byte);
+    return io;
+  };
+  const write = io.digitalWrite.bind(io);
+  io.digitalWrite = (pin: number, value: number) => {
+    digital.push([pin, value]);
+    return write(pin, value);
+  };
+  setImmediate(() => {
+    io.emit('connect');
+    io.emit('ready');
+  });
+  return { io, digital };
 }

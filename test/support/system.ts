@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Kiosk, createEmulatedHardware, createHardware, loadKioskIdentity, parseKioskConfig, type EmulatedHardware, type KioskConfigInput } from '@loyalty/device';
+import { Kiosk, createEmulatedHardware, createHardware, loadKioskIdentity, parseKioskConfig, type Display, type EmulatedHardware, type KioskConfigInput } from '@loyalty/device';
 import { Gateway, parseGatewayConfig, type GatewayConfig } from '@loyalty/gateway';
 import { createLogger, type Logger } from '@loyalty/protocol/node';
 import { exportPublicKey, importPrivateKeyPem } from '@loyalty/protocol';
@@ -82,7 +82,7 @@ export interface TestKiosk {
 export async function startKiosk(
   gateway: Gateway,
   stateDir: string,
-  options: { kioskId?: string; mqttPort?: number; config?: Partial<KioskConfigInput>; register?: boolean; brokerPassword?: string } = {},
+  options: { kioskId?: string; mqttPort?: number; config?: Partial<KioskConfigInput>; register?: boolean; brokerPassword?: string; display?: Display } = {},
 ): Promise<TestKiosk> {
   const kioskId = options.kioskId ?? 'kiosk-1';
   let brokerPassword = options.brokerPassword;
@@ -105,6 +105,8 @@ export async function startKiosk(
   const log = new CapturedLog('kiosk');
   // Real-stack devices when the config asks for them (hardware.mode "real"), emulated otherwise.
   const hardware = (config.hardware.mode === 'real' ? createHardware(config, log.logger) : createEmulatedHardware()) as EmulatedHardware;
+  // A real display stack instead of the emulated one (an LCD through johnny-five on a mock board).
+  if (options.display) (hardware as { display: Display }).display = options.display;
   const kiosk = new Kiosk(config, hardware, log.logger);
   await kiosk.start();
   return { kiosk, hardware, log, stateDir };

@@ -42,6 +42,9 @@ button:active{background:#3d6db5}
 .coupon-code strong{font-size:30px;letter-spacing:2px}
 .problem{color:#ff8a8a}
 .status{font-weight:700}
+main.tone-go{background:#12703f}
+main.tone-stop{background:#8f1d1d}
+.verdict h1{font-size:56px}
 `;
 
 export const PAGE_SCRIPT = `

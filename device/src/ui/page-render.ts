@@ -18,21 +18,42 @@ export async function renderView(p: Presentation, storeName: string): Promise<st
         <span class="store">${storeName}</span>
         <button class="lang" data-action="language" data-lang="${other}">${w.page.language}</button>
       </header>
-      <main class="screen ${p.view.screen}${p.view.screen === 'notice' ? ' tone-error' : ''}" data-screen="${p.view.screen}">${body}</main>
+      <main class="screen ${p.view.screen}${tone(p)}" data-screen="${p.view.screen}">${body}</main>
       ${p.printerWarning ? html`<p class="warning" role="alert">${w.page.printerProblem}</p>` : ''}
       <footer>
         ${p.idleAt === null ? '' : html`<span id="countdown" data-idle-at="${p.idleAt}" data-template="${w.page.backIn('{s}')}"></span>`}
-        ${p.view.screen === 'welcome' || p.view.screen === 'outOfService' || p.view.screen === 'notPaired' ? '' : html`<button class="done" data-action="done">${w.page.done}</button>`}
+        ${['welcome', 'entrance', 'outOfService', 'notPaired'].includes(p.view.screen) ? '' : html`<button class="done" data-action="done">${w.page.done}</button>`}
       </footer>`,
   );
+}
+
+/** Red for a refusal, green for an entrance that lets the member in: seen from across the door. */
+function tone(p: Presentation): string {
+  if (p.view.screen === 'notice') return ' tone-error';
+  if (p.view.screen === 'entrance') return p.view.entry.allowed ? ' tone-go' : ' tone-stop';
+  return '';
 }
 
 function content(p: Presentation, w: Words): Fragment | string {
   const { view } = p;
   switch (view.screen) {
     case 'welcome':
-      return html`<h1>${w.page.welcomeTitle}</h1>
-        <p class="hint">${w.page.welcomeHint}</p>`;
+      return view.entrance
+        ? html`<h1>${w.page.entranceTitle}</h1>
+            <p class="hint">${w.page.entranceHint}</p>`
+        : html`<h1>${w.page.welcomeTitle}</h1>
+            <p class="hint">${w.page.welcomeHint}</p>`;
+    case 'entrance': {
+      const { title, lines } = w.page.entrance(
+        view.entry,
+        (iso) => formatDay(iso, p.lang, p.timeZone),
+        (money) => formatMoney(money, p.lang),
+      );
+      return html`<div class="verdict" data-allowed="${view.entry.allowed ? 'yes' : 'no'}">
+        <h1>${title}</h1>
+        ${lines.map((line) => html`<p>${line}</p>`)}
+      </div>`;
+    }
     case 'reading':
       return html`<p class="busy">${w.page.reading}</p>`;
     case 'member':

@@ -5,7 +5,7 @@
  * format, through Intl.
  */
 import type { Money } from '@loyalty/protocol';
-import type { Lang, MemberView, Notice, View } from './view.js';
+import type { EntranceView, Lang, MemberView, Notice, View } from './view.js';
 
 const LOCALES: Record<Lang, string> = { en: 'en-GB', ru: 'ru-RU' };
 
@@ -84,6 +84,9 @@ export interface Words {
     notPaired: string;
     notPairedHint: string;
     language: string;
+    entranceTitle: string;
+    entranceHint: string;
+    entrance: (entry: EntranceView, day: (iso: string) => string, money: (m: Money) => string) => { title: string; lines: string[] };
   };
   slip: {
     balance: string;
@@ -116,7 +119,9 @@ const en: Words = {
   lcd: (view) => {
     switch (view.screen) {
       case 'welcome':
-        return ['Welcome!', 'Tap or scan your', 'loyalty card'];
+        return view.entrance ? ['Members entrance', 'Tap your card'] : ['Welcome!', 'Tap or scan your', 'loyalty card'];
+      case 'entrance':
+        return lcdEntrance(en, view.entry);
       case 'reading':
         return ['One moment...'];
       case 'member':
@@ -208,6 +213,25 @@ const en: Words = {
     notPaired: 'Not paired',
     notPairedHint: 'Staff: start the agent with --pair CODE from the admin console',
     language: 'Русский',
+    entranceTitle: "Members' entrance",
+    entranceHint: 'Tap or scan your card',
+    entrance: (e, day, money) => {
+      const renew = e.renewal ? [`Renew at the till: ${money(e.renewal.fee)} for ${e.renewal.periodMonths} months`] : [];
+      switch (e.reason) {
+        case 'member':
+          return { title: e.name ? `Welcome, ${e.name}` : 'Welcome!', lines: [e.programName, ...(e.validUntil ? [`Member until ${day(e.validUntil)}`] : [])] };
+        case 'membership_expired':
+          return { title: `Membership expired on ${day(e.validUntil!)}`, lines: [e.programName, ...renew] };
+        case 'not_a_member':
+          return { title: 'Not a member', lines: [e.programName, ...renew] };
+        case 'card_blocked':
+          return { title: 'Card blocked', lines: ['Please ask staff'] };
+        case 'card_not_registered':
+          return { title: 'Card not registered', lines: ['Please ask staff'] };
+        case 'card_not_found':
+          return { title: 'Card not recognised', lines: ['Please ask staff'] };
+      }
+    },
   },
   slip: {
     balance: 'BALANCE',
@@ -240,7 +264,9 @@ const ru: Words = {
   lcd: (view) => {
     switch (view.screen) {
       case 'welcome':
-        return ['Добро пожаловать!', 'Приложите или', 'отсканируйте карту'];
+        return view.entrance ? ['Вход для членов', 'клуба: приложите', 'карту'] : ['Добро пожаловать!', 'Приложите или', 'отсканируйте карту'];
+      case 'entrance':
+        return lcdEntrance(ru, view.entry);
       case 'reading':
         return ['Минутку...'];
       case 'member':
@@ -333,6 +359,25 @@ const ru: Words = {
     notPaired: 'Не подключен',
     notPairedHint: 'Персонал: запустите агент с --pair КОД из консоли',
     language: 'English',
+    entranceTitle: 'Вход для членов клуба',
+    entranceHint: 'Приложите или отсканируйте карту',
+    entrance: (e, day, money) => {
+      const renew = e.renewal ? [`Продлить на кассе: ${money(e.renewal.fee)} за ${e.renewal.periodMonths} мес.`] : [];
+      switch (e.reason) {
+        case 'member':
+          return { title: e.name ? `Добро пожаловать, ${e.name}` : 'Добро пожаловать!', lines: [e.programName, ...(e.validUntil ? [`Членство до ${day(e.validUntil)}`] : [])] };
+        case 'membership_expired':
+          return { title: `Членство закончилось ${day(e.validUntil!)}`, lines: [e.programName, ...renew] };
+        case 'not_a_member':
+          return { title: 'Вы не член клуба', lines: [e.programName, ...renew] };
+        case 'card_blocked':
+          return { title: 'Карта заблокирована', lines: ['Обратитесь к персоналу'] };
+        case 'card_not_registered':
+          return { title: 'Карта не зарегистрирована', lines: ['Обратитесь к персоналу'] };
+        case 'card_not_found':
+          return { title: 'Карта не распознана', lines: ['Обратитесь к персоналу'] };
+      }
+    },
   },
   slip: {
     balance: 'БАЛАНС',
@@ -414,6 +459,19 @@ const lcdNotice: Record<Lang, (notice: Notice, detail?: string) => string[]> = {
 };
 
 export const WORDS: Record<Lang, Words> = { en, ru };
+
+/** The entrance's answer on 20 columns: the verdict first, the rest as it fits (dates as YYYY-MM-DD). */
+function lcdEntrance(words: Words, entry: EntranceView): string[] {
+  if (entry.reason === 'membership_expired' && entry.validUntil) {
+    return words === ru ? ['Членство истекло', entry.validUntil.slice(0, 10), entry.programName] : ['Membership expired', `on ${entry.validUntil.slice(0, 10)}`, entry.programName];
+  }
+  const { title, lines } = words.page.entrance(
+    entry,
+    (iso) => iso.slice(0, 10),
+    (money) => formatMoney(money, words === ru ? 'ru' : 'en'),
+  );
+  return [title, ...lines];
+}
 
 /** The LCD's lines for a member screen, for callers outside the agent (a console, tests). */
 export function memberLines(lang: Lang, member: Pick<MemberView, 'name' | 'balance'>): string[] {

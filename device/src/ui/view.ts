@@ -39,6 +39,16 @@ export interface Offer {
   affordable: boolean;
 }
 
+/** What the club entrance's screen says to one card. */
+export interface EntranceView {
+  allowed: boolean;
+  reason: 'member' | 'not_a_member' | 'membership_expired' | 'card_blocked' | 'card_not_registered' | 'card_not_found';
+  name: string | null;
+  programName: string;
+  validUntil: string | null;
+  renewal: { fee: Money; periodMonths: number } | null;
+}
+
 /** Refusals and problems that end a journey: one screen each, in every language. */
 export const NOTICES = [
   'notRecognised',
@@ -65,7 +75,7 @@ export const NOTICES = [
 export type Notice = (typeof NOTICES)[number];
 
 export type View =
-  | { screen: 'welcome' }
+  | { screen: 'welcome'; entrance?: boolean }
   | { screen: 'reading' }
   | { screen: 'member'; member: MemberView }
   | { screen: 'collecting'; member: MemberView; estimate: number | null }
@@ -76,6 +86,7 @@ export type View =
   | { screen: 'enterCode'; member: MemberView; points: number; wrongCode: boolean }
   | { screen: 'coupon'; member: MemberView; coupon: CouponData; printed: boolean }
   | { screen: 'notice'; notice: Notice; detail?: string }
+  | { screen: 'entrance'; entry: EntranceView }
   | { screen: 'outOfService' }
   | { screen: 'notPaired' };
 

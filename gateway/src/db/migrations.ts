@@ -529,6 +529,24 @@ export const MIGRATIONS: Migration[] = [
       `DROP INDEX purchases_account`,
     ],
   },
+  {
+    id: 18,
+    name: 'entries at the club entrance',
+    sql: [
+      // One row per card presented at an entrance kiosk, allowed or not: who came in, and who was turned away why.
+      `CREATE TABLE entrance_log (
+        op_id TEXT PRIMARY KEY,
+        kiosk_id TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        program_id TEXT NOT NULL,
+        card_number TEXT,
+        allowed INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+      )`,
+      `CREATE INDEX entrance_log_program ON entrance_log(program_id, at)`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

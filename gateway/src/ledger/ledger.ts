@@ -138,6 +138,11 @@ export class Ledger {
   }
 
   /** The door check of a club or paid membership: allowed, or denied with the reason. */
+  /** A card at an entrance kiosk: the decision and what the door shows, logged once per op id. */
+  entranceAtKiosk(input: { opId: string; card: CardRef; programId: string; storeId: string; kioskId: string }) {
+    return memberships.entranceAtKiosk(this.core, input);
+  }
+
   checkEntrance(input: { card: CardRef; programId: string; storeId: string }): Promise<EntranceDecision & { programId: string }> {
     return memberships.checkEntrance(this.core, input);
   }

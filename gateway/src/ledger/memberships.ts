@@ -1,7 +1,7 @@
 import type { SqlClient as Client } from '../db/sql.js';
-import { checkEntrance as entranceDecision, membershipExtension, type EntranceDecision, type MembershipProgram, type Versioned, type CardRef } from '@loyalty/protocol';
+import { checkEntrance as entranceDecision, membershipExtension, type EntranceData, type EntranceDecision, type MembershipProgram, type Versioned, type CardRef } from '@loyalty/protocol';
 import { moneyAccount } from './accounts.js';
-import { findCard } from './cards.js';
+import { displayName, findCard } from './cards.js';
 import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
 import { postTransfer } from './transfers.js';
@@ -66,4 +66,36 @@ export async function membershipProgram(core: LedgerCore, db: Pick<Client, 'exec
   if (found.program.kind !== 'club' && found.program.kind !== 'paid_membership')
     throw new LedgerError('not_a_membership', `${programId} is a ${found.program.kind} program, not a club or paid membership`);
   return found as Versioned<MembershipProgram>;
+}
+
+/**
+ * A card presented at an entrance kiosk: the decision, with what the door screen shows, logged
+ * once per op id (docs/kiosk-page.md "Club entrance"). An unknown card is an answer ("not a
+ * member"), not an error: the door must say something.
+ */
+export async function entranceAtKiosk(core: LedgerCore, input: { opId: string; card: CardRef; programId: string; storeId: string; kioskId: string }): Promise<EntranceData> {
+  const program = await membershipProgram(core, core.client, input.storeId, input.programId);
+  const card = await findCard(core.client, input.card);
+  const renewal = program.program.kind === 'paid_membership' ? { fee: program.program.fee, periodMonths: program.program.periodMonths } : null;
+  let answer: EntranceData;
+  if (!card) {
+    answer = { allowed: false, reason: 'card_not_found', displayName: null, programName: program.program.name, validUntil: null, renewal: null };
+  } else {
+    const decision = await checkEntrance(core, { card: input.card, programId: input.programId, storeId: input.storeId });
+    answer = {
+      allowed: decision.allowed,
+      reason: decision.reason,
+      displayName: displayName(card.customerName),
+      programName: program.program.name,
+      validUntil: decision.validUntil,
+      renewal: decision.reason === 'member' || decision.reason === 'membership_expired' || decision.reason === 'not_a_member' ? renewal : null,
+    };
+  }
+  await core.writer.run((tx) =>
+    tx.execute({
+      sql: 'INSERT INTO entrance_log (op_id, kiosk_id, store_id, program_id, card_number, allowed, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (op_id) DO NOTHING',
+      args: [input.opId, input.kioskId, input.storeId, program.program.id, card?.number ?? null, answer.allowed ? 1 : 0, answer.reason, core.now()],
+    }),
+  );
+  return answer;
 }
