@@ -43,7 +43,7 @@ import { PrinterError, type ReceiptPrinter } from './ports/receipt-printer.js';
 /** How long the entrance's answer stays up: long enough to read from the door, short enough for the next in line. */
 const ENTRANCE_ANSWER_MS = 4000;
 
-export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning' | 'choosing' | 'redeeming' | 'confirming' | 'coupon';
+export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning' | 'choosing' | 'redeeming' | 'confirming' | 'coupon' | 'registering';
 
 export interface AgentOptions {
   kioskId: string;
@@ -53,6 +53,8 @@ export interface AgentOptions {
   memberScreenMs: number;
   /** the store's language: every journey starts in it (the page has a button for the other) */
   locale?: Lang;
+  /** a touchscreen shows the page: journeys that need typing (registration) are offered */
+  touchscreen?: boolean;
   /** an entrance kiosk: every card is checked against this club program, nothing else is offered */
   entranceProgram?: string;
   /** a coupon the kiosk restarted before printing prints at start only if answered this recently */
@@ -86,7 +88,17 @@ export interface AgentEvents {
 }
 
 /** What the touchscreen page may ask for (ui/page-server.ts); anything else is refused by name. */
-export type PageAction = { action: 'language'; lang?: Lang } | { action: 'done' } | { action: 'back' } | { action: 'rewards' } | { action: 'redeem'; offer: string } | { action: 'code'; code: string };
+export type PageAction =
+  | { action: 'language'; lang?: Lang }
+  | { action: 'done' }
+  | { action: 'back' }
+  | { action: 'rewards' }
+  | { action: 'redeem'; offer: string }
+  | { action: 'code'; code: string }
+  | { action: 'register' }
+  | { action: 'phone'; phone: string }
+  | { action: 'name'; name: string; marketing: boolean }
+  | { action: 'link'; marketing?: boolean };
 
 export class KioskAgent extends EventEmitter<AgentEvents> {
   private stateName: AgentStateName = 'idle';
@@ -110,6 +122,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private hold: { holdId: string; confirmationId: string; points: number } | null = null;
   private readonly journeyCoupons = new Map<string, CouponEntry>();
   private couponRetry: NodeJS.Timeout | null = null;
+  /** a card being registered here, and how far: the phone sent (registrationId), the code right (verified) */
+  private registration: { card: CardRef; cardMasked: string; registrationId?: string; phoneMasked?: string; verified?: { existingCustomer: boolean } } | null = null;
 
   constructor(
     private readonly deps: AgentDeps,
@@ -183,7 +197,16 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
         case 'redeem':
           return this.redeem(input.offer);
         case 'code':
-          return this.confirmCode(input.code);
+          return this.registration ? this.registrationCode(input.code) : this.confirmCode(input.code);
+        case 'register':
+          if (this.registration && this.presentation.view.screen === 'unregistered') await this.present({ screen: 'enterPhone', invalid: false });
+          return;
+        case 'phone':
+          return this.registrationPhone(input.phone);
+        case 'name':
+          return this.completeRegistration({ name: input.name, marketingConsent: input.marketing });
+        case 'link':
+          return this.completeRegistration({ marketingConsent: input.marketing ?? false });
       }
     });
   }
@@ -227,6 +250,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       this.member = null;
       this.offers = [];
       this.hold = null;
+      this.registration = null;
       this.endCouponsOfJourney();
       this.setState('idle');
       const dropped = this.deps.printer.dropHeld();
@@ -300,7 +324,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     return this.goIdle(ENTRANCE_ANSWER_MS);
   }
 
-  private async identify(card: CardRef): Promise<void> {
+  private async identify(card: CardRef, registered?: MemberView['registered']): Promise<void> {
     if (this.deps.hotlist?.isBlocked(card)) {
       this.member = null;
       await this.notice('blocked');
@@ -322,11 +346,12 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       return this.goIdle(5000);
     }
     const data = reply.result.data;
+    if (data.status === 'unlinked' && this.options.touchscreen) return this.offerRegistration(card, data.cardNumberMasked);
     if (data.status !== 'active') {
       await this.notice(data.status === 'blocked' ? 'blocked' : 'unlinked');
       return this.goIdle(5000);
     }
-    const view = memberView(data, this.deps.rules?.ruleSet ?? null, this.now());
+    const view = { ...memberView(data, this.deps.rules?.ruleSet ?? null, this.now()), ...(registered ? { registered } : {}) };
     this.member = { card, data, view };
     await this.showMember(view);
     await this.deps.display.signal('success');
@@ -375,6 +400,115 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       }),
     );
     await this.goIdle(this.options.memberScreenMs);
+  }
+
+  /** A card from a printed batch, not anyone's yet: "Register this card" (docs/kiosk-page.md "Register a card"). */
+  private async offerRegistration(card: CardRef, cardMasked: string): Promise<void> {
+    this.registration = { card, cardMasked };
+    this.setState('registering');
+    await this.present({ screen: 'unregistered', cardMasked });
+    await this.deps.display.signal('attention');
+    return this.goIdle(this.options.memberScreenMs);
+  }
+
+  /** Step one: the phone number; the gateway sends the code (with every limit of its SMS service). */
+  private async registrationPhone(phone: string): Promise<void> {
+    const registration = this.registration;
+    if (!registration || this.presentation.view.screen !== 'enterPhone') return;
+    if (!this.deps.requests.online) return this.registrationRefused('registerOffline');
+    await this.present({ screen: 'registering' });
+    const reply = await this.registrationCall({ kind: 'register_start', opId: this.deps.opIds.next(), card: registration.card, phone });
+    if (!reply) return;
+    if (reply.result.status === 'error') {
+      if (reply.result.code === 'invalid_request') {
+        await this.present({ screen: 'enterPhone', invalid: true });
+        return this.goIdle(this.options.memberScreenMs);
+      }
+      return this.registrationRefused(this.registrationNotice(reply.result.code), reply.result.message);
+    }
+    registration.registrationId = reply.result.data.registrationId;
+    registration.phoneMasked = reply.result.data.phoneMasked;
+    await this.present({ screen: 'registerCode', phoneMasked: reply.result.data.phoneMasked, wrongCode: false });
+    return this.goIdle(this.options.memberScreenMs);
+  }
+
+  /** Step two: the code; only now does the kiosk learn whether the phone has an account already. */
+  private async registrationCode(code: string): Promise<void> {
+    const registration = this.registration;
+    if (!registration?.registrationId || this.presentation.view.screen !== 'registerCode') return;
+    await this.present({ screen: 'registering' });
+    const reply = await this.registrationCall({ kind: 'register_verify', opId: this.deps.opIds.next(), registrationId: registration.registrationId, code });
+    if (!reply) return;
+    if (reply.result.status === 'error') {
+      if (reply.result.code === 'otp_invalid') {
+        await this.present({ screen: 'registerCode', phoneMasked: registration.phoneMasked ?? '', wrongCode: true });
+        await this.deps.display.signal('error');
+        return this.goIdle(this.options.memberScreenMs);
+      }
+      return this.registrationRefused(this.registrationNotice(reply.result.code), reply.result.message);
+    }
+    registration.verified = reply.result.data;
+    await this.present(reply.result.data.existingCustomer ? { screen: 'linkToAccount' } : { screen: 'enterName' });
+    return this.goIdle(this.options.memberScreenMs);
+  }
+
+  /** Step three: linked, through the outbox (a lost answer is not a lost registration); then the member is shown. */
+  private async completeRegistration(details: { name?: string; marketingConsent: boolean }): Promise<void> {
+    const registration = this.registration;
+    const screen = this.presentation.view.screen;
+    if (!registration?.registrationId || !registration.verified || (screen !== 'enterName' && screen !== 'linkToAccount')) return;
+    await this.present({ screen: 'registering' });
+    const { reply } = await this.deps.requests.submit(
+      {
+        kind: 'register_confirm',
+        opId: this.deps.opIds.next(),
+        registrationId: registration.registrationId,
+        ...(screen === 'enterName' ? { name: details.name } : {}),
+        marketingConsent: details.marketingConsent,
+      },
+      this.options.requestTimeoutMs,
+    );
+    let answer: Reply<'register_confirm'>;
+    try {
+      answer = await reply;
+    } catch (error) {
+      if (!(error instanceof OfflineError)) throw error;
+      return this.registrationRefused('connectionLost');
+    }
+    if (answer.result.status === 'error') return this.registrationRefused(this.registrationNotice(answer.result.code), answer.result.message);
+    const addedToAccount = answer.result.data.existingCustomer;
+    this.registration = null;
+    const welcome = this.deps.rules?.ruleSet?.programs.find((p) => p.program.kind === 'points' && p.program.bonuses.welcome);
+    const welcomeBonus = !addedToAccount && welcome?.program.kind === 'points' ? (welcome.program.bonuses.welcome?.points ?? null) : null;
+    return this.identify(registration.card, { welcomeBonus, addedToAccount });
+  }
+
+  private async registrationCall<K extends 'register_start' | 'register_verify'>(request: RequestOf<K> & { kind: K }): Promise<Reply<K> | null> {
+    try {
+      return await this.deps.requests.call<K>(request, this.options.requestTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof OfflineError)) throw error;
+      await this.registrationRefused('registerOffline');
+      return null;
+    }
+  }
+
+  private registrationNotice(code: string): Notice {
+    const notices: Record<string, Notice> = {
+      card_linked_elsewhere: 'linkedElsewhere',
+      card_blocked: 'blocked',
+      otp_rate_limited: 'codeLimit',
+      otp_expired: 'codeExpired',
+      otp_locked: 'codeLocked',
+      registration_not_found: 'codeExpired',
+    };
+    return notices[code] ?? 'failed';
+  }
+
+  private async registrationRefused(notice: Notice, message?: string): Promise<void> {
+    this.registration = null;
+    await this.notice(notice, 'error', notice === 'failed' ? message : undefined);
+    return this.goIdle(this.options.memberScreenMs);
   }
 
   private async showMember(view: MemberView): Promise<void> {

@@ -200,6 +200,7 @@ export class Kiosk {
         requestTimeoutMs: config.requestTimeoutMs,
         memberScreenMs: config.memberScreenMs,
         locale: config.locale,
+        touchscreen: config.page.enabled,
         ...(config.mode === 'entrance' ? { entranceProgram: config.entranceProgram } : {}),
         couponPrintWindowMs: config.couponPrintWindowMs,
       },

@@ -216,12 +216,13 @@ export class Gateway {
         .digest(),
     });
     const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
+    const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
     const mqtt = createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
     const link = new KioskLink({
       client: mqtt,
       signer,
       registry,
-      handlers: createRequestHandlers(ledger, registry, new KioskRedemptions(ledger, confirmedRedemptions)),
+      handlers: createRequestHandlers(ledger, registry, { redemptions: new KioskRedemptions(ledger, confirmedRedemptions), registrations, customers }),
       writer,
       clock: this.clock,
       log,
@@ -260,7 +261,6 @@ export class Gateway {
 
     const publishHotlist = (hotlist: Hotlist) => void this.publishToAllStores(client, link, 'hotlist', hotlist);
     const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: publishHotlist });
-    const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
     const enrollments = new EnrollmentService(
       client,
       writer,

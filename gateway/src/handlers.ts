@@ -8,6 +8,9 @@ import type { KioskRegistry } from './fleet/kiosk-registry.js';
 import { LedgerError } from './ledger/errors.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { KioskRedemptions } from './members/kiosk-redemptions.js';
+import type { CustomerService } from './members/customer-service.js';
+import { maskPhone } from './members/phone.js';
+import type { RegistrationService } from './members/registration-service.js';
 
 /** How long a kiosk's old key stays valid after it announced a new one. */
 export const KEY_OVERLAP_MS = 10 * 60_000;
@@ -37,11 +40,33 @@ export function handleRequest(handlers: RequestHandlers, request: Request, conte
       return handlers.redeem_confirm(request, context);
     case 'entrance':
       return handlers.entrance(request, context);
+    case 'register_start':
+      return handlers.register_start(request, context);
+    case 'register_verify':
+      return handlers.register_verify(request, context);
+    case 'register_confirm':
+      return handlers.register_confirm(request, context);
   }
 }
 
-export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, redemptions: KioskRedemptions): RequestHandlers {
+/** The member services the kiosk's journeys use besides the ledger. */
+export interface KioskServices {
+  redemptions: KioskRedemptions;
+  registrations: RegistrationService;
+  customers: CustomerService;
+}
+
+export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, { redemptions, registrations, customers }: KioskServices): RequestHandlers {
   return {
+    register_start: async (request, context) => {
+      const started = await registrations.start({ card: request.card, phone: request.phone, kioskId: context.kioskId, requester: { storeId: context.storeId } });
+      return { ...started, phoneMasked: maskPhone(customers.phone(request.phone)) };
+    },
+    register_verify: (request) => registrations.verify({ registrationId: request.registrationId, code: request.code }),
+    register_confirm: async (request, context) => {
+      const done = await registrations.complete({ registrationId: request.registrationId, name: request.name, marketingConsent: request.marketingConsent, actor: `kiosk:${context.kioskId}` });
+      return { existingCustomer: done.existingCustomer };
+    },
     redeem: (request, context) => redemptions.redeem(request, context),
     redeem_confirm: (request, context) => redemptions.confirm(request, context),
     entrance: (request, context) => ledger.entranceAtKiosk({ opId: request.opId, card: request.card, programId: request.programId, storeId: context.storeId, kioskId: context.kioskId }),

@@ -36,6 +36,7 @@ export const RESULT_CODES = [
   'otp_rate_limited',
   'rate_limited',
   'registration_not_found',
+  'registration_not_verified',
   'program_not_found',
   'invalid_program',
   'nothing_to_publish',

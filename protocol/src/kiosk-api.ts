@@ -12,6 +12,12 @@ import {
   EarnRequest,
   EntranceData,
   EntranceRequest,
+  RegisterConfirmData,
+  RegisterConfirmRequest,
+  RegisterStartData,
+  RegisterStartRequest,
+  RegisterVerifyData,
+  RegisterVerifyRequest,
   IdentifyData,
   IdentifyRequest,
   OpId,
@@ -31,6 +37,10 @@ export const KIOSK_API = {
   redeem_confirm: { request: RedeemConfirmRequest, reply: RedeemConfirmData, stateChanging: true },
   // Logged by op id on the gateway, but moves no value: not through the outbox.
   entrance: { request: EntranceRequest, reply: EntranceData, stateChanging: false },
+  // Sending a code and checking it move nothing (the SMS service has its own limits); linking the card is journalled.
+  register_start: { request: RegisterStartRequest, reply: RegisterStartData, stateChanging: false },
+  register_verify: { request: RegisterVerifyRequest, reply: RegisterVerifyData, stateChanging: false },
+  register_confirm: { request: RegisterConfirmRequest, reply: RegisterConfirmData, stateChanging: true },
 } as const;
 
 export type RequestKind = keyof typeof KIOSK_API;
@@ -41,7 +51,17 @@ export type RequestOf<K extends RequestKind = RequestKind> = { [P in K]: z.infer
 /** What a successful reply to a request of this kind carries. */
 export type ReplyData<K extends RequestKind> = z.infer<(typeof KIOSK_API)[K]['reply']>;
 
-export const Request = z.discriminatedUnion('kind', [IdentifyRequest, EarnRequest, RotateKeyRequest, RedeemRequest, RedeemConfirmRequest, EntranceRequest]);
+export const Request = z.discriminatedUnion('kind', [
+  IdentifyRequest,
+  EarnRequest,
+  RotateKeyRequest,
+  RedeemRequest,
+  RedeemConfirmRequest,
+  EntranceRequest,
+  RegisterStartRequest,
+  RegisterVerifyRequest,
+  RegisterConfirmRequest,
+]);
 export type Request = RequestOf;
 
 /** Requests that move value: they go through the kiosk's durable outbox and the gateway's op-id claim. */

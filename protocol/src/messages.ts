@@ -65,6 +65,32 @@ export const RedeemConfirmRequest = z.strictObject({
   code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits'),
 });
 
+/**
+ * Registering a card at the kiosk, in three steps: the phone number (an SMS code is sent), the
+ * code (only then does the kiosk learn whether the phone already has an account), and the name
+ * and consent for a new customer (`register_confirm`, which links the card).
+ */
+export const RegisterStartRequest = z.strictObject({
+  kind: z.literal('register_start'),
+  opId: OpId,
+  card: CardRef,
+  phone: z.string().regex(/^\+?[0-9]{6,16}$/, 'digits, optionally after a +'),
+});
+export const RegisterVerifyRequest = z.strictObject({
+  kind: z.literal('register_verify'),
+  opId: OpId,
+  registrationId: z.string().min(1).max(64),
+  code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits'),
+});
+export const RegisterConfirmRequest = z.strictObject({
+  kind: z.literal('register_confirm'),
+  opId: OpId,
+  registrationId: z.string().min(1).max(64),
+  /** a new customer's name (first name and surname, any script); absent when the phone has an account */
+  name: z.string().trim().min(1).max(60).optional(),
+  marketingConsent: z.boolean(),
+});
+
 /** A card presented at a club entrance kiosk: may its holder enter the club `programId`? */
 export const EntranceRequest = z.strictObject({ kind: z.literal('entrance'), opId: OpId, card: CardRef, programId: z.string().regex(ID_PATTERN) });
 
@@ -130,6 +156,10 @@ export const RedeemData = z.discriminatedUnion('status', [
 ]);
 export type RedeemData = z.infer<typeof RedeemData>;
 export const RedeemConfirmData = CouponIssued;
+
+export const RegisterStartData = z.strictObject({ registrationId: z.string().max(64), expiresAt: z.iso.datetime(), phoneMasked: z.string().max(32) });
+export const RegisterVerifyData = z.strictObject({ existingCustomer: z.boolean() });
+export const RegisterConfirmData = z.strictObject({ existingCustomer: z.boolean() });
 
 /** The entrance's answer: in or not and why, the member's masked name, and for a paid membership how to renew. */
 export const EntranceData = z.strictObject({

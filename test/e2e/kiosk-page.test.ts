@@ -394,4 +394,98 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
       [BORIS.number, 0, 'card_blocked'],
     ]);
   });
+
+  async function typeEntry(text: string, submit = 'button.ok'): Promise<void> {
+    for (const ch of text) await page.click(`[data-key="${ch === ' ' ? 'space' : ch}"]`);
+    await page.click(submit);
+  }
+
+  it('registers a freshly printed batch card with a phone, an SMS code, a Cyrillic name and consent, then collects and spends', async () => {
+    await setUp({ locale: 'ru' });
+    const batch = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
+    k.hardware.scanner.scan(batch.number);
+    await page.waitForSelector('main[data-screen="unregistered"]');
+    expect(await page.innerText('main')).toContain('Эта карта ещё не зарегистрирована');
+    await page.click('button.register');
+    await page.waitForSelector('main[data-screen="enterPhone"]');
+    // A number that is not one: said on the same screen.
+    await typeEntry('+1234567');
+    await page.waitForSelector('.problem');
+    expect(await page.innerText('.problem')).toBe('Это не номер телефона');
+    await typeEntry('+4915100000042');
+    await page.waitForSelector('main[data-screen="registerCode"]');
+    expect(await page.innerText('main')).toContain('+49 ••• 0042');
+    const sms = () => /(\d{6})/.exec(String(gatewayLog.find((l) => String(l.to).endsWith('0042')).at(-1)?.sms))?.[1] ?? '';
+    const code = await eventually(sms, 5000, 'SMS code');
+    await typeEntry(code === '000000' ? '111111' : '000000');
+    await page.waitForSelector('main[data-screen="registerCode"] .problem');
+    await typeEntry(code);
+    await page.waitForSelector('main[data-screen="enterName"]');
+    // Russian letters first; a capital, then small ones, as a name is written.
+    await typeEntry('ОЛЬГА С', 'button[data-action="name"]');
+    await page.waitForSelector('main[data-screen="member"]');
+    expect(await page.innerText('[data-field="registered"]')).toBe('Карта зарегистрирована! 100 приветственных баллов с первой покупкой');
+    expect(await page.innerText('main')).toContain('Здравствуйте, Ольга С.');
+    const customer = (await gateway.db.execute({ sql: 'SELECT c.name, c.phone, c.marketing_consent FROM customers c JOIN cards k ON k.customer_id = c.id WHERE k.number = ?', args: [batch.number] }))
+      .rows[0]!;
+    expect([customer.name, customer.phone, Number(customer.marketing_consent)]).toEqual(['Ольга С', '+4915100000042', 0]);
+    expect((await gateway.db.execute({ sql: 'SELECT status FROM cards WHERE number = ?', args: [batch.number] })).rows[0]!.status).toBe('active');
+
+    // Collect with the new card: the welcome bonus arrives with the first purchase.
+    const receipt = { id: 'T-REG-1', total: { amount: 5000, currency: 'EUR' } };
+    await registerSale(gateway, receipt);
+    k.hardware.scanner.scan(receiptCode(receipt));
+    await page.waitForSelector('main[data-screen="earned"]');
+    expect(await page.innerText('main')).toContain('+600 баллов');
+    await page.click('button.done');
+    k.hardware.scanner.scan(batch.number);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('[data-field="coupon-status"]:text("Заберите купон из принтера")');
+    expect(await page.innerText('[data-field="balance"]')).toBe('100');
+  });
+
+  it('adds a second card to the account of a phone already registered, after the code', async () => {
+    await setUp();
+    await annaWithPoints(10);
+    const batch = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
+    k.hardware.scanner.scan(batch.number);
+    await page.click('button.register');
+    await typeEntry('+4915100000009');
+    await page.waitForSelector('main[data-screen="registerCode"]');
+    await typeEntry(await eventually(smsCode, 5000, 'SMS code'));
+    await page.waitForSelector('main[data-screen="linkToAccount"]');
+    expect(await page.innerText('main')).toContain('This phone already has an account');
+    await page.click('button[data-action="link"]');
+    await page.waitForSelector('main[data-screen="member"]');
+    expect(await page.innerText('[data-field="registered"]')).toBe('This card was added to your account');
+    expect(await page.innerText('main')).toContain('Hello, Anna K.');
+    const owners = (await gateway.db.execute({ sql: 'SELECT count(DISTINCT customer_id) AS n FROM cards WHERE number IN (?, ?)', args: [batch.number, ANNA.number] })).rows[0]!;
+    expect(Number(owners.n)).toBe(1);
+  });
+
+  it("stops registering at the kiosk's daily SMS cap, with a clear screen", async () => {
+    dirs = [tempDir('gw-page'), tempDir('kiosk-page')];
+    ({ gateway, log: gatewayLog } = await startGateway(dirs[0]!.path, { sms: { kioskDailyCap: 1 } }));
+    await gateway.directory.ensureStore({ ...STORE, timezone: BERLIN });
+    await seed(gateway);
+    await gateway.programs.put('points', POINTS_DOC, 'test');
+    await gateway.programs.publish('points', undefined, 'test');
+    await startTheKiosk();
+    const first = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
+    k.hardware.scanner.scan(first.number);
+    await page.click('button.register');
+    await typeEntry('+4915100000077');
+    await page.waitForSelector('main[data-screen="registerCode"]');
+    await page.click('button.done');
+    // The second code today from this kiosk: refused by the SMS service's cap.
+    const second = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
+    k.hardware.scanner.scan(second.number);
+    await page.click('button.register');
+    await typeEntry('+4915100000078');
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('No more codes for now');
+    expect(Number((await gateway.db.execute("SELECT count(*) AS n FROM otp_codes WHERE kiosk_id = 'kiosk-1'")).rows[0]!.n)).toBe(1);
+  });
 });

@@ -36,9 +36,20 @@ button:active{background:#3d6db5}
 .offer.affordable{opacity:1;background:#1f7a4d}
 .offer span{font-size:18px;opacity:.85}
 .keypad{display:grid;grid-template-columns:repeat(4,104px);gap:8px;margin-top:8px}
-.keypad button{min-width:0;min-height:52px;padding:8px}
-.keypad .ok{background:#1f7a4d}
-.code{font-size:36px;letter-spacing:8px;min-height:48px}
+.keypad button{min-width:0;min-height:44px;padding:6px}
+.keypad .ok{grid-column:span 4;background:#1f7a4d}
+.entry{font-size:36px;letter-spacing:6px;min-height:48px}
+.entry.name{letter-spacing:1px;font-size:32px}
+.keyboard{display:flex;flex-direction:column;gap:6px;margin:6px 0}
+.keyboard .letters{display:grid;grid-template-columns:repeat(11,56px);gap:6px}
+.keyboard button{min-width:0;min-height:48px;padding:4px}
+.keyboard .row{display:flex;gap:6px;justify-content:center}
+.keyboard .space{width:200px}
+.consent{display:flex;gap:8px;align-items:center;margin:6px 0}
+.consent input{width:28px;height:28px}
+.terms{font-size:16px;opacity:.7}
+.registered{color:#6ee7a8;font-weight:700}
+.register,.ok{background:#1f7a4d}
 .coupon-code strong{font-size:30px;letter-spacing:2px}
 .problem{color:#ff8a8a}
 .status{font-weight:700}
@@ -62,12 +73,12 @@ let shown = -1;
 events.addEventListener("view", (e) => {
   const p = JSON.parse(e.data);
   offset = p.now - Date.now();
-  // The same view again (only its countdown moved): keep what is being typed on the keypad.
-  const typed = p.seq === shown ? document.getElementById("code")?.textContent : "";
+  // The same view again (only its countdown moved): keep what is being typed.
+  const typed = p.seq === shown ? document.getElementById("entry")?.textContent : "";
   app.innerHTML = p.html;
   shown = p.seq;
-  const code = document.getElementById("code");
-  if (code && typed) code.textContent = typed;
+  const entry = document.getElementById("entry");
+  if (entry && typed) entry.textContent = typed;
   document.documentElement.lang = p.lang;
   document.body.dataset.screen = p.screen;
   document.body.dataset.seq = String(p.seq);
@@ -75,11 +86,22 @@ events.addEventListener("view", (e) => {
 });
 setInterval(tick, 1000);
 document.addEventListener("click", (e) => {
+  const toggle = e.target.closest("[data-toggle]");
+  if (toggle) {
+    for (const letters of document.querySelectorAll(".letters")) letters.hidden = !letters.hidden;
+    return;
+  }
   const key = e.target.closest("[data-key]");
   if (key) {
-    const code = document.getElementById("code");
-    if (key.dataset.key === "del") code.textContent = code.textContent.slice(0, -1);
-    else if (code.textContent.length < 8) code.textContent += key.dataset.key;
+    const entry = document.getElementById("entry");
+    const k = key.dataset.key;
+    if (k === "del") entry.textContent = entry.textContent.slice(0, -1);
+    else if (entry.textContent.length < Number(entry.dataset.max)) {
+      // Names: capital first letters, small after (one-handed typing on a kiosk).
+      const text = entry.textContent;
+      const ch = k === "space" ? " " : text && !/[ -]$/.test(text) ? k.toLowerCase() : k;
+      entry.textContent = text + ch;
+    }
     return;
   }
   const button = e.target.closest("[data-action]");
@@ -87,10 +109,13 @@ document.addEventListener("click", (e) => {
   const input = { action: button.dataset.action };
   if (button.dataset.lang) input.lang = button.dataset.lang;
   if (button.dataset.offer) input.offer = button.dataset.offer;
-  if (input.action === "code") {
-    input.code = document.getElementById("code").textContent;
-    if (input.code.length < 4) return;
+  if (button.dataset.field) {
+    const entry = document.getElementById("entry");
+    const value = entry.textContent.trim();
+    if (value.length < Number(entry.dataset.min)) return;
+    input[button.dataset.field] = value;
   }
+  if (button.dataset.consent) input.marketing = document.getElementById("marketing").checked;
   fetch("/input", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) }).catch(() => {});
 });
 `;

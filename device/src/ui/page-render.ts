@@ -78,11 +78,36 @@ function content(p: Presentation, w: Words): Fragment | string {
       return html`<h1>${w.page.codeTitle}</h1>
         <p class="hint">${w.page.codeHint(view.points)}</p>
         ${view.wrongCode ? html`<p class="problem" role="alert">${w.page.wrongCode}</p>` : ''}
-        <output id="code" class="code" aria-live="polite"></output>
-        <div class="keypad">
-          ${['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'].map((k) => html`<button data-key="${k}">${k === 'del' ? raw('&#9003;') : k}</button>`)}
-          <button class="ok" data-action="code">${w.page.confirm}</button>
-        </div>`;
+        ${keypad(['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'], { field: 'code', min: 4, max: 8, label: w.page.confirm })}`;
+    case 'unregistered':
+      return html`<h1>${w.page.unregistered}</h1>
+        <p class="hint">${w.page.unregisteredHint}</p>
+        <p class="card">${view.cardMasked}</p>
+        <button class="register" data-action="register">${w.page.register}</button>`;
+    case 'enterPhone':
+      return html`<h1>${w.page.phoneTitle}</h1>
+        <p class="hint">${w.page.phoneHint}</p>
+        ${view.invalid ? html`<p class="problem" role="alert">${w.page.phoneInvalid}</p>` : ''}
+        ${keypad(['1', '2', '3', 'del', '4', '5', '6', '+', '7', '8', '9', '0'], { field: 'phone', min: 6, max: 16, label: w.page.sendCode })}`;
+    case 'registerCode':
+      return html`<h1>${w.page.codeTitle}</h1>
+        <p class="hint">${w.page.registerCodeHint(view.phoneMasked)}</p>
+        ${view.wrongCode ? html`<p class="problem" role="alert">${w.page.wrongCode}</p>` : ''}
+        ${keypad(['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'], { field: 'code', min: 4, max: 8, label: w.page.confirm })}`;
+    case 'enterName':
+      return html`<h1>${w.page.nameTitle}</h1>
+        <p class="hint">${w.page.nameHint}</p>
+        <output id="entry" class="entry name" data-min="1" data-max="60" aria-live="polite"></output>
+        ${keyboard(p.lang === 'ru' ? [RUSSIAN, LATIN] : [LATIN, RUSSIAN], w.page.otherAlphabet)}
+        <label class="consent"><input type="checkbox" id="marketing"> ${w.page.marketing}</label>
+        <p class="terms">${w.page.terms}</p>
+        <button class="ok" data-action="name" data-field="name" data-consent="yes">${w.page.continue}</button>`;
+    case 'linkToAccount':
+      return html`<h1>${w.page.linkTitle}</h1>
+        <p class="hint">${w.page.linkHint}</p>
+        <button class="ok" data-action="link">${w.page.linkCard}</button>`;
+    case 'registering':
+      return html`<p class="busy">${w.page.redeeming}</p>`;
     case 'coupon':
       return html`<h1>${w.page.couponTitle}</h1>
         <p class="reward" data-field="reward">${view.coupon.reward ?? w.page.pointsOff(formatMoney(view.coupon.value, p.lang))}</p>
@@ -126,9 +151,38 @@ function memberCard(m: MemberView, p: Presentation, w: Words): Fragment {
       ${m.tier ? html`<dt>${w.page.tier}</dt><dd data-field="tier">${m.tier}</dd>` : ''}
       ${m.wallet ? html`<dt>${w.page.wallet}</dt><dd data-field="wallet">${formatMoney(m.wallet, lang)}</dd>` : ''}
     </dl>
+    ${m.registered ? html`<p class="registered" data-field="registered">${m.registered.addedToAccount ? w.page.addedToAccount : w.page.registeredWelcome(m.registered.welcomeBonus)}</p>` : ''}
     ${m.nextTier ? html`<p data-field="next-tier">${w.page.toNextTier(formatMoney(m.nextTier.spendNeeded, lang), m.nextTier.name)}</p>` : ''}
     ${m.nextExpiry ? html`<p class="expiring" data-field="expiring">${w.page.expiring(m.nextExpiry.points, formatDay(m.nextExpiry.expiresAt, lang, p.timeZone))}</p>` : ''}
     ${m.memberships.map((ms) => html`<p data-field="membership">${w.page.member(ms.name, ms.validUntil ? formatDay(ms.validUntil, lang, p.timeZone) : null)}</p>`)}
     <p class="card">${raw('&#128179;')} ${m.cardMasked}</p>
   </section>`;
+}
+
+/** Digits (and + for a phone) typed into one entry field; the button sends it as `field`. */
+function keypad(keys: string[], entry: { field: string; min: number; max: number; label: string }): Fragment {
+  return html`<output id="entry" class="entry" data-min="${entry.min}" data-max="${entry.max}" aria-live="polite"></output>
+    <div class="keypad">
+      ${keys.map((k) => html`<button data-key="${k}">${k === 'del' ? raw('&#9003;') : k}</button>`)}
+      <button class="ok" data-action="${entry.field}" data-field="${entry.field}">${entry.label}</button>
+    </div>`;
+}
+
+const RUSSIAN = 'АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ';
+const LATIN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** Letters for a name: the language's alphabet first, the other a tap away (a Russian store has customers named in Latin). */
+function keyboard(alphabets: [string, string], switchLabel: string): Fragment {
+  const [first, second] = alphabets;
+  const keys = (letters: string) => [...letters].map((ch) => html`<button data-key="${ch}">${ch}</button>`);
+  return html`<div class="keyboard">
+    <div class="letters" data-alphabet="0">${keys(first)}</div>
+    <div class="letters" data-alphabet="1" hidden>${keys(second)}</div>
+    <div class="row">
+      <button data-toggle="alphabet">${switchLabel}</button>
+      <button data-key="-">-</button>
+      <button class="space" data-key="space">␣</button>
+      <button data-key="del">${raw('&#9003;')}</button>
+    </div>
+  </div>`;
 }

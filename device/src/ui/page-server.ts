@@ -6,7 +6,9 @@
  *   GET  /kiosk.js  its script
  *   GET  /events    server-sent events: `view` with the rendered screen, at once and on every change
  *   POST /input     a button: {"action":"done"}, {"action":"language","lang":"ru"}, {"action":"rewards"},
- *                   {"action":"redeem","offer":"reward:coffee"}, {"action":"code","code":"123456"}, {"action":"back"}
+ *                   {"action":"redeem","offer":"reward:coffee"}, {"action":"code","code":"123456"}, {"action":"back"},
+ *                   {"action":"register"}, {"action":"phone","phone":"+4915112345678"},
+ *                   {"action":"name","name":"Анна Каренина","marketing":false}, {"action":"link"}
  *
  * The page holds no state of its own: it shows what the agent's state machine shows. Bad input
  * gets a named error; the number of open pages is capped, so memory stays bounded.
@@ -30,6 +32,10 @@ const PageInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('rewards') }),
   z.strictObject({ action: z.literal('redeem'), offer: z.string().regex(/^(reward:[A-Za-z0-9_-]{1,64}|points:\d{1,10})$/, 'an offer shown on the screen') }),
   z.strictObject({ action: z.literal('code'), code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits') }),
+  z.strictObject({ action: z.literal('register') }),
+  z.strictObject({ action: z.literal('phone'), phone: z.string().regex(/^\+?\d{6,16}$/, 'a phone number: digits, optionally after a +') }),
+  z.strictObject({ action: z.literal('name'), name: z.string().trim().min(1).max(60), marketing: z.boolean() }),
+  z.strictObject({ action: z.literal('link'), marketing: z.boolean().optional() }),
 ]);
 
 /** Chromium and a technician's laptop on the kiosk's network; more would only be a leak. */

@@ -84,6 +84,25 @@ export interface Words {
     notPaired: string;
     notPairedHint: string;
     language: string;
+    unregistered: string;
+    unregisteredHint: string;
+    register: string;
+    phoneTitle: string;
+    phoneHint: string;
+    phoneInvalid: string;
+    sendCode: string;
+    registerCodeHint: (phone: string) => string;
+    nameTitle: string;
+    nameHint: string;
+    otherAlphabet: string;
+    marketing: string;
+    terms: string;
+    continue: string;
+    linkTitle: string;
+    linkHint: string;
+    linkCard: string;
+    registeredWelcome: (points: number | null) => string;
+    addedToAccount: string;
     entranceTitle: string;
     entranceHint: string;
     entrance: (entry: EntranceView, day: (iso: string) => string, money: (m: Money) => string) => { title: string; lines: string[] };
@@ -140,6 +159,15 @@ const en: Words = {
         return ['Enter the SMS code', 'on the touchscreen'];
       case 'coupon':
         return ['Your coupon:', view.coupon.code, view.printed ? 'Printed' : 'Printing...', `Balance: ${view.member.balance}`];
+      case 'unregistered':
+        return ['Card not registered', 'Register it on the', 'touchscreen'];
+      case 'enterPhone':
+      case 'registerCode':
+      case 'enterName':
+      case 'linkToAccount':
+        return ['Registering:', 'please continue on', 'the touchscreen'];
+      case 'registering':
+        return ['One moment...'];
       case 'notice':
         return lcdNotice.en(view.notice, view.detail);
       case 'outOfService':
@@ -165,9 +193,11 @@ const en: Words = {
     connectionLost: { title: 'Connection lost', hint: 'Nothing is spent twice. If a coupon was issued, it is kept on your card' },
     notEnoughPoints: { title: 'Not enough points', hint: 'Choose something else' },
     noPhone: { title: 'No phone number on this card', hint: 'Register the card to spend this many points' },
-    codeExpired: { title: 'The code has expired', hint: 'Your points were not spent. Please start again' },
-    codeLocked: { title: 'Too many wrong codes', hint: 'Your points were not spent. Please ask staff' },
+    codeExpired: { title: 'The code has expired', hint: 'Nothing was changed. Please start again' },
+    codeLocked: { title: 'Too many wrong codes', hint: 'Nothing was changed. Please ask staff' },
     codeLimit: { title: 'No more codes for now', hint: 'Please try again later or ask staff' },
+    registerOffline: { title: 'Registration needs the connection', hint: 'The kiosk is offline. Please try again later' },
+    linkedElsewhere: { title: 'This card is registered to someone else', hint: 'Please ask staff' },
     failed: { title: 'Sorry', hint: 'Please try again' },
   },
   page: {
@@ -213,6 +243,25 @@ const en: Words = {
     notPaired: 'Not paired',
     notPairedHint: 'Staff: start the agent with --pair CODE from the admin console',
     language: 'Русский',
+    unregistered: 'This card is not registered yet',
+    unregisteredHint: 'Register it with your phone number to collect and spend points',
+    register: 'Register this card',
+    phoneTitle: 'Your phone number',
+    phoneHint: 'With the country code, such as +49 151 12345678. We send a code by SMS',
+    phoneInvalid: 'That is not a valid phone number',
+    sendCode: 'Send code',
+    registerCodeHint: (phone) => `Enter the code we sent to ${phone}`,
+    nameTitle: 'Your name',
+    nameHint: 'First name and surname',
+    otherAlphabet: 'АБВ',
+    marketing: 'Send me offers by SMS',
+    terms: 'By continuing you accept the loyalty programme terms',
+    continue: 'Continue',
+    linkTitle: 'This phone already has an account',
+    linkHint: 'Add this card to it: its points and the account’s stay yours',
+    linkCard: 'Add this card',
+    registeredWelcome: (points) => (points ? `Card registered! ${points} welcome points with your first purchase` : 'Card registered!'),
+    addedToAccount: 'This card was added to your account',
     entranceTitle: "Members' entrance",
     entranceHint: 'Tap or scan your card',
     entrance: (e, day, money) => {
@@ -286,6 +335,15 @@ const ru: Words = {
         return ['Введите код из SMS', 'на экране'];
       case 'coupon':
         return ['Ваш купон:', view.coupon.code, view.printed ? 'Напечатан' : 'Печатаем...', `Баланс: ${view.member.balance}`];
+      case 'unregistered':
+        return ['Карта не', 'зарегистрирована', 'Регистрация на', 'экране'];
+      case 'enterPhone':
+      case 'registerCode':
+      case 'enterName':
+      case 'linkToAccount':
+        return ['Регистрация:', 'продолжите на', 'экране'];
+      case 'registering':
+        return ['Минутку...'];
       case 'notice':
         return lcdNotice.ru(view.notice, view.detail);
       case 'outOfService':
@@ -311,9 +369,11 @@ const ru: Words = {
     connectionLost: { title: 'Связь прервалась', hint: 'Дважды ничего не спишется. Если купон выдан, он сохранён на карте' },
     notEnoughPoints: { title: 'Недостаточно баллов', hint: 'Выберите другое' },
     noPhone: { title: 'К карте не привязан телефон', hint: 'Зарегистрируйте карту, чтобы списать столько баллов' },
-    codeExpired: { title: 'Срок действия кода истёк', hint: 'Баллы не списаны. Начните заново' },
-    codeLocked: { title: 'Слишком много неверных кодов', hint: 'Баллы не списаны. Обратитесь к персоналу' },
+    codeExpired: { title: 'Срок действия кода истёк', hint: 'Ничего не изменилось. Начните заново' },
+    codeLocked: { title: 'Слишком много неверных кодов', hint: 'Ничего не изменилось. Обратитесь к персоналу' },
     codeLimit: { title: 'Коды сейчас недоступны', hint: 'Попробуйте позже или обратитесь к персоналу' },
+    registerOffline: { title: 'Для регистрации нужна связь', hint: 'Киоск не в сети. Попробуйте позже' },
+    linkedElsewhere: { title: 'Карта зарегистрирована на другого человека', hint: 'Обратитесь к персоналу' },
     failed: { title: 'Извините', hint: 'Попробуйте ещё раз' },
   },
   page: {
@@ -359,6 +419,25 @@ const ru: Words = {
     notPaired: 'Не подключен',
     notPairedHint: 'Персонал: запустите агент с --pair КОД из консоли',
     language: 'English',
+    unregistered: 'Эта карта ещё не зарегистрирована',
+    unregisteredHint: 'Зарегистрируйте её по номеру телефона, чтобы копить и тратить баллы',
+    register: 'Зарегистрировать карту',
+    phoneTitle: 'Ваш номер телефона',
+    phoneHint: 'С кодом страны, например +7 912 3456789. Мы пришлём код в SMS',
+    phoneInvalid: 'Это не номер телефона',
+    sendCode: 'Получить код',
+    registerCodeHint: (phone) => `Введите код, отправленный на ${phone}`,
+    nameTitle: 'Ваше имя',
+    nameHint: 'Имя и фамилия',
+    otherAlphabet: 'ABC',
+    marketing: 'Присылать предложения по SMS',
+    terms: 'Продолжая, вы принимаете правила программы лояльности',
+    continue: 'Продолжить',
+    linkTitle: 'У этого номера уже есть аккаунт',
+    linkHint: 'Добавьте карту к нему: баллы карты и аккаунта остаются вашими',
+    linkCard: 'Добавить карту',
+    registeredWelcome: (points) => (points ? `Карта зарегистрирована! ${points} приветственных баллов с первой покупкой` : 'Карта зарегистрирована!'),
+    addedToAccount: 'Карта добавлена к вашему аккаунту',
     entranceTitle: 'Вход для членов клуба',
     entranceHint: 'Приложите или отсканируйте карту',
     entrance: (e, day, money) => {
@@ -447,6 +526,10 @@ const lcdNotice: Record<Lang, (notice: Notice, detail?: string) => string[]> = {
         return ['Too many wrong codes', 'Please ask staff'];
       case 'codeLimit':
         return ['No more codes now', 'Please ask staff'];
+      case 'registerOffline':
+        return ['Kiosk offline', 'Registration needs', 'the connection'];
+      case 'linkedElsewhere':
+        return ['Card registered to', 'someone else', 'Please ask staff'];
       case 'failed':
         return ['Sorry:', detail ?? 'please try again'];
     }

@@ -25,6 +25,8 @@ export interface MemberView {
   memberships: Array<{ name: string; validUntil: string | null }>;
   /** the card's program has rewards or pays points out as coupons at this store */
   canSpend: boolean;
+  /** set right after the card was registered at this kiosk: its welcome bonus, or that it joined an existing account */
+  registered?: { welcomeBonus: number | null; addedToAccount: boolean };
 }
 
 /** Something to spend points on: a reward of the program, or points off the next purchase. */
@@ -70,6 +72,8 @@ export const NOTICES = [
   'codeExpired',
   'codeLocked',
   'codeLimit',
+  'registerOffline',
+  'linkedElsewhere',
   'failed',
 ] as const;
 export type Notice = (typeof NOTICES)[number];
@@ -85,6 +89,12 @@ export type View =
   | { screen: 'redeeming'; member: MemberView }
   | { screen: 'enterCode'; member: MemberView; points: number; wrongCode: boolean }
   | { screen: 'coupon'; member: MemberView; coupon: CouponData; printed: boolean }
+  | { screen: 'unregistered'; cardMasked: string }
+  | { screen: 'enterPhone'; invalid: boolean }
+  | { screen: 'registerCode'; phoneMasked: string; wrongCode: boolean }
+  | { screen: 'enterName' }
+  | { screen: 'linkToAccount' }
+  | { screen: 'registering' }
   | { screen: 'notice'; notice: Notice; detail?: string }
   | { screen: 'entrance'; entry: EntranceView }
   | { screen: 'outOfService' }

@@ -531,7 +531,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     id: 18,
-    name: 'entries at the club entrance',
+    name: 'entries at the club entrance; registrations verified before they complete',
     sql: [
       // One row per card presented at an entrance kiosk, allowed or not: who came in, and who was turned away why.
       `CREATE TABLE entrance_log (
@@ -545,6 +545,8 @@ export const MIGRATIONS: Migration[] = [
         at TEXT NOT NULL
       )`,
       `CREATE INDEX entrance_log_program ON entrance_log(program_id, at)`,
+      // A kiosk registers in three steps (phone, code, then name): the code is checked before the name is asked.
+      `ALTER TABLE registrations ADD COLUMN verified_at TEXT`,
     ],
   },
 ];

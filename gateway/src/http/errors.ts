@@ -39,6 +39,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   otp_rate_limited: 429,
   rate_limited: 429,
   registration_not_found: 404,
+  registration_not_verified: 409,
   program_not_found: 404,
   invalid_program: 400,
   nothing_to_publish: 409,

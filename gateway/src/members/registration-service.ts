@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CardRef } from '@loyalty/protocol';
-import type { SqlClient as Client } from '../db/sql.js';
+import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { recordCardEvent } from '../ledger/card-status.js';
 import { findCard } from '../ledger/cards.js';
@@ -46,26 +46,66 @@ export class RegistrationService {
 
   async confirm(input: { registrationId: string; code: string; actor: string }): Promise<{ customerId: string; card: { number: string; status: string } }> {
     const outcome = await this.writer.run(async (tx) => {
-      const at = this.clock.now().toISOString();
-      const reg = (await tx.execute({ sql: 'SELECT * FROM registrations WHERE id = ?', args: [input.registrationId] })).rows[0];
-      if (!reg) throw new LedgerError('registration_not_found', `no registration ${input.registrationId}`);
-      const number = String(reg.card_number);
-      if (reg.state === 'confirmed') return { ok: true as const, customerId: String(reg.customer_id), number };
-      const check = await this.otp.check(tx, { otpId: String(reg.otp_id), code: input.code, purpose: 'register_card', binding: `card:${number}` });
+      const reg = await this.registration(tx, input.registrationId);
+      if (reg.state === 'confirmed') return { ok: true as const, customerId: String(reg.customer_id), number: String(reg.card_number) };
+      const check = await this.otp.check(tx, { otpId: String(reg.otp_id), code: input.code, purpose: 'register_card', binding: `card:${String(reg.card_number)}` });
       if (!check.ok) return check;
-      const phone = String(reg.phone);
-      const existing = (await tx.execute({ sql: 'SELECT id FROM customers WHERE phone = ? AND erased_at IS NULL', args: [phone] })).rows[0];
-      const customerId = existing ? String(existing.id) : randomUUID();
-      if (!existing) await this.customers.insert(tx, customerId, { name: reg.name === null ? 'Customer' : String(reg.name), phone }, at);
-      const card = await findCard(tx, { number });
-      if (!card || card.status === 'blocked') throw new LedgerError('card_blocked', 'the card was blocked meanwhile; please ask at the service desk');
-      await tx.execute({ sql: `UPDATE cards SET customer_id = ?, status = 'active' WHERE number = ?`, args: [customerId, number] });
-      await tx.execute({ sql: `UPDATE registrations SET state = 'confirmed', customer_id = ?, confirmed_at = ? WHERE id = ?`, args: [customerId, at, input.registrationId] });
-      await recordCardEvent(tx, number, 'registered', { customer: customerId }, input.actor, at);
-      return { ok: true as const, customerId, number };
+      return { ok: true as const, ...(await this.link(tx, reg, { actor: input.actor })) };
     });
     if (!outcome.ok) throw outcome.error;
     return { customerId: outcome.customerId, card: { number: outcome.number, status: 'active' } };
+  }
+
+  /**
+   * At a kiosk, step two of three: the code proves the phone, and only then may the kiosk learn
+   * whether that phone already has an account ("add this card to your account") or needs a name.
+   */
+  async verify(input: { registrationId: string; code: string }): Promise<{ existingCustomer: boolean }> {
+    const outcome = await this.writer.run(async (tx) => {
+      const reg = await this.registration(tx, input.registrationId);
+      if (reg.state !== 'confirmed' && reg.verified_at === null) {
+        const check = await this.otp.check(tx, { otpId: String(reg.otp_id), code: input.code, purpose: 'register_card', binding: `card:${String(reg.card_number)}` });
+        if (!check.ok) return check;
+        await tx.execute({ sql: 'UPDATE registrations SET verified_at = ? WHERE id = ?', args: [this.clock.now().toISOString(), input.registrationId] });
+      }
+      const existing = (await tx.execute({ sql: 'SELECT 1 FROM customers WHERE phone = ? AND erased_at IS NULL', args: [String(reg.phone)] })).rows.length > 0;
+      return { ok: true as const, existingCustomer: reg.state === 'confirmed' || existing };
+    });
+    if (!outcome.ok) throw outcome.error;
+    return { existingCustomer: outcome.existingCustomer };
+  }
+
+  /** At a kiosk, step three: a verified registration links the card, to a new customer (name, consent) or the phone's existing one. */
+  async complete(input: { registrationId: string; name?: string; marketingConsent?: boolean; actor: string }): Promise<{ customerId: string; number: string; existingCustomer: boolean }> {
+    return this.writer.run(async (tx) => {
+      const reg = await this.registration(tx, input.registrationId);
+      if (reg.state === 'confirmed') return { customerId: String(reg.customer_id), number: String(reg.card_number), existingCustomer: true };
+      if (reg.verified_at === null) throw new LedgerError('registration_not_verified', 'the SMS code for this registration has not been entered yet');
+      return this.link(tx, reg, input);
+    });
+  }
+
+  private async registration(tx: Transaction, id: string): Promise<Record<string, unknown>> {
+    const reg = (await tx.execute({ sql: 'SELECT * FROM registrations WHERE id = ?', args: [id] })).rows[0];
+    if (!reg) throw new LedgerError('registration_not_found', `no registration ${id}`);
+    return reg;
+  }
+
+  /** The card becomes the customer's (the phone's existing one, or a new one) and active. */
+  private async link(tx: Transaction, reg: Record<string, unknown>, input: { name?: string; marketingConsent?: boolean; actor: string }) {
+    const at = this.clock.now().toISOString();
+    const number = String(reg.card_number);
+    const phone = String(reg.phone);
+    const existing = (await tx.execute({ sql: 'SELECT id FROM customers WHERE phone = ? AND erased_at IS NULL', args: [phone] })).rows[0];
+    const customerId = existing ? String(existing.id) : randomUUID();
+    const name = input.name ?? (reg.name === null ? 'Customer' : String(reg.name));
+    if (!existing) await this.customers.insert(tx, customerId, { name, phone, marketingConsent: input.marketingConsent ?? false }, at);
+    const card = await findCard(tx, { number });
+    if (!card || card.status === 'blocked') throw new LedgerError('card_blocked', 'the card was blocked meanwhile; please ask at the service desk');
+    await tx.execute({ sql: `UPDATE cards SET customer_id = ?, status = 'active' WHERE number = ?`, args: [customerId, number] });
+    await tx.execute({ sql: `UPDATE registrations SET state = 'confirmed', customer_id = ?, confirmed_at = ? WHERE id = ?`, args: [customerId, at, reg.id as string] });
+    await recordCardEvent(tx, number, 'registered', { customer: customerId }, input.actor, at);
+    return { customerId, number, existingCustomer: existing !== undefined };
   }
 
   /** Step one of "phone number + code" identification at a till or kiosk. */
