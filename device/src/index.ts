@@ -27,3 +27,5 @@ export * from './ui/view.js';
 export * from './ui/text.js';
 export * from './ui/member-view.js';
 export * from './coupon-journal.js';
+export * from './ui/page-render.js';
+export * from './ui/page-server.js';

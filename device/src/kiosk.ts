@@ -400,6 +400,7 @@ export class Kiosk {
       },
       versions: { agent: AGENT_VERSION, rules: this.running?.rules.version ?? null, hotlist: this.running?.hotlist.version ?? null },
       rejectedMessages: Object.fromEntries(this.running?.link.rejectedCounts ?? []),
+      droppedSlips: this.running?.agent.droppedSlips ?? 0,
       ...(this.configReport ? { config: this.configReport } : {}),
     };
   }

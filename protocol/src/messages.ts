@@ -209,6 +209,8 @@ export const Telemetry = z.strictObject({
     .optional(),
   /** messages the kiosk dropped since it started, by reason (malformed, bad_signature, …) */
   rejectedMessages: z.record(z.string().max(32), z.number().int().min(0)).default({}),
+  /** slips and coupons not printed because their customer had left (the printer had no paper), since the start */
+  droppedSlips: z.number().int().min(0).optional(),
 });
 export type Telemetry = z.infer<typeof Telemetry>;
 

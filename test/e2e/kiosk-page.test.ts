@@ -160,6 +160,8 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     expect(k.hardware.display.text()).not.toContain('Anna');
     expect(k.hardware.printer.held).toBe(0);
     expect(k.kiosk.agent.droppedSlips).toBe(1);
+    // Said to the operators too.
+    expect((await k.kiosk.telemetry()).droppedSlips).toBe(1);
     // Paper back: the dropped slip does not print for whoever stands there now.
     k.hardware.printer.paper = 'ok';
     await k.kiosk.agent.printTestPage();
@@ -305,7 +307,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     expect((await gateway.db.execute('SELECT count(*) AS n FROM coupons')).rows[0]!.n).toBe(2);
   });
 
-  it('says clearly what went wrong: a card blocked mid-journey, too many wrong codes, the gateway gone', async () => {
+  it('says clearly what went wrong: too many wrong codes, an expired code, a card blocked mid-journey, the gateway gone', async () => {
     await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 100 } });
     await annaWithPoints(1200);
     k.hardware.reader.present(ANNA.uid);
@@ -325,6 +327,20 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     }
     await page.waitForSelector('main[data-screen="notice"]');
     expect(await page.innerText('main')).toContain('Too many wrong codes');
+    expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(1200);
+
+    // A code that has expired meanwhile (its ten minutes made to pass in the ledger): nothing spent.
+    k.hardware.reader.remove();
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('main[data-screen="enterCode"]');
+    const fresh = await eventually(() => (smsCode() !== code ? smsCode() : ''), 5000, 'a second SMS code');
+    await gateway.db.execute("UPDATE otp_codes SET expires_at = '2000-01-01T00:00:00.000Z' WHERE consumed_at IS NULL AND superseded_at IS NULL");
+    await typeCode(fresh);
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('The code has expired');
     expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(1200);
 
     // Blocked while she stands there.
