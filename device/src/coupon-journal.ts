@@ -63,7 +63,7 @@ export class CouponJournal {
 
   mark(code: string, state: 'printed' | 'dropped'): void {
     const entry = this.get(code);
-    if (!entry || entry.state !== 'due') return;
+    if (entry?.state !== 'due') return;
     entry.state = state;
     this.save();
   }
