@@ -39,7 +39,7 @@ import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
 import type { Display } from './ports/display.js';
 import type { ReceiptPrinter } from './ports/receipt-printer.js';
-import { PageServer } from './ui/page-server.js';
+import type { PageServer } from './ui/page-server.js';
 import { CouponJournal } from './coupon-journal.js';
 
 /** The coupon a reply issued, if it is an answer to a redemption that issued one. */
@@ -271,6 +271,8 @@ export class Kiosk {
    */
   private async startPage(agent: KioskAgent): Promise<PageServer | null> {
     const { config, log } = this;
+    // Loaded only when served: a kiosk without a touchscreen does not carry it.
+    const { PageServer } = await import('./ui/page-server.js');
     const page = new PageServer({ host: config.page.host, port: config.page.port, storeName: config.storeName, agent, log });
     try {
       await page.start();

@@ -13,11 +13,8 @@
  * The page holds no state of its own: it shows what the agent's state machine shows. Bad input
  * gets a named error; the number of open pages is capped, so memory stays bounded.
  */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Logger } from '@loyalty/protocol/node';
 import type { KioskAgent } from '../agent.js';
@@ -49,10 +46,26 @@ export interface PageServerOptions {
   log: Logger;
 }
 
-const errorBody = (code: string, message: string) => ({ error: { code, message } });
+/** A press is a few bytes: anything bigger is not from the page. */
+const MAX_INPUT_BYTES = 1024;
 
+class PageRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Node's own HTTP server rather than hono on @hono/node-server (as the gateway): four routes, and
+ * the adapter's web-standard request and stream machinery cost ~12 MiB resident on a kiosk that
+ * idles at 90 (docs/benchmarks.md "kiosk").
+ */
 export class PageServer {
-  private server: ServerType | null = null;
+  private server: Server | null = null;
   private pages = 0;
 
   constructor(private readonly options: PageServerOptions) {}
@@ -65,13 +78,20 @@ export class PageServer {
   }
 
   async start(): Promise<void> {
-    const app = this.app();
-    this.server = await new Promise<ServerType>((resolve, reject) => {
-      const server = serve({ fetch: app.fetch, port: this.options.port, hostname: this.options.host }, () => resolve(server));
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: Error) => {
+        if (error instanceof PageRequestError) return send(res, error.status, { error: { code: error.code, message: error.message } });
+        this.options.log.warn({ err: error.message }, 'kiosk page request failed');
+        send(res, 500, { error: { code: 'internal', message: 'the kiosk could not answer' } });
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new Error(`the kiosk page's port ${this.options.host}:${this.options.port} is in use; set page.port`) : error),
       );
+      server.listen(this.options.port, this.options.host, () => resolve());
     });
+    this.server = server;
     this.options.log.info({ url: this.url }, 'kiosk page served');
   }
 
@@ -80,58 +100,93 @@ export class PageServer {
     this.server = null;
     if (!server) return;
     // Open event streams would keep close() waiting for ever.
-    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private app(): Hono {
-    const { agent, storeName, log } = this.options;
-    const app = new Hono();
-    app.onError((error, c) => {
-      log.warn({ err: error.message }, 'kiosk page request failed');
-      return c.json(errorBody('internal', 'the kiosk could not answer'), 500);
-    });
-    app.get('/', (c) => c.html(pageShell(storeName)));
-    app.get('/kiosk.js', (c) => c.body(PAGE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
-    app.get('/events', (c) => {
-      if (this.pages >= MAX_PAGES) return c.json(errorBody('too_many_pages', `at most ${MAX_PAGES} pages may watch this kiosk at once`), 503);
-      this.pages += 1;
-      return streamSSE(c, async (stream) => {
-        let closed = false;
-        // Only the newest view matters: a page that fell behind skips to it.
-        let sending = Promise.resolve();
-        const send = (p: Presentation) => {
-          sending = sending.then(async () => {
-            if (closed || p.seq < agent.current.seq) return;
-            const data = JSON.stringify({ html: await renderView(p, storeName), lang: p.lang, screen: p.view.screen, seq: p.seq, now: Date.now() });
-            await stream.writeSSE({ event: 'view', data, id: String(p.seq) });
-          });
-        };
-        agent.on('view', send);
-        const done = new Promise<void>((resolve) =>
-          stream.onAbort(() => {
-            closed = true;
-            resolve();
-          }),
-        );
-        send(agent.current);
-        await done;
-        agent.off('view', send);
-        this.pages -= 1;
-      });
-    });
-    app.post('/input', bodyLimit({ maxSize: 1024, onError: (c) => c.json(errorBody('payload_too_large', 'a button press is a few bytes'), 413) }), async (c) => {
-      // Only this page may press the kiosk's buttons, not a page from elsewhere in the browser.
-      if (!sameOrigin(c.req.header('origin'), c.req.header('host'))) return c.json(errorBody('forbidden', 'input from another origin'), 403);
-      const body = await c.req.json().catch(() => undefined);
-      const input = PageInput.safeParse(body);
-      if (!input.success) return c.json(errorBody('invalid_input', input.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')), 400);
-      agent.pageInput(input.data);
-      return c.json({ accepted: true }, 202);
-    });
-    app.notFound((c) => c.json(errorBody('not_found', `no ${c.req.method} ${c.req.path} on the kiosk page`), 404));
-    return app;
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case 'GET /':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(pageShell(this.options.storeName));
+        return;
+      case 'GET /kiosk.js':
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).end(PAGE_SCRIPT);
+        return;
+      case 'GET /events':
+        return this.events(req, res);
+      case 'POST /input':
+        return this.input(req, res);
+      default:
+        throw new PageRequestError(404, 'not_found', `no ${req.method} ${path} on the kiosk page`);
+    }
   }
+
+  /** The screen now, then every change, as server-sent events. */
+  private events(req: IncomingMessage, res: ServerResponse): void {
+    const { agent, storeName } = this.options;
+    if (this.pages >= MAX_PAGES) throw new PageRequestError(503, 'too_many_pages', `at most ${MAX_PAGES} pages may watch this kiosk at once`);
+    this.pages += 1;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    let closed = false;
+    // Only the newest view matters: a page that fell behind skips to it.
+    let sending = Promise.resolve();
+    const send = (p: Presentation) => {
+      sending = sending
+        .then(async () => {
+          if (closed || p.seq < agent.current.seq) return;
+          const data = JSON.stringify({ html: await renderView(p, storeName), lang: p.lang, screen: p.view.screen, seq: p.seq, now: Date.now() });
+          res.write(`event: view\nid: ${p.seq}\ndata: ${data}\n\n`);
+        })
+        .catch((error: Error) => this.options.log.warn({ err: error.message }, 'kiosk page not updated'));
+    };
+    agent.on('view', send);
+    req.on('close', () => {
+      closed = true;
+      agent.off('view', send);
+      this.pages -= 1;
+    });
+    send(agent.current);
+  }
+
+  private async input(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Only this page may press the kiosk's buttons, not a page from elsewhere in the browser.
+    if (!sameOrigin(req.headers.origin, req.headers.host)) throw new PageRequestError(403, 'forbidden', 'input from another origin');
+    const body = await readBody(req, MAX_INPUT_BYTES);
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new PageRequestError(400, 'invalid_input', 'the body is not JSON');
+    }
+    const input = PageInput.safeParse(json);
+    if (!input.success) throw new PageRequestError(400, 'invalid_input', input.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    this.options.agent.pageInput(input.data);
+    send(res, 202, { accepted: true });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+/** The body as text, refused by name when it passes `limit` bytes (what is over is read and dropped, never kept). */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => (size > limit ? reject(new PageRequestError(413, 'payload_too_large', 'a button press is a few bytes')) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+  });
 }
 
 function sameOrigin(origin: string | undefined, host: string | undefined): boolean {

@@ -96,6 +96,8 @@ export async function runKioskBench(options: KioskBenchOptions, progress: (m: st
         mqtt: { host: '127.0.0.1', port: mqttPort, password: brokerPassword },
         gateway: { publicKeys: [exportPublicKey(loadOrCreateKeyPair(join(gatewayDir, 'gateway.key')).keys.publicKey)] },
         logLevel: 'warn',
+        // Its touchscreen page is served, as on a kiosk (its memory counts), on a free port.
+        page: { port: 0 },
       }),
     );
     const startAgent = () => {

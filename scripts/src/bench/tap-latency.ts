@@ -93,6 +93,8 @@ async function startKiosks(
       gateway: { publicKeys: [gatewayPublicKey] },
       heartbeatIntervalMs: 60_000,
       logLevel: 'warn',
+      // Each kiosk serves its page, as in production, on a port of its own (no browser watches it here).
+      page: { port: 0 },
     });
     const hardware = createEmulatedHardware();
     const kiosk = new Kiosk(config, hardware, quiet());
