@@ -12,7 +12,7 @@ html,body{margin:0;height:100%;background:#0f1724;color:#f4f6fa;font:24px/1.35 s
 #app{display:flex;flex-direction:column;height:100%}
 header{display:flex;justify-content:space-between;align-items:center;padding:8px 24px;background:#16233a}
 .store{font-weight:700}
-main{flex:1;display:flex;flex-direction:column;justify-content:center;align-items:center;text-align:center;padding:12px 24px;overflow:auto}
+main{flex:1;display:flex;flex-direction:column;justify-content:safe center;align-items:center;text-align:center;padding:12px 24px;overflow:auto}
 h1{font-size:44px;margin:0 0 12px}
 p{margin:6px 0}
 .hint{opacity:.85}
@@ -32,7 +32,7 @@ button:active{background:#3d6db5}
 #countdown{opacity:.7;font-size:20px}
 .spend{margin-top:16px;background:#1f7a4d}
 .offers{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px;width:100%;max-width:760px;margin:12px 0}
-.offer{display:flex;flex-direction:column;gap:4px;opacity:.45}
+.offer{display:flex;flex-direction:column;gap:2px;opacity:.45;padding:10px 14px;font-size:20px}
 .offer.affordable{opacity:1;background:#1f7a4d}
 .offer span{font-size:18px;opacity:.85}
 .keypad{display:grid;grid-template-columns:repeat(4,104px);gap:8px;margin-top:8px}

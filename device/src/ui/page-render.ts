@@ -155,7 +155,7 @@ function memberCard(m: MemberView, p: Presentation, w: Words): Fragment {
     ${m.nextTier ? html`<p data-field="next-tier">${w.page.toNextTier(formatMoney(m.nextTier.spendNeeded, lang), m.nextTier.name)}</p>` : ''}
     ${m.nextExpiry ? html`<p class="expiring" data-field="expiring">${w.page.expiring(m.nextExpiry.points, formatDay(m.nextExpiry.expiresAt, lang, p.timeZone))}</p>` : ''}
     ${m.memberships.map((ms) => html`<p data-field="membership">${w.page.member(ms.name, ms.validUntil ? formatDay(ms.validUntil, lang, p.timeZone) : null)}</p>`)}
-    <p class="card">${raw('&#128179;')} ${m.cardMasked}</p>
+    <p class="card">${w.page.card} ${m.cardMasked}</p>
   </section>`;
 }
 

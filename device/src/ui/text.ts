@@ -53,6 +53,7 @@ export interface Words {
     expiring: (points: number, day: string) => string;
     member: (name: string, until: string | null) => string;
     scanReceipt: string;
+    card: string;
     spend: string;
     rewardsTitle: string;
     pointsOff: (value: string) => string;
@@ -212,6 +213,7 @@ const en: Words = {
     expiring: (points, day) => `${points} points expire on ${day}`,
     member: (name, until) => (until ? `${name} until ${until}` : name),
     scanReceipt: 'Scan a till receipt to collect points',
+    card: 'Card',
     spend: 'Spend points',
     rewardsTitle: 'Spend your points',
     pointsOff: (value) => `${value} off your next purchase`,
@@ -388,6 +390,7 @@ const ru: Words = {
     expiring: (points, day) => `${points} баллов сгорят ${day}`,
     member: (name, until) => (until ? `${name} до ${until}` : name),
     scanReceipt: 'Отсканируйте чек, чтобы начислить баллы',
+    card: 'Карта',
     spend: 'Потратить баллы',
     rewardsTitle: 'Потратить баллы',
     pointsOff: (value) => `Скидка ${value} на следующую покупку`,
