@@ -346,7 +346,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       return this.goIdle(5000);
     }
     const data = reply.result.data;
-    if (data.status === 'unlinked' && this.options.touchscreen) return this.offerRegistration(card, data.cardNumberMasked);
+    if (data.status === 'unlinked' && this.options.touchscreen) return this.offerRegistration(card, data);
     if (data.status !== 'active') {
       await this.notice(data.status === 'blocked' ? 'blocked' : 'unlinked');
       return this.goIdle(5000);
@@ -402,11 +402,18 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     await this.goIdle(this.options.memberScreenMs);
   }
 
-  /** A card from a printed batch, not anyone's yet: "Register this card" (docs/kiosk-page.md "Register a card"). */
-  private async offerRegistration(card: CardRef, cardMasked: string): Promise<void> {
+  /**
+   * A card not anyone's yet (from a printed batch, or an anonymous one): "Register this card"
+   * (docs/kiosk-page.md "Register a card"). Where the store's rules let anonymous cards earn (a
+   * points program open to all cards), a till receipt can be collected on it meanwhile.
+   */
+  private async offerRegistration(card: CardRef, data: IdentifyData): Promise<void> {
+    const cardMasked = data.cardNumberMasked;
     this.registration = { card, cardMasked };
+    const canCollect = this.deps.rules?.ruleSet?.programs.some((p) => p.program.kind === 'points' && p.program.openTo === 'all_cards') ?? false;
+    if (canCollect) this.member = { card, data, view: memberView(data, this.deps.rules?.ruleSet ?? null, this.now()) };
     this.setState('registering');
-    await this.present({ screen: 'unregistered', cardMasked });
+    await this.present({ screen: 'unregistered', cardMasked, balance: data.balance, canCollect });
     await this.deps.display.signal('attention');
     return this.goIdle(this.options.memberScreenMs);
   }

@@ -504,4 +504,35 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     expect(await page.innerText('main')).toContain('No more codes for now');
     expect(Number((await gateway.db.execute("SELECT count(*) AS n FROM otp_codes WHERE kiosk_id = 'kiosk-1'")).rows[0]!.n)).toBe(1);
   });
+
+  it('lets an anonymous card collect where the program is open to all cards, and still offers to register it', async () => {
+    await setUp({}, { ...POINTS_DOC, openTo: 'all_cards' });
+    const batch = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
+    k.hardware.scanner.scan(batch.number);
+    await page.waitForSelector('main[data-screen="unregistered"]');
+    expect(await page.innerText('main')).toContain('Scan a till receipt to collect points');
+    expect(await page.isVisible('button.register')).toBe(true);
+    const receipt = { id: 'T-ANON-1', total: { amount: 1234, currency: 'EUR' } };
+    await registerSale(gateway, receipt);
+    k.hardware.scanner.scan(receiptCode(receipt));
+    await page.waitForSelector('main[data-screen="earned"]');
+    expect(await page.innerText('[data-field="balance"]')).toBe('223');
+    expect((await gateway.ledger.identify({ number: batch.number })).balance).toBe(223);
+    await page.click('button.done');
+    k.hardware.scanner.scan(batch.number);
+    await page.waitForSelector('main[data-screen="unregistered"]');
+    expect(await page.innerText('[data-field="balance"]')).toBe('223');
+  });
+
+  it('says when the code cannot be sent: a card whose owner has no phone number', async () => {
+    await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 100 } });
+    await gateway.ledger.adjust({ opId: '0190b5a0-0000-7000-8000-000000000005', card: { number: BORIS.number }, points: 800, reason: 'test points', actor: 'test' });
+    k.hardware.reader.present(BORIS.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('No phone number on this card');
+    expect((await gateway.ledger.identify({ number: BORIS.number })).balance).toBe(800);
+  });
 });

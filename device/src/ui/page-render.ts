@@ -82,7 +82,8 @@ function content(p: Presentation, w: Words): Fragment | string {
     case 'unregistered':
       return html`<h1>${w.page.unregistered}</h1>
         <p class="hint">${w.page.unregisteredHint}</p>
-        <p class="card">${view.cardMasked}</p>
+        ${view.canCollect ? html`<p class="balance"><strong data-field="balance">${view.balance}</strong> ${w.page.points}</p><p class="hint">${w.page.scanReceipt}</p>` : ''}
+        <p class="card">${w.page.card} ${view.cardMasked}</p>
         <button class="register" data-action="register">${w.page.register}</button>`;
     case 'enterPhone':
       return html`<h1>${w.page.phoneTitle}</h1>

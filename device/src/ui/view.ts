@@ -89,7 +89,7 @@ export type View =
   | { screen: 'redeeming'; member: MemberView }
   | { screen: 'enterCode'; member: MemberView; points: number; wrongCode: boolean }
   | { screen: 'coupon'; member: MemberView; coupon: CouponData; printed: boolean }
-  | { screen: 'unregistered'; cardMasked: string }
+  | { screen: 'unregistered'; cardMasked: string; balance: number; canCollect: boolean }
   | { screen: 'enterPhone'; invalid: boolean }
   | { screen: 'registerCode'; phoneMasked: string; wrongCode: boolean }
   | { screen: 'enterName' }
