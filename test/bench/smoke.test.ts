@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/system.js';
+import { describeWithSystem } from '../support/system-deps.js';
+import { CHROMIUM } from '../support/browser.js';
 
 const BENCH = fileURLToPath(new URL('../../scripts/dist/bench.js', import.meta.url));
 
@@ -59,6 +61,22 @@ describe('benchmarks run', () => {
       const summary = (JSON.parse(readFileSync(`${out.path}/kiosk.json`, 'utf8')) as { summary: Record<string, number> }).summary;
       expect(summary).toMatchObject({ drainOps: 50, drainBooked: 50 });
       for (const field of ['startToReadyMs', 'bareNodeStartMs', 'idleRssMiB', 'bareNodeIdleRssMiB', 'drainSeconds']) expect(summary[field], field).toBeGreaterThan(0);
+    } finally {
+      out.remove();
+    }
+  }, 120_000);
+});
+
+describeWithSystem('the page benchmark runs', [CHROMIUM], () => {
+  it('page completes in Chromium, as it is and throttled, and writes its summary', () => {
+    const out = tempDir('bench-page');
+    try {
+      const page = spawnSync(process.execPath, [BENCH, 'page', '--quick', '--taps', '6', '--out', out.path], { encoding: 'utf8', timeout: 90_000 });
+      expect(page.status, page.stderr).toBe(0);
+      expect(page.stdout).toMatch(/6x: transition\s+\d/);
+      const summary = (JSON.parse(readFileSync(`${out.path}/page.json`, 'utf8')) as { summary: Record<string, Record<string, number>> }).summary;
+      for (const at of ['throttle1x', 'throttle6x']) for (const field of ['p50Ms', 'p99Ms', 'swapOnlyP50Ms']) expect(summary[at]![field], `${at}.${field}`).toBeGreaterThanOrEqual(0);
+      expect(summary.throttle6x!.p50Ms).toBeGreaterThan(0);
     } finally {
       out.remove();
     }

@@ -70,7 +70,15 @@ describe('install from the release tarballs', () => {
     const config = join(work.path, 'kiosk.json');
     writeFileSync(config, JSON.stringify({ storeName: 'Mitte Market', stateDir: join(work.path, 'kiosk-state'), mqtt: { reconnectDelayMsMin: 100, reconnectDelayMsMax: 500 } }));
     const kiosk = start(kioskDir, ['device/dist/boot.js', '--config', config, '--pair', enrollment.code, '--gateway', url, '--kiosk-id', 'kiosk-7']);
-    await eventually(async () => (await callApi(url, token, 'GET', '/kiosks/kiosk-7')).body.online === true, 20_000, 'kiosk online').catch((error: Error) => {
+    // Online first (its retained state at login), then its first telemetry a moment later.
+    await eventually(
+      async () => {
+        const { body } = await callApi(url, token, 'GET', '/kiosks/kiosk-7');
+        return body.online === true && body.telemetry !== null;
+      },
+      20_000,
+      'kiosk online, with its telemetry',
+    ).catch((error: Error) => {
       throw new Error(`${error.message}: ${kiosk.output()}`);
     });
     expect((await callApi(url, token, 'GET', '/kiosks/kiosk-7')).body).toMatchObject({ storeId: 'mitte', telemetry: { versions: { agent: expect.any(String) } } });

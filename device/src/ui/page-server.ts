@@ -136,7 +136,9 @@ export class PageServer {
       sending = sending
         .then(async () => {
           if (closed || p.seq < agent.current.seq) return;
-          const data = JSON.stringify({ html: await renderView(p, storeName), lang: p.lang, screen: p.view.screen, seq: p.seq, now: Date.now() });
+          // `now` is when this view was taken up, before it was rendered: the page's clock offset, and where a transition starts (bench page).
+          const now = Date.now();
+          const data = JSON.stringify({ html: await renderView(p, storeName), lang: p.lang, screen: p.view.screen, seq: p.seq, now });
           res.write(`event: view\nid: ${p.seq}\ndata: ${data}\n\n`);
         })
         .catch((error: Error) => this.options.log.warn({ err: error.message }, 'kiosk page not updated'));
