@@ -26,7 +26,7 @@ import {
   type Reply,
 } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
-import type { CouponJournal, CouponEntry } from './coupon-journal.js';
+import { issuedCoupon, type CouponJournal, type CouponEntry } from './coupon-journal.js';
 import { OfflineError, type Requests } from './link/requests.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
@@ -109,9 +109,12 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private readonly onScan = ({ code }: { code: string }) => this.enqueue(() => this.scanned(code));
   private readonly onSettled = (reply: Reply) => {
     this.emit('lateResult', reply);
-    // A coupon answered after its customer's journey (the kiosk was offline or restarted meanwhile).
-    if ((reply.kind === 'redeem' || reply.kind === 'redeem_confirm') && reply.result.status === 'ok') this.enqueue(() => this.printLeftoverCoupons());
+    const issued = issuedCoupon(reply);
+    if (issued) this.lateCoupon(reply.opId, issued.coupon, issued.balance);
   };
+  /** spending requests sent in this journey, and in journeys that ended before their answer came (bounded) */
+  private readonly journeyOps = new Set<string>();
+  private readonly abandonedOps = new Set<string>();
   private outOfService = false;
   private lastSlip: { receipt: Receipt; lang: Lang } | null = null;
   private presentation: Presentation;
@@ -252,6 +255,9 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       this.hold = null;
       this.registration = null;
       this.endCouponsOfJourney();
+      for (const opId of this.journeyOps) this.abandonedOps.add(opId);
+      this.journeyOps.clear();
+      if (this.abandonedOps.size > 100) this.abandonedOps.delete(this.abandonedOps.values().next().value!);
       this.setState('idle');
       const dropped = this.deps.printer.dropHeld();
       this.droppedSlips += dropped;
@@ -589,6 +595,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
 
   /** A spending request through the outbox; null (with the screen said) when the connection was lost meanwhile. */
   private async submitted<K extends 'redeem' | 'redeem_confirm'>(request: RequestOf<K> & { kind: K }): Promise<Reply<K> | null> {
+    this.journeyOps.add(request.opId);
     const { reply } = await this.deps.requests.submit<K>(request, this.options.requestTimeoutMs);
     try {
       return await reply;
@@ -698,6 +705,26 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       this.deps.log.warn({ coupon: entry.coupon.code }, 'coupon not printed before its customer left; it stays valid on their card');
     }
     this.journeyCoupons.clear();
+  }
+
+  /**
+   * A coupon whose answer came after its request had timed out ("Connection lost"): shown and
+   * printed if its customer is still here; dropped (still valid on the card) if their journey has
+   * ended; otherwise (sent before a restart) printed as a leftover, if recent.
+   */
+  private lateCoupon(opId: string, coupon: CouponData, balance: number): void {
+    if (this.journeyOps.has(opId)) {
+      this.enqueue(async () => {
+        if (this.member && this.journeyOps.has(opId)) await this.deliverCoupon(this.member, coupon, balance);
+      });
+    } else if (this.abandonedOps.has(opId)) {
+      this.abandonedOps.delete(opId);
+      this.deps.coupons?.mark(coupon.code, 'dropped');
+      this.droppedSlips += 1;
+      this.deps.log.warn({ coupon: coupon.code }, 'coupon answered after its customer left; not printed, it stays valid on their card');
+    } else {
+      this.enqueue(() => this.printLeftoverCoupons());
+    }
   }
 
   /**

@@ -7,7 +7,7 @@
  * screen showed its code): it must not print for whoever stands at the kiosk next.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { CouponData } from '@loyalty/protocol';
+import { CouponData, isReplyTo, type Reply } from '@loyalty/protocol';
 import { z } from 'zod';
 
 const Entry = z.strictObject({
@@ -99,4 +99,10 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The coupon a reply issued, with the balance after it, if it answers a redemption that issued one. */
+export function issuedCoupon(reply: Reply): { coupon: CouponData; balance: number } | null {
+  const answer = isReplyTo(reply, 'redeem') ? reply : isReplyTo(reply, 'redeem_confirm') ? reply : null;
+  return answer?.result.status === 'ok' && answer.result.data.status === 'issued' ? { coupon: answer.result.data.coupon, balance: answer.result.data.balance } : null;
 }

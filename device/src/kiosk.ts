@@ -40,13 +40,7 @@ import type { CardReader } from './ports/card-reader.js';
 import type { Display } from './ports/display.js';
 import type { ReceiptPrinter } from './ports/receipt-printer.js';
 import type { PageServer } from './ui/page-server.js';
-import { CouponJournal } from './coupon-journal.js';
-
-/** The coupon a reply issued, if it is an answer to a redemption that issued one. */
-export function issuedCoupon(reply: Reply): CouponData | null {
-  const answer = isReplyTo(reply, 'redeem') ? reply : isReplyTo(reply, 'redeem_confirm') ? reply : null;
-  return answer?.result.status === 'ok' && answer.result.data.status === 'issued' ? answer.result.data.coupon : null;
-}
+import { CouponJournal, issuedCoupon } from './coupon-journal.js';
 
 /** this agent's version: its package's, which a release build sets */
 export const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -164,8 +158,8 @@ export class Kiosk {
       resendIntervalMs: config.resendIntervalMs,
       // A coupon is on disk before its answer leaves the outbox: a crash before the print loses nothing.
       beforeClear: async (reply) => {
-        const coupon = issuedCoupon(reply);
-        if (coupon) coupons.due(coupon);
+        const issued = issuedCoupon(reply);
+        if (issued) coupons.due(issued.coupon);
       },
     });
     const hotlistTopic = storeTopic(config.storeId, 'hotlist');

@@ -535,4 +535,70 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     expect(await page.innerText('main')).toContain('No phone number on this card');
     expect((await gateway.ledger.identify({ number: BORIS.number })).balance).toBe(800);
   });
+
+  it('books a spend once when its answer comes after "Connection lost", and prints the coupon for the customer still there', async () => {
+    await setUp();
+    await annaWithPoints(1200);
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.waitForSelector('main[data-screen="rewards"]');
+    // The ledger answers late (held at a gate): the kiosk's request times out meanwhile, and the
+    // outbox sends it again, more than once, while it waits.
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const redeem = gateway.ledger.redeem.bind(gateway.ledger);
+    let calls = 0;
+    gateway.ledger.redeem = async (...args: Parameters<typeof redeem>) => {
+      calls += 1;
+      await gate;
+      return redeem(...args);
+    };
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('Connection lost');
+    expect(await k.kiosk.outbox.depth()).toBe(1);
+    await eventually(() => calls >= 2, 5000, 'the spend sent again');
+    open();
+    // The answers come; she gets her coupon, once, and it is booked once.
+    await page.waitForSelector('[data-field="coupon-status"]:text("Take your coupon from the printer")', { timeout: 10_000 });
+    const code = await page.innerText('[data-field="coupon-code"]');
+    expect(printsOf(code)).toBe(1);
+    await eventually(async () => (await k.kiosk.outbox.depth()) === 0, 5000, 'outbox empty');
+    expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(700);
+    expect(Number((await gateway.db.execute('SELECT count(*) AS n FROM coupons')).rows[0]!.n)).toBe(1);
+  }, 40_000);
+
+  it('does not print a late coupon for whoever stands there after its customer left', async () => {
+    await setUp();
+    await annaWithPoints(1200);
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.waitForSelector('main[data-screen="rewards"]');
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const redeem = gateway.ledger.redeem.bind(gateway.ledger);
+    gateway.ledger.redeem = async (...args: Parameters<typeof redeem>) => {
+      await gate;
+      return redeem(...args);
+    };
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('main[data-screen="notice"]');
+    await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
+    const printed = k.hardware.printer.jobs.length;
+    open();
+    await eventually(async () => (await k.kiosk.outbox.depth()) === 0, 10_000, 'the spend answered');
+    await eventually(() => k.kiosk.agent.droppedSlips === 1, 5000, 'the coupon dropped');
+    expect(k.hardware.printer.jobs.length).toBe(printed);
+    expect(await screen()).toBe('welcome');
+    // Booked once, and valid on her card.
+    expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(700);
+    expect(Number((await gateway.db.execute('SELECT count(*) AS n FROM coupons WHERE used_at IS NULL')).rows[0]!.n)).toBe(1);
+  });
 });
