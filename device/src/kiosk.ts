@@ -6,19 +6,7 @@
 import { join } from 'node:path';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { sign } from 'node:crypto';
-import {
-  EnvelopeSigner,
-  OpIdGenerator,
-  isReplyTo,
-  type CouponData,
-  type Reply,
-  exportPublicKey,
-  keyFingerprint,
-  rotationProofInput,
-  storeTopic,
-  type DesiredKioskConfig,
-  type Telemetry,
-} from '@loyalty/protocol';
+import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type DesiredKioskConfig, type Telemetry } from '@loyalty/protocol';
 import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
 import { RulesCache, rulesVerifier } from './rules-cache.js';

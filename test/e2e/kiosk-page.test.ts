@@ -61,6 +61,22 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   /** The printed jobs that carry this coupon code (as text, as Code128 data or as QR data). */
   const printsOf = (code: string) => k.hardware.printer.jobs.filter((job) => job.includes(Buffer.from(code))).length;
 
+  /** The ledger answers spends only once `open()` is called (the in-process gateway's redeem held at a gate); `calls` counts the copies that arrived. */
+  function answerSpendsLate(): { open: () => void; readonly calls: number } {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const redeem = gateway.ledger.redeem.bind(gateway.ledger);
+    const late = { open: () => open(), calls: 0 };
+    gateway.ledger.redeem = async (...args: Parameters<typeof redeem>) => {
+      late.calls += 1;
+      await gate;
+      return redeem(...args);
+    };
+    return late;
+  }
+
   async function typeCode(code: string): Promise<void> {
     for (const digit of code) await page.click(`[data-key="${digit}"]`);
     await page.click('button.ok');
@@ -545,23 +561,13 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="rewards"]');
     // The ledger answers late (held at a gate): the kiosk's request times out meanwhile, and the
     // outbox sends it again, more than once, while it waits.
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const redeem = gateway.ledger.redeem.bind(gateway.ledger);
-    let calls = 0;
-    gateway.ledger.redeem = async (...args: Parameters<typeof redeem>) => {
-      calls += 1;
-      await gate;
-      return redeem(...args);
-    };
+    const late = answerSpendsLate();
     await page.click('[data-offer="reward:coffee"]');
     await page.waitForSelector('main[data-screen="notice"]');
     expect(await page.innerText('main')).toContain('Connection lost');
     expect(await k.kiosk.outbox.depth()).toBe(1);
-    await eventually(() => calls >= 2, 5000, 'the spend sent again');
-    open();
+    await eventually(() => late.calls >= 2, 5000, 'the spend sent again');
+    late.open();
     // The answers come; she gets her coupon, once, and it is booked once.
     await page.waitForSelector('[data-field="coupon-status"]:text("Take your coupon from the printer")', { timeout: 10_000 });
     const code = await page.innerText('[data-field="coupon-code"]');
@@ -578,21 +584,13 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="member"]');
     await page.click('button.spend');
     await page.waitForSelector('main[data-screen="rewards"]');
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const redeem = gateway.ledger.redeem.bind(gateway.ledger);
-    gateway.ledger.redeem = async (...args: Parameters<typeof redeem>) => {
-      await gate;
-      return redeem(...args);
-    };
+    const late = answerSpendsLate();
     await page.click('[data-offer="reward:coffee"]');
     await page.waitForSelector('main[data-screen="notice"]');
     await page.click('button.done');
     await page.waitForSelector('main[data-screen="welcome"]');
     const printed = k.hardware.printer.jobs.length;
-    open();
+    late.open();
     await eventually(async () => (await k.kiosk.outbox.depth()) === 0, 10_000, 'the spend answered');
     await eventually(() => k.kiosk.agent.droppedSlips === 1, 5000, 'the coupon dropped');
     expect(k.hardware.printer.jobs.length).toBe(printed);
