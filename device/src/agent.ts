@@ -200,7 +200,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
         case 'redeem':
           return this.redeem(input.offer);
         case 'code':
-          return this.registration ? this.registrationCode(input.code) : this.confirmCode(input.code);
+          return this.presentation.view.screen === 'registerCode' ? this.registrationCode(input.code) : this.confirmCode(input.code);
         case 'register':
           if (this.registration && this.presentation.view.screen === 'unregistered') await this.present({ screen: 'enterPhone', invalid: false });
           return;
@@ -250,18 +250,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private async goIdle(afterMs = 0): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const reset = async () => {
-      this.member = null;
-      this.offers = [];
-      this.hold = null;
-      this.registration = null;
-      this.endCouponsOfJourney();
-      for (const opId of this.journeyOps) this.abandonedOps.add(opId);
-      this.journeyOps.clear();
-      if (this.abandonedOps.size > 100) this.abandonedOps.delete(this.abandonedOps.values().next().value!);
+      this.endJourney();
       this.setState('idle');
-      const dropped = this.deps.printer.dropHeld();
-      this.droppedSlips += dropped;
-      if (dropped) this.deps.log.info({ dropped }, 'slips held for the customer who left were dropped');
       await this.present({ screen: 'welcome', ...(this.options.entranceProgram ? { entrance: true } : {}) }, { lang: this.options.locale ?? 'en', idleAt: null });
     };
     if (afterMs === 0) return reset();
@@ -269,6 +259,25 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.emit('view', this.presentation);
     this.idleTimer = setTimeout(() => this.enqueue(reset), afterMs);
     this.idleTimer.unref();
+  }
+
+  /**
+   * Forgets the journey: its member, offers, a hold waiting for its code, a registration half
+   * done, its coupons not printed and the slips the printer still holds for them.
+   */
+  private endJourney(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.member = null;
+    this.offers = [];
+    this.hold = null;
+    this.registration = null;
+    this.endCouponsOfJourney();
+    for (const opId of this.journeyOps) this.abandonedOps.add(opId);
+    this.journeyOps.clear();
+    while (this.abandonedOps.size > 100) this.abandonedOps.delete(this.abandonedOps.values().next().value!);
+    const dropped = this.deps.printer.dropHeld();
+    this.droppedSlips += dropped;
+    if (dropped) this.deps.log.info({ dropped }, 'slips held for the customer who left were dropped');
   }
 
   private now(): number {
@@ -295,7 +304,9 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     }
   }
 
+  /** A card starts a new journey: whatever the last one left (a half-done registration, a hold) ends here. */
   private cardPresented(card: CardRef): Promise<void> {
+    if (this.stateName !== 'idle') this.endJourney();
     return this.options.entranceProgram ? this.entrance(card, this.options.entranceProgram) : this.identify(card);
   }
 

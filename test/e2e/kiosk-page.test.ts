@@ -599,4 +599,24 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(700);
     expect(Number((await gateway.db.execute('SELECT count(*) AS n FROM coupons WHERE used_at IS NULL')).rows[0]!.n)).toBe(1);
   });
+
+  it("ends a half-done registration when another card is tapped: the next customer's code goes to their own spend", async () => {
+    await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 100 } });
+    await annaWithPoints(1200);
+    const batch = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
+    k.hardware.scanner.scan(batch.number);
+    await page.click('button.register');
+    await typeEntry('+4915100000055');
+    await page.waitForSelector('main[data-screen="registerCode"]');
+    // Walked away; Anna taps her card.
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('main[data-screen="enterCode"]');
+    await typeCode(await eventually(smsCode, 5000, 'SMS code'));
+    await page.waitForSelector('[data-field="coupon-status"]:text("Take your coupon from the printer")');
+    expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(700);
+    expect((await gateway.db.execute({ sql: 'SELECT status FROM cards WHERE number = ?', args: [batch.number] })).rows[0]!.status).toBe('unlinked');
+  });
 });

@@ -46,6 +46,9 @@ export interface PageServerOptions {
   log: Logger;
 }
 
+/** What an event stream may hold unsent for a page that does not read (a screen is a few KiB). */
+const MAX_BUFFERED_BYTES = 256 * 1024;
+
 /** A press is a few bytes: anything bigger is not from the page. */
 const MAX_INPUT_BYTES = 1024;
 
@@ -136,6 +139,11 @@ export class PageServer {
       sending = sending
         .then(async () => {
           if (closed || p.seq < agent.current.seq) return;
+          // A page that stopped reading (a hung browser) is let go rather than buffered for.
+          if (res.writableLength > MAX_BUFFERED_BYTES) {
+            res.destroy();
+            return;
+          }
           // `now` is when this view was taken up, before it was rendered: the page's clock offset, and where a transition starts (bench page).
           const now = Date.now();
           const data = JSON.stringify({ html: await renderView(p, storeName), lang: p.lang, screen: p.view.screen, seq: p.seq, now });
