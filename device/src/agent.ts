@@ -269,6 +269,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.member = null;
     this.offers = [];
+    if (this.hold) this.releaseHold(this.hold.holdId);
     this.hold = null;
     this.registration = null;
     this.endCouponsOfJourney();
@@ -604,6 +605,14 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     return this.deliverCoupon(member, answer.result.data.coupon, answer.result.data.balance);
   }
 
+  /** The held points are released now rather than at the hold's timeout; through the outbox, answered whenever. */
+  private releaseHold(holdId: string): void {
+    this.deps.requests
+      .submit({ kind: 'redeem_cancel', opId: this.deps.opIds.next(), holdId }, this.options.requestTimeoutMs)
+      .then(({ reply }) => reply.catch(() => undefined))
+      .catch((error: Error) => this.deps.log.warn({ err: error.message }, 'held points not released now; the hold lapses at its timeout'));
+  }
+
   /** A spending request through the outbox; null (with the screen said) when the connection was lost meanwhile. */
   private async submitted<K extends 'redeem' | 'redeem_confirm'>(request: RequestOf<K> & { kind: K }): Promise<Reply<K> | null> {
     this.journeyOps.add(request.opId);
@@ -620,6 +629,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   }
 
   private async spendRefused(code: string, message: string): Promise<void> {
+    // A code locked or expired: the held points are free again now, not at the hold's timeout.
+    if (this.hold) this.releaseHold(this.hold.holdId);
     this.hold = null;
     const notices: Record<string, Notice> = {
       insufficient_points: 'notEnoughPoints',

@@ -38,6 +38,8 @@ export function handleRequest(handlers: RequestHandlers, request: Request, conte
       return handlers.redeem(request, context);
     case 'redeem_confirm':
       return handlers.redeem_confirm(request, context);
+    case 'redeem_cancel':
+      return handlers.redeem_cancel(request, context);
     case 'entrance':
       return handlers.entrance(request, context);
     case 'register_start':
@@ -69,6 +71,7 @@ export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, {
     },
     redeem: (request, context) => redemptions.redeem(request, context),
     redeem_confirm: (request, context) => redemptions.confirm(request, context),
+    redeem_cancel: (request) => redemptions.cancel(request),
     entrance: (request, context) => ledger.entranceAtKiosk({ opId: request.opId, card: request.card, programId: request.programId, storeId: context.storeId, kioskId: context.kioskId }),
     rotate_key: async (request, context) => {
       let valid = false;

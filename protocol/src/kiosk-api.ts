@@ -23,6 +23,8 @@ import {
   OpId,
   RedeemConfirmData,
   RedeemConfirmRequest,
+  RedeemCancelData,
+  RedeemCancelRequest,
   RedeemData,
   RedeemRequest,
   RotateKeyData,
@@ -35,6 +37,7 @@ export const KIOSK_API = {
   rotate_key: { request: RotateKeyRequest, reply: RotateKeyData, stateChanging: true },
   redeem: { request: RedeemRequest, reply: RedeemData, stateChanging: true },
   redeem_confirm: { request: RedeemConfirmRequest, reply: RedeemConfirmData, stateChanging: true },
+  redeem_cancel: { request: RedeemCancelRequest, reply: RedeemCancelData, stateChanging: true },
   // Logged by op id on the gateway, but moves no value: not through the outbox.
   entrance: { request: EntranceRequest, reply: EntranceData, stateChanging: false },
   // Sending a code and checking it move nothing (the SMS service has its own limits); linking the card is journalled.
@@ -57,6 +60,7 @@ export const Request = z.discriminatedUnion('kind', [
   RotateKeyRequest,
   RedeemRequest,
   RedeemConfirmRequest,
+  RedeemCancelRequest,
   EntranceRequest,
   RegisterStartRequest,
   RegisterVerifyRequest,

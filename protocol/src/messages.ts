@@ -65,6 +65,10 @@ export const RedeemConfirmRequest = z.strictObject({
   code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits'),
 });
 
+/** The customer left before typing the code: the held points are released at once, not after the hold's timeout. */
+export const RedeemCancelRequest = z.strictObject({ kind: z.literal('redeem_cancel'), opId: OpId, holdId: z.string().min(1).max(64) });
+export const RedeemCancelData = z.strictObject({ released: z.number().int().min(0) });
+
 /**
  * Registering a card at the kiosk, in three steps: the phone number (an SMS code is sent), the
  * code (only then does the kiosk learn whether the phone already has an account), and the name

@@ -344,6 +344,9 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="notice"]');
     expect(await page.innerText('main')).toContain('Too many wrong codes');
     expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(1200);
+    // The held points are released at once, not at the hold's timeout.
+    const pendingHolds = async () => Number((await gateway.db.execute("SELECT count(*) AS n FROM holds WHERE state = 'pending'")).rows[0]!.n);
+    await eventually(async () => (await pendingHolds()) === 0, 5000, 'the hold voided');
 
     // A code that has expired meanwhile (its ten minutes made to pass in the ledger): nothing spent.
     k.hardware.reader.remove();
@@ -357,6 +360,19 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await typeCode(fresh);
     await page.waitForSelector('main[data-screen="notice"]');
     expect(await page.innerText('main')).toContain('The code has expired');
+    await eventually(async () => (await pendingHolds()) === 0, 5000, 'the hold voided');
+
+    // Walking away from the code screen releases the hold too.
+    await page.click('button.done');
+    k.hardware.reader.remove();
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    await page.click('button.spend');
+    await page.click('[data-offer="reward:coffee"]');
+    await page.waitForSelector('main[data-screen="enterCode"]');
+    expect(await pendingHolds()).toBe(1);
+    await page.click('button.done');
+    await eventually(async () => (await pendingHolds()) === 0, 5000, 'the hold voided when she left');
     expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(1200);
 
     // Blocked while she stands there.

@@ -4,9 +4,14 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { RequestHandlers } from '@loyalty/gateway';
-import { KIOSK_API, OpIdGenerator, REQUEST_KINDS, ReplyEnvelope, asReplyTo, parseReply, type EarnData, type IdentifyData, type Reply, type ReplyData } from '@loyalty/protocol';
+import { KIOSK_API, OpIdGenerator, REQUEST_KINDS, ReplyEnvelope, Request, asReplyTo, parseReply, type EarnData, type IdentifyData, type Reply, type ReplyData } from '@loyalty/protocol';
 
 describe('typed kiosk API', () => {
+  it("reads every kind of the table off the wire: the request union holds each kind's schema", () => {
+    // A kind in the table but not in the union would type-check and be refused as invalid_request at the gateway.
+    expect(new Set(Request.options)).toEqual(new Set(REQUEST_KINDS.map((kind) => KIOSK_API[kind].request)));
+  });
+
   it('types each reply’s data by its request kind, and the gateway’s handlers by the same table', () => {
     expectTypeOf<ReplyData<'identify'>>().toEqualTypeOf<IdentifyData>();
     expectTypeOf<Extract<Reply<'earn'>['result'], { status: 'ok' }>['data']>().toEqualTypeOf<EarnData>();

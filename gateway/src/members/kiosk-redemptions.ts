@@ -6,6 +6,7 @@
  * is idempotent by its op id, so a kiosk resending from its outbox gets the same answer.
  */
 import type { CouponData, ReplyData, RequestOf } from '@loyalty/protocol';
+import { LedgerError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { ConfirmedRedemptions } from './confirmed-redemption.js';
 
@@ -41,6 +42,17 @@ export class KioskRedemptions {
     }
     const redeemed = await this.ledger.redeem({ opId: request.opId, card: request.card, storeId: context.storeId, source, currency: DEFAULT_CURRENCY, ...what });
     return { status: 'issued', balance: redeemed.balance, coupon: couponData(redeemed.coupon, redeemed.pointsRedeemed) };
+  }
+
+  /** The customer left before typing the code: the held points are free again at once. */
+  async cancel(request: RequestOf<'redeem_cancel'>): Promise<ReplyData<'redeem_cancel'>> {
+    try {
+      const voided = await this.ledger.voidHold({ opId: request.opId, holdId: request.holdId });
+      return { released: voided.points };
+    } catch (error) {
+      if (error instanceof LedgerError && (error.code === 'hold_not_pending' || error.code === 'hold_not_found')) return { released: 0 };
+      throw error;
+    }
   }
 
   async confirm(request: RequestOf<'redeem_confirm'>, context: KioskContext): Promise<ReplyData<'redeem_confirm'>> {
