@@ -469,6 +469,12 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="registerCode"] .problem');
     await typeEntry(code);
     await page.waitForSelector('main[data-screen="enterName"]');
+    // One alphabet at a time: Russian in a Russian store, Latin a tap away.
+    expect(await page.isVisible('[data-alphabet="1"] [data-key="Q"]')).toBe(false);
+    await page.click('[data-toggle="alphabet"]');
+    expect(await page.isVisible('[data-alphabet="1"] [data-key="Q"]')).toBe(true);
+    expect(await page.isVisible('[data-alphabet="0"] [data-key="Ж"]')).toBe(false);
+    await page.click('[data-toggle="alphabet"]');
     // Russian letters first; a capital, then small ones, as a name is written.
     await typeEntry('ОЛЬГА С', 'button[data-action="name"]');
     await page.waitForSelector('main[data-screen="member"]');

@@ -40,11 +40,15 @@ button:active{background:#3d6db5}
 .keypad .ok{grid-column:span 4;background:#1f7a4d}
 .entry{font-size:36px;letter-spacing:6px;min-height:48px}
 .entry.name{letter-spacing:1px;font-size:32px}
-.keyboard{display:flex;flex-direction:column;gap:6px;margin:6px 0}
-.keyboard .letters{display:grid;grid-template-columns:repeat(11,56px);gap:6px}
-.keyboard button{min-width:0;min-height:48px;padding:4px}
+.keyboard{display:flex;flex-direction:column;gap:4px;margin:4px 0}
+.keyboard .letters{display:grid;grid-template-columns:repeat(11,56px);gap:4px}
+.keyboard .letters[hidden]{display:none}
+.keyboard button{min-width:0;min-height:42px;padding:2px}
+.enterName h1{font-size:32px;margin:0}
+.enterName .hint{font-size:18px;margin:0}
+.keyboard .row button{min-width:72px}
 .keyboard .row{display:flex;gap:6px;justify-content:center}
-.keyboard .space{width:200px}
+.keyboard .space{width:220px}
 .consent{display:flex;gap:8px;align-items:center;margin:6px 0}
 .consent input{width:28px;height:28px}
 .terms{font-size:16px;opacity:.7}
