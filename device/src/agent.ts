@@ -125,8 +125,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private hold: { holdId: string; confirmationId: string; points: number } | null = null;
   private readonly journeyCoupons = new Map<string, CouponEntry>();
   private couponRetry: NodeJS.Timeout | null = null;
-  /** a card being registered here, and how far: the phone sent (registrationId), the code right (verified) */
-  private registration: { card: CardRef; cardMasked: string; registrationId?: string; phoneMasked?: string; verified?: { existingCustomer: boolean } } | null = null;
+  /** a card being registered here, and how far: the phone sent (registrationId); the screen says the rest */
+  private registration: { card: CardRef; registrationId?: string; phoneMasked?: string } | null = null;
 
   constructor(
     private readonly deps: AgentDeps,
@@ -150,8 +150,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     if (out === this.outOfService) return;
     this.outOfService = out;
     if (out) {
-      this.member = null;
-      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.endJourney();
       await this.present({ screen: 'outOfService' }, { idleAt: null });
     } else {
       await this.goIdle();
@@ -328,7 +327,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       reply = await this.deps.requests.call({ kind: 'entrance', opId: this.deps.opIds.next(), card, programId }, this.options.requestTimeoutMs);
     } catch (error) {
       if (!(error instanceof OfflineError)) throw error;
-      await this.notice('offline');
+      await this.notice('entranceOffline');
       return this.goIdle(ENTRANCE_ANSWER_MS);
     }
     if (reply.result.status === 'error') {
@@ -342,7 +341,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     return this.goIdle(ENTRANCE_ANSWER_MS);
   }
 
-  private async identify(card: CardRef, registered?: MemberView['registered']): Promise<void> {
+  private async identify(card: CardRef, justRegistered?: { addedToAccount: boolean }): Promise<void> {
     if (this.deps.hotlist?.isBlocked(card)) {
       this.member = null;
       await this.notice('blocked');
@@ -369,14 +368,13 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       await this.notice(data.status === 'blocked' ? 'blocked' : 'unlinked');
       return this.goIdle(5000);
     }
-    const view = { ...memberView(data, this.deps.rules?.ruleSet ?? null, this.now()), ...(registered ? { registered } : {}) };
+    const view = memberView(data, this.deps.rules?.ruleSet ?? null, this.now(), justRegistered);
     this.member = { card, data, view };
     await this.showMember(view);
     await this.deps.display.signal('success');
     await this.print(
       balanceSlip(this.header(this.words.slip.balance, reply.serverTime), { name: view.name, cardMasked: view.cardMasked, balance: view.balance, tier: view.tier, nextExpiry: view.nextExpiry }),
     );
-    await this.goIdle(this.options.memberScreenMs);
   }
 
   private async earn(member: { card: CardRef; data: IdentifyData; view: MemberView }, receipt: ReceiptRef): Promise<void> {
@@ -427,7 +425,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
    */
   private async offerRegistration(card: CardRef, data: IdentifyData): Promise<void> {
     const cardMasked = data.cardNumberMasked;
-    this.registration = { card, cardMasked };
+    this.registration = { card };
     const canCollect = this.deps.rules?.ruleSet?.programs.some((p) => p.program.kind === 'points' && p.program.openTo === 'all_cards') ?? false;
     if (canCollect) this.member = { card, data, view: memberView(data, this.deps.rules?.ruleSet ?? null, this.now()) };
     this.setState('registering');
@@ -472,7 +470,6 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       }
       return this.registrationRefused(this.registrationNotice(reply.result.code), reply.result.message);
     }
-    registration.verified = reply.result.data;
     await this.present(reply.result.data.existingCustomer ? { screen: 'linkToAccount' } : { screen: 'enterName' });
     return this.goIdle(this.options.memberScreenMs);
   }
@@ -481,7 +478,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private async completeRegistration(details: { name?: string; marketingConsent: boolean }): Promise<void> {
     const registration = this.registration;
     const screen = this.presentation.view.screen;
-    if (!registration?.registrationId || !registration.verified || (screen !== 'enterName' && screen !== 'linkToAccount')) return;
+    // These two screens come only after the code was right.
+    if (!registration?.registrationId || (screen !== 'enterName' && screen !== 'linkToAccount')) return;
     await this.present({ screen: 'registering' });
     const { reply } = await this.deps.requests.submit(
       {
@@ -498,14 +496,12 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       answer = await reply;
     } catch (error) {
       if (!(error instanceof OfflineError)) throw error;
-      return this.registrationRefused('connectionLost');
+      // The outbox keeps it: the card is linked when the gateway answers.
+      return this.registrationRefused('registrationPending');
     }
     if (answer.result.status === 'error') return this.registrationRefused(this.registrationNotice(answer.result.code), answer.result.message);
-    const addedToAccount = answer.result.data.existingCustomer;
     this.registration = null;
-    const welcome = this.deps.rules?.ruleSet?.programs.find((p) => p.program.kind === 'points' && p.program.bonuses.welcome);
-    const welcomeBonus = !addedToAccount && welcome?.program.kind === 'points' ? (welcome.program.bonuses.welcome?.points ?? null) : null;
-    return this.identify(registration.card, { welcomeBonus, addedToAccount });
+    return this.identify(registration.card, { addedToAccount: answer.result.data.existingCustomer });
   }
 
   private async registrationCall<K extends 'register_start' | 'register_verify'>(request: RequestOf<K> & { kind: K }): Promise<Reply<K> | null> {
@@ -532,7 +528,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
 
   private async registrationRefused(notice: Notice, message?: string): Promise<void> {
     this.registration = null;
-    await this.notice(notice, 'error', notice === 'failed' ? message : undefined);
+    await this.notice(notice, notice === 'registrationPending' ? 'attention' : 'error', notice === 'failed' ? message : undefined);
     return this.goIdle(this.options.memberScreenMs);
   }
 

@@ -79,7 +79,7 @@ async function tapLatency(): Promise<void> {
 const PAGE_BUDGET_MS = 100;
 
 async function pageBench(): Promise<void> {
-  const options = { transitions: Number(values.taps ?? (values.quick ? 40 : 200)), warmup: values.quick ? 6 : 20, throttles: [1, 6] };
+  const options = { chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', transitions: Number(values.taps ?? (values.quick ? 40 : 200)), warmup: values.quick ? 6 : 20, throttles: [1, 6] };
   const runs = await runPageBench(options, (m) => process.stderr.write(`${m}\n`));
   const rows = runs.flatMap((r) => [
     [`${r.throttle}x: transition`, r.transition.p50, r.transition.p99, r.transition.max, String(r.transition.count)],

@@ -213,7 +213,7 @@ describe('kiosk agent state machine', () => {
     t.hardware.reader.present('04A1B2C3');
     await t.settle();
     expect(t.hardware.printer.jobs).toHaveLength(0);
-    expect(t.hardware.display.current.lines).toEqual(['Hello Anna K.', 'Points: 7', 'Printer problem:', 'slip prints later']);
+    expect(t.hardware.display.current.lines).toEqual(['Hello Anna K.', 'Points: 7', 'Printer problem:', 'slip not printed']);
     expect(t.hardware.display.signals.at(-1)).toBe('attention');
     t.hardware.printer.paper = 'ok';
     await vi.advanceTimersByTimeAsync(2000); // the print queue asks the printer again

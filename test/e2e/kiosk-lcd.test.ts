@@ -80,5 +80,12 @@ describe('the journeys on a 20x4 LCD', () => {
     expect(lcd()[2]).toMatch(/^Member until /);
     expect(rig.digital).toContainEqual([13, 1]);
     await eventually(() => lcd()[0] === 'Members entrance', 6000, 'back to the door screen');
+    // The gateway away: the door says it cannot check, not a balance message.
+    await gateway.stop();
+    await eventually(() => !k.kiosk.link.connected, 5000, 'kiosk offline');
+    k.hardware.reader.remove();
+    k.hardware.reader.present(ANNA.uid);
+    await eventually(() => lcd()[0] === 'Cannot check now', 5000, 'cannot check');
+    expect(lcd()[1]).toBe('Please ask staff');
   });
 });

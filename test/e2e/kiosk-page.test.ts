@@ -61,18 +61,21 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   /** The printed jobs that carry this coupon code (as text, as Code128 data or as QR data). */
   const printsOf = (code: string) => k.hardware.printer.jobs.filter((job) => job.includes(Buffer.from(code))).length;
 
-  /** The ledger answers spends only once `open()` is called (the in-process gateway's redeem held at a gate); `calls` counts the copies that arrived. */
-  function answerSpendsLate(): { open: () => void; readonly calls: number } {
+  /**
+   * The gateway answers calls of `target[method]` only once `open()` is called (the in-process
+   * gateway's method held at a gate); `calls` counts the copies that arrived meanwhile.
+   */
+  function answerLate<T extends object, M extends keyof T & string>(target: T, method: M): { open: () => void; readonly calls: number } {
     let open: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const redeem = gateway.ledger.redeem.bind(gateway.ledger);
+    const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
     const late = { open: () => open(), calls: 0 };
-    gateway.ledger.redeem = async (...args: Parameters<typeof redeem>) => {
+    (target as Record<string, unknown>)[method] = async (...args: unknown[]) => {
       late.calls += 1;
       await gate;
-      return redeem(...args);
+      return original(...args);
     };
     return late;
   }
@@ -519,6 +522,25 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     expect(Number(owners.n)).toBe(1);
   });
 
+  it('keeps a registration whose answer is late, and links the card when it comes', async () => {
+    await setUp();
+    const batch = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
+    k.hardware.scanner.scan(batch.number);
+    await page.click('button.register');
+    await typeEntry('+4915100000066');
+    await page.waitForSelector('main[data-screen="registerCode"]');
+    await typeEntry(await eventually(() => /(\d{6})/.exec(String(gatewayLog.find((l) => String(l.to).endsWith('0066')).at(-1)?.sms))?.[1] ?? '', 5000, 'SMS code'));
+    await page.waitForSelector('main[data-screen="enterName"]');
+    // The ledger answers late: the kiosk says the registration is saved, and the outbox sends it again.
+    const late = answerLate(gateway.registrations, 'complete');
+    await typeEntry('IGOR', 'button[data-action="name"]');
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('Registration saved');
+    late.open();
+    await eventually(async () => (await k.kiosk.outbox.depth()) === 0, 10_000, 'the registration answered');
+    expect((await gateway.db.execute({ sql: 'SELECT status FROM cards WHERE number = ?', args: [batch.number] })).rows[0]!.status).toBe('active');
+  });
+
   it("stops registering at the kiosk's daily SMS cap, with a clear screen", async () => {
     dirs = [tempDir('gw-page'), tempDir('kiosk-page')];
     ({ gateway, log: gatewayLog } = await startGateway(dirs[0]!.path, { sms: { kioskDailyCap: 1 } }));
@@ -583,7 +605,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="rewards"]');
     // The ledger answers late (held at a gate): the kiosk's request times out meanwhile, and the
     // outbox sends it again, more than once, while it waits.
-    const late = answerSpendsLate();
+    const late = answerLate(gateway.ledger, 'redeem');
     await page.click('[data-offer="reward:coffee"]');
     await page.waitForSelector('main[data-screen="notice"]');
     expect(await page.innerText('main')).toContain('Connection lost');
@@ -606,7 +628,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="member"]');
     await page.click('button.spend');
     await page.waitForSelector('main[data-screen="rewards"]');
-    const late = answerSpendsLate();
+    const late = answerLate(gateway.ledger, 'redeem');
     await page.click('[data-offer="reward:coffee"]');
     await page.waitForSelector('main[data-screen="notice"]');
     await page.click('button.done');

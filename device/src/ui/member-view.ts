@@ -6,7 +6,8 @@
 import { earningProgram, qualifiedLevel, type IdentifyData, type RuleSet } from '@loyalty/protocol';
 import type { MemberView, Offer } from './view.js';
 
-export function memberView(data: IdentifyData, rules: RuleSet | null, nowMs: number): MemberView {
+/** `justRegistered`: the card was registered at this kiosk a moment ago (its welcome bonus is the card's program's). */
+export function memberView(data: IdentifyData, rules: RuleSet | null, nowMs: number, justRegistered?: { addedToAccount: boolean }): MemberView {
   const snapshot = data.member;
   const earning = rules && snapshot ? earningProgram(rules, snapshot.cardProgramId) : null;
   const tiers = earning?.program.tiers;
@@ -34,6 +35,9 @@ export function memberView(data: IdentifyData, rules: RuleSet | null, nowMs: num
     nextExpiry: data.nextExpiry ?? null,
     memberships,
     canSpend: earning !== null && (earning.program.rewards.length > 0 || earning.program.redemption !== undefined),
+    ...(justRegistered
+      ? { registered: { addedToAccount: justRegistered.addedToAccount, welcomeBonus: justRegistered.addedToAccount ? null : (earning?.program.bonuses.welcome?.points ?? null) } }
+      : {}),
   };
 }
 

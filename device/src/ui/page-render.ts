@@ -75,10 +75,7 @@ function content(p: Presentation, w: Words): Fragment | string {
     case 'redeeming':
       return html`<p class="busy">${w.page.redeeming}</p>`;
     case 'enterCode':
-      return html`<h1>${w.page.codeTitle}</h1>
-        <p class="hint">${w.page.codeHint(view.points)}</p>
-        ${view.wrongCode ? html`<p class="problem" role="alert">${w.page.wrongCode}</p>` : ''}
-        ${keypad(['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'], { field: 'code', min: 4, max: 8, label: w.page.confirm })}`;
+      return codeEntry(w, w.page.codeHint(view.points), view.wrongCode);
     case 'unregistered':
       return html`<h1>${w.page.unregistered}</h1>
         <p class="hint">${w.page.unregisteredHint}</p>
@@ -91,10 +88,7 @@ function content(p: Presentation, w: Words): Fragment | string {
         ${view.invalid ? html`<p class="problem" role="alert">${w.page.phoneInvalid}</p>` : ''}
         ${keypad(['1', '2', '3', 'del', '4', '5', '6', '+', '7', '8', '9', '0'], { field: 'phone', min: 6, max: 16, label: w.page.sendCode })}`;
     case 'registerCode':
-      return html`<h1>${w.page.codeTitle}</h1>
-        <p class="hint">${w.page.registerCodeHint(view.phoneMasked)}</p>
-        ${view.wrongCode ? html`<p class="problem" role="alert">${w.page.wrongCode}</p>` : ''}
-        ${keypad(['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'], { field: 'code', min: 4, max: 8, label: w.page.confirm })}`;
+      return codeEntry(w, w.page.registerCodeHint(view.phoneMasked), view.wrongCode);
     case 'enterName':
       return html`<h1>${w.page.nameTitle}</h1>
         <p class="hint">${w.page.nameHint}</p>
@@ -158,6 +152,14 @@ function memberCard(m: MemberView, p: Presentation, w: Words): Fragment {
     ${m.memberships.map((ms) => html`<p data-field="membership">${w.page.member(ms.name, ms.validUntil ? formatDay(ms.validUntil, lang, p.timeZone) : null)}</p>`)}
     <p class="card">${w.page.card} ${m.cardMasked}</p>
   </section>`;
+}
+
+/** The SMS code's screen: where it was sent, and "wrong code" after a wrong one. */
+function codeEntry(w: Words, hint: string, wrongCode: boolean): Fragment {
+  return html`<h1>${w.page.codeTitle}</h1>
+    <p class="hint">${hint}</p>
+    ${wrongCode ? html`<p class="problem" role="alert">${w.page.wrongCode}</p>` : ''}
+    ${keypad(['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'], { field: 'code', min: 4, max: 8, label: w.page.confirm })}`;
 }
 
 /** Digits (and + for a phone) typed into one entry field; the button sends it as `field`. */

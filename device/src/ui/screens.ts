@@ -50,11 +50,11 @@ export function receiptRefusal(code: string): Notice {
 
 /**
  * When the slip could not be printed the customer still needs what the screen said (their
- * balance): keep its first lines and put the warning underneath. The printer holds the slip for a
- * short while (hardware/escpos-printer.ts), then drops it.
+ * balance): keep its first lines and put the warning underneath. The slip prints if the printer
+ * is back while the customer is there; when their journey ends it is dropped (agent.ts).
  */
 export function withPrinterWarning(s: ScreenSize, shown: Screen, lang: Lang = 'en'): Screen {
-  const warning = lang === 'ru' ? ['Ошибка принтера:', 'чек не напечатан'] : ['Printer problem:', 'slip prints later'];
-  if (s.rows < 3) return fit(s, lang === 'ru' ? ['Ошибка принтера', 'Обратитесь к персоналу'] : ['Printer problem', 'Slip prints later', 'Please ask staff']);
-  return fit(s, [...shown.lines.slice(0, s.rows - 2), ...warning]);
+  const { under, alone } = WORDS[lang].lcdPrinterWarning;
+  if (s.rows < 3) return fit(s, alone);
+  return fit(s, [...shown.lines.slice(0, s.rows - 2), ...under]);
 }

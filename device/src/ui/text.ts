@@ -40,6 +40,8 @@ export function formatMoney(money: Money, lang: Lang): string {
 
 export interface Words {
   lcd: (view: View) => string[];
+  /** under what the LCD showed when the slip could not be printed; alone on a two-line LCD */
+  lcdPrinterWarning: { under: string[]; alone: string[] };
   notice: Record<Notice, { title: string; hint: string }>;
   page: {
     welcomeTitle: string;
@@ -136,6 +138,7 @@ export interface Words {
 }
 
 const en: Words = {
+  lcdPrinterWarning: { under: ['Printer problem:', 'slip not printed'], alone: ['Printer problem', 'Slip not printed'] },
   lcd: (view) => {
     switch (view.screen) {
       case 'welcome':
@@ -198,6 +201,8 @@ const en: Words = {
     codeLocked: { title: 'Too many wrong codes', hint: 'Nothing was changed. Please ask staff' },
     codeLimit: { title: 'No more codes for now', hint: 'Please try again later or ask staff' },
     registerOffline: { title: 'Registration needs the connection', hint: 'The kiosk is offline. Please try again later' },
+    registrationPending: { title: 'Registration saved', hint: 'Your card is registered as soon as the kiosk is back online' },
+    entranceOffline: { title: 'Membership cannot be checked now', hint: 'Please ask staff' },
     linkedElsewhere: { title: 'This card is registered to someone else', hint: 'Please ask staff' },
     failed: { title: 'Sorry', hint: 'Please try again' },
   },
@@ -312,6 +317,7 @@ const en: Words = {
 };
 
 const ru: Words = {
+  lcdPrinterWarning: { under: ['Ошибка принтера:', 'чек не напечатан'], alone: ['Ошибка принтера', 'Чек не напечатан'] },
   lcd: (view) => {
     switch (view.screen) {
       case 'welcome':
@@ -375,6 +381,8 @@ const ru: Words = {
     codeLocked: { title: 'Слишком много неверных кодов', hint: 'Ничего не изменилось. Обратитесь к персоналу' },
     codeLimit: { title: 'Коды сейчас недоступны', hint: 'Попробуйте позже или обратитесь к персоналу' },
     registerOffline: { title: 'Для регистрации нужна связь', hint: 'Киоск не в сети. Попробуйте позже' },
+    registrationPending: { title: 'Регистрация сохранена', hint: 'Карта будет зарегистрирована, как только киоск снова будет в сети' },
+    entranceOffline: { title: 'Членство сейчас не проверить', hint: 'Обратитесь к персоналу' },
     linkedElsewhere: { title: 'Карта зарегистрирована на другого человека', hint: 'Обратитесь к персоналу' },
     failed: { title: 'Извините', hint: 'Попробуйте ещё раз' },
   },
@@ -531,6 +539,10 @@ const lcdNotice: Record<Lang, (notice: Notice, detail?: string) => string[]> = {
         return ['No more codes now', 'Please ask staff'];
       case 'registerOffline':
         return ['Kiosk offline', 'Registration needs', 'the connection'];
+      case 'registrationPending':
+        return ['Registration saved', 'Completes when the', 'kiosk is online'];
+      case 'entranceOffline':
+        return ['Cannot check now', 'Please ask staff'];
       case 'linkedElsewhere':
         return ['Card registered to', 'someone else', 'Please ask staff'];
       case 'failed':

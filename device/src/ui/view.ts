@@ -73,6 +73,8 @@ export const NOTICES = [
   'codeLocked',
   'codeLimit',
   'registerOffline',
+  'registrationPending',
+  'entranceOffline',
   'linkedElsewhere',
   'failed',
 ] as const;

@@ -1,7 +1,7 @@
 import type { SqlClient as Client } from '../db/sql.js';
 import { checkEntrance as entranceDecision, membershipExtension, type EntranceData, type EntranceDecision, type MembershipProgram, type Versioned, type CardRef } from '@loyalty/protocol';
 import { moneyAccount } from './accounts.js';
-import { displayName, findCard } from './cards.js';
+import { displayName, findCard, type CardRow } from './cards.js';
 import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
 import { postTransfer } from './transfers.js';
@@ -51,11 +51,16 @@ export async function checkEntrance(core: LedgerCore, input: { card: CardRef; pr
   const program = await membershipProgram(core, core.client, input.storeId, input.programId);
   const card = await findCard(core.client, input.card);
   if (!card) throw new LedgerError('card_not_found', 'card not recognised');
+  return { programId: program.program.id, ...(await decideEntrance(core, program.program, card)) };
+}
+
+/** The decision for a known card: its customer's membership of the program, if any, now. */
+async function decideEntrance(core: LedgerCore, program: MembershipProgram, card: CardRow): Promise<EntranceDecision> {
   const row = card.customerId
-    ? (await core.client.execute({ sql: 'SELECT valid_until FROM memberships WHERE customer_id = ? AND program_id = ?', args: [card.customerId, program.program.id] })).rows[0]
+    ? (await core.client.execute({ sql: 'SELECT valid_until FROM memberships WHERE customer_id = ? AND program_id = ?', args: [card.customerId, program.id] })).rows[0]
     : undefined;
-  const membership = row ? { programId: program.program.id, customerId: card.customerId!, validUntil: row.valid_until === null ? null : String(row.valid_until) } : null;
-  return { programId: program.program.id, ...entranceDecision(program.program, card, membership, core.clock.now().getTime()) };
+  const membership = row ? { programId: program.id, customerId: card.customerId!, validUntil: row.valid_until === null ? null : String(row.valid_until) } : null;
+  return entranceDecision(program, card, membership, core.clock.now().getTime());
 }
 
 export async function membershipProgram(core: LedgerCore, db: Pick<Client, 'execute'>, storeId: string, programId: string): Promise<Versioned<MembershipProgram>> {
@@ -76,19 +81,21 @@ export async function membershipProgram(core: LedgerCore, db: Pick<Client, 'exec
 export async function entranceAtKiosk(core: LedgerCore, input: { opId: string; card: CardRef; programId: string; storeId: string; kioskId: string }): Promise<EntranceData> {
   const program = await membershipProgram(core, core.client, input.storeId, input.programId);
   const card = await findCard(core.client, input.card);
-  const renewal = program.program.kind === 'paid_membership' ? { fee: program.program.fee, periodMonths: program.program.periodMonths } : null;
   let answer: EntranceData;
   if (!card) {
     answer = { allowed: false, reason: 'card_not_found', displayName: null, programName: program.program.name, validUntil: null, renewal: null };
   } else {
-    const decision = await checkEntrance(core, { card: input.card, programId: input.programId, storeId: input.storeId });
+    const decision = await decideEntrance(core, program.program, card);
+    // How to renew, for whoever could: a paid membership, ended or never taken.
+    const paid = program.program.kind === 'paid_membership' ? program.program : null;
+    const renewable = paid && (decision.reason === 'membership_expired' || decision.reason === 'not_a_member');
     answer = {
       allowed: decision.allowed,
       reason: decision.reason,
       displayName: displayName(card.customerName),
       programName: program.program.name,
       validUntil: decision.validUntil,
-      renewal: decision.reason === 'member' || decision.reason === 'membership_expired' || decision.reason === 'not_a_member' ? renewal : null,
+      renewal: renewable ? { fee: paid.fee, periodMonths: paid.periodMonths } : null,
     };
   }
   await core.writer.run((tx) =>

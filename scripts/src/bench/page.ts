@@ -19,10 +19,11 @@ import { createLogger } from '@loyalty/protocol/node';
 import { chromium } from 'playwright-core';
 import { summarise, type LatencySummary } from './stats.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const POINTS = JSON.parse(readFileSync(fileURLToPath(new URL('../../../docs/programs/points.json', import.meta.url)), 'utf8')) as Record<string, unknown>;
 
 export interface PageBenchOptions {
+  /** Debian's chromium binary (no browser is downloaded) */
+  chromium: string;
   transitions: number;
   warmup: number;
   throttles: number[];
@@ -58,7 +59,10 @@ export async function runPageBench(options: PageBenchOptions, progress: (m: stri
   const dir = mkdtempSync(join(tmpdir(), 'loyalty-bench-page-'));
   const gateway = new Gateway({ config: parseGatewayConfig({ dataDir: join(dir, 'gateway'), http: { port: 0 }, mqtt: { port: 0 }, logLevel: 'warn' }), log: quiet() });
   let kiosk: Kiosk | null = null;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: options.chromium,
+    args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
   try {
     await gateway.start();
     await gateway.directory.ensureStore({ id: 'bench', name: 'Bench', timezone: 'Europe/Berlin' });
