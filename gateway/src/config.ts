@@ -123,6 +123,13 @@ export const GatewayConfig = z.strictObject({
       firstCardNumber: z.number().int().min(10001).default(10001),
     })
     .prefault({}),
+  /** staff at the kiosk (docs/staff.md): a manager's point adjustments, per adjustment and per manager and day */
+  staff: z
+    .strictObject({
+      adjustmentLimitPoints: z.number().int().min(1).max(1_000_000).default(1000),
+      dailyAdjustmentLimitPoints: z.number().int().min(1).max(10_000_000).default(5000),
+    })
+    .prefault({}),
   sms: z
     .strictObject({
       provider: z.enum(['log', 'webhook']).default('log'),

@@ -43,6 +43,8 @@ import { RegistrationService } from './members/registration-service.js';
 import { ConfirmedRedemptions } from './members/confirmed-redemption.js';
 import { KioskRedemptions } from './members/kiosk-redemptions.js';
 import { LogSmsProvider, WebhookSmsProvider } from './members/sms.js';
+import { StaffService } from './members/staff-service.js';
+import { KioskStaff } from './members/kiosk-staff.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -69,6 +71,7 @@ interface Running {
   cards: CardService;
   customers: CustomerService;
   registrations: RegistrationService;
+  staff: StaffService;
   commands: CommandService;
   commandSweep: NodeJS.Timeout;
   alarms: AlarmService;
@@ -126,6 +129,9 @@ export class Gateway {
 
   get registrations(): RegistrationService {
     return this.state.registrations;
+  }
+  get staff(): StaffService {
+    return this.state.staff;
   }
   get db(): Client {
     return this.state.client;
@@ -216,13 +222,19 @@ export class Gateway {
         .digest(),
     });
     const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
+    // Staff lists are published through the kiosk link, created below.
+    let publishStaffLists: () => void = () => {};
+    const staff = new StaffService(client, writer, this.clock, { onStaffChanged: () => publishStaffLists() });
+    let publishHotlist: (hotlist: Hotlist) => void = () => {};
+    const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: (hotlist) => publishHotlist(hotlist) });
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
+    const kioskStaff = new KioskStaff({ db: client, writer, clock: this.clock, staff, cards, ledger, registrations, limits: config.staff });
     const mqtt = createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
     const link = new KioskLink({
       client: mqtt,
       signer,
       registry,
-      handlers: createRequestHandlers(ledger, registry, { redemptions: new KioskRedemptions(ledger, confirmedRedemptions), registrations, customers }),
+      handlers: createRequestHandlers(ledger, registry, { redemptions: new KioskRedemptions(ledger, confirmedRedemptions), registrations, customers, staff: kioskStaff }),
       writer,
       clock: this.clock,
       log,
@@ -259,8 +271,8 @@ export class Gateway {
       await link.publishToStore(storeId, 'rules', bundle);
     };
 
-    const publishHotlist = (hotlist: Hotlist) => void this.publishToAllStores(client, link, 'hotlist', hotlist);
-    const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: publishHotlist });
+    publishHotlist = (hotlist: Hotlist) => void this.publishToAllStores(client, link, 'hotlist', hotlist);
+    publishStaffLists = () => void this.publishStaffLists(client, link, staff);
     const enrollments = new EnrollmentService(
       client,
       writer,
@@ -276,6 +288,7 @@ export class Gateway {
     );
     // Kiosks that connect later get the retained hotlist; publish the current one at start.
     await cards.publishHotlist();
+    await this.publishStaffLists(client, link, staff);
     // The same for each store's newest rules bundle, and each kiosk's desired configuration.
     await programs.republishAll();
     await kioskConfig.republishAll().catch((error: Error) => log.warn({ err: error.message }, 'could not publish the desired kiosk configurations; they go out with the next change'));
@@ -299,6 +312,9 @@ export class Gateway {
       customers,
       registrations,
       confirmedRedemptions,
+      staff,
+      db: client,
+      clock: this.clock,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       commands,
       releases: new ReleaseService(client, writer, this.clock, { dataDir: config.dataDir, releaseKeys: config.fleet.releaseKeys, maxBytes: config.fleet.maxReleaseBytes }),
@@ -362,6 +378,7 @@ export class Gateway {
       cards,
       customers,
       registrations,
+      staff,
       commands,
       commandSweep,
       alarms,
@@ -406,6 +423,16 @@ export class Gateway {
       this.deps.log.info({ channel, version: body.version, stores: stores.length }, 'published to stores');
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message, channel }, 'could not publish to stores; kiosks keep the previous version until the next change or restart');
+    }
+  }
+
+  /** Each store's kiosks get the staff cards that work there: one signed list per store. */
+  private async publishStaffLists(client: Client, link: KioskLink, staff: StaffService): Promise<void> {
+    try {
+      const stores = (await client.execute('SELECT id FROM stores')).rows.map((r) => String(r.id));
+      for (const store of stores) await link.publishToStore(store, 'staff', await staff.listFor(store));
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message }, 'could not publish the staff lists; kiosks keep the previous version until the next change or restart');
     }
   }
 

@@ -11,6 +11,7 @@ import type { KioskRedemptions } from './members/kiosk-redemptions.js';
 import type { CustomerService } from './members/customer-service.js';
 import { maskPhone } from './members/phone.js';
 import type { RegistrationService } from './members/registration-service.js';
+import type { KioskStaff } from './members/kiosk-staff.js';
 
 /** How long a kiosk's old key stays valid after it announced a new one. */
 export const KEY_OVERLAP_MS = 10 * 60_000;
@@ -48,6 +49,20 @@ export function handleRequest(handlers: RequestHandlers, request: Request, conte
       return handlers.register_verify(request, context);
     case 'register_confirm':
       return handlers.register_confirm(request, context);
+    case 'staff_block':
+      return handlers.staff_block(request, context);
+    case 'staff_replace':
+      return handlers.staff_replace(request, context);
+    case 'staff_adjust':
+      return handlers.staff_adjust(request, context);
+    case 'staff_find':
+      return handlers.staff_find(request, context);
+    case 'staff_find_verify':
+      return handlers.staff_find_verify(request, context);
+    case 'staff_log':
+      return handlers.staff_log(request, context);
+    case 'staff_shift':
+      return handlers.staff_shift(request, context);
   }
 }
 
@@ -56,20 +71,34 @@ export interface KioskServices {
   redemptions: KioskRedemptions;
   registrations: RegistrationService;
   customers: CustomerService;
+  staff: KioskStaff;
 }
 
-export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, { redemptions, registrations, customers }: KioskServices): RequestHandlers {
+export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, { redemptions, registrations, customers, staff }: KioskServices): RequestHandlers {
   return {
     register_start: async (request, context) => {
+      if (request.staff) await staff.check(request.staff, context);
       const started = await registrations.start({ card: request.card, phone: request.phone, kioskId: context.kioskId, requester: { storeId: context.storeId } });
       return { ...started, phoneMasked: maskPhone(customers.phone(request.phone)) };
     },
     register_verify: (request) => registrations.verify({ registrationId: request.registrationId, code: request.code }),
     register_confirm: async (request, context) => {
-      const done = await registrations.complete({ registrationId: request.registrationId, name: request.name, marketingConsent: request.marketingConsent, actor: `kiosk:${context.kioskId}` });
+      const done = await registrations.complete({
+        registrationId: request.registrationId,
+        name: request.name,
+        marketingConsent: request.marketingConsent,
+        actor: await staff.issuer(request.staff, context),
+      });
       return { existingCustomer: done.existingCustomer };
     },
     redeem: (request, context) => redemptions.redeem(request, context),
+    staff_block: (request, context) => staff.block(request, context),
+    staff_replace: (request, context) => staff.replace(request, context),
+    staff_adjust: (request, context) => staff.adjust(request, context),
+    staff_find: (request, context) => staff.find(request, context),
+    staff_find_verify: (request, context) => staff.findVerify(request, context),
+    staff_log: (request, context) => staff.log(request, context),
+    staff_shift: (request, context) => staff.shift(request, context),
     redeem_confirm: (request, context) => redemptions.confirm(request, context),
     redeem_cancel: (request) => redemptions.cancel(request),
     entrance: (request, context) => ledger.entranceAtKiosk({ opId: request.opId, card: request.card, programId: request.programId, storeId: context.storeId, kioskId: context.kioskId }),

@@ -59,6 +59,14 @@ export const RESULT_CODES = [
   'reward_not_found',
   'not_a_membership',
   'unsupported',
+  'staff_not_found',
+  /** the UID is another staff member's card or a customer's card */
+  'staff_card_in_use',
+  'staff_blocked',
+  /** a cashier asked for a manager's action (adjustments) */
+  'manager_required',
+  /** an adjustment above the per-adjustment or per-day limit */
+  'adjustment_limit',
   /** a kiosk-side code: the gateway's reply did not match the protocol (never sent by the gateway) */
   'bad_reply',
   'internal_error',

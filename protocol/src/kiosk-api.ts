@@ -29,6 +29,20 @@ import {
   RedeemRequest,
   RotateKeyData,
   RotateKeyRequest,
+  StaffBlockData,
+  StaffBlockRequest,
+  StaffReplaceData,
+  StaffReplaceRequest,
+  StaffAdjustData,
+  StaffAdjustRequest,
+  StaffFindData,
+  StaffFindRequest,
+  StaffFindVerifyData,
+  StaffFindVerifyRequest,
+  StaffLogData,
+  StaffLogRequest,
+  StaffShiftData,
+  StaffShiftRequest,
 } from './messages.js';
 
 export const KIOSK_API = {
@@ -44,6 +58,15 @@ export const KIOSK_API = {
   register_start: { request: RegisterStartRequest, reply: RegisterStartData, stateChanging: false },
   register_verify: { request: RegisterVerifyRequest, reply: RegisterVerifyData, stateChanging: false },
   register_confirm: { request: RegisterConfirmRequest, reply: RegisterConfirmData, stateChanging: true },
+  // Staff mode (docs/staff.md): what changes a card or a balance, and the log of the rest, is journalled;
+  // finding a customer and reading the shift move nothing.
+  staff_block: { request: StaffBlockRequest, reply: StaffBlockData, stateChanging: true },
+  staff_replace: { request: StaffReplaceRequest, reply: StaffReplaceData, stateChanging: true },
+  staff_adjust: { request: StaffAdjustRequest, reply: StaffAdjustData, stateChanging: true },
+  staff_find: { request: StaffFindRequest, reply: StaffFindData, stateChanging: false },
+  staff_find_verify: { request: StaffFindVerifyRequest, reply: StaffFindVerifyData, stateChanging: false },
+  staff_log: { request: StaffLogRequest, reply: StaffLogData, stateChanging: true },
+  staff_shift: { request: StaffShiftRequest, reply: StaffShiftData, stateChanging: false },
 } as const;
 
 export type RequestKind = keyof typeof KIOSK_API;
@@ -65,6 +88,13 @@ export const Request = z.discriminatedUnion('kind', [
   RegisterStartRequest,
   RegisterVerifyRequest,
   RegisterConfirmRequest,
+  StaffBlockRequest,
+  StaffReplaceRequest,
+  StaffAdjustRequest,
+  StaffFindRequest,
+  StaffFindVerifyRequest,
+  StaffLogRequest,
+  StaffShiftRequest,
 ]);
 export type Request = RequestOf;
 

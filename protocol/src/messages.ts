@@ -19,6 +19,11 @@ export const CardRef = z.union([
   z.strictObject({ uid: z.string().regex(CARD_UID_PATTERN, 'must be a 4, 7 or 10 byte UID in upper-case hex') }),
 ]);
 export type CardRef = z.infer<typeof CardRef>;
+export const CardStatus = z.enum(['active', 'blocked', 'unlinked']);
+
+/** The staff card that opened staff mode: its id from the staff list and the UID tapped. */
+export const StaffRef = z.strictObject({ id: z.string().regex(ID_PATTERN), uid: z.string().regex(CARD_UID_PATTERN) });
+export type StaffRef = z.infer<typeof StaffRef>;
 
 // ---- requests: kiosk → gateway on k/{id}/req -------------------------------------------------
 
@@ -79,6 +84,8 @@ export const RegisterStartRequest = z.strictObject({
   opId: OpId,
   card: CardRef,
   phone: z.string().regex(/^\+?[0-9]{6,16}$/, 'digits, optionally after a +'),
+  /** a staff member issuing the card (staff mode): the link is theirs in the audit log */
+  staff: StaffRef.optional(),
 });
 export const RegisterVerifyRequest = z.strictObject({
   kind: z.literal('register_verify'),
@@ -93,7 +100,75 @@ export const RegisterConfirmRequest = z.strictObject({
   /** a new customer's name (first name and surname, any script); absent when the phone has an account */
   name: z.string().trim().min(1).max(60).optional(),
   marketingConsent: z.boolean(),
+  staff: StaffRef.optional(),
 });
+
+// ---- staff at the kiosk (docs/staff.md) -------------------------------------------------------
+
+/** Why a staff member acted, from a fixed list; `note` adds free text. */
+export const BLOCK_REASONS = ['lost', 'stolen', 'fraud_suspected'] as const;
+export const REPLACE_REASONS = ['lost', 'stolen', 'damaged'] as const;
+export const ADJUST_REASONS = ['missing_points', 'goodwill', 'correction', 'other'] as const;
+const Note = z.string().trim().max(200).optional();
+
+export const StaffBlockRequest = z.strictObject({ kind: z.literal('staff_block'), opId: OpId, staff: StaffRef, card: CardRef, reason: z.enum(BLOCK_REASONS), note: Note });
+export const StaffBlockData = z.strictObject({ cardNumberMasked: z.string(), alreadyBlocked: z.boolean() });
+export const StaffReplaceRequest = z.strictObject({
+  kind: z.literal('staff_replace'),
+  opId: OpId,
+  staff: StaffRef,
+  /** the lost card, by number (typed, or found by the customer's phone) */
+  oldCard: z.strictObject({ number: z.string().regex(CARD_NUMBER_PATTERN) }),
+  /** the new card, tapped or scanned */
+  newCard: CardRef,
+  reason: z.enum(REPLACE_REASONS),
+  note: Note,
+});
+export const StaffReplaceData = z.strictObject({ oldMasked: z.string(), newMasked: z.string(), balance: z.number().int() });
+export const StaffAdjustRequest = z.strictObject({
+  kind: z.literal('staff_adjust'),
+  opId: OpId,
+  staff: StaffRef,
+  /** the manager's second tap (step-up): the same card again */
+  confirmedBy: StaffRef,
+  card: CardRef,
+  points: z
+    .number()
+    .int()
+    .min(-1_000_000)
+    .max(1_000_000)
+    .refine((p) => p !== 0, 'an adjustment is not zero'),
+  reason: z.enum(ADJUST_REASONS),
+  note: Note,
+});
+export const StaffAdjustData = z.strictObject({ cardNumberMasked: z.string(), balance: z.number().int() });
+/** Finding a customer who lost their card: an SMS code goes to their phone; the code gives the staff their cards. */
+export const StaffFindRequest = z.strictObject({ kind: z.literal('staff_find'), opId: OpId, staff: StaffRef, phone: z.string().regex(/^\+?[0-9]{6,16}$/, 'digits, optionally after a +') });
+export const StaffFindData = z.strictObject({ lookupId: z.string().max(64), expiresAt: z.iso.datetime(), phoneMasked: z.string().max(32) });
+export const StaffFindVerifyRequest = z.strictObject({ kind: z.literal('staff_find_verify'), opId: OpId, staff: StaffRef, lookupId: z.string().min(1).max(64), code: z.string().regex(/^\d{4,8}$/) });
+export const StaffFindVerifyData = z.strictObject({
+  cards: z.array(z.strictObject({ number: z.string(), masked: z.string(), status: CardStatus, balance: z.number().int() })).max(20),
+});
+/** What a staff member did that moves nothing at the gateway (a reprint, a test page, the start and end of staff mode): journalled and audited. */
+export const StaffLogRequest = z.strictObject({
+  kind: z.literal('staff_log'),
+  opId: OpId,
+  staff: StaffRef,
+  action: z.enum(['session_start', 'session_end', 'reprint', 'test_page', 'shift_report']),
+});
+export const StaffLogData = z.strictObject({ logged: z.literal(true) });
+/** The kiosk's shift so far, for the shift report slip: what this kiosk did since `since`. */
+export const StaffShiftRequest = z.strictObject({ kind: z.literal('staff_shift'), opId: OpId, staff: StaffRef, since: z.iso.datetime() });
+export const StaffShiftData = z.strictObject({
+  since: z.iso.datetime(),
+  earns: z.number().int().min(0),
+  pointsEarned: z.number().int(),
+  redemptions: z.number().int().min(0),
+  pointsRedeemed: z.number().int(),
+  registrations: z.number().int().min(0),
+  staffActions: z.number().int().min(0),
+});
+export type StaffShiftData = z.infer<typeof StaffShiftData>;
 
 /** A card presented at a club entrance kiosk: may its holder enter the club `programId`? */
 export const EntranceRequest = z.strictObject({ kind: z.literal('entrance'), opId: OpId, card: CardRef, programId: z.string().regex(ID_PATTERN) });
@@ -108,8 +183,6 @@ export function enrollmentProofInput(code: string, publicKey: string): Buffer {
 }
 
 // ---- replies: gateway → kiosk on k/{id}/res --------------------------------------------------
-
-export const CardStatus = z.enum(['active', 'blocked', 'unlinked']);
 
 export const IdentifyData = z.strictObject({
   cardNumberMasked: z.string(),
@@ -257,6 +330,21 @@ export const Hotlist = z.strictObject({
   uids: z.array(z.string().regex(CARD_UID_PATTERN)),
 });
 export type Hotlist = z.infer<typeof Hotlist>;
+
+export const StaffRole = z.enum(['cashier', 'manager']);
+export type StaffRole = z.infer<typeof StaffRole>;
+
+/**
+ * The staff cards that open staff mode at a store's kiosks (docs/staff.md): active staff of the
+ * store and of every store, with the name the screen greets them by. A blocked staff member is
+ * left out of the next version. Versions only grow; a kiosk refuses an older one.
+ */
+export const StaffList = z.strictObject({
+  version: z.number().int().min(0),
+  storeId: z.string().regex(ID_PATTERN),
+  staff: z.array(z.strictObject({ id: z.string().regex(ID_PATTERN), name: z.string().min(1).max(60), role: StaffRole, uid: z.string().regex(CARD_UID_PATTERN) })).max(2000),
+});
+export type StaffList = z.infer<typeof StaffList>;
 
 /**
  * The signed rule bundle for a store (docs/programs.md): every program in force there, each with its

@@ -2,12 +2,12 @@
  * Every MQTT topic of the wire contract (docs/protocol.md) is spelled here and nowhere else.
  *
  *   loyalty/v1/k/{kioskId}/{req|res|cmd|ack|tele|state|config|desired}
- *   loyalty/v1/s/{storeId}/{rules|hotlist}
+ *   loyalty/v1/s/{storeId}/{rules|hotlist|staff}
  */
 export const TOPIC_ROOT = 'loyalty/v1';
 
 export const KIOSK_CHANNELS = ['req', 'res', 'cmd', 'ack', 'tele', 'state', 'config', 'desired'] as const;
-export const STORE_CHANNELS = ['rules', 'hotlist'] as const;
+export const STORE_CHANNELS = ['rules', 'hotlist', 'staff'] as const;
 export type KioskChannel = (typeof KIOSK_CHANNELS)[number];
 export type StoreChannel = (typeof STORE_CHANNELS)[number];
 
@@ -44,6 +44,8 @@ export const CHANNEL_SPECS: Record<KioskChannel | StoreChannel, ChannelSpec> = {
   desired: { from: 'gateway', retained: true, maxBytes: 16 * KIB },
   rules: { from: 'gateway', retained: true, maxBytes: 1024 * KIB },
   hotlist: { from: 'gateway', retained: true, maxBytes: 4096 * KIB },
+  /** the store's staff cards (docs/staff.md) */
+  staff: { from: 'gateway', retained: true, maxBytes: 256 * KIB },
 };
 
 /** The channels a kiosk publishes on (its own topics): also what the gateway subscribes to for every kiosk. */

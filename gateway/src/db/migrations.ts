@@ -549,6 +549,50 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE registrations ADD COLUMN verified_at TEXT`,
     ],
   },
+  {
+    id: 19,
+    name: 'staff and their cards, the staff list kiosks cache, and one append-only audit log',
+    sql: [
+      // A staff card is an NFC UID that is never also a customer card (members/staff-service.ts).
+      // store_id NULL: the staff member works in every store (a regional manager).
+      `CREATE TABLE staff (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('cashier', 'manager')),
+        card_uid TEXT NOT NULL UNIQUE,
+        store_id TEXT REFERENCES stores(id),
+        status TEXT NOT NULL CHECK (status IN ('active', 'blocked')),
+        blocked_reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      // Every change to the staff bumps the version kiosks see (like the hotlist).
+      `CREATE TABLE staff_list_versions (version INTEGER PRIMARY KEY AUTOINCREMENT, staff_id TEXT NOT NULL, at TEXT NOT NULL)`,
+      // Who changed a card, a customer, a balance or the staff, where, why; ids only, no names or
+      // phones. op_key makes a retried request's entry land once. Nothing updates or deletes rows.
+      `CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_role TEXT NOT NULL,
+        place TEXT NOT NULL,
+        action TEXT NOT NULL,
+        reason TEXT,
+        card_number TEXT,
+        customer_id TEXT,
+        staff_id TEXT,
+        detail TEXT NOT NULL,
+        op_key TEXT UNIQUE
+      )`,
+      `CREATE INDEX audit_card ON audit_log(card_number, id)`,
+      `CREATE INDEX audit_staff ON audit_log(staff_id, id)`,
+      `CREATE INDEX audit_at ON audit_log(at, id)`,
+      `CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
+      `CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
+      // Staff adjustments are limited per manager and day: read by actor and time.
+      `CREATE INDEX audit_actor ON audit_log(actor, action, at)`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

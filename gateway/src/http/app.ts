@@ -21,6 +21,8 @@ import { programRoutes } from './routes/programs.js';
 import { registrationRoutes } from './routes/registrations.js';
 import { releaseDownloadRoute, releaseRoutes } from './routes/releases.js';
 import { storeRoutes } from './routes/stores.js';
+import { staffRoutes } from './routes/staff.js';
+import { reportRoutes } from './routes/reports.js';
 import { valueRoutes } from './routes/value.js';
 import { GatewayIdentity, VerifyReport } from './schemas.js';
 
@@ -80,6 +82,8 @@ export function createApp(deps: AppDeps): Hono {
   enrollmentRoutes(api, routes, deps);
   registrationRoutes(api, routes, deps);
   releaseRoutes(api, routes, deps);
+  staffRoutes(api, routes, deps);
+  reportRoutes(api, routes, deps);
   defineRoute(
     api,
     routes,

@@ -16,6 +16,9 @@ import type { ConfirmedRedemptions } from '../members/confirmed-redemption.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ProgramService } from '../programs/program-service.js';
 import type { ApiTokens } from './api-tokens.js';
+import type { StaffService } from '../members/staff-service.js';
+import type { SqlClient } from '../db/sql.js';
+import type { Clock } from '../clock.js';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -24,6 +27,10 @@ export interface AppDeps {
   customers: CustomerService;
   registrations: RegistrationService;
   confirmedRedemptions: ConfirmedRedemptions;
+  staff: StaffService;
+  /** the ledger database, for the reports and the audit log (read transactions only) */
+  db: SqlClient;
+  clock: Clock;
   revokeKiosk: (id: string, reason: string) => Promise<KioskView>;
   commands: CommandService;
   releases: ReleaseService;

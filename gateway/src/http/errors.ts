@@ -62,6 +62,11 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   reward_not_found: 404,
   not_a_membership: 422,
   unsupported: 400,
+  staff_not_found: 404,
+  staff_card_in_use: 409,
+  staff_blocked: 403,
+  manager_required: 403,
+  adjustment_limit: 422,
   bad_reply: 502,
   internal_error: 500,
 };

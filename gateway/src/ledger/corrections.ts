@@ -5,6 +5,8 @@ import { LedgerError } from './errors.js';
 import type { OnceOptions } from './idempotency.js';
 import { creditPoints, debitPoints } from './points.js';
 import type { LedgerCore } from './core.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { requireNotStaffCard } from '../members/staff-service.js';
 
 /** A manual correction with a reason and who made it; never below zero. */
 export function adjust(core: LedgerCore, input: { opId: string; card: CardRef; points: number; reason: string; actor: string }, options: OnceOptions = {}) {
@@ -32,7 +34,21 @@ export function adjust(core: LedgerCore, input: { opId: string; card: CardRef; p
       } else {
         await debitPoints(tx, adjustments, { transferId: input.opId, account: card.accountId, points: -input.points, kind: 'adjust', refs, at });
       }
-      return { balance: await core.balanceOf(tx, card.accountId) };
+      const balance = await core.balanceOf(tx, card.accountId);
+      await recordAudit(
+        tx,
+        {
+          actor: input.actor,
+          action: 'points.adjust',
+          cardNumber: card.number,
+          customerId: card.customerId,
+          reason: input.reason,
+          detail: { points: input.points, before: { balance: balance - input.points }, after: { balance } },
+          opKey: input.opId,
+        },
+        at,
+      );
+      return { balance };
     },
     options,
   );
@@ -50,6 +66,7 @@ export function replaceCard(core: LedgerCore, input: { opId: string; oldNumber: 
     async (tx, at) => {
       const old = await core.knownCard(tx, { number: input.oldNumber });
       if (old.status === 'blocked') throw new LedgerError('card_blocked', `card ${maskCardNumber(old.number)} is already blocked`);
+      await requireNotStaffCard(tx, input.newUid);
       const existing = await findCard(tx, { number: input.newNumber });
       if (existing) {
         const history = (await tx.execute({ sql: 'SELECT 1 FROM transfers WHERE debit_account = ?1 OR credit_account = ?1 LIMIT 1', args: [existing.accountId] })).rows.length;
@@ -67,6 +84,19 @@ export function replaceCard(core: LedgerCore, input: { opId: string; oldNumber: 
       const hotlistVersion = await blockCard(tx, old.number, `replaced by ${maskCardNumber(input.newNumber)}: ${input.reason}`, input.actor, at);
       await recordCardEvent(tx, input.newNumber, 'replaces', { old: maskCardNumber(old.number), reason: input.reason }, input.actor, at);
       await tx.execute({ sql: 'UPDATE accounts SET card_number = ? WHERE id = ?', args: [input.newNumber, old.accountId] });
+      await recordAudit(
+        tx,
+        {
+          actor: input.actor,
+          action: 'card.replace',
+          cardNumber: old.number,
+          customerId: old.customerId,
+          reason: input.reason,
+          detail: { newCard: input.newNumber, before: { status: old.status }, after: { status: 'blocked' } },
+          opKey: input.opId,
+        },
+        at,
+      );
       return {
         old: { number: old.number, status: 'blocked' as const },
         new: { number: input.newNumber, status: old.status, balance: await core.balanceOf(tx, old.accountId) },

@@ -13,9 +13,12 @@ import { LedgerError } from '../ledger/errors.js';
 import type { Clock } from '../clock.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { allocateCardNumbers } from './card-numbers.js';
+import { requireNotStaffCard } from './staff-service.js';
+import { recordAudit } from '../audit/audit-log.js';
 
 /** A new card with its own points account and an `issued` event (one transaction). */
 export async function insertCard(tx: Transaction, card: { number: string; uid?: string | null; programId: string; customerId?: string; batchId?: string; actor: string; at: string }): Promise<void> {
+  await requireNotStaffCard(tx, card.uid);
   await tx.execute({
     sql: 'INSERT INTO cards (number, uid, program_id, customer_id, status, created_at, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
     args: [card.number, card.uid ?? null, card.programId, card.customerId ?? null, card.customerId ? 'active' : 'unlinked', card.at, card.batchId ?? null],
@@ -52,6 +55,7 @@ export class CardService {
       if (taken) throw new LedgerError('card_exists', `card ${String(taken.number)} already exists; leave out firstNumber to get the next free numbers`);
       await tx.execute({ sql: 'INSERT INTO card_batches (id, program_id, first_number, count, created_at) VALUES (?, ?, ?, ?, ?)', args: [batchId, input.programId, numbers[0]!, input.count, at] });
       for (const number of numbers) await insertCard(tx, { number, programId: input.programId, batchId, actor: input.actor, at });
+      await recordAudit(tx, { actor: input.actor, action: 'card.batch', detail: { batchId, programId: input.programId, count: input.count, first: numbers[0], last: numbers.at(-1) } }, at);
       return numbers;
     });
     return { batchId, numbers };
@@ -68,6 +72,7 @@ export class CardService {
       if (uid && (await findCard(tx, { uid }))) throw new LedgerError('card_exists', `another card already has UID ${uid}`);
       if (input.customerId) await this.requireCustomer(tx, input.customerId);
       await insertCard(tx, { number, uid, programId: input.programId, customerId: input.customerId, actor: input.actor, at });
+      await recordAudit(tx, { actor: input.actor, action: 'card.issue', cardNumber: number, customerId: input.customerId ?? null, detail: { programId: input.programId } }, at);
       return number;
     });
     return (await findCard(this.client, { number }))!;
@@ -87,16 +92,42 @@ export class CardService {
       }
       await tx.execute({ sql: `UPDATE cards SET customer_id = ?, status = 'active' WHERE number = ?`, args: [input.customerId, input.number] });
       await recordCardEvent(tx, input.number, card.customerId ? 'relinked' : 'linked', { from: card.customerId, to: input.customerId, reason: input.correction?.reason ?? null }, input.actor, at);
+      await recordAudit(
+        tx,
+        {
+          actor: input.actor,
+          action: 'card.link',
+          cardNumber: input.number,
+          customerId: input.customerId,
+          reason: input.correction?.reason ?? null,
+          detail: { before: { customerId: card.customerId }, after: { customerId: input.customerId } },
+        },
+        at,
+      );
     });
     return (await findCard(this.client, { number: input.number }))!;
   }
 
-  async block(input: { number: string; reason: string; actor: string }): Promise<CardRow> {
+  async block(input: { number: string; reason: string; actor: string; opKey?: string }): Promise<CardRow> {
     await this.writer.run(async (tx) => {
       const card = await findCard(tx, { number: input.number });
       if (!card) throw new LedgerError('card_not_found', `no card ${input.number}`);
       if (card.status === 'blocked') return; // blocking twice is a no-op
-      await blockCard(tx, input.number, input.reason, input.actor, this.clock.now().toISOString());
+      const at = this.clock.now().toISOString();
+      await blockCard(tx, input.number, input.reason, input.actor, at);
+      await recordAudit(
+        tx,
+        {
+          actor: input.actor,
+          action: 'card.block',
+          cardNumber: input.number,
+          customerId: card.customerId,
+          reason: input.reason,
+          detail: { before: { status: card.status }, after: { status: 'blocked' } },
+          opKey: input.opKey,
+        },
+        at,
+      );
     });
     await this.publishHotlist();
     return (await findCard(this.client, { number: input.number }))!;

@@ -11,6 +11,7 @@ import { LedgerError } from '../ledger/errors.js';
 import type { Clock } from '../clock.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { normalisePhone } from './phone.js';
+import { recordAudit } from '../audit/audit-log.js';
 
 export interface NewCustomer {
   name: string;
@@ -49,12 +50,14 @@ export class CustomerService {
     return phone;
   }
 
-  async create(input: NewCustomer): Promise<CustomerView> {
+  /** `actor`: who, for the audit log (`api:{token}`); absent for set-up code. */
+  async create(input: NewCustomer, actor = 'setup'): Promise<CustomerView> {
     const id = randomUUID();
     const phone = input.phone === undefined ? null : this.phone(input.phone);
     await this.writer.run(async (tx) => {
       const at = this.clock.now().toISOString();
       await this.insert(tx, id, { ...input, phone }, at);
+      await recordAudit(tx, { actor, action: 'customer.create', customerId: id, detail: { marketingConsent: Boolean(input.marketingConsent) } }, at);
     });
     return (await this.get(id))!;
   }
@@ -138,6 +141,7 @@ export class CustomerService {
       const cards = (await tx.execute({ sql: `SELECT number FROM cards WHERE customer_id = ?`, args: [id] })).rows;
       for (const card of cards) await recordCardEvent(tx, String(card.number), 'owner_erased', {}, actor, at);
       await tx.execute({ sql: `UPDATE cards SET customer_id = NULL, status = CASE status WHEN 'blocked' THEN 'blocked' ELSE 'unlinked' END WHERE customer_id = ?`, args: [id] });
+      await recordAudit(tx, { actor, action: 'customer.erase', customerId: id, detail: { cardsUnlinked: cards.length } }, at);
       return cards.length;
     });
     return { id, erased: true, cardsUnlinked };

@@ -10,6 +10,7 @@ import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/s
 import type { GroupCommitWriter } from '../db/writer.js';
 import { recordCardEvent } from '../ledger/card-status.js';
 import { findCard } from '../ledger/cards.js';
+import { recordAudit } from '../audit/audit-log.js';
 import { LedgerError } from '../ledger/errors.js';
 import type { Clock } from '../clock.js';
 import type { CustomerService } from './customer-service.js';
@@ -105,6 +106,12 @@ export class RegistrationService {
     await tx.execute({ sql: `UPDATE cards SET customer_id = ?, status = 'active' WHERE number = ?`, args: [customerId, number] });
     await tx.execute({ sql: `UPDATE registrations SET state = 'confirmed', customer_id = ?, confirmed_at = ? WHERE id = ?`, args: [customerId, at, reg.id as string] });
     await recordCardEvent(tx, number, 'registered', { customer: customerId }, input.actor, at);
+    // A staff member issuing the card at a kiosk is audited; a customer registering their own card is not.
+    await recordAudit(
+      tx,
+      { actor: input.actor, action: 'card.issue', cardNumber: number, customerId, reason: 'customer_request', detail: { existingCustomer: existing !== undefined }, opKey: String(reg.id) },
+      at,
+    );
     return { customerId, number, existingCustomer: existing !== undefined };
   }
 
@@ -113,6 +120,13 @@ export class RegistrationService {
     const phone = this.customers.phone(input.phone);
     const { otpId, expiresAt } = await this.otp.issue({ phone, purpose: 'identify', binding: `phone:${phone}`, kioskId: input.kioskId, requester: input.requester });
     return { identificationId: otpId, expiresAt };
+  }
+
+  /** The customer with cards for an identification whose code was sent to the phone it was started with. */
+  async confirmIdentificationById(input: { identificationId: string; code: string }) {
+    const row = (await this.client.execute({ sql: `SELECT phone FROM otp_codes WHERE id = ? AND purpose = 'identify'`, args: [input.identificationId] })).rows[0];
+    if (!row) throw new LedgerError('otp_invalid', 'no such code was sent; start again');
+    return this.confirmIdentification({ identificationId: input.identificationId, phone: String(row.phone), code: input.code });
   }
 
   async confirmIdentification(input: { identificationId: string; phone: string; code: string }) {

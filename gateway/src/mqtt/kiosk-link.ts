@@ -18,6 +18,7 @@ import {
   parseTopic,
   sharedFilter,
   storeTopic,
+  type StoreChannel,
   type EnvelopeSigner,
   type KioskChannel,
   type InvalidRequestReply,
@@ -106,8 +107,8 @@ export class KioskLink {
     await this.deps.client.publishAsync(topic, this.deps.signer.sign(topic, body), { qos: 1, retain });
   }
 
-  /** Publishes a signed, retained store-wide message (rules, hotlist). */
-  async publishToStore(storeId: string, channel: 'rules' | 'hotlist', body: unknown): Promise<void> {
+  /** Publishes a signed, retained store-wide message (rules, hotlist, staff). */
+  async publishToStore(storeId: string, channel: StoreChannel, body: unknown): Promise<void> {
     const topic = storeTopic(storeId, channel);
     await this.deps.client.publishAsync(topic, this.deps.signer.sign(topic, body), { qos: 1, retain: true });
   }

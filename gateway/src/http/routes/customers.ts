@@ -31,7 +31,7 @@ export function customerRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: 
       status: 201,
       errors: ['phone_taken', 'customer_not_found'],
     },
-    async (_c, { body }) => deps.customers.create(body),
+    async (_c, { body, actor }) => deps.customers.create(body, actor),
   );
   defineRoute(
     api,

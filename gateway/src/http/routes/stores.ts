@@ -27,7 +27,11 @@ export const StoreChange = z.strictObject({
 export const RollbackBody = z.strictObject({ programId: ProgramId.optional(), toVersion: z.number().int().min(1).optional() });
 const IdParam = z.object({ id: StoreIdParam });
 
-export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'directory' | 'programs' | 'commands' | 'registry' | 'kioskConfig' | 'releases' | 'publicUrl'>): void {
+export function storeRoutes(
+  api: Hono<AuthEnv>,
+  routes: RouteRegistry,
+  deps: Pick<AppDeps, 'directory' | 'programs' | 'commands' | 'registry' | 'kioskConfig' | 'releases' | 'publicUrl' | 'staff' | 'cards'>,
+): void {
   defineRoute(
     api,
     routes,
@@ -83,6 +87,9 @@ export function storeRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
     async (_c, { body }) => {
       await deps.directory.ensureStore(body);
       await deps.programs.publishStore(body.id);
+      // Chain-wide staff work here from the start (and the blocked cards are refused).
+      deps.staff.republish();
+      await deps.cards.publishHotlist();
       return (await deps.directory.stores()).find((s) => s.id === body.id)!;
     },
   );
