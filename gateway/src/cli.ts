@@ -6,6 +6,7 @@
  *   npm run ledger -- backup DIR         a verified copy of the ledger and the gateway's keys, while it runs
  *   npm run ledger -- restore DIR        put a backup back (the gateway stopped)
  *   npm run admin -- token create --role admin --label "ops laptop"
+ *   npm run admin -- report liability | report daily --date 2026-11-29 [--store ID]
  * Safe while the gateway runs: writes wait for the ledger's lock (busy timeout).
  */
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ import { formatReport, verifyLedger } from './ledger/verify.js';
 import { promoteGatewayKey, retireGatewayKey, rotateGatewayKey } from './fleet/gateway-keys.js';
 import { RELEASE_USAGE, releaseCommand } from './admin/release-cli.js';
 import { BackupError, backupLedger, restoreLedger } from './admin/backup.js';
+import { dailyReport, liabilityReport } from './reports/reports.js';
+import { dailyTable, liabilityTable } from './reports/tables.js';
 
 const USAGE = `usage:
   npm run ledger -- verify [--json] [--config FILE]
@@ -36,6 +39,8 @@ const USAGE = `usage:
   npm run admin -- program check FILE          validate a program document (docs/programs.md); exit 1 naming each bad field
   npm run admin -- program put ID FILE         store it as the program's next draft version (publish with POST /programs/ID/publish)
   npm run admin -- program create ID NAME      an id without a document yet, for issuing cards first
+  npm run admin -- report liability [--json]    what the program owes now (docs/audit-and-reports.md)
+  npm run admin -- report daily --date YYYY-MM-DD [--store ID] [--json]   a store-local day per store and kiosk
   npm run admin -- gateway-key rotate|promote|retire [--config FILE]   (each takes effect at the next gateway start)
 ${RELEASE_USAGE}`;
 
@@ -48,6 +53,8 @@ const OPTIONS = {
   version: { type: 'string' },
   out: { type: 'string' },
   gateway: { type: 'string' },
+  date: { type: 'string' },
+  store: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -85,6 +92,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (positionals[0] === 'program' && positionals[1] === 'check' && positionals[2]) return checkProgramFile(positionals[2]);
+  if (positionals[0] === 'report') return reportCommand(positionals[1], values);
   if ((positionals[0] === 'backup' || positionals[0] === 'restore') && positionals.length === 2) return backupCommand(positionals[0], positionals[1]!, values.config);
   const programCreate = positionals[0] === 'program' && ((positionals[1] === 'create' && positionals[2] && positionals[3]) || (positionals[1] === 'put' && positionals[2] && positionals[3]));
   if (!['verify', 'expire', 'token create'].includes(command) && !(positionals[0] === 'token' && positionals[1] === 'revoke' && positionals[2]) && !programCreate) {
@@ -149,6 +157,35 @@ async function main(): Promise<number> {
     }
   } finally {
     await writer.close();
+    client.close();
+  }
+}
+
+async function reportCommand(which: string | undefined, values: { date?: string; store?: string; json?: boolean; config?: string }): Promise<number> {
+  if (which !== 'liability' && which !== 'daily') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (which === 'daily' && !/^\d{4}-\d{2}-\d{2}$/.test(values.date ?? '')) {
+    process.stderr.write(`report daily needs --date YYYY-MM-DD (the store-local day)\n${USAGE}\n`);
+    return 2;
+  }
+  const config = loadGatewayConfig(process.env, values.config ?? process.env.LOYALTY_GW_CONFIG);
+  const client = await openDatabase({ url: ledgerUrlOf(config), authToken: config.ledgerAuthToken, busyTimeoutMs: config.ledgerBusyTimeoutMs });
+  try {
+    if (which === 'liability') {
+      const report = await liabilityReport(client, systemClock.now());
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : liabilityTable(report));
+    } else {
+      const report = await dailyReport(client, { date: values.date!, ...(values.store ? { storeId: values.store } : {}) });
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : dailyTable(report));
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof LedgerError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  } finally {
     client.close();
   }
 }

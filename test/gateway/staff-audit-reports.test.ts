@@ -3,10 +3,13 @@
  * (docs/staff.md, docs/audit-and-reports.md). The reports' scenario runs in a store on Moscow
  * time (UTC+3) over two local days, with a fake clock, and every figure is worked out by hand.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
 import { ANNA, BORIS, seed, startGateway, tempDir } from '../support/system.js';
 
+const CLI = fileURLToPath(new URL('../../gateway/dist/cli.js', import.meta.url));
 const MOSCOW = { id: 'msk-1', name: 'Москва, Тверская', timezone: 'Europe/Moscow' };
 
 describe('staff, audit and reports', () => {
@@ -193,5 +196,22 @@ describe('staff, audit and reports', () => {
     const liabilityCsv = await call('GET', '/reports/liability', undefined, { role: 'viewer', accept: 'text/csv' });
     expect(liabilityCsv.text).toContain('points,TOTAL,points,30\r\n');
     expect(liabilityCsv.text).toContain('clawback_debt,1,points,8\r\n');
+  });
+
+  it('prints both reports as tables from the admin CLI, reading the ledger the gateway writes', () => {
+    const env = { PATH: process.env.PATH ?? '', LOYALTY_GW_DATA_DIR: dir.path };
+    const daily = spawnSync(process.execPath, [CLI, 'report', 'daily', '--date', '2026-11-29', '--store', MOSCOW.id], { encoding: 'utf8', env, timeout: 20_000 });
+    expect(daily.stderr).toBe('');
+    expect(daily.status).toBe(0);
+    expect(daily.stdout).toContain('msk-1: Europe/Moscow, 2026-11-28T21:00:00.000Z to 2026-11-29T21:00:00.000Z');
+    const total = daily.stdout.split('\n').find((l) => /^msk-1\s+TOTAL/.test(l))!;
+    expect(total.split(/\s{2,}/)).toEqual(['msk-1', 'TOTAL', '10', '30', '15', '0', '50', '20', '1', '0', '1', '1', '0', '10.00 EUR']);
+    const liability = spawnSync(process.execPath, [CLI, 'report', 'liability'], { encoding: 'utf8', env, timeout: 20_000 });
+    expect(liability.status).toBe(0);
+    expect(liability.stdout).toMatch(/^total\s+30\s*$/m);
+    expect(liability.stdout).toMatch(/^clawback debt \(1 cards\)\s+8 points$/m);
+    const missing = spawnSync(process.execPath, [CLI, 'report', 'daily'], { encoding: 'utf8', env, timeout: 20_000 });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('--date YYYY-MM-DD');
   });
 });
