@@ -24,6 +24,8 @@ import {
   type OpIdGenerator,
   type ReceiptRef,
   type Reply,
+  type StaffRef,
+  type StaffShiftData,
 } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import { issuedCoupon, type CouponJournal, type CouponEntry } from './coupon-journal.js';
@@ -32,18 +34,22 @@ import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
 import type { Display, Signal } from './ports/display.js';
 import { encodeReceipt } from './receipts/encode.js';
-import { balanceSlip, copyOf, couponReceipt, earnReceipt, pendingEarnReceipt, testPage, type SlipHeader } from './receipts/layouts.js';
+import { balanceSlip, copyOf, couponReceipt, earnReceipt, pendingEarnReceipt, staffReport, testPage, type SlipHeader } from './receipts/layouts.js';
 import type { Receipt } from './receipts/receipt.js';
 import { memberView, offersFor } from './ui/member-view.js';
 import { receiptRefusal, screenFor, withPrinterWarning } from './ui/screens.js';
-import { WORDS } from './ui/text.js';
-import { LANGUAGES, type Lang, type MemberView, type Notice, type Offer, type Presentation, type View } from './ui/view.js';
+import { WORDS, formatLocalTime } from './ui/text.js';
+import { STAFF_WORDS } from './ui/staff-text.js';
+import { StaffMode } from './staff/staff-mode.js';
+import type { ShiftFile } from './staff/shift-file.js';
+import type { StaffCard } from './staff-cache.js';
+import { LANGUAGES, type Lang, type MemberView, type Notice, type Offer, type Presentation, type StaffAction, type View } from './ui/view.js';
 import { PrinterError, type ReceiptPrinter } from './ports/receipt-printer.js';
 
 /** How long the entrance's answer stays up: long enough to read from the door, short enough for the next in line. */
 const ENTRANCE_ANSWER_MS = 4000;
 
-export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning' | 'choosing' | 'redeeming' | 'confirming' | 'coupon' | 'registering';
+export type AgentStateName = 'idle' | 'identifying' | 'member' | 'earning' | 'choosing' | 'redeeming' | 'confirming' | 'coupon' | 'registering' | 'staff';
 
 export interface AgentOptions {
   kioskId: string;
@@ -59,6 +65,8 @@ export interface AgentOptions {
   entranceProgram?: string;
   /** a coupon the kiosk restarted before printing prints at start only if answered this recently */
   couponPrintWindowMs?: number;
+  /** staff mode ends by itself after this long without input (docs/staff.md) */
+  staffIdleMs?: number;
 }
 
 export interface AgentDeps {
@@ -77,6 +85,10 @@ export interface AgentDeps {
   clock?: { now(): number };
   /** the coupons to print, on disk (coupon-journal.ts); without it coupons print from memory only */
   coupons?: CouponJournal;
+  /** the store's staff cards (staff-cache.ts): without it no card opens staff mode */
+  staff?: { byCard(uid: string): StaffCard | null; onChange(listener: () => void): void };
+  /** when this kiosk's shift started, for the shift report (staff/shift-file.ts) */
+  shift?: ShiftFile;
 }
 
 export interface AgentEvents {
@@ -98,7 +110,15 @@ export type PageAction =
   | { action: 'register' }
   | { action: 'phone'; phone: string }
   | { action: 'name'; name: string; marketing: boolean }
-  | { action: 'link'; marketing?: boolean };
+  | { action: 'link'; marketing?: boolean }
+  | { action: 'staff'; value: StaffAction }
+  | { action: 'staffNumber'; staffNumber: string }
+  | { action: 'staffFind' }
+  | { action: 'staffPhone'; staffPhone: string }
+  | { action: 'staffCode'; staffCode: string }
+  | { action: 'staffPick'; value: string }
+  | { action: 'staffReason'; value: string }
+  | { action: 'staffPoints'; staffPoints: string; value: '+' | '-' };
 
 export class KioskAgent extends EventEmitter<AgentEvents> {
   private stateName: AgentStateName = 'idle';
@@ -126,7 +146,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   private readonly journeyCoupons = new Map<string, CouponEntry>();
   private couponRetry: NodeJS.Timeout | null = null;
   /** a card being registered here, and how far: the phone sent (registrationId); the screen says the rest */
-  private registration: { card: CardRef; registrationId?: string; phoneMasked?: string } | null = null;
+  private registration: { card: CardRef; registrationId?: string; phoneMasked?: string; staff?: StaffRef; cardMasked?: string } | null = null;
+  private readonly staffMode: StaffMode;
 
   constructor(
     private readonly deps: AgentDeps,
@@ -134,6 +155,32 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   ) {
     super();
     this.presentation = { view: { screen: 'welcome' }, lang: options.locale ?? 'en', timeZone: 'UTC', idleAt: null, printerWarning: false, seq: 0 };
+    this.staffMode = new StaffMode(
+      {
+        present: (view) => this.present(view),
+        signal: (signal) => this.deps.display.signal(signal),
+        idleAfter: (ms) => this.goIdle(ms),
+        leave: () => this.goIdle(),
+        reprintLast: async () => {
+          if (!this.lastSlip) return false;
+          await this.reprintLast();
+          return true;
+        },
+        printTestPage: () => this.printTestPage(),
+        printShiftReport: (staffName, shift) => this.printShiftReport(staffName, shift),
+        startIssue: (card, staff) => this.staffIssue(card, staff),
+      },
+      {
+        requests: deps.requests,
+        opIds: deps.opIds,
+        log: deps.log,
+        staffCard: (uid) => deps.staff?.byCard(uid) ?? null,
+        shift: deps.shift,
+        requestTimeoutMs: () => this.options.requestTimeoutMs,
+        idleMs: options.staffIdleMs ?? 60_000,
+        now: () => this.now(),
+      },
+    );
   }
 
   get state(): AgentStateName {
@@ -161,6 +208,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.deps.reader.on('card', this.onCard);
     this.deps.scanner.on('scan', this.onScan);
     this.deps.requests.on('settled', this.onSettled);
+    this.deps.staff?.onChange(() => this.enqueue(() => this.staffMode.recheck()));
     await this.goIdle();
     this.enqueue(() => this.printLeftoverCoupons());
   }
@@ -192,8 +240,25 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
           if (this.stateName !== 'idle') await this.goIdle();
           return;
         case 'back':
+          if (this.staffMode.active) return this.staffMode.back();
           if ((this.stateName === 'choosing' || this.stateName === 'coupon') && this.member) return this.showMember(this.member.view);
           return;
+        case 'staff':
+          return this.staffMode.choose(input.value);
+        case 'staffNumber':
+          return this.staffMode.cardNumber(input.staffNumber);
+        case 'staffFind':
+          return this.staffMode.findByPhone();
+        case 'staffPhone':
+          return this.staffMode.phone(input.staffPhone);
+        case 'staffCode':
+          return this.staffMode.code(input.staffCode);
+        case 'staffPick':
+          return this.staffMode.pick(input.value);
+        case 'staffReason':
+          return this.staffMode.reason(input.value);
+        case 'staffPoints':
+          return this.staffMode.points((input.value === '-' ? -1 : 1) * Number(input.staffPoints));
         case 'rewards':
           return this.showOffers();
         case 'redeem':
@@ -271,6 +336,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     if (this.hold) this.releaseHold(this.hold.holdId);
     this.hold = null;
     this.registration = null;
+    this.staffMode.end();
     this.endCouponsOfJourney();
     for (const opId of this.journeyOps) this.abandonedOps.add(opId);
     this.journeyOps.clear();
@@ -290,6 +356,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       case 'card':
         return this.cardPresented({ number: scan.number });
       case 'receipt':
+        // Staff mode has no receipts to collect: a stray scan is ignored, the staff screen stays.
+        if (this.staffMode.active) return;
         if (!this.member) {
           await this.notice('tapFirst', 'attention');
           return this.goIdle(5000);
@@ -304,10 +372,54 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     }
   }
 
-  /** A card starts a new journey: whatever the last one left (a half-done registration, a hold) ends here. */
-  private cardPresented(card: CardRef): Promise<void> {
+  /**
+   * A card starts a new journey: whatever the last one left (a half-done registration, a hold) ends
+   * here. A staff card opens (or, tapped again, closes) staff mode; while it is open a customer card
+   * goes to the staff step waiting for one, or ends staff mode and starts the customer's journey.
+   */
+  private async cardPresented(card: CardRef): Promise<void> {
+    if (!this.options.entranceProgram) {
+      const staff = 'uid' in card ? (this.deps.staff?.byCard(card.uid) ?? null) : null;
+      if (staff) {
+        if (!this.staffMode.active && this.stateName !== 'idle') this.endJourney();
+        this.setState('staff');
+        return this.staffMode.staffCardTapped(staff);
+      }
+      if (this.staffMode.wantsCard) {
+        await this.staffMode.customerCard(card);
+        return;
+      }
+    }
     if (this.stateName !== 'idle') this.endJourney();
     return this.options.entranceProgram ? this.entrance(card, this.options.entranceProgram) : this.identify(card);
+  }
+
+  /**
+   * Staff issue a card: the registration steps (the customer's phone and SMS code, then their
+   * name or their existing account), on behalf of the staff card, back to the staff menu after.
+   */
+  private async staffIssue(card: CardRef, staff: StaffRef): Promise<void> {
+    this.setState('registering');
+    await this.present({ screen: 'registering' });
+    let reply: Reply<'identify'>;
+    try {
+      reply = await this.deps.requests.call({ kind: 'identify', opId: this.deps.opIds.next(), card }, this.options.requestTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof OfflineError)) throw error;
+      this.setState('staff');
+      return this.staffMode.issueEnded({ kind: 'onlineOnly' });
+    }
+    this.setState('staff');
+    if (reply.result.status === 'error') {
+      return this.staffMode.issueEnded(reply.result.code === 'card_not_found' ? { kind: 'cardNotFound' } : { kind: 'refused', code: reply.result.code, detail: reply.result.message });
+    }
+    const data = reply.result.data;
+    if (data.status === 'blocked') return this.staffMode.issueEnded({ kind: 'refused', code: 'card_blocked', detail: WORDS[this.presentation.lang].notice.blocked.title });
+    if (data.status === 'active') return this.staffMode.issueEnded({ kind: 'alreadyRegistered', cardMasked: data.cardNumberMasked });
+    this.registration = { card, staff, cardMasked: data.cardNumberMasked };
+    this.setState('registering');
+    await this.present({ screen: 'enterPhone', invalid: false });
+    return this.goIdle(this.options.staffIdleMs ?? 60_000);
   }
 
   /**
@@ -440,7 +552,13 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     if (!registration || this.presentation.view.screen !== 'enterPhone') return;
     if (!this.deps.requests.online) return this.registrationRefused('registerOffline');
     await this.present({ screen: 'registering' });
-    const reply = await this.registrationCall({ kind: 'register_start', opId: this.deps.opIds.next(), card: registration.card, phone });
+    const reply = await this.registrationCall({
+      kind: 'register_start',
+      opId: this.deps.opIds.next(),
+      card: registration.card,
+      phone,
+      ...(registration.staff ? { staff: registration.staff } : {}),
+    });
     if (!reply) return;
     if (reply.result.status === 'error') {
       if (reply.result.code === 'invalid_request') {
@@ -488,6 +606,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
         registrationId: registration.registrationId,
         ...(screen === 'enterName' ? { name: details.name } : {}),
         marketingConsent: details.marketingConsent,
+        ...(registration.staff ? { staff: registration.staff } : {}),
       },
       this.options.requestTimeoutMs,
     );
@@ -501,6 +620,10 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     }
     if (answer.result.status === 'error') return this.registrationRefused(this.registrationNotice(answer.result.code), answer.result.message);
     this.registration = null;
+    if (registration.staff) {
+      this.setState('staff');
+      return this.staffMode.issueEnded({ kind: 'issued', cardMasked: registration.cardMasked ?? '', existingCustomer: answer.result.data.existingCustomer });
+    }
     return this.identify(registration.card, { addedToAccount: answer.result.data.existingCustomer });
   }
 
@@ -527,7 +650,13 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   }
 
   private async registrationRefused(notice: Notice, message?: string): Promise<void> {
+    const staffIssue = this.registration?.staff !== undefined;
     this.registration = null;
+    if (staffIssue && this.staffMode.active) {
+      this.setState('staff');
+      if (notice === 'registrationPending') return this.staffMode.issueEnded({ kind: 'pending' });
+      return this.staffMode.issueEnded({ kind: 'refused', code: notice, detail: message ?? WORDS[this.presentation.lang].notice[notice].title });
+    }
     await this.notice(notice, notice === 'registrationPending' ? 'attention' : 'error', notice === 'failed' ? message : undefined);
     return this.goIdle(this.options.memberScreenMs);
   }
@@ -809,6 +938,21 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   async printTestPage(): Promise<void> {
     const { printer } = this.deps;
     await printer.print(encodeReceipt(testPage(this.header(this.words.slip.test, null), { columns: printer.columns, codePage: String(printer.codePage) }), printer.columns, printer.codePage));
+  }
+
+  /** The shift report (the staff report layout): what this kiosk did since the shift started. */
+  private async printShiftReport(staffName: string, shift: StaffShiftData): Promise<void> {
+    const w = STAFF_WORDS[this.presentation.lang].slip;
+    const rows = [
+      { label: w.since, value: formatLocalTime(shift.since, this.presentation.lang, this.presentation.timeZone) },
+      { label: w.earns, value: `${shift.earns} / ${shift.pointsEarned}` },
+      { label: w.redemptions, value: `${shift.redemptions} / ${shift.pointsRedeemed}` },
+      { label: w.registrations, value: String(shift.registrations) },
+      { label: w.staffActions, value: String(shift.staffActions) },
+    ];
+    // Printed directly, not as the last slip: a failure reaches staff mode, which keeps the shift open.
+    const { printer } = this.deps;
+    await printer.print(encodeReceipt(staffReport(this.header(w.report, new Date(this.now()).toISOString()), { staff: staffName, staffLabel: w.staff, rows }), printer.columns, printer.codePage));
   }
 
   private async print(receipt: Receipt): Promise<void> {

@@ -100,6 +100,8 @@ export const KioskConfig = z.strictObject({
    * recently (its customer may still be there); older ones stay valid on the card, unprinted.
    */
   couponPrintWindowMs: z.number().int().min(0).max(3_600_000).default(120_000),
+  /** staff mode ends by itself after this long without a tap or a button (docs/staff.md) */
+  staffIdleMs: z.number().int().min(5000).max(3_600_000).default(60_000),
   /**
    * `service`: the customer journeys; `entrance`: a members' door that checks every card against
    * the club program `entranceProgram` (docs/kiosk-page.md "Club entrance").

@@ -9,6 +9,8 @@ import { sign } from 'node:crypto';
 import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type DesiredKioskConfig, type Telemetry } from '@loyalty/protocol';
 import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
+import { StaffCache, staffListVerifier } from './staff-cache.js';
+import { ShiftFile } from './staff/shift-file.js';
 import { RulesCache, rulesVerifier } from './rules-cache.js';
 import { TrustedGatewayKeys } from './trusted-keys.js';
 import type { Logger } from '@loyalty/protocol/node';
@@ -49,6 +51,7 @@ interface Running {
   agent: KioskAgent;
   heartbeat: NodeJS.Timeout;
   hotlist: HotlistCache;
+  staff: StaffCache;
   rules: RulesCache;
   trustedKeys: TrustedGatewayKeys;
   commands: CommandRunner;
@@ -102,6 +105,10 @@ export class Kiosk {
 
   get hotlist(): HotlistCache {
     return this.state.hotlist;
+  }
+
+  get staff(): StaffCache {
+    return this.state.staff;
   }
 
   get commands(): CommandRunner {
@@ -163,6 +170,17 @@ export class Kiosk {
     link.on('hotlist', (body, raw) => {
       hotlist.offer(body, raw);
     });
+    const staffTopic = storeTopic(config.storeId, 'staff');
+    const staff = new StaffCache(
+      join(config.stateDir, 'staff.jws'),
+      config.storeId,
+      staffListVerifier((raw) => link.verifyStored(staffTopic, raw)),
+      log,
+    );
+    staff.load();
+    link.on('staff', (body, raw) => {
+      staff.offer(body, raw);
+    });
     const rulesTopic = storeTopic(config.storeId, 'rules');
     const rules = new RulesCache(
       join(config.stateDir, 'rules.jws'),
@@ -175,7 +193,7 @@ export class Kiosk {
       rules.offer(body, raw);
     });
     const agent = new KioskAgent(
-      { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist, rules, coupons },
+      { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist, rules, coupons, staff, shift: new ShiftFile(join(config.stateDir, 'shift.json')) },
       {
         kioskId: config.kioskId,
         storeName: config.storeName,
@@ -185,6 +203,7 @@ export class Kiosk {
         touchscreen: config.page.enabled,
         ...(config.mode === 'entrance' ? { entranceProgram: config.entranceProgram } : {}),
         couponPrintWindowMs: config.couponPrintWindowMs,
+        staffIdleMs: config.staffIdleMs,
       },
     );
     requests.start();
@@ -238,7 +257,7 @@ export class Kiosk {
     link.on('connected', () => void agent.setOutOfService(false));
     link.start();
     const heartbeat = this.startHeartbeat(config.heartbeatIntervalMs);
-    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, rules, trustedKeys, commands, page };
+    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, staff, rules, trustedKeys, commands, page };
     // A rotation the gateway answered while we were down arrives as a late reply.
     requests.on('settled', (reply) => {
       if (reply.kind === 'rotate_key' && reply.result.status === 'ok') void this.finishRotation();
@@ -382,7 +401,7 @@ export class Kiosk {
         printer: hardware.printer.health(),
         display: hardware.display.health(),
       },
-      versions: { agent: AGENT_VERSION, rules: this.running?.rules.version ?? null, hotlist: this.running?.hotlist.version ?? null },
+      versions: { agent: AGENT_VERSION, rules: this.running?.rules.version ?? null, hotlist: this.running?.hotlist.version ?? null, staff: this.running?.staff.version ?? null },
       rejectedMessages: Object.fromEntries(this.running?.link.rejectedCounts ?? []),
       droppedSlips: this.running?.agent.droppedSlips ?? 0,
       ...(this.configReport ? { config: this.configReport } : {}),

@@ -276,7 +276,7 @@ export const Telemetry = z.strictObject({
   uptimeS: z.number().int().min(0),
   outboxDepth: z.number().int().min(0),
   health: z.record(z.string().max(32), z.strictObject({ state: DeviceHealth, detail: z.string().max(200).optional() })),
-  versions: z.strictObject({ agent: z.string().max(32), rules: z.number().int().nullable(), hotlist: z.number().int().nullable() }),
+  versions: z.strictObject({ agent: z.string().max(32), rules: z.number().int().nullable(), hotlist: z.number().int().nullable(), staff: z.number().int().nullable().optional() }),
   /** the desired configuration this kiosk applied, and the fields it refused with why (docs/fleet.md "Configuration") */
   config: z
     .strictObject({

@@ -13,6 +13,7 @@ import {
   DesiredKioskConfig,
   EnvelopeVerifier,
   Hotlist,
+  StaffList,
   ReplyEnvelope,
   RulesBundle,
   SlidingReplayWindow,
@@ -215,6 +216,12 @@ export class GatewayLink extends EventEmitter<KioskLinkEvents> implements KioskL
         const hotlist = Hotlist.safeParse(body);
         if (!hotlist.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
         this.emit('hotlist', hotlist.data, raw);
+        return;
+      }
+      case 'staff': {
+        const staff = StaffList.safeParse(body);
+        if (!staff.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
+        this.emit('staff', staff.data, raw);
         return;
       }
       default:

@@ -4,7 +4,7 @@
  * MQTT (link/gateway-link.ts); tests use an in-memory one (emulated/kiosk-link.ts).
  */
 import type { EventEmitter } from 'node:events';
-import type { Ack, Command, DesiredConfig, DesiredKioskConfig, Hotlist, InvalidRequestReply, RejectReason, Reply, Request, RulesBundle, Telemetry } from '@loyalty/protocol';
+import type { Ack, Command, DesiredConfig, DesiredKioskConfig, Hotlist, InvalidRequestReply, RejectReason, Reply, Request, RulesBundle, StaffList, Telemetry } from '@loyalty/protocol';
 
 export interface KioskLinkEvents {
   connected: [];
@@ -17,6 +17,7 @@ export interface KioskLinkEvents {
   /** retained store messages come with the raw signed message, for caching on disk */
   rules: [RulesBundle, string];
   hotlist: [Hotlist, string];
+  staff: [StaffList, string];
   /** the operator's desired configuration (docs/fleet.md "Configuration") */
   desired: [DesiredKioskConfig];
   rejected: [{ reason: RejectReason | 'malformed'; channel: string }];

@@ -134,9 +134,15 @@ export function couponReceipt(
 }
 
 /** The staff report a manager prints at the kiosk: its counters and device health. */
-export function staffReport(h: SlipHeader, report: { staff: string; rows: Array<{ label: string; value: string }> }): Receipt {
+export function staffReport(h: SlipHeader, report: { staff: string; staffLabel?: string; rows: Array<{ label: string; value: string }> }): Receipt {
   return {
-    lines: [...header(h), { kind: 'pair', left: 'Staff', right: report.staff }, { kind: 'rule' }, ...report.rows.map((r) => ({ kind: 'pair', left: r.label, right: r.value }) as const), ...footer(h)],
+    lines: [
+      ...header(h),
+      { kind: 'pair', left: report.staffLabel ?? 'Staff', right: report.staff },
+      { kind: 'rule' },
+      ...report.rows.map((r) => ({ kind: 'pair', left: r.label, right: r.value }) as const),
+      ...footer(h),
+    ],
   };
 }
 

@@ -60,6 +60,17 @@ button:active{background:#3d6db5}
 main.tone-go{background:#12703f}
 main.tone-stop{background:#8f1d1d}
 .verdict h1{font-size:56px}
+.staff-badge{background:#5b3a8c;border-radius:8px;padding:4px 16px;font-size:20px;margin-bottom:8px}
+.staff-menu{display:grid;grid-template-columns:repeat(2,minmax(240px,1fr));gap:10px;width:100%;max-width:720px;margin:8px 0}
+.staff-action{font-size:22px}
+.staff-action.exit{background:#4a4f5c}
+.staff-message{font-weight:700;max-width:720px}
+.staff-message.good{color:#6ee7a8}
+.staff-message.bad{color:#ff8a8a}
+.staff h1{font-size:34px}
+.keypad .ok.half{grid-column:span 2}
+.keypad .ok.minus{background:#8f1d1d}
+.row{display:flex;gap:12px;justify-content:center;margin-top:8px}
 `;
 
 export const PAGE_SCRIPT = `
@@ -113,6 +124,7 @@ document.addEventListener("click", (e) => {
   const input = { action: button.dataset.action };
   if (button.dataset.lang) input.lang = button.dataset.lang;
   if (button.dataset.offer) input.offer = button.dataset.offer;
+  if (button.dataset.value) input.value = button.dataset.value;
   if (button.dataset.field) {
     const entry = document.getElementById("entry");
     const value = entry.textContent.trim();

@@ -5,6 +5,8 @@
  */
 import { html, raw } from 'hono/html';
 import { formatDay, formatMoney, WORDS, type Words } from './text.js';
+import { keypad } from './keypad.js';
+import { staffContent } from './staff-render.js';
 import type { Lang, MemberView, Presentation } from './view.js';
 
 type Fragment = ReturnType<typeof html>;
@@ -131,6 +133,8 @@ function content(p: Presentation, w: Words): Fragment | string {
     case 'outOfService':
       return html`<h1>${w.page.outOfService}</h1>
         <p class="hint">${w.page.outOfServiceHint}</p>`;
+    case 'staff':
+      return staffContent(view, p.lang);
     case 'notPaired':
       return html`<h1>${w.page.notPaired}</h1>
         <p class="hint">${w.page.notPairedHint}</p>`;
@@ -160,15 +164,6 @@ function codeEntry(w: Words, hint: string, wrongCode: boolean): Fragment {
     <p class="hint">${hint}</p>
     ${wrongCode ? html`<p class="problem" role="alert">${w.page.wrongCode}</p>` : ''}
     ${keypad(['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'], { field: 'code', min: 4, max: 8, label: w.page.confirm })}`;
-}
-
-/** Digits (and + for a phone) typed into one entry field; the button sends it as `field`. */
-function keypad(keys: string[], entry: { field: string; min: number; max: number; label: string }): Fragment {
-  return html`<output id="entry" class="entry" data-min="${entry.min}" data-max="${entry.max}" aria-live="polite"></output>
-    <div class="keypad">
-      ${keys.map((k) => html`<button data-key="${k}">${k === 'del' ? raw('&#9003;') : k}</button>`)}
-      <button class="ok" data-action="${entry.field}" data-field="${entry.field}">${entry.label}</button>
-    </div>`;
 }
 
 const RUSSIAN = 'АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ';

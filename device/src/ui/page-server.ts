@@ -20,7 +20,7 @@ import type { Logger } from '@loyalty/protocol/node';
 import type { KioskAgent } from '../agent.js';
 import { PAGE_SCRIPT, pageShell } from './page-assets.js';
 import { renderView } from './page-render.js';
-import { LANGUAGES, type Presentation } from './view.js';
+import { LANGUAGES, STAFF_ACTIONS, type Presentation } from './view.js';
 
 const PageInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('language'), lang: z.enum(LANGUAGES).optional() }),
@@ -33,6 +33,15 @@ const PageInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('phone'), phone: z.string().regex(/^\+?\d{6,16}$/, 'a phone number: digits, optionally after a +') }),
   z.strictObject({ action: z.literal('name'), name: z.string().trim().min(1).max(60), marketing: z.boolean() }),
   z.strictObject({ action: z.literal('link'), marketing: z.boolean().optional() }),
+  // Staff mode (docs/staff.md): acted on only while a staff card has it open.
+  z.strictObject({ action: z.literal('staff'), value: z.enum(STAFF_ACTIONS) }),
+  z.strictObject({ action: z.literal('staffNumber'), staffNumber: z.string().regex(/^\d{5,19}$/, 'a card number: 5-19 digits') }),
+  z.strictObject({ action: z.literal('staffFind') }),
+  z.strictObject({ action: z.literal('staffPhone'), staffPhone: z.string().regex(/^\+?\d{6,16}$/, 'a phone number: digits, optionally after a +') }),
+  z.strictObject({ action: z.literal('staffCode'), staffCode: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits') }),
+  z.strictObject({ action: z.literal('staffPick'), value: z.string().regex(/^\d{5,19}$/, 'a card number shown on the screen') }),
+  z.strictObject({ action: z.literal('staffReason'), value: z.string().regex(/^[a-z_]{1,32}$/, 'a reason shown on the screen') }),
+  z.strictObject({ action: z.literal('staffPoints'), staffPoints: z.string().regex(/^\d{1,7}$/, 'points: 1-7 digits'), value: z.enum(['+', '-']) }),
 ]);
 
 /** Chromium and a technician's laptop on the kiosk's network; more would only be a leak. */

@@ -6,6 +6,7 @@
  */
 import type { Money } from '@loyalty/protocol';
 import type { EntranceView, Lang, MemberView, Notice, View } from './view.js';
+import { STAFF_WORDS } from './staff-text.js';
 
 const LOCALES: Record<Lang, string> = { en: 'en-GB', ru: 'ru-RU' };
 
@@ -176,6 +177,8 @@ const en: Words = {
         return lcdNotice.en(view.notice, view.detail);
       case 'outOfService':
         return ['Out of service', 'Sorry! Please use', 'another kiosk'];
+      case 'staff':
+        return STAFF_WORDS.en.lcd(view);
       case 'notPaired':
         return ['Not paired', 'Staff: start with', '--pair CODE from', 'the admin console'];
     }
@@ -204,6 +207,7 @@ const en: Words = {
     registrationPending: { title: 'Registration saved', hint: 'Your card is registered as soon as the kiosk is back online' },
     entranceOffline: { title: 'Membership cannot be checked now', hint: 'Please ask staff' },
     linkedElsewhere: { title: 'This card is registered to someone else', hint: 'Please ask staff' },
+    staffRefused: { title: 'Staff card not accepted', hint: 'Please ask your manager' },
     failed: { title: 'Sorry', hint: 'Please try again' },
   },
   page: {
@@ -356,6 +360,8 @@ const ru: Words = {
         return lcdNotice.ru(view.notice, view.detail);
       case 'outOfService':
         return ['Не работает', 'Извините! Другой', 'киоск рядом'];
+      case 'staff':
+        return STAFF_WORDS.ru.lcd(view);
       case 'notPaired':
         return ['Не подключен', 'Персонал: запуск', 'с --pair КОД из', 'консоли'];
     }
@@ -384,6 +390,7 @@ const ru: Words = {
     registrationPending: { title: 'Регистрация сохранена', hint: 'Карта будет зарегистрирована, как только киоск снова будет в сети' },
     entranceOffline: { title: 'Членство сейчас не проверить', hint: 'Обратитесь к персоналу' },
     linkedElsewhere: { title: 'Карта зарегистрирована на другого человека', hint: 'Обратитесь к персоналу' },
+    staffRefused: { title: 'Карта сотрудника не принята', hint: 'Обратитесь к менеджеру' },
     failed: { title: 'Извините', hint: 'Попробуйте ещё раз' },
   },
   page: {
@@ -545,6 +552,8 @@ const lcdNotice: Record<Lang, (notice: Notice, detail?: string) => string[]> = {
         return ['Cannot check now', 'Please ask staff'];
       case 'linkedElsewhere':
         return ['Card registered to', 'someone else', 'Please ask staff'];
+      case 'staffRefused':
+        return ['Staff card not', 'accepted. Please', 'ask your manager'];
       case 'failed':
         return ['Sorry:', detail ?? 'please try again'];
     }

@@ -76,6 +76,8 @@ export const NOTICES = [
   'registrationPending',
   'entranceOffline',
   'linkedElsewhere',
+  /** a staff card the gateway no longer accepts (blocked, or not for this store) */
+  'staffRefused',
   'failed',
 ] as const;
 export type Notice = (typeof NOTICES)[number];
@@ -99,8 +101,53 @@ export type View =
   | { screen: 'registering' }
   | { screen: 'notice'; notice: Notice; detail?: string }
   | { screen: 'entrance'; entry: EntranceView }
+  | { screen: 'staff'; staff: StaffBadge; step: StaffStep; message?: StaffMessage }
   | { screen: 'outOfService' }
   | { screen: 'notPaired' };
+
+/** Who is in staff mode, as the screen greets them (docs/staff.md). */
+export interface StaffBadge {
+  name: string;
+  role: 'cashier' | 'manager';
+}
+
+/** The staff menu's actions; `exit` leaves staff mode. */
+export const STAFF_ACTIONS = ['issue', 'replace', 'block', 'adjust', 'reprint', 'testPage', 'shiftReport', 'exit'] as const;
+export type StaffAction = (typeof STAFF_ACTIONS)[number];
+
+/** Where a staff action is: each step is one screen. */
+export type StaffStep =
+  | { kind: 'menu' }
+  /** tap or scan the card to act on (block and adjust also take its number typed) */
+  | { kind: 'tapCard'; purpose: 'issue' | 'block' | 'adjust' | 'replace' }
+  /** the lost card's number, or find the customer by phone */
+  | { kind: 'oldCard'; invalid: boolean }
+  | { kind: 'findPhone'; invalid: boolean }
+  | { kind: 'findCode'; phoneMasked: string; wrongCode: boolean }
+  | { kind: 'pickCard'; cards: Array<{ number: string; masked: string; status: 'active' | 'blocked' | 'unlinked'; balance: number }> }
+  | { kind: 'reason'; purpose: 'block' | 'replace' | 'adjust'; cardMasked: string; reasons: readonly string[] }
+  | { kind: 'points'; cardMasked: string }
+  /** the manager taps their card again to confirm an adjustment (step-up) */
+  | { kind: 'confirmTap'; cardMasked: string; points: number }
+  | { kind: 'working' };
+
+/** What the last action came to, shown above the menu. */
+export type StaffMessage =
+  | { kind: 'blocked'; cardMasked: string; already: boolean }
+  | { kind: 'blockPending'; cardMasked: string }
+  | { kind: 'replaced'; oldMasked: string; newMasked: string; balance: number }
+  | { kind: 'adjusted'; cardMasked: string; points: number; balance: number }
+  | { kind: 'issued'; cardMasked: string; existingCustomer: boolean }
+  | { kind: 'printed'; what: 'reprint' | 'testPage' | 'shiftReport' }
+  | { kind: 'nothingToReprint' }
+  | { kind: 'printerProblem' }
+  | { kind: 'managerNeeded' }
+  | { kind: 'onlineOnly' }
+  | { kind: 'pending' }
+  | { kind: 'cardNotFound' }
+  | { kind: 'alreadyRegistered'; cardMasked: string }
+  /** the gateway refused: its code, and its message shown as it is */
+  | { kind: 'refused'; code: string; detail: string };
 
 export type ScreenName = View['screen'];
 
