@@ -118,6 +118,7 @@ export type PageAction =
   | { action: 'staffCode'; staffCode: string }
   | { action: 'staffPick'; value: string }
   | { action: 'staffReason'; value: string }
+  | { action: 'staffNote'; staffNote: string }
   | { action: 'staffPoints'; staffPoints: string; value: '+' | '-' };
 
 export class KioskAgent extends EventEmitter<AgentEvents> {
@@ -257,6 +258,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
           return this.staffMode.pick(input.value);
         case 'staffReason':
           return this.staffMode.reason(input.value);
+        case 'staffNote':
+          return this.staffMode.note(input.staffNote);
         case 'staffPoints':
           return this.staffMode.points((input.value === '-' ? -1 : 1) * Number(input.staffPoints));
         case 'rewards':

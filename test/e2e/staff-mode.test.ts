@@ -84,7 +84,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await tap(OLGA.uid);
     await menu();
     expect(await page.innerText('[data-field="staff"]')).toBe('Staff mode · Olga P. · Cashier');
-    expect(k.hardware.display.current.lines.slice(0, 2)).toEqual(['Staff mode: Olga P.', 'Cashier']);
+    expect(k.hardware.display.current.lines.slice(0, 2)).toEqual(['Staff: Olga P.', 'Cashier']);
     await tap(OLGA.uid);
     await page.waitForSelector('main[data-screen="welcome"]');
 
@@ -190,8 +190,20 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await tap(MARAT.uid);
     expect(await message()).toContain('at most 500 points in one adjustment');
     expect((await gateway.ledger.findCard({ number: BORIS.number }))?.balance).toBe(120);
+    // "Other" asks for the reason in words, kept in the audit log.
+    await choose('adjust');
+    await tap(BORIS.uid);
+    await page.click('button[data-action="staffReason"][data-value="other"]');
+    for (const ch of 'DOUBLE SCAN') await page.click(`[data-key="${ch === ' ' ? 'space' : ch}"]`);
+    await page.click('button[data-action="staffNote"]');
+    await typeEntry('20', 'button[data-action="staffPoints"][data-value="-"]');
+    await tap(MARAT.uid);
+    await page.waitForSelector('[data-field="staff-message"]:text("balance 100")');
     const entries = await audit('action = ?', ['points.adjust']);
-    expect(entries).toEqual([{ actor: `staff:${staffIds.marat}`, role: 'manager', place: 'kiosk:kiosk-1', action: 'points.adjust', reason: 'goodwill', card: BORIS.number }]);
+    expect(entries).toEqual([
+      { actor: `staff:${staffIds.marat}`, role: 'manager', place: 'kiosk:kiosk-1', action: 'points.adjust', reason: 'goodwill', card: BORIS.number },
+      { actor: `staff:${staffIds.marat}`, role: 'manager', place: 'kiosk:kiosk-1', action: 'points.adjust', reason: 'other: Double Scan', card: BORIS.number },
+    ]);
   });
 
   it('issues a batch card to a new customer with the SMS code, in Russian, and prints the shift report', async () => {

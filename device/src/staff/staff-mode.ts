@@ -63,7 +63,7 @@ interface Session {
   /** what the last action came to, shown with the menu */
   message?: StaffMessage;
   /** the action in progress and what it has gathered so far */
-  work: { action?: StaffAction; card?: CardRef; cardMasked?: string; oldNumber?: string; reason?: string; points?: number; lookupId?: string; phoneMasked?: string };
+  work: { action?: StaffAction; card?: CardRef; cardMasked?: string; oldNumber?: string; reason?: string; note?: string; points?: number; lookupId?: string; phoneMasked?: string };
 }
 
 export class StaffMode {
@@ -255,8 +255,18 @@ export class StaffMode {
       case 'replace':
         return this.step(session, { kind: 'tapCard', purpose: 'replace' });
       case 'adjust':
+        // "Other" says what in words; the listed reasons speak for themselves.
+        if (reason === 'other') return this.step(session, { kind: 'note', cardMasked: session.work.cardMasked ?? '' });
         return this.step(session, { kind: 'points', cardMasked: session.work.cardMasked ?? '' });
     }
+  }
+
+  /** The reason in words, for "other". */
+  async note(text: string): Promise<void> {
+    const session = this.session;
+    if (session?.step.kind !== 'note') return;
+    session.work.note = text;
+    return this.step(session, { kind: 'points', cardMasked: session.work.cardMasked ?? '' });
   }
 
   /** The points to add (positive) or take (negative); then the manager taps again to confirm. */
@@ -314,12 +324,21 @@ export class StaffMode {
   }
 
   private async adjust(session: Session): Promise<void> {
-    const { card, reason, points } = session.work;
+    const { card, reason, note, points } = session.work;
     if (!card || !reason || points === undefined) return this.menu(session);
     if (!this.requireOnline(session)) return this.show();
     await this.step(session, { kind: 'working' });
     const staff = this.ref(session);
-    const request = { kind: 'staff_adjust' as const, opId: this.deps.opIds.next(), staff, confirmedBy: staff, card, points, reason: reason as (typeof ADJUST_REASONS)[number] };
+    const request = {
+      kind: 'staff_adjust' as const,
+      opId: this.deps.opIds.next(),
+      staff,
+      confirmedBy: staff,
+      card,
+      points,
+      reason: reason as (typeof ADJUST_REASONS)[number],
+      ...(note ? { note } : {}),
+    };
     const reply = await this.journalled(session, request);
     if (reply === 'pending') return this.menu(session, { kind: 'pending' });
     if (!reply) return;

@@ -67,7 +67,12 @@ main.tone-stop{background:#8f1d1d}
 .staff-message{font-weight:700;max-width:720px}
 .staff-message.good{color:#6ee7a8}
 .staff-message.bad{color:#ff8a8a}
-.staff h1{font-size:34px}
+.staff h1{font-size:30px;margin:0 0 4px}
+.staff .hint{font-size:19px;margin:2px 0}
+.staff .entry{min-height:40px;font-size:30px}
+.staff .keypad{margin-top:2px;gap:6px}
+.staff .keypad button{min-height:38px}
+.staff .back,.staff .row button{min-height:48px;padding:8px 24px}
 .keypad .ok.half{grid-column:span 2}
 .keypad .ok.minus{background:#8f1d1d}
 .row{display:flex;gap:12px;justify-content:center;margin-top:8px}

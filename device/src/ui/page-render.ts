@@ -3,9 +3,9 @@
  * pushed to the page, which only swaps it in (docs/kiosk-page.md). Every value is escaped by
  * hono/html; the words come from ui/text.ts, in the journey's language.
  */
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
 import { formatDay, formatMoney, WORDS, type Words } from './text.js';
-import { keypad } from './keypad.js';
+import { keyboard, keypad, LATIN, RUSSIAN } from './keypad.js';
 import { staffContent } from './staff-render.js';
 import type { Lang, MemberView, Presentation } from './view.js';
 
@@ -164,23 +164,4 @@ function codeEntry(w: Words, hint: string, wrongCode: boolean): Fragment {
     <p class="hint">${hint}</p>
     ${wrongCode ? html`<p class="problem" role="alert">${w.page.wrongCode}</p>` : ''}
     ${keypad(['1', '2', '3', 'del', '4', '5', '6', '0', '7', '8', '9'], { field: 'code', min: 4, max: 8, label: w.page.confirm })}`;
-}
-
-const RUSSIAN = 'АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ';
-const LATIN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-
-/** Letters for a name: the language's alphabet first, the other a tap away (a Russian store has customers named in Latin). */
-function keyboard(alphabets: [string, string], switchLabel: string): Fragment {
-  const [first, second] = alphabets;
-  const keys = (letters: string) => [...letters].map((ch) => html`<button data-key="${ch}">${ch}</button>`);
-  return html`<div class="keyboard">
-    <div class="letters" data-alphabet="0">${keys(first)}</div>
-    <div class="letters" data-alphabet="1" hidden>${keys(second)}</div>
-    <div class="row">
-      <button data-toggle="alphabet">${switchLabel}</button>
-      <button data-key="-">-</button>
-      <button class="space" data-key="space">␣</button>
-      <button data-key="del">${raw('&#9003;')}</button>
-    </div>
-  </div>`;
 }

@@ -41,6 +41,15 @@ const PageInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('staffCode'), staffCode: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits') }),
   z.strictObject({ action: z.literal('staffPick'), value: z.string().regex(/^\d{5,19}$/, 'a card number shown on the screen') }),
   z.strictObject({ action: z.literal('staffReason'), value: z.string().regex(/^[a-z_]{1,32}$/, 'a reason shown on the screen') }),
+  z.strictObject({
+    action: z.literal('staffNote'),
+    staffNote: z
+      .string()
+      .trim()
+      .min(3)
+      .max(200)
+      .refine((text) => !/\p{Cc}/u.test(text), 'no control characters'),
+  }),
   z.strictObject({ action: z.literal('staffPoints'), staffPoints: z.string().regex(/^\d{1,7}$/, 'points: 1-7 digits'), value: z.enum(['+', '-']) }),
 ]);
 

@@ -4,7 +4,7 @@
  * are ui/staff-text.ts's, in the journey's language.
  */
 import { html } from 'hono/html';
-import { keypad } from './keypad.js';
+import { keyboard, keypad, LATIN, RUSSIAN } from './keypad.js';
 import { STAFF_WORDS, type StaffWords } from './staff-text.js';
 import { STAFF_ACTIONS, type Lang, type StaffMessage, type View } from './view.js';
 
@@ -18,10 +18,10 @@ const GOOD: ReadonlyArray<StaffMessage['kind']> = ['blocked', 'replaced', 'adjus
 export function staffContent(view: StaffView, lang: Lang) {
   const w = STAFF_WORDS[lang];
   const badge = html`<p class="staff-badge" data-field="staff">${w.title} · ${view.staff.name} · ${w.role[view.staff.role]}</p>`;
-  return html`${badge}${step(view, w)}`;
+  return html`${badge}${step(view, w, lang)}`;
 }
 
-function step(view: StaffView, w: StaffWords) {
+function step(view: StaffView, w: StaffWords, lang: Lang) {
   const s = view.step;
   const back = html`<button class="back" data-action="back">${w.back}</button>`;
   switch (s.kind) {
@@ -71,6 +71,12 @@ function step(view: StaffView, w: StaffWords) {
           ${s.reasons.map((r) => html`<button class="staff-action" data-action="staffReason" data-value="${r}">${w.reasons[r] ?? r}</button>`)}
         </div>
         ${back}`;
+    case 'note':
+      return html`<h1>${w.noteTitle}</h1>
+        <p class="hint">${w.noteHint}</p>
+        <output id="entry" class="entry name" data-min="3" data-max="200" aria-live="polite"></output>
+        ${keyboard(lang === 'ru' ? [RUSSIAN, LATIN] : [LATIN, RUSSIAN], w.otherAlphabet)}
+        <div class="row"><button class="ok" data-action="staffNote" data-field="staffNote">${w.next}</button>${back}</div>`;
     case 'points':
       return html`<h1>${w.pointsTitle(s.cardMasked)}</h1>
         ${keypad(DIGITS, {

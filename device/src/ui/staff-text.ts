@@ -9,6 +9,12 @@ type StaffView = Extract<View, { screen: 'staff' }>;
 
 export interface StaffWords {
   title: string;
+  /** the LCD's first line, before the name: short (20 columns, transliterated) */
+  lcdTitle: string;
+  noteTitle: string;
+  noteHint: string;
+  otherAlphabet: string;
+  next: string;
   role: Record<'cashier' | 'manager', string>;
   action: Record<StaffAction, string>;
   reasons: Record<string, string>;
@@ -46,6 +52,11 @@ const signed = (points: number) => (points > 0 ? `+${points}` : String(points));
 
 const en: StaffWords = {
   title: 'Staff mode',
+  lcdTitle: 'Staff',
+  noteTitle: 'The reason, in words',
+  noteHint: 'Kept in the audit log with the adjustment',
+  otherAlphabet: 'АБВ',
+  next: 'Next',
   role: { cashier: 'Cashier', manager: 'Manager' },
   action: {
     issue: 'Issue a card',
@@ -135,6 +146,11 @@ const en: StaffWords = {
 
 const ru: StaffWords = {
   title: 'Режим персонала',
+  lcdTitle: 'Персонал',
+  noteTitle: 'Причина своими словами',
+  noteHint: 'Сохраняется в журнале вместе с изменением',
+  otherAlphabet: 'ABC',
+  next: 'Далее',
   role: { cashier: 'Кассир', manager: 'Менеджер' },
   action: {
     issue: 'Выдать карту',
@@ -234,7 +250,7 @@ export const STAFF_WORDS: Record<Lang, StaffWords> = { en, ru };
 
 /** Four short lines: who, where in the action, what to do; the page has the buttons. */
 function lcdLines(w: StaffWords, view: StaffView): string[] {
-  const who = `${w.title}: ${view.staff.name}`;
+  const who = `${w.lcdTitle}: ${view.staff.name}`;
   const step: StaffStep = view.step;
   switch (step.kind) {
     case 'menu':
@@ -251,6 +267,8 @@ function lcdLines(w: StaffWords, view: StaffView): string[] {
       return [who, ...wrap(w.pickTitle)];
     case 'reason':
       return [who, ...wrap(w.reasonTitle(step.purpose, step.cardMasked))];
+    case 'note':
+      return [who, ...wrap(w.noteTitle)];
     case 'points':
       return [who, ...wrap(w.pointsTitle(step.cardMasked))];
     case 'confirmTap':

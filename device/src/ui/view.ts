@@ -126,6 +126,8 @@ export type StaffStep =
   | { kind: 'findCode'; phoneMasked: string; wrongCode: boolean }
   | { kind: 'pickCard'; cards: Array<{ number: string; masked: string; status: 'active' | 'blocked' | 'unlinked'; balance: number }> }
   | { kind: 'reason'; purpose: 'block' | 'replace' | 'adjust'; cardMasked: string; reasons: readonly string[] }
+  /** "other": the reason in words, typed (the audit log keeps it) */
+  | { kind: 'note'; cardMasked: string }
   | { kind: 'points'; cardMasked: string }
   /** the manager taps their card again to confirm an adjustment (step-up) */
   | { kind: 'confirmTap'; cardMasked: string; points: number }
