@@ -29,3 +29,6 @@ export * from './ui/member-view.js';
 export * from './coupon-journal.js';
 export * from './ui/page-render.js';
 export * from './ui/page-server.js';
+export * from './staff-cache.js';
+export * from './staff/staff-mode.js';
+export * from './staff/shift-file.js';

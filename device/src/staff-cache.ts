@@ -19,17 +19,17 @@ export interface StaffCard {
 export type StaffListVerifier = (raw: string) => StaffList | null;
 
 export class StaffCache {
-  private readonly cache: SignedVersionedCache<StaffList>;
+  private readonly cache: SignedVersionedCache<StaffList, 'wrong_store'>;
   private byUid = new Map<string, StaffCard>();
   private listeners: Array<() => void> = [];
 
   constructor(
     path: string,
-    private readonly storeId: string,
+    storeId: string,
     verify: StaffListVerifier,
     private readonly log: Logger,
   ) {
-    this.cache = new SignedVersionedCache({ path, name: 'staff list', verify, log });
+    this.cache = new SignedVersionedCache({ path, name: 'staff list', verify, check: (list) => (list.storeId === storeId ? null : 'wrong_store'), log });
   }
 
   get version(): number | null {
@@ -38,15 +38,11 @@ export class StaffCache {
 
   load(): void {
     const list = this.cache.load();
-    if (list && list.storeId === this.storeId) this.use(list);
+    if (list) this.use(list);
   }
 
   /** A list received from the broker: kept when newer than the one held and for this store (true when kept). */
   offer(list: StaffList, raw: string): boolean {
-    if (list.storeId !== this.storeId) {
-      this.log.warn({ storeId: list.storeId }, 'staff list for another store ignored');
-      return false;
-    }
     if (!this.cache.offer(list, raw).accepted) return false;
     this.use(list);
     this.log.info({ version: list.version, staff: list.staff.length }, 'staff list updated');

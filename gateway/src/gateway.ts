@@ -72,6 +72,7 @@ interface Running {
   customers: CustomerService;
   registrations: RegistrationService;
   staff: StaffService;
+  kioskStaff: KioskStaff;
   commands: CommandService;
   commandSweep: NodeJS.Timeout;
   alarms: AlarmService;
@@ -132,6 +133,10 @@ export class Gateway {
   }
   get staff(): StaffService {
     return this.state.staff;
+  }
+  /** what staff do at kiosks (the handlers of the staff request kinds) */
+  get kioskStaff(): KioskStaff {
+    return this.state.kioskStaff;
   }
   get db(): Client {
     return this.state.client;
@@ -264,6 +269,7 @@ export class Gateway {
       const accounts = new MosquittoDynamicSecurity(mqtt, { gatewayUsername: mqttEndpoint.username ?? '', log });
       await accounts.start();
       registry.useBrokerAccounts(accounts);
+      await accounts.grantSubscriptions(registry.active());
       log.info('kiosk accounts on the external broker are managed by this gateway (dynamic security)');
     }
     publishRules = async (storeId, bundle) => {
@@ -379,6 +385,7 @@ export class Gateway {
       customers,
       registrations,
       staff,
+      kioskStaff,
       commands,
       commandSweep,
       alarms,

@@ -15,7 +15,15 @@ export const DEMO_CARDS = [
   { number: '10025', uid: undefined, customer: undefined, note: 'not registered yet' },
 ];
 
+/** Staff cards for trying staff mode at the demo kiosk (docs/staff.md): tap the UID. */
+export const DEMO_STAFF = [
+  { name: 'Olga Smirnova', role: 'cashier', uid: '04C0FFEE000001' },
+  { name: 'Marat Ivanov', role: 'manager', uid: '04C0FFEE000002' },
+] as const;
+
 export async function seedDemo(gateway: Gateway): Promise<boolean> {
+  // A demo data dir from before staff mode gets its staff cards too.
+  if ((await gateway.staff.list()).length === 0 && (await gateway.directory.countCards()) > 0) await seedStaff(gateway);
   if ((await gateway.directory.countCards()) > 0) return false;
   await gateway.directory.ensureStore(DEMO_STORE);
   // The documented example programs, published as an operator would (PUT, then publish).
@@ -28,5 +36,10 @@ export async function seedDemo(gateway: Gateway): Promise<boolean> {
     const customerId = card.customer ? await gateway.directory.createCustomer({ name: card.customer }) : undefined;
     await gateway.directory.issueCard({ number: card.number, uid: card.uid, programId: 'points', customerId });
   }
+  await seedStaff(gateway);
   return true;
+}
+
+async function seedStaff(gateway: Gateway): Promise<void> {
+  for (const staff of DEMO_STAFF) await gateway.staff.create({ name: staff.name, role: staff.role, cardUid: staff.uid, storeId: DEMO_STORE.id, actor: 'demo' });
 }

@@ -10,7 +10,7 @@ import { createEmulatedHardware, Kiosk, KioskConsole, loadKioskIdentity, pairKio
 import { Gateway, loadGatewayConfig } from '@loyalty/gateway';
 import { createLogger } from '@loyalty/protocol/node';
 import type { ReceiptRef } from '@loyalty/protocol';
-import { DEMO_CARDS, DEMO_PROGRAMS, DEMO_KIOSK_ID, DEMO_STORE, seedDemo } from './demo-seed.js';
+import { DEMO_CARDS, DEMO_PROGRAMS, DEMO_KIOSK_ID, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo-seed.js';
 
 async function main(): Promise<void> {
   const gatewayConfig = loadGatewayConfig(process.env);
@@ -98,6 +98,8 @@ async function main(): Promise<void> {
   out(`  programs:    ${DEMO_PROGRAMS.join(', ')} (docs/programs/*.json; GET ${gateway.httpUrl}/api/v1/programs)`);
   out('demo cards:');
   for (const card of DEMO_CARDS) out(`  ${card.number}${card.uid ? `  UID ${card.uid}` : ''}  ${card.note}`);
+  out('staff cards (tap one to open staff mode on the kiosk page):');
+  for (const staff of DEMO_STAFF) out(`  UID ${staff.uid}  ${staff.role} ${staff.name}`);
   out('');
   await kiosk.start();
   // The first tap should find the kiosk online: wait (briefly) for its first connection.

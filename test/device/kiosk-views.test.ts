@@ -7,7 +7,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CouponJournal, KioskConfigError, LANGUAGES, NOTICES, offersFor, parseKioskConfig, renderView, screenFor, type Presentation, type View } from '@loyalty/device';
+import {
+  CouponJournal,
+  KioskConfigError,
+  LANGUAGES,
+  NOTICES,
+  offersFor,
+  parseKioskConfig,
+  renderView,
+  screenFor,
+  type Presentation,
+  type StaffMessage,
+  type StaffStep,
+  type View,
+} from '@loyalty/device';
 import type { IdentifyData } from '@loyalty/protocol';
 import { POINTS_DOC, ruleSetOf } from '../support/programs.js';
 
@@ -56,7 +69,47 @@ const VIEWS: View[] = [
   ...NOTICES.map((notice) => ({ screen: 'notice' as const, notice })),
   { screen: 'outOfService' },
   { screen: 'notPaired' },
+  ...staffViews(),
 ];
+
+/** Staff mode: every step, and the menu with every message. */
+function staffViews(): View[] {
+  const staff = { name: 'Ольга П.', role: 'manager' as const };
+  const steps: StaffStep[] = [
+    { kind: 'menu' },
+    { kind: 'tapCard', purpose: 'issue' },
+    { kind: 'tapCard', purpose: 'block' },
+    { kind: 'tapCard', purpose: 'adjust' },
+    { kind: 'tapCard', purpose: 'replace' },
+    { kind: 'oldCard', invalid: true },
+    { kind: 'findPhone', invalid: true },
+    { kind: 'findCode', phoneMasked: '+49 ••• 0042', wrongCode: true },
+    { kind: 'pickCard', cards: [{ number: '10009', masked: '*0009', status: 'active', balance: 340 }] },
+    { kind: 'reason', purpose: 'block', cardMasked: '*0009', reasons: ['lost', 'stolen', 'fraud_suspected'] },
+    { kind: 'reason', purpose: 'adjust', cardMasked: '*0009', reasons: ['missing_points', 'goodwill', 'correction', 'other'] },
+    { kind: 'note', cardMasked: '*0009' },
+    { kind: 'points', cardMasked: '*0009' },
+    { kind: 'confirmTap', cardMasked: '*0009', points: -120 },
+    { kind: 'working' },
+  ];
+  const messages: StaffMessage[] = [
+    { kind: 'blocked', cardMasked: '*0009', already: false },
+    { kind: 'blockPending', cardMasked: '*0009' },
+    { kind: 'replaced', oldMasked: '*0009', newMasked: '*0041', balance: 340 },
+    { kind: 'adjusted', cardMasked: '*0009', points: 120, balance: 460 },
+    { kind: 'issued', cardMasked: '*0041', existingCustomer: true },
+    { kind: 'printed', what: 'shiftReport' },
+    { kind: 'nothingToReprint' },
+    { kind: 'printerProblem' },
+    { kind: 'managerNeeded' },
+    { kind: 'onlineOnly' },
+    { kind: 'pending' },
+    { kind: 'cardNotFound' },
+    { kind: 'alreadyRegistered', cardMasked: '*0009' },
+    { kind: 'refused', code: 'adjustment_limit', detail: 'at most <500> points' },
+  ];
+  return [...steps.map((step) => ({ screen: 'staff' as const, staff, step })), ...messages.map((message) => ({ screen: 'staff' as const, staff, step: { kind: 'menu' as const }, message }))];
+}
 
 const presentation = (view: View, lang: (typeof LANGUAGES)[number]): Presentation => ({ view, lang, timeZone: 'Europe/Berlin', idleAt: 1_800_000_000_000, printerWarning: true, seq: 1 });
 
@@ -79,6 +132,8 @@ describe('kiosk views', () => {
         expect(html, view.screen).toContain(`data-screen="${view.screen}"`);
         expect(html).not.toContain('<b>К.</b>');
         expect(html).not.toContain('Store <One>');
+        expect(html).not.toContain('<500>');
+        expect(html).not.toMatch(/undefined|\[object/);
       }
     });
   }

@@ -2,7 +2,8 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SignedVersionedCache } from '@loyalty/device';
+import { SignedVersionedCache, StaffCache } from '@loyalty/device';
+import type { StaffList } from '@loyalty/protocol';
 import { createLogger } from '@loyalty/protocol/node';
 import { tempDir } from '../support/system.js';
 
@@ -53,5 +54,41 @@ describe('signed versioned cache', () => {
     const c = cache();
     expect(c.load()).toBeNull();
     expect(c.version).toBeNull();
+  });
+});
+
+describe('the staff list on the kiosk', () => {
+  const dirs: Array<{ remove: () => void }> = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) d.remove();
+  });
+  const list = (version: number, storeId: string, staff: StaffList['staff']): StaffList => ({ version, storeId, staff });
+  const signList = (l: StaffList) => `signed:${JSON.stringify(l)}`;
+  const verifyList = (raw: string) => (raw.startsWith('signed:') ? (JSON.parse(raw.slice(7)) as StaffList) : null);
+  const olga = { id: 'S1', name: 'Olga P.', role: 'cashier' as const, uid: '04AA0000000C01' };
+
+  it('knows the staff cards of the newest list of its store, keeps it across a restart, and says when it changed', () => {
+    const dir = tempDir('staff-cache');
+    dirs.push(dir);
+    const cache = new StaffCache(`${dir.path}/staff.jws`, 'store-1', verifyList, silent);
+    let changes = 0;
+    cache.onChange(() => {
+      changes += 1;
+    });
+    expect(cache.byCard(olga.uid)).toBeNull();
+    expect(cache.offer(list(3, 'store-1', [olga]), signList(list(3, 'store-1', [olga])))).toBe(true);
+    expect(cache.byCard(olga.uid)).toEqual(olga);
+    // Another store's list, or an older one, changes nothing.
+    expect(cache.offer(list(9, 'store-2', []), signList(list(9, 'store-2', [])))).toBe(false);
+    expect(cache.offer(list(2, 'store-1', []), signList(list(2, 'store-1', [])))).toBe(false);
+    expect(cache.byCard(olga.uid)).toEqual(olga);
+    expect(changes).toBe(1);
+    // Blocked: left out of the next version.
+    expect(cache.offer(list(4, 'store-1', []), signList(list(4, 'store-1', [])))).toBe(true);
+    expect(cache.byCard(olga.uid)).toBeNull();
+    const restarted = new StaffCache(`${dir.path}/staff.jws`, 'store-1', verifyList, silent);
+    restarted.load();
+    expect(restarted.version).toBe(4);
+    expect(restarted.byCard(olga.uid)).toBeNull();
   });
 });

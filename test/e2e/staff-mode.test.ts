@@ -102,10 +102,19 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await menu();
     await tap(ANNA.uid);
     await page.waitForSelector('main[data-screen="member"]');
-    // Each session is in the audit log, opened and closed, with the kiosk.
-    await eventually(async () => (await audit('actor = ?', [`staff:${staffIds.olga}`])).length === 8, 5000, 'sessions audited');
+    // Anna's balance slip, reprinted by staff as a copy.
+    await eventually(() => k.hardware.printer.jobs.length === 1, 5000, 'balance slip');
+    await tap(OLGA.uid);
+    await menu();
+    await choose('reprint');
+    await page.waitForSelector('[data-field="staff-message"]:text("Last slip printed again")');
+    expect(receiptText(decodeEscPos(k.hardware.printer.jobs[1]!))[0]).toContain('*** COPY ***');
+    await tap(OLGA.uid);
+    await page.waitForSelector('main[data-screen="welcome"]');
+    // Each session is in the audit log, opened and closed, with the kiosk; the reprint too.
+    await eventually(async () => (await audit('actor = ?', [`staff:${staffIds.olga}`])).length === 11, 5000, 'sessions audited');
     const sessions = await audit('actor = ?', [`staff:${staffIds.olga}`]);
-    expect(sessions.map((s) => s.action)).toEqual([...Array(4)].flatMap(() => ['kiosk.session_start', 'kiosk.session_end']));
+    expect(sessions.map((s) => s.action)).toEqual([...[...Array(4)].flatMap(() => ['kiosk.session_start', 'kiosk.session_end']), 'kiosk.session_start', 'kiosk.reprint', 'kiosk.session_end']);
     expect(sessions[0]).toMatchObject({ role: 'cashier', place: 'kiosk:kiosk-1' });
   });
 

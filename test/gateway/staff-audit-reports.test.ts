@@ -214,4 +214,44 @@ describe('staff, audit and reports', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('--date YYYY-MM-DD');
   });
+
+  it('checks every staff request against the staff table: the card, the store, the role, the second tap and the limits', async () => {
+    const kiosk = { kioskId: 'kiosk-9', storeId: MOSCOW.id };
+    const manager = await gateway.staff.create({ name: 'Marat Ivanov', role: 'manager', cardUid: '04AA0000000A01', storeId: MOSCOW.id, actor: 'test' });
+    const cashier = await gateway.staff.create({ name: 'Ira Lis', role: 'cashier', cardUid: '04AA0000000B01', actor: 'test' });
+    const elsewhere = await gateway.staff.create({ name: 'Pyotr Ko', role: 'manager', cardUid: '04AA0000000D01', storeId: 'store-1', actor: 'test' });
+    const ref = (s: { id: string; cardUid: string }) => ({ id: s.id, uid: s.cardUid });
+    const card = (await gateway.cards.issue({ programId: 'points', actor: 'test' })).number;
+    let n = 0;
+    const adjust = (staff: { id: string; cardUid: string }, points: number, confirmedBy = staff) =>
+      gateway.kioskStaff
+        .adjust(
+          {
+            kind: 'staff_adjust',
+            opId: `0190b5a0-0000-7000-8000-${String(++n).padStart(12, '0')}`,
+            staff: ref(staff),
+            confirmedBy: ref(confirmedBy),
+            card: { number: card },
+            points,
+            reason: 'goodwill',
+          },
+          kiosk,
+        )
+        .then(
+          (r) => r.balance,
+          (e: { code: string }) => e.code,
+        );
+    expect(await adjust({ id: manager.id, cardUid: '04AA0000000B01' }, 10)).toBe('staff_blocked');
+    expect(await adjust(elsewhere, 10)).toBe('staff_blocked');
+    expect(await adjust(cashier, 10)).toBe('manager_required');
+    expect(await adjust(manager, 10, cashier)).toBe('manager_required');
+    expect(await adjust(manager, 1001)).toBe('adjustment_limit');
+    // 5000 points a day: four of 1000, then 900 more is within, and 200 after that is not.
+    for (let i = 0; i < 4; i++) expect(typeof (await adjust(manager, i % 2 ? -1000 : 1000))).toBe('number');
+    expect(typeof (await adjust(manager, 900))).toBe('number');
+    expect(await adjust(manager, 200)).toBe('adjustment_limit');
+    const audited = await call('GET', `/audit?staffId=${manager.id}`, undefined, { role: 'viewer' });
+    expect(audited.body.items.filter((e: { action: string }) => e.action === 'points.adjust')).toHaveLength(5);
+    expect(audited.body.items[1]).toMatchObject({ actor: `staff:${manager.id}`, actorRole: 'manager', place: 'kiosk:kiosk-9', reason: 'goodwill', cardNumber: card });
+  });
 });

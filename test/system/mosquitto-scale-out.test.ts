@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { OpIdGenerator, type InvalidRequestReply, type Reply } from '@loyalty/protocol';
+import { connectAsync } from 'mqtt';
+import { OpIdGenerator, storeTopic, type InvalidRequestReply, type Reply } from '@loyalty/protocol';
 import type { Gateway } from '@loyalty/gateway';
 import { startMosquitto } from '../support/mosquitto.js';
 import { describeWithSystem } from '../support/system-deps.js';
@@ -31,6 +32,14 @@ describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () =>
     // The kiosk is enrolled before replica b starts, so both know its key.
     const { loadKioskIdentity } = await import('@loyalty/device');
     const { brokerPassword } = await a.registry.register('kiosk-1', 'store-1', loadKioskIdentity(kioskDir.path).publicKey);
+    // As if the kiosk had been enrolled by a gateway from before the staff list: its role lacks
+    // that subscription, which replica b grants again when it starts.
+    const control = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, admin);
+    await control.publishAsync(
+      '$CONTROL/dynamic-security/v1',
+      JSON.stringify({ commands: [{ command: 'removeRoleACL', rolename: 'kiosk-kiosk-1', acltype: 'subscribeLiteral', topic: storeTopic('store-1', 'staff') }] }),
+    );
+    await control.endAsync();
     ({ gateway: b } = await startGateway(bDir.path, external('gateway-b')));
     k = await startKiosk(a, kioskDir.path, {
       mqttPort: broker.port,
@@ -75,6 +84,11 @@ describeWithSystem('two gateway replicas behind mosquitto', ['mosquitto'], () =>
     expect((await a.ledger.identify({ number: ANNA.number })).balance).toBe(40);
     const total = Number((await a.db.execute('SELECT sum(balance) AS s FROM accounts')).rows[0]!.s);
     expect(total).toBe(0);
+  });
+
+  it('delivers the signed staff list through mosquitto, also to a kiosk enrolled before the list existed', async () => {
+    await a.staff.create({ name: 'Olga Petrova', role: 'cashier', cardUid: '04AA0000000C01', storeId: 'store-1', actor: 'test' });
+    await eventually(() => k.kiosk.staff.byCard('04AA0000000C01')?.name === 'Olga P.', 5000, 'staff list on the kiosk');
   });
 
   it('a kiosk revoked through one replica is cut off by the broker and refused by the other within the refresh period', async () => {
