@@ -233,7 +233,7 @@ export class Gateway {
     let publishHotlist: (hotlist: Hotlist) => void = () => {};
     const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: (hotlist) => publishHotlist(hotlist) });
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
-    const kioskStaff = new KioskStaff({ db: client, writer, clock: this.clock, staff, cards, ledger, registrations, limits: config.staff });
+    const kioskStaff = new KioskStaff({ db: client, writer, clock: this.clock, staff, cards, ledger, registrations, customers, limits: config.staff });
     const mqtt = createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
     const link = new KioskLink({
       client: mqtt,

@@ -63,7 +63,19 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     k.hardware.reader.present(uid);
   };
   const menu = () => page.waitForSelector('main[data-screen="staff"] .staff-menu button[data-value="issue"]');
-  const message = async () => (await page.waitForSelector('[data-field="staff-message"]')).innerText();
+  /** The result shown above the menu: waits for this one (the previous action's may still be up). */
+  const expectMessage = async (expected: string | RegExp) => {
+    const matches = (text: string) => (typeof expected === 'string' ? text === expected : expected.test(text));
+    const shown = await eventually(
+      async () => {
+        const text = await page.innerText('[data-field="staff-message"]', { timeout: 1000 }).catch(() => '');
+        return matches(text) ? text : null;
+      },
+      5000,
+      `staff message ${expected}`,
+    );
+    expect(matches(shown ?? '')).toBe(true);
+  };
   const choose = (action: string) => page.click(`button[data-action="staff"][data-value="${action}"]`);
   async function typeEntry(text: string, submit: string): Promise<void> {
     for (const ch of text) await page.click(`[data-key="${ch}"]`);
@@ -128,7 +140,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     const late = answerLate(gateway.cards, 'block');
     await tap(BORIS.uid);
     await page.click('button[data-action="staffReason"][data-value="stolen"]');
-    expect(await message()).toBe('Saved: card •••5566 will be blocked when the kiosk is back online');
+    await expectMessage('Saved: card •••5566 will be blocked when the kiosk is back online');
     await eventually(() => late.calls >= 2, 5000, 'a resend');
     late.open();
     await eventually(async () => (await gateway.ledger.findCard({ number: BORIS.number }))?.status === 'blocked', 5000, 'card blocked');
@@ -163,7 +175,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="staff"] h1:text("Tap or scan the new card")');
     // A blank card: it gets the next number.
     await tap('04BB0000000001');
-    expect(await message()).toMatch(/^Card .* replaced by .*: 340 points moved$/);
+    await expectMessage(/^Card .* replaced by .*: 340 points moved$/);
     const newCard = await gateway.ledger.findCard({ uid: '04BB0000000001' });
     expect(newCard).toMatchObject({ status: 'active', balance: 340 });
     expect((await gateway.ledger.findCard({ number: ANNA.number }))?.status).toBe('blocked');
@@ -178,7 +190,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await tap(OLGA.uid);
     await menu();
     await choose('adjust');
-    expect(await message()).toBe('Manager card needed');
+    await expectMessage('Manager card needed');
     await tap(MARAT.uid);
     await menu();
     expect(await page.innerText('[data-field="staff"]')).toBe('Staff mode · Marat I. · Manager');
@@ -188,7 +200,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await typeEntry('120', 'button[data-action="staffPoints"][data-value="+"]');
     expect(await page.innerText('[data-field="confirm"]')).toMatch(/^\+120 points on /);
     await tap(MARAT.uid);
-    expect(await message()).toMatch(/^\+120 points on .*; balance 120$/);
+    await expectMessage(/^\+120 points on .*; balance 120$/);
     expect((await gateway.ledger.findCard({ number: BORIS.number }))?.balance).toBe(120);
 
     // Above the per-adjustment limit: refused by the gateway, nothing moves.
@@ -197,7 +209,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await page.click('button[data-action="staffReason"][data-value="correction"]');
     await typeEntry('600', 'button[data-action="staffPoints"][data-value="-"]');
     await tap(MARAT.uid);
-    expect(await message()).toContain('at most 500 points in one adjustment');
+    await expectMessage(/at most 500 points in one adjustment/);
     expect((await gateway.ledger.findCard({ number: BORIS.number }))?.balance).toBe(120);
     // "Other" asks for the reason in words, kept in the audit log.
     await choose('adjust');
@@ -231,7 +243,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="enterName"]');
     for (const ch of 'ИРИНА') await page.click(`[data-key="${ch}"]`);
     await page.click('button[data-action="name"]');
-    expect(await message()).toMatch(/^Карта .* выдана$/);
+    await expectMessage(/^Карта .* выдана$/);
     expect((await gateway.ledger.findCard({ number: batch.number }))?.status).toBe('active');
     expect(await audit('action = ?', ['card.issue'])).toEqual([
       { actor: `staff:${staffIds.olga}`, role: 'cashier', place: 'kiosk:kiosk-1', action: 'card.issue', reason: 'customer_request', card: batch.number },
@@ -239,7 +251,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
 
     const before = k.hardware.printer.jobs.length;
     await choose('shiftReport');
-    expect(await message()).toBe('Отчёт напечатан; начата новая смена');
+    await expectMessage('Отчёт напечатан; начата новая смена');
     const slip = receiptText(decodeEscPos(k.hardware.printer.jobs[before]!)).join('\n');
     expect(slip).toContain('ОТЧЁТ ЗА СМЕНУ');
     expect(slip).toMatch(/Карт зарегистр\. +1/);
@@ -279,7 +291,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await tap(MARAT.uid);
     await menu();
     await choose('replace');
-    expect(await message()).toBe('Kiosk offline: this needs the connection');
+    await expectMessage('Kiosk offline: this needs the connection');
     gateway = undefined as unknown as Gateway;
   });
 

@@ -114,7 +114,12 @@ export class StaffMode {
     session.work.cardMasked = cardMasked;
     switch (purpose) {
       case 'issue':
-        if (!this.requireOnline(session)) return true;
+        if (!this.requireOnline(session)) {
+          await this.show();
+          return true;
+        }
+        // The registration steps have the screen now; a customer card tapped meanwhile ends staff mode.
+        session.step = { kind: 'working' };
         await this.host.startIssue(card, this.ref(session));
         return true;
       case 'replace':

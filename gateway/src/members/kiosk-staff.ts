@@ -12,6 +12,7 @@ import { LedgerError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock } from '../clock.js';
 import type { CardService } from './card-service.js';
+import type { CustomerService } from './customer-service.js';
 import { maskPhone } from './phone.js';
 import type { RegistrationService } from './registration-service.js';
 import type { StaffService, StaffView } from './staff-service.js';
@@ -38,6 +39,7 @@ export class KioskStaff {
       cards: CardService;
       ledger: Ledger;
       registrations: RegistrationService;
+      customers: CustomerService;
       limits: StaffLimits;
     },
   ) {}
@@ -106,7 +108,7 @@ export class KioskStaff {
   async find(request: RequestOf<'staff_find'>, context: KioskContext): Promise<ReplyData<'staff_find'>> {
     await this.check(request.staff, context);
     const started = await this.deps.registrations.startIdentification({ phone: request.phone, kioskId: context.kioskId, requester: { storeId: context.storeId } });
-    return { lookupId: started.identificationId, expiresAt: started.expiresAt, phoneMasked: maskPhone(request.phone.startsWith('+') ? request.phone : `+${request.phone}`) };
+    return { lookupId: started.identificationId, expiresAt: started.expiresAt, phoneMasked: maskPhone(this.deps.customers.phone(request.phone)) };
   }
 
   async findVerify(request: RequestOf<'staff_find_verify'>, context: KioskContext): Promise<ReplyData<'staff_find_verify'>> {
