@@ -45,6 +45,7 @@ import { KioskRedemptions } from './members/kiosk-redemptions.js';
 import { LogSmsProvider, WebhookSmsProvider } from './members/sms.js';
 import { StaffService } from './members/staff-service.js';
 import { KioskStaff } from './members/kiosk-staff.js';
+import { ConsoleSessions } from './console/sessions.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -319,6 +320,7 @@ export class Gateway {
       registrations,
       confirmedRedemptions,
       staff,
+      consoleSessions: new ConsoleSessions(client, writer, this.clock),
       db: client,
       clock: this.clock,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),

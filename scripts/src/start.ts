@@ -94,6 +94,7 @@ async function main(): Promise<void> {
   out(`  MQTT broker: mqtt://${gateway.mqttEndpoint.host}:${gateway.mqttEndpoint.port}`);
   out(`  kiosk:       ${DEMO_KIOSK_ID} in ${DEMO_STORE.id}, key ${identity.fingerprint} (${paired})`);
   out(`admin token: ${token}`);
+  out(`  console:     ${gateway.httpUrl}/admin  (sign in with the admin token)`);
   out(`  try: curl -H "Authorization: Bearer <token>" ${gateway.httpUrl}/api/v1/cards/10009`);
   out(`  programs:    ${DEMO_PROGRAMS.join(', ')} (docs/programs/*.json; GET ${gateway.httpUrl}/api/v1/programs)`);
   out('demo cards:');

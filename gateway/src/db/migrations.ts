@@ -593,6 +593,21 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX audit_actor ON audit_log(actor, action, at)`,
     ],
   },
+  {
+    id: 20,
+    name: "the operators' console: sign-in sessions",
+    sql: [
+      // One row per signed-in browser: the cookie's hash (a copy of the database signs nobody in),
+      // the API token it stands for, and the CSRF token its forms carry.
+      `CREATE TABLE console_sessions (
+        id_hash TEXT PRIMARY KEY,
+        token_id TEXT NOT NULL REFERENCES api_tokens(id),
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

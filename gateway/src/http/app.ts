@@ -23,6 +23,7 @@ import { releaseDownloadRoute, releaseRoutes } from './routes/releases.js';
 import { storeRoutes } from './routes/stores.js';
 import { staffRoutes } from './routes/staff.js';
 import { reportRoutes } from './routes/reports.js';
+import { consoleApp } from '../console/app.js';
 import { valueRoutes } from './routes/value.js';
 import { GatewayIdentity, VerifyReport } from './schemas.js';
 
@@ -104,5 +105,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/api/v1/openapi.json', (c) => c.json(openApi));
   app.get('/docs', (c) => c.html(docsPage(openApi)));
   app.route('/api/v1', api);
+  // The operators' console (docs/console.md): its own sign-in, cookies and CSRF checks.
+  app.route('/admin', consoleApp(deps));
   return app;
 }

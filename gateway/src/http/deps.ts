@@ -17,6 +17,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { ProgramService } from '../programs/program-service.js';
 import type { ApiTokens } from './api-tokens.js';
 import type { StaffService } from '../members/staff-service.js';
+import type { ConsoleSessions } from '../console/sessions.js';
 import type { SqlClient } from '../db/sql.js';
 import type { Clock } from '../clock.js';
 
@@ -28,6 +29,8 @@ export interface AppDeps {
   registrations: RegistrationService;
   confirmedRedemptions: ConfirmedRedemptions;
   staff: StaffService;
+  /** sign-in sessions of the operators' console at /admin */
+  consoleSessions: ConsoleSessions;
   /** the ledger database, for the reports and the audit log (read transactions only) */
   db: SqlClient;
   clock: Clock;

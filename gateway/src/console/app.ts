@@ -1,0 +1,364 @@
+/**
+ * The operators' console at /admin (docs/console.md): server-rendered pages on the gateway's own
+ * Hono app and port. Sign-in exchanges an admin or viewer API token for a session cookie
+ * (HttpOnly, SameSite=Strict); every form that changes something carries the session's CSRF
+ * token and must come from this origin. Writes go through the same services as the API, with the
+ * token as the actor, so they are audited and checked the same way.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { AppDeps } from '../http/deps.js';
+import { clientAddress, MinuteCounter } from '../http/rate-limit.js';
+import { ConfigPatch } from '../http/routes/kiosks.js';
+import { LedgerError } from '../ledger/errors.js';
+import { dailyCsv, dailyReport, liabilityCsv, liabilityReport } from '../reports/reports.js';
+import { fleetBody, fleetTable, kioskBody, type FleetData, type FleetStatus, type KioskData } from './fleet.js';
+import { CONSOLE_SCRIPT, CONSOLE_STYLE, flash, page, type PageContext } from './layout.js';
+import { reportsBody } from './reports-page.js';
+import { SESSION_MS, type ConsoleSession } from './sessions.js';
+import { CONSOLE_LANGS, CONSOLE_WORDS, type ConsoleLang } from './words.js';
+import { html } from 'hono/html';
+
+const SESSION_COOKIE = 'lk_console';
+const LANG_COOKIE = 'lk_console_lang';
+/** Live fleet views open at once; more get 503 (each polls the registry). */
+const MAX_STREAMS = 50;
+const STREAM_POLL_MS = 2000;
+const CHART_DAYS = 14;
+
+export type ConsoleEnv = { Variables: { session: ConsoleSession; ctx: PageContext; form: Record<string, unknown> } };
+type ConsoleDeps = Pick<AppDeps, 'registry' | 'alarms' | 'commands' | 'kioskConfig' | 'enrollments' | 'directory' | 'revokeKiosk' | 'tokens' | 'db' | 'clock' | 'log' | 'consoleSessions'>;
+
+export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+  const signInAttempts = new MinuteCounter(20);
+  let streams = 0;
+
+  app.use('*', async (c, next) => {
+    await next();
+    // The pages load nothing from elsewhere and run only this console's own script.
+    c.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    c.header('x-content-type-options', 'nosniff');
+    // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on the console's own form posts.
+    c.header('referrer-policy', 'same-origin');
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  });
+
+  app.get('/console.css', (c) => c.body(CONSOLE_STYLE, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=300' }));
+  app.get('/console.js', (c) => c.body(CONSOLE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=300' }));
+
+  app.get('/lang/:lang', (c) => {
+    const lang = c.req.param('lang');
+    if ((CONSOLE_LANGS as readonly string[]).includes(lang)) setCookie(c, LANG_COOKIE, lang, { path: '/admin', sameSite: 'Strict', httpOnly: true, maxAge: 365 * 86_400 });
+    const back = c.req.query('back') ?? '/admin/kiosks';
+    // Only back into the console: never an open redirect.
+    return c.redirect(/^\/admin(\/[A-Za-z0-9/_.-]*)?(\?[^\\]*)?$/.test(back) && !back.startsWith('//') ? back : '/admin/kiosks', 303);
+  });
+
+  app.get('/login', async (c) => c.html(await signInPage(context(c, null), null)));
+  app.post('/login', async (c) => {
+    const ctx = context(c, null);
+    if (!sameOrigin(c)) return c.html(await signInPage(ctx, ctx.words.errors.csrf), 403);
+    if (signInAttempts.take(clientAddress(c)) !== null) return c.html(await signInPage(ctx, ctx.words.signIn.tooMany), 429);
+    const form = await c.req.parseBody();
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    const caller = token ? await deps.tokens.identify(token) : null;
+    if (!caller) return c.html(await signInPage(ctx, ctx.words.signIn.unknown), 401);
+    if (caller.role === 'pos') return c.html(await signInPage(ctx, ctx.words.signIn.pos), 403);
+    const id = await deps.consoleSessions.open(caller.id);
+    setCookie(c, SESSION_COOKIE, id, { path: '/admin', httpOnly: true, sameSite: 'Strict', secure: isHttps(c), maxAge: SESSION_MS / 1000 });
+    deps.log.info({ tokenId: caller.id, role: caller.role }, 'console sign-in');
+    return c.redirect('/admin/kiosks', 303);
+  });
+
+  // Everything below needs a session; writes also its CSRF token and this origin.
+  app.use('*', async (c, next) => {
+    const session = await deps.consoleSessions.find(getCookie(c, SESSION_COOKIE));
+    if (!session) return c.req.method === 'GET' ? c.redirect('/admin/login', 303) : c.html(await signInPage(context(c, null), null), 401);
+    const ctx = context(c, session);
+    c.set('session', session);
+    c.set('ctx', ctx);
+    if (c.req.method === 'POST') {
+      // Read once here: the body is a stream, and the handlers get what was read.
+      const form = await c.req.parseBody();
+      c.set('form', form);
+      if (!sameOrigin(c) || !sameToken(typeof form._csrf === 'string' ? form._csrf : '', session.csrf)) {
+        deps.log.warn({ path: c.req.path }, 'console form refused: CSRF token or origin');
+        return c.html(await page(ctx, ctx.words.title, null, flash('error', ctx.words.errors.csrf)), 403);
+      }
+      // Anyone may sign out; every other form changes something and needs an admin.
+      if (session.role !== 'admin' && c.req.path !== '/admin/logout') return c.html(await page(ctx, ctx.words.title, null, flash('error', ctx.words.errors.forbidden)), 403);
+    }
+    await next();
+  });
+
+  app.get('/', (c) => c.redirect('/admin/kiosks', 303));
+
+  app.post('/logout', async (c) => {
+    await deps.consoleSessions.close(getCookie(c, SESSION_COOKIE));
+    deleteCookie(c, SESSION_COOKIE, { path: '/admin' });
+    return c.redirect('/admin/login', 303);
+  });
+
+  // ---- fleet ----------------------------------------------------------------------------------
+
+  const fleetFilter = (c: Context) => {
+    const status = c.req.query('status') ?? '';
+    return { storeId: c.req.query('storeId') ?? '', status: (['online', 'offline', 'alarm'].includes(status) ? status : '') as FleetStatus };
+  };
+  const fleetData = async (filter: FleetData['filter']): Promise<Pick<FleetData, 'kiosks' | 'alarms'>> => {
+    const kiosks = await deps.registry.list(filter.storeId ? { storeId: filter.storeId } : {});
+    const alarms = await deps.alarms.list({ active: true });
+    const inAlarm = new Set(alarms.map((a) => a.kioskId));
+    const shown = kiosks.filter((k) =>
+      filter.status === 'online' ? k.online : filter.status === 'offline' ? !k.online && k.status === 'active' : filter.status === 'alarm' ? inAlarm.has(k.id) : true,
+    );
+    return { kiosks: shown, alarms };
+  };
+  const fleetPage = async (c: Context<ConsoleEnv>, extra: Partial<FleetData> = {}, status: 200 | 400 = 200) => {
+    const ctx = c.get('ctx');
+    const filter = fleetFilter(c);
+    const data: FleetData = { stores: await deps.directory.stores(), ...(await fleetData(filter)), filter, ...extra };
+    return c.html(await page(ctx, ctx.words.fleet.title, 'fleet', fleetBody(ctx, data)), status);
+  };
+
+  app.get('/kiosks', (c) => fleetPage(c));
+
+  app.get('/events', async (c) => {
+    if (streams >= MAX_STREAMS) return c.text('too many live views; reload later', 503);
+    const ctx = c.get('ctx');
+    const filter = fleetFilter(c);
+    streams += 1;
+    return streamSSE(c, async (stream) => {
+      let last = '';
+      let quietFor = 0;
+      try {
+        while (!stream.aborted && !stream.closed) {
+          // A session signed out or revoked meanwhile stops getting updates.
+          if (!(await deps.consoleSessions.find(getCookie(c, SESSION_COOKIE)))) break;
+          const table = String(await fleetTable(ctx, await fleetData(filter)));
+          quietFor += STREAM_POLL_MS;
+          if (table !== last) {
+            await stream.writeSSE({ event: 'fleet', data: JSON.stringify({ html: table }) });
+            last = table;
+            quietFor = 0;
+          } else if (quietFor >= 15_000) {
+            // A comment now and then: proxies close a stream that stays silent.
+            await stream.write(': keep-alive\n\n');
+            quietFor = 0;
+          }
+          await stream.sleep(STREAM_POLL_MS);
+        }
+      } finally {
+        streams -= 1;
+      }
+    });
+  });
+
+  const kioskPage = async (c: Context<ConsoleEnv>, id: string, extra: Partial<KioskData> = {}, status: 200 | 400 | 404 | 409 = 200) => {
+    const ctx = c.get('ctx');
+    const [kiosk] = await deps.registry.list({ id });
+    if (!kiosk) return c.html(await page(ctx, ctx.words.errors.notFound, 'fleet', flash('error', ctx.words.errors.notFound)), 404);
+    await deps.commands.expire();
+    const data: KioskData = {
+      kiosk,
+      config: await deps.kioskConfig.status(kiosk),
+      commands: await deps.commands.list(id, 20),
+      alarms: await deps.alarms.list({ kioskId: id, active: true }),
+      message: okMessage(c, ctx),
+      ...extra,
+    };
+    return c.html(await page(ctx, ctx.words.kiosk.title(id), 'fleet', kioskBody(ctx, data)), status);
+  };
+
+  app.get('/kiosks/:id', (c) => kioskPage(c, c.req.param('id')));
+
+  app.post('/kiosks/:id/config', async (c) => {
+    const ctx = c.get('ctx');
+    const id = c.req.param('id');
+    const form = c.get('form');
+    const text = typeof form.patch === 'string' ? form.patch : '';
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return kioskPage(c, id, { draft: { text, errors: [ctx.words.kiosk.badJson((error as Error).message)] } }, 400);
+    }
+    const patch = ConfigPatch.safeParse(json);
+    if (!patch.success) return kioskPage(c, id, { draft: { text, errors: patch.error.issues.map(fieldError) } }, 400);
+    try {
+      const saved = await deps.kioskConfig.patchKiosk(id, patch.data, actor(c));
+      return c.redirect(`/admin/kiosks/${encodeURIComponent(id)}?ok=config&v=${saved.version}`, 303);
+    } catch (error) {
+      return kioskPage(c, id, { draft: { text, errors: [refusal(error)] } }, 409);
+    }
+  });
+
+  app.post('/kiosks/:id/commands', async (c) => {
+    const id = c.req.param('id');
+    const form = c.get('form');
+    const type = form.type === 'print_test_page' || form.type === 'restart_agent' ? form.type : null;
+    if (!type) return kioskPage(c, id, { message: { kind: 'error', text: c.get('ctx').words.errors.failed('unknown command') } }, 400);
+    try {
+      await deps.commands.create(id, { type }, actor(c));
+      return c.redirect(`/admin/kiosks/${encodeURIComponent(id)}?ok=${type}`, 303);
+    } catch (error) {
+      return kioskPage(c, id, { message: { kind: 'error', text: c.get('ctx').words.errors.failed(refusal(error)) } }, 409);
+    }
+  });
+
+  app.post('/kiosks/:id/revoke', async (c) => {
+    const ctx = c.get('ctx');
+    const id = c.req.param('id');
+    const form = c.get('form');
+    const reason = typeof form.reason === 'string' ? form.reason.trim() : '';
+    if (form.confirm !== id || reason.length < 3) return kioskPage(c, id, { message: { kind: 'error', text: ctx.words.kiosk.wrongConfirm } }, 400);
+    try {
+      await deps.revokeKiosk(id, reason.slice(0, 200));
+      return c.redirect(`/admin/kiosks/${encodeURIComponent(id)}?ok=revoked`, 303);
+    } catch (error) {
+      return kioskPage(c, id, { message: { kind: 'error', text: ctx.words.errors.failed(refusal(error)) } }, 409);
+    }
+  });
+
+  app.post('/enrollments', async (c) => {
+    const ctx = c.get('ctx');
+    const form = c.get('form');
+    const storeId = typeof form.storeId === 'string' ? form.storeId : '';
+    try {
+      const { code, expiresAt } = await deps.enrollments.create(storeId);
+      deps.log.info({ storeId, tokenId: c.get('session').tokenId }, 'pairing code made in the console');
+      // Shown once, never redirected through a URL.
+      return fleetPage(c, { pairing: { storeId, code, expiresAt } });
+    } catch (error) {
+      return fleetPage(c, { message: { kind: 'error', text: ctx.words.errors.failed(refusal(error)) } }, 400);
+    }
+  });
+
+  // ---- reports --------------------------------------------------------------------------------
+
+  const DateQuery = z.iso.date();
+  const reportQuery = (c: Context) => {
+    const today = deps.clock.now().toISOString().slice(0, 10);
+    const date = DateQuery.safeParse(c.req.query('date')).success ? c.req.query('date')! : today;
+    return { date, storeId: c.req.query('storeId') ?? '' };
+  };
+
+  app.get('/reports', async (c) => {
+    const ctx = c.get('ctx');
+    const { date, storeId } = reportQuery(c);
+    const stores = await deps.directory.stores();
+    const known = stores.some((s) => s.id === storeId) ? storeId : '';
+    const daily = await dailyReport(deps.db, { date, ...(known ? { storeId: known } : {}) });
+    const series = [];
+    for (let i = CHART_DAYS - 1; i >= 0; i--) {
+      const day = new Date(Date.parse(`${date}T00:00:00Z`) - i * 86_400_000).toISOString().slice(0, 10);
+      const report = i === 0 ? daily : await dailyReport(deps.db, { date: day, ...(known ? { storeId: known } : {}) });
+      const sum = (k: 'pointsEarned' | 'pointsRedeemed' | 'pointsExpired') => report.stores.reduce((n, s) => n + s.totals[k], 0);
+      series.push({ date: day, earned: sum('pointsEarned'), redeemed: sum('pointsRedeemed'), expired: sum('pointsExpired') });
+    }
+    const body = reportsBody(ctx, { stores, liability: await liabilityReport(deps.db, deps.clock.now()), daily, storeId: known, series });
+    return c.html(await page(ctx, ctx.words.reports.title, 'reports', body));
+  });
+
+  app.get('/reports/liability.csv', async (c) => {
+    const report = await liabilityReport(deps.db, deps.clock.now());
+    return c.body(liabilityCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="liability-${report.asOf.slice(0, 10)}.csv"` });
+  });
+
+  app.get('/reports/daily.csv', async (c) => {
+    const { date, storeId } = reportQuery(c);
+    try {
+      const report = await dailyReport(deps.db, { date, ...(storeId ? { storeId } : {}) });
+      return c.body(dailyCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="daily-${date}${storeId ? `-${storeId}` : ''}.csv"` });
+    } catch (error) {
+      return c.text(refusal(error), 404);
+    }
+  });
+
+  app.notFound(async (c) => {
+    const ctx = c.get('ctx') ?? context(c, null);
+    return c.html(await page(ctx, ctx.words.errors.notFound, null, flash('error', ctx.words.errors.notFound)), 404);
+  });
+
+  return app;
+
+  function context(c: Context, session: ConsoleSession | null): PageContext {
+    const chosen = getCookie(c, LANG_COOKIE);
+    const lang: ConsoleLang = chosen === 'ru' || chosen === 'en' ? chosen : /^ru\b/i.test(c.req.header('accept-language') ?? '') ? 'ru' : 'en';
+    const url = new URL(c.req.url);
+    return { lang, words: CONSOLE_WORDS[lang], role: session?.role ?? null, csrf: session?.csrf ?? null, path: `${url.pathname}${url.search}` };
+  }
+}
+
+/** The API token behind the session, as audit records and card events name it. */
+function actor(c: Context<ConsoleEnv>): string {
+  return `api:${c.get('session').tokenId}`;
+}
+
+/** A field's problem as the editor lists it: the field, then what is wrong (a bad field name says why, not just "invalid key"). */
+function fieldError(issue: z.core.$ZodIssue): string {
+  const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+  return `${issue.path.map(String).join('.') || '(document)'}: ${inner ?? issue.message}`;
+}
+
+function refusal(error: unknown): string {
+  if (error instanceof LedgerError) return error.message;
+  throw error;
+}
+
+/** A success the page says after the redirect that followed a form (keys only, never text from the URL). */
+function okMessage(c: Context<ConsoleEnv>, ctx: PageContext): KioskData['message'] {
+  const ok = c.req.query('ok');
+  const w = ctx.words.kiosk;
+  if (ok === 'config') return { kind: 'ok', text: w.saved(Number(c.req.query('v')) || 0) };
+  if (ok === 'print_test_page') return { kind: 'ok', text: w.sent(w.testPage) };
+  if (ok === 'restart_agent') return { kind: 'ok', text: w.sent(w.restart) };
+  if (ok === 'revoked') return { kind: 'ok', text: w.revokedDone };
+  return undefined;
+}
+
+/** A form must come from this console: the browser's Origin (or Sec-Fetch-Site) says so. */
+function sameOrigin(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site && site !== 'same-origin') return false;
+  const origin = c.req.header('origin');
+  if (!origin) return site === 'same-origin';
+  // The host, not the whole origin: behind a TLS proxy the browser says https and the gateway sees http.
+  try {
+    return new URL(origin).host === (c.req.header('host') ?? new URL(c.req.url).host);
+  } catch {
+    return false;
+  }
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function isHttps(c: Context): boolean {
+  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+}
+
+async function signInPage(ctx: PageContext, problem: string | null): Promise<string> {
+  const w = ctx.words;
+  return page(
+    ctx,
+    w.signIn.title,
+    null,
+    html`<h1>${w.signIn.title}</h1>
+      ${flash('error', problem)}
+      <form method="post" action="/admin/login" class="card signin">
+        <label for="token">${w.signIn.token}</label>
+        <input id="token" name="token" type="password" autocomplete="current-password" required>
+        <p class="hint">${w.signIn.hint}</p>
+        <button type="submit">${w.signIn.submit}</button>
+      </form>`,
+  );
+}

@@ -1,0 +1,245 @@
+/**
+ * The operators' console at /admin in Debian's headless Chromium (docs/console.md), against a
+ * real gateway with a kiosk connected over MQTT: sign-in and its cookie, the live fleet, a
+ * kiosk's configuration, commands, pairing and revocation, the reports, a viewer's limits, forged
+ * form posts, English and Russian, and an axe-core check of every page. Screenshots of each page
+ * go to test-output/console/ (docs/operator-guide.md shows them).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Gateway } from '@loyalty/gateway';
+import { ANNA, STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { describeWithSystem } from '../support/system-deps.js';
+import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const SHOTS = join(process.cwd(), 'test-output', 'console');
+
+describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
+  let browser: Browser;
+  let dirs: Array<{ path: string; remove: () => void }> = [];
+  let gateway: Gateway;
+  let k: TestKiosk | null;
+  let context: BrowserContext;
+  let page: Page;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    dirs = [tempDir('gw-console'), tempDir('kiosk-console')];
+    ({ gateway } = await startGateway(dirs[0]!.path));
+    await gateway.directory.ensureStore({ ...STORE, timezone: 'Europe/Moscow' });
+    await gateway.directory.ensureStore({ id: 'store-2', name: 'Второй магазин', timezone: 'Europe/Berlin' });
+    await seed(gateway);
+    for (const role of ['admin', 'viewer', 'pos'] as const) tokens[role] = (await gateway.tokens.create(role, role)).token;
+    k = await startKiosk(gateway, dirs[1]!.path);
+    await eventually(() => k!.kiosk.link.connected, 5000, 'kiosk online');
+    await eventually(async () => (await gateway.registry.list({ id: 'kiosk-1' }))[0]?.telemetry !== null, 5000, 'first heartbeat');
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+  });
+  afterEach(async (c) => {
+    if (c.task.result?.state === 'fail' && page) await screenshot(page, c.task.name).catch(() => undefined);
+    await context?.close();
+    await k?.kiosk.stop();
+    await gateway?.stop();
+    for (const d of dirs) d.remove();
+  });
+
+  const url = (path: string) => `${gateway.httpUrl}${path}`;
+  async function signIn(role: string): Promise<void> {
+    await page.goto(url('/admin'));
+    await page.waitForSelector('input[name="token"]');
+    await page.fill('input[name="token"]', tokens[role]!);
+    await page.click('button[type="submit"]');
+  }
+  /** axe-core in the page: no serious or critical violation. */
+  async function accessible(name: string): Promise<void> {
+    // Evaluated through the debugging protocol: the console's CSP (rightly) refuses inline scripts.
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const result = await (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+    });
+    expect(violations, name).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  it('signs in with an admin token into a session cookie scripts cannot read, signs out, and refuses POS and unknown tokens', async () => {
+    await page.goto(url('/admin/kiosks'));
+    await page.waitForSelector('h1:text("Sign in")');
+    await accessible('sign-in');
+    await page.fill('input[name="token"]', tokens.pos!);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.flash.error:text("A POS token cannot sign in to the console")');
+    await page.fill('input[name="token"]', 'lk_not-a-token');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.flash.error:text("unknown or revoked")');
+
+    await signIn('admin');
+    await page.waitForSelector('h1:text("Kiosks")');
+    expect(await page.evaluate(() => document.cookie)).not.toContain('lk_console=');
+    const [cookie] = (await context.cookies()).filter((c) => c.name === 'lk_console');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
+    // The token is in no URL the browser visited, and not in the page.
+    expect(page.url()).not.toContain(tokens.admin!);
+    expect(await page.content()).not.toContain(tokens.admin!);
+
+    await page.click('button:text("Sign out")');
+    await page.waitForSelector('h1:text("Sign in")');
+    await page.goto(url('/admin/kiosks'));
+    await page.waitForSelector('h1:text("Sign in")');
+
+    // A revoked token ends its sessions at once.
+    await signIn('admin');
+    await page.waitForSelector('h1:text("Kiosks")');
+    const id = (await gateway.db.execute({ sql: 'SELECT token_id FROM console_sessions LIMIT 1' })).rows[0]!.token_id as string;
+    await gateway.tokens.revoke(id);
+    await page.goto(url('/admin/reports'));
+    await page.waitForSelector('h1:text("Sign in")');
+  });
+
+  it('shows the fleet with versions, devices and outbox, filters it, and updates it live when a kiosk goes offline', async () => {
+    await signIn('admin');
+    const row = page.locator('tr[data-kiosk="kiosk-1"]');
+    await row.waitFor();
+    expect(await row.locator('[data-field="status"]').innerText()).toBe('online');
+    const text = await row.innerText();
+    expect(text).toContain('store-1');
+    expect(text).toMatch(/Reader: ok/);
+    expect(text).toMatch(/Printer: ok/);
+    await accessible('fleet');
+
+    // No reload: the event stream replaces the table.
+    await k!.kiosk.stop();
+    k = null;
+    await page.waitForSelector('tr[data-kiosk="kiosk-1"] [data-field="status"]:text("offline")', { timeout: 10_000 });
+    await page.selectOption('select[name="status"]', 'online');
+    await page.click('button:text("Show")');
+    await page.waitForSelector('p:text("No kiosks match.")');
+    await page.goto(url('/admin/kiosks?status=offline&storeId=store-1'));
+    await page.locator('tr[data-kiosk="kiosk-1"]').waitFor();
+  });
+
+  it('edits a kiosk’s desired configuration with field errors, sends commands, makes a pairing code and revokes with a typed confirmation', async () => {
+    await signIn('admin');
+    await page.goto(url('/admin/kiosks/kiosk-1'));
+    await page.waitForSelector('h1:text("Kiosk kiosk-1")');
+    await accessible('kiosk');
+
+    await page.fill('textarea[name="patch"]', '{"memberScreenMs": 15000,');
+    await page.click('button:text("Save desired configuration")');
+    await page.waitForSelector('#patch-errors li:text("Not JSON")');
+    await page.fill('textarea[name="patch"]', '{"member screen": 15000}');
+    await page.click('button:text("Save desired configuration")');
+    await page.waitForSelector('#patch-errors li:text("a field of the kiosk config file")');
+    await page.fill('textarea[name="patch"]', '{"memberScreenMs": 15000}');
+    await page.click('button:text("Save desired configuration")');
+    await page.waitForSelector('.flash.ok:text("Saved as version")');
+    expect(await page.innerText('[data-field="desired"]')).toContain('"memberScreenMs": 15000');
+    await eventually(() => k!.kiosk.agent.timeouts.memberScreenMs === 15_000, 5000, 'the kiosk applied it');
+
+    await page.click('button:text("Print test page")');
+    await page.waitForSelector('.flash.ok:text("Print test page sent.")');
+    await eventually(async () => (await gateway.commands.list('kiosk-1'))[0]?.state === 'succeeded', 5000, 'test page printed');
+    await page.reload();
+    expect(await page.innerText('tr[data-command="print_test_page"] [data-field="state"]')).toBe('succeeded');
+
+    await page.goto(url('/admin/kiosks'));
+    await page.selectOption('#pairing ~ form select[name="storeId"], section[aria-labelledby="pairing"] select[name="storeId"]', 'store-2');
+    await page.click('button:text("New pairing code")');
+    const code = await page.innerText('[data-field="pairing-code"]');
+    expect(code).toMatch(/^[A-Z0-9]{5}-[A-Z0-9]{5}$/);
+    expect((await gateway.db.execute({ sql: `SELECT store_id FROM enrollments ORDER BY created_at DESC LIMIT 1` })).rows[0]!.store_id).toBe('store-2');
+
+    await page.goto(url('/admin/kiosks/kiosk-1'));
+    await page.fill('input[name="reason"]', 'stolen from the store');
+    await page.fill('input[name="confirm"]', 'kiosk-2');
+    await page.click('button.danger');
+    await page.waitForSelector('.flash.error:text("does not match")');
+    expect(gateway.registry.get('kiosk-1')?.status).toBe('active');
+    await page.fill('input[name="reason"]', 'stolen from the store');
+    await page.fill('input[name="confirm"]', 'kiosk-1');
+    await page.click('button.danger');
+    await page.waitForSelector('[data-field="status"]:text("revoked")');
+    expect(gateway.registry.get('kiosk-1')?.status).toBe('revoked');
+  });
+
+  it('lets a viewer look but not change, and refuses forged form posts', async () => {
+    await signIn('viewer');
+    await page.goto(url('/admin/kiosks/kiosk-1'));
+    await page.waitForSelector('h1:text("Kiosk kiosk-1")');
+    expect(await page.locator('form[action$="/config"], form[action$="/commands"], form[action$="/revoke"]').count()).toBe(0);
+    expect(await page.locator('section[aria-labelledby="pairing"]').count()).toBe(0);
+    // The viewer's own session and CSRF token, posted anyway: refused by role.
+    const viewerCsrf = await page.getAttribute('input[name="_csrf"]', 'value');
+    const asViewer = await page.evaluate(async (csrf) => {
+      const body = new URLSearchParams({ _csrf: csrf ?? '', type: 'restart_agent' });
+      return (await fetch('/admin/kiosks/kiosk-1/commands', { method: 'POST', body })).status;
+    }, viewerCsrf);
+    expect(asViewer).toBe(403);
+
+    await page.click('button:text("Sign out")');
+    await signIn('admin');
+    await page.goto(url('/admin/kiosks/kiosk-1'));
+    await page.waitForSelector('h1:text("Kiosk kiosk-1")');
+    // Without the CSRF token, or with another one: refused, nothing sent.
+    const forged = await page.evaluate(async () => {
+      const post = (body: Record<string, string>) => fetch('/admin/kiosks/kiosk-1/commands', { method: 'POST', body: new URLSearchParams(body) }).then((r) => r.status);
+      return [await post({ type: 'restart_agent' }), await post({ type: 'restart_agent', _csrf: 'x'.repeat(32) })];
+    });
+    expect(forged).toEqual([403, 403]);
+    // The right token from another site (its Origin): refused too.
+    const csrf = (await page.getAttribute('input[name="_csrf"]', 'value'))!;
+    const session = (await context.cookies()).find((c) => c.name === 'lk_console')!.value;
+    const crossSite = await fetch(url('/admin/kiosks/kiosk-1/commands'), {
+      method: 'POST',
+      headers: { cookie: `lk_console=${session}`, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, type: 'restart_agent' }),
+    });
+    expect(crossSite.status).toBe(403);
+    expect(await gateway.commands.list('kiosk-1')).toEqual([]);
+  });
+
+  it('shows the liability, a store-local day and the points per day, in Russian, with CSV downloads', async () => {
+    const purchase = (amount: number, opId: string) =>
+      gateway.ledger.purchase({
+        opId,
+        card: { number: ANNA.number },
+        storeId: STORE.id,
+        currency: 'EUR',
+        items: [{ sku: 'BREAD', category: 'bakery', quantity: 1, unitPrice: amount }],
+        source: 'test',
+      });
+    await purchase(4200, '0190b5a0-0000-7000-8000-0000000c0001');
+    await purchase(800, '0190b5a0-0000-7000-8000-0000000c0002');
+    await signIn('viewer');
+    await page.click('a.lang');
+    await page.waitForSelector('h1:text("Киоски")');
+    await page.click('nav a:text("Отчёты")');
+    await page.waitForSelector('h1:text("Отчёты")');
+    expect(await page.innerText('[data-field="total-points"]')).toBe('50');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await page.inputValue('input[name="date"]')).toBe(today);
+    expect(await page.locator('svg rect.c-earned').count()).toBe(14);
+    await accessible('reports-ru');
+
+    const download = page.waitForEvent('download');
+    await page.click('a[href^="/admin/reports/daily.csv"]');
+    const csv = readFileSync((await (await download).path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^date,storeId,kioskId,pointsEarned,/);
+    expect(csv).toMatch(/,store-1,TOTAL,50,0,0,0,0,0,2,/);
+    const liability = await page.request.get(url('/admin/reports/liability.csv'));
+    expect(liability.headers()['content-type']).toContain('text/csv');
+    expect(await liability.text()).toContain('points,TOTAL,points,50\r\n');
+  });
+});
