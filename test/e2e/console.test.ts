@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Gateway } from '@loyalty/gateway';
 import { ANNA, STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 import { describeWithSystem } from '../support/system-deps.js';
+import { POINTS_DOC } from '../support/programs.js';
 import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -241,5 +242,85 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     const liability = await page.request.get(url('/admin/reports/liability.csv'));
     expect(liability.headers()['content-type']).toContain('text/csv');
     expect(await liability.text()).toContain('points,TOTAL,points,50\r\n');
+  });
+
+  it('edits a program with the gateway’s field errors, publishes a version to one store, rolls it back and quotes what-if', async () => {
+    await gateway.programs.put('points', POINTS_DOC, 'test');
+    await gateway.programs.publish('points', undefined, 'test');
+    await signIn('admin');
+    await page.click('nav a:text("Programs")');
+    await page.click('tr[data-program="points"] a');
+    await page.waitForSelector('h1:text("Store Points")');
+    expect(await page.innerText('tr[data-store="store-1"] [data-field="version"]')).toBe('1');
+    expect(await page.innerText('tr[data-store="store-2"] [data-field="version"]')).toBe('1');
+    await accessible('program');
+
+    // A bad field: listed with its path, the text kept for fixing.
+    const document = JSON.parse(await page.inputValue('textarea[name="document"]')) as typeof POINTS_DOC;
+    await page.fill('textarea[name="document"]', JSON.stringify({ ...document, earn: { ...document.earn, rate: { ...document.earn.rate, per: -5 } } }, null, 2));
+    await page.click('button:text("Save as draft")');
+    await page.waitForSelector('#document-errors code:text("earn.rate.per")');
+    expect(await page.inputValue('textarea[name="document"]')).toContain('"per": -5');
+    await page.fill('textarea[name="document"]', JSON.stringify({ ...document, name: 'Store Points Plus' }, null, 2));
+    await page.click('button:text("Save as draft")');
+    await page.waitForSelector('.flash.ok:text("Saved as draft version 2")');
+
+    // Version 2 to store-1 only: store-2 keeps version 1 and its bundle.
+    const store2Bundle = (await gateway.programs.bundleFor('store-2'))!.version;
+    await page.selectOption('select[name="version"]', '2');
+    await page.check('input[name="stores"][value="store-1"]');
+    await page.click('form[action$="/publish"] button');
+    await page.waitForSelector('.flash.ok:text("Version 2 published: 1 store bundle(s) sent.")');
+    expect(await page.innerText('tr[data-store="store-1"] [data-field="version"]')).toBe('2');
+    expect(await page.innerText('tr[data-store="store-2"] [data-field="version"]')).toBe('1');
+    expect((await gateway.programs.bundleFor('store-2'))!.version).toBe(store2Bundle);
+    expect((await gateway.programs.bundleFor('store-1'))!.programs[0]!.document.name).toBe('Store Points Plus');
+
+    await page.click('tr[data-store="store-1"] button:text("Roll back")');
+    await page.waitForSelector('.flash.ok:text("Store store-1 is back on its previous rules")');
+    expect(await page.innerText('tr[data-store="store-1"] [data-field="version"]')).toBe('1');
+    expect((await gateway.programs.bundleFor('store-1'))!.programs[0]!.document.name).toBe('Store Points');
+
+    // What if: the explained lines for a described member, as the API's quote gives them.
+    await page.selectOption('form[action$="/quote"] select[name="storeId"]', 'store-1');
+    await page.fill('input[name="at"]', '2026-11-30T10:00');
+    await page.fill('textarea[name="items"]', 'MILK,dairy,2,199\nBREAD,bakery,1,349');
+    await page.fill('input[name="tier"]', 'gold');
+    await page.click('button:text("Quote")');
+    await page.waitForSelector('#quote-result');
+    const expected = await gateway.ledger.quote({
+      storeId: 'store-1',
+      currency: 'EUR',
+      at: '2026-11-30T10:00:00.000Z',
+      items: [
+        { sku: 'MILK', category: 'dairy', quantity: 2, unitPrice: 199 },
+        { sku: 'BREAD', category: 'bakery', quantity: 1, unitPrice: 349 },
+      ],
+      member: {
+        cardProgramId: 'points',
+        availablePoints: 0,
+        tier: { id: 'gold', reviewAt: null },
+        qualifyingSpend: 0,
+        purchases: 1,
+        birthday: null,
+        birthdayBonusYear: null,
+        referrerId: null,
+        memberships: [],
+        earnedToday: 0,
+      },
+    });
+    expect(expected.pointsEarned).toBeGreaterThan(0);
+    expect(await page.innerText('[data-field="points-earned"]')).toBe(String(expected.pointsEarned));
+    for (const line of expected.lines) expect(await page.innerText('section[aria-labelledby="quote-result"]')).toContain(line.text);
+    await page.fill('textarea[name="items"]', 'MILK;dairy;2;199');
+    await page.click('button:text("Quote")');
+    await page.waitForSelector('.flash.error:text("Basket line 1")');
+
+    // A viewer sees the rollout and the document, and none of the forms.
+    await page.click('button:text("Sign out")');
+    await signIn('viewer');
+    await page.goto(url('/admin/programs/points'));
+    await page.waitForSelector('h1:text("Store Points")');
+    expect(await page.locator('form[action^="/admin/programs/"]').count()).toBe(0);
   });
 });

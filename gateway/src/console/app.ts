@@ -19,6 +19,7 @@ import { dailyCsv, dailyReport, liabilityCsv, liabilityReport } from '../reports
 import { fleetBody, fleetTable, kioskBody, type FleetData, type FleetStatus, type KioskData } from './fleet.js';
 import { CONSOLE_SCRIPT, CONSOLE_STYLE, flash, page, type PageContext } from './layout.js';
 import { reportsBody } from './reports-page.js';
+import { programBody, programsBody, type ProgramPageData } from './programs-page.js';
 import { SESSION_MS, type ConsoleSession } from './sessions.js';
 import { CONSOLE_LANGS, CONSOLE_WORDS, type ConsoleLang } from './words.js';
 import { html } from 'hono/html';
@@ -31,7 +32,10 @@ const STREAM_POLL_MS = 2000;
 const CHART_DAYS = 14;
 
 export type ConsoleEnv = { Variables: { session: ConsoleSession; ctx: PageContext; form: Record<string, unknown> } };
-type ConsoleDeps = Pick<AppDeps, 'registry' | 'alarms' | 'commands' | 'kioskConfig' | 'enrollments' | 'directory' | 'revokeKiosk' | 'tokens' | 'db' | 'clock' | 'log' | 'consoleSessions'>;
+type ConsoleDeps = Pick<
+  AppDeps,
+  'registry' | 'alarms' | 'commands' | 'kioskConfig' | 'enrollments' | 'directory' | 'revokeKiosk' | 'tokens' | 'db' | 'clock' | 'log' | 'consoleSessions' | 'programs' | 'ledger'
+>;
 
 export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
@@ -83,8 +87,8 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     c.set('session', session);
     c.set('ctx', ctx);
     if (c.req.method === 'POST') {
-      // Read once here: the body is a stream, and the handlers get what was read.
-      const form = await c.req.parseBody();
+      // Read once here: the body is a stream, and the handlers get what was read (repeated fields as arrays).
+      const form = await c.req.parseBody({ all: true });
       c.set('form', form);
       if (!sameOrigin(c) || !sameToken(typeof form._csrf === 'string' ? form._csrf : '', session.csrf)) {
         deps.log.warn({ path: c.req.path }, 'console form refused: CSRF token or origin');
@@ -239,6 +243,109 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     }
   });
 
+  // ---- programs -------------------------------------------------------------------------------
+
+  app.get('/programs', async (c) => {
+    const ctx = c.get('ctx');
+    return c.html(await page(ctx, ctx.words.programs.title, 'programs', programsBody(ctx, await deps.programs.list())));
+  });
+
+  const programPage = async (c: Context<ConsoleEnv>, id: string, extra: Partial<ProgramPageData> = {}, status: 200 | 400 | 409 = 200) => {
+    const ctx = c.get('ctx');
+    const program = await deps.programs.get(id).catch((error: unknown) => {
+      if (error instanceof LedgerError && error.code === 'program_not_found') return null;
+      throw error;
+    });
+    if (!program) return c.html(await page(ctx, ctx.words.errors.notFound, 'programs', flash('error', ctx.words.errors.notFound)), 404);
+    const data: ProgramPageData = { program, stores: await deps.directory.stores(), message: programMessage(c, ctx), ...extra };
+    return c.html(await page(ctx, program.name, 'programs', programBody(ctx, data)), status);
+  };
+
+  app.get('/programs/:id', (c) => programPage(c, c.req.param('id')));
+
+  app.post('/programs/:id', async (c) => {
+    const ctx = c.get('ctx');
+    const id = c.req.param('id');
+    const text = field(c, 'document');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return programPage(c, id, { draft: { text, errors: [{ field: '(document)', message: ctx.words.programs.badJson((error as Error).message) }] } }, 400);
+    }
+    try {
+      const saved = await deps.programs.put(id, json, actor(c));
+      return c.redirect(`/admin/programs/${encodeURIComponent(id)}?ok=saved&v=${saved.version}`, 303);
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      const details = Array.isArray(error.details) ? (error.details as Array<{ field?: string; message?: string }>) : [];
+      const errors = details.length ? details.map((d) => ({ field: String(d.field ?? '(document)'), message: String(d.message ?? '') })) : [{ field: '(document)', message: error.message }];
+      return programPage(c, id, { draft: { text, errors } }, 400);
+    }
+  });
+
+  app.post('/programs/:id/publish', async (c) => {
+    const ctx = c.get('ctx');
+    const id = c.req.param('id');
+    const version = Number(field(c, 'version')) || undefined;
+    const stores = fields(c, 'stores');
+    try {
+      const done = await deps.programs.publish(id, stores.length ? stores : undefined, actor(c), { version });
+      return c.redirect(`/admin/programs/${encodeURIComponent(id)}?ok=published&v=${done.version}&n=${done.bundles.length}`, 303);
+    } catch (error) {
+      return programPage(c, id, { message: { kind: 'error', text: ctx.words.errors.failed(refusal(error)) } }, 409);
+    }
+  });
+
+  app.post('/programs/:id/rollback', async (c) => {
+    const ctx = c.get('ctx');
+    const id = c.req.param('id');
+    const storeId = field(c, 'storeId');
+    try {
+      const done = await deps.programs.rollback(storeId, { programId: id }, actor(c));
+      return c.redirect(`/admin/programs/${encodeURIComponent(id)}?ok=rolledback&store=${encodeURIComponent(done.storeId)}&v=${done.version}`, 303);
+    } catch (error) {
+      return programPage(c, id, { message: { kind: 'error', text: ctx.words.errors.failed(refusal(error)) } }, 409);
+    }
+  });
+
+  app.post('/programs/:id/quote', async (c) => {
+    const ctx = c.get('ctx');
+    const id = c.req.param('id');
+    const names = ['storeId', 'currency', 'at', 'items', 'availablePoints', 'tier', 'qualifyingSpend', 'purchases', 'birthday'] as const;
+    const input = Object.fromEntries(names.map((n) => [n, field(c, n)])) as Record<(typeof names)[number], string>;
+    const items = [];
+    const lines = input.items.split(/\r?\n/).filter((l) => l.trim());
+    for (const [index, line] of lines.entries()) {
+      const [sku, category, quantity, unitPrice] = line.split(',').map((p) => p.trim());
+      if (!sku || !category || !/^\d+$/.test(quantity ?? '') || !/^\d+$/.test(unitPrice ?? '')) return programPage(c, id, { whatIf: { input, error: ctx.words.programs.badItems(index + 1) } }, 400);
+      items.push({ sku, category, quantity: Number(quantity), unitPrice: Number(unitPrice) });
+    }
+    const whole = (v: string) => (/^\d{1,12}$/.test(v) ? Number(v) : 0);
+    const member = {
+      cardProgramId: id,
+      availablePoints: whole(input.availablePoints),
+      tier: { id: input.tier.trim() || null, reviewAt: null },
+      qualifyingSpend: whole(input.qualifyingSpend),
+      purchases: whole(input.purchases),
+      birthday: /^\d{4}-\d{2}-\d{2}$/.test(input.birthday) ? input.birthday : null,
+      birthdayBonusYear: null,
+      referrerId: null,
+      memberships: [],
+      earnedToday: 0,
+    };
+    // datetime-local has no zone: it is read as UTC, and the page says so.
+    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(input.at) ? `${input.at}:00.000Z` : undefined;
+    try {
+      if (!items.length) throw new LedgerError('invalid_request', ctx.words.programs.badItems(1));
+      const quote = await deps.ledger.quote({ storeId: input.storeId, currency: /^[A-Z]{3}$/.test(input.currency) ? input.currency : 'EUR', items, member, ...(at ? { at } : {}) });
+      const result = { pointsEarned: quote.pointsEarned, discount: quote.discount, payable: quote.payable, currency: quote.currency, lines: quote.lines };
+      return programPage(c, id, { whatIf: { input, result } });
+    } catch (error) {
+      return programPage(c, id, { whatIf: { input, error: ctx.words.errors.failed(refusal(error)) } }, 400);
+    }
+  });
+
   // ---- reports --------------------------------------------------------------------------------
 
   const DateQuery = z.iso.date();
@@ -309,6 +416,33 @@ function fieldError(issue: z.core.$ZodIssue): string {
 function refusal(error: unknown): string {
   if (error instanceof LedgerError) return error.message;
   throw error;
+}
+
+/** One field of the form the middleware read (the last, if it was repeated). */
+function field(c: Context<ConsoleEnv>, name: string): string {
+  const value = c.get('form')[name];
+  const last = Array.isArray(value) ? value.at(-1) : value;
+  return typeof last === 'string' ? last : '';
+}
+
+/** Every value of a repeated field (checkboxes). */
+function fields(c: Context<ConsoleEnv>, name: string): string[] {
+  const value = c.get('form')[name];
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+function programMessage(c: Context<ConsoleEnv>, ctx: PageContext): ProgramPageData['message'] {
+  const ok = c.req.query('ok');
+  const w = ctx.words.programs;
+  const v = Number(c.req.query('v')) || 0;
+  if (ok === 'saved') return { kind: 'ok', text: w.saved(v) };
+  if (ok === 'published') {
+    const n = Number(c.req.query('n')) || 0;
+    return { kind: 'ok', text: n ? w.published(v, n) : w.nothingChanged };
+  }
+  const store = c.req.query('store') ?? '';
+  if (ok === 'rolledback' && /^[A-Za-z0-9_-]{1,64}$/.test(store)) return { kind: 'ok', text: w.rolledBack(store, v) };
+  return undefined;
 }
 
 /** A success the page says after the redirect that followed a form (keys only, never text from the URL). */
