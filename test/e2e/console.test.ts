@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Gateway } from '@loyalty/gateway';
-import { ANNA, STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
+import { ANNA, BORIS, STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { POINTS_DOC } from '../support/programs.js';
 import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
@@ -188,6 +188,35 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
       return (await fetch('/admin/kiosks/kiosk-1/commands', { method: 'POST', body })).status;
     }, viewerCsrf);
     expect(asViewer).toBe(403);
+    // Every form that changes something, posted by a viewer: refused, whatever its target.
+    const writes = [
+      '/admin/kiosks/kiosk-1/config',
+      '/admin/kiosks/kiosk-1/revoke',
+      '/admin/enrollments',
+      '/admin/programs/points',
+      '/admin/programs/points/publish',
+      '/admin/programs/points/rollback',
+      '/admin/programs/points/quote',
+      `/admin/cards/${ANNA.number}/block`,
+      `/admin/cards/${ANNA.number}/adjust`,
+      `/admin/cards/${ANNA.number}/replace`,
+      '/admin/cards/batches',
+      '/admin/customers/x/reveal',
+    ];
+    const statuses = await page.evaluate(
+      async ({ paths, csrf }) =>
+        Promise.all(
+          paths.map((path) =>
+            fetch(path, { method: 'POST', body: new URLSearchParams({ _csrf: csrf ?? '', reason: 'viewer tries', confirm: 'kiosk-1', points: '5', count: '1', storeId: 'store-1' }) }).then(
+              (r) => r.status,
+            ),
+          ),
+        ),
+      { paths: writes, csrf: viewerCsrf },
+    );
+    expect(statuses).toEqual(writes.map(() => 403));
+    expect(gateway.registry.get('kiosk-1')?.status).toBe('active');
+    expect((await gateway.ledger.findCard({ number: ANNA.number }))?.status).toBe('active');
 
     await page.click('button:text("Sign out")');
     await signIn('admin');
@@ -233,6 +262,10 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     expect(await page.inputValue('input[name="date"]')).toBe(today);
     expect(await page.locator('svg rect.c-earned').count()).toBe(14);
     await accessible('reports-ru');
+    await page.goto(url('/admin/reports?days=30&storeId=store-2'));
+    expect(await page.locator('svg rect.c-earned').count()).toBe(30);
+    expect(await page.inputValue('select[name="storeId"]')).toBe('store-2');
+    await page.goBack();
 
     const download = page.waitForEvent('download');
     await page.click('a[href^="/admin/reports/daily.csv"]');
@@ -249,6 +282,8 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     await gateway.programs.publish('points', undefined, 'test');
     await signIn('admin');
     await page.click('nav a:text("Programs")');
+    await page.waitForSelector('tr[data-program="points"]');
+    await accessible('programs');
     await page.click('tr[data-program="points"] a');
     await page.waitForSelector('h1:text("Store Points")');
     expect(await page.innerText('tr[data-store="store-1"] [data-field="version"]')).toBe('1');
@@ -322,5 +357,82 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     await page.goto(url('/admin/programs/points'));
     await page.waitForSelector('h1:text("Store Points")');
     expect(await page.locator('form[action^="/admin/programs/"]').count()).toBe(0);
+  });
+
+  it('finds cards and customers, hides personal data until an admin asks (audited), and blocks, adjusts, replaces and makes a batch', async () => {
+    const anna = String((await gateway.db.execute({ sql: 'SELECT customer_id FROM cards WHERE number = ?', args: [ANNA.number] })).rows[0]!.customer_id);
+    await gateway.db.execute({ sql: 'UPDATE customers SET phone = ? WHERE id = ?', args: ['+4915100000009', anna] });
+    await signIn('admin');
+    await page.click('nav a:text("Customers and cards")');
+    await page.waitForSelector('h1:text("Customers and cards")');
+    await accessible('cards');
+    await page.fill('input[name="q"]', ANNA.number);
+    await page.click('button:text("Find")');
+    await page.waitForSelector(`h1:text("Card ${ANNA.number}")`);
+
+    // Adjust: the balance, the statement and the audit log say it.
+    await page.fill('form[action$="/adjust"] input[name="points"]', '+75');
+    await page.fill('form[action$="/adjust"] input[name="reason"]', 'goodwill: late delivery');
+    await page.click('form[action$="/adjust"] button');
+    await page.waitForSelector('.flash.ok:text("Adjusted: the balance is 75.")');
+    expect(await page.innerText('[data-field="balance"]')).toBe('75');
+    expect(await page.innerText('tr[data-audit="points.adjust"]')).toContain('goodwill: late delivery');
+    await accessible('card');
+
+    // Replace: the points move to the next card number; the old card is blocked.
+    await page.fill('form[action$="/replace"] input[name="reason"]', 'lost on the bus');
+    await page.click('form[action$="/replace"] button');
+    const replaced = await (await page.waitForSelector('.flash.ok:text("Replaced")')).innerText();
+    const newNumber = /card (\d+)/.exec(replaced)![1]!;
+    expect((await gateway.ledger.findCard({ number: newNumber }))?.balance).toBe(75);
+    expect((await gateway.ledger.findCard({ number: ANNA.number }))?.status).toBe('blocked');
+
+    // Block another card.
+    await page.goto(url(`/admin/cards/${BORIS.number}`));
+    await page.fill('form[action$="/block"] input[name="reason"]', 'fraud suspected');
+    await page.click('button.danger');
+    await page.waitForSelector('[data-field="status"]:text("blocked")');
+    expect(await page.innerText('tr[data-audit="card.block"]')).toContain('fraud suspected');
+
+    // The customer by phone: masked until asked, and asking is in the audit log.
+    await page.goto(url('/admin/cards'));
+    await page.selectOption('select[name="by"]', 'phone');
+    await page.fill('input[name="q"]', '+4915100000009');
+    await page.click('button:text("Find")');
+    await page.waitForSelector('[data-field="name"]');
+    expect(await page.innerText('[data-field="name"]')).toBe('A*** K***');
+    expect(await page.innerText('[data-field="phone"]')).toBe('+49 ••• 0009');
+    await accessible('customer');
+    await page.click('button:text("Show personal data")');
+    await page.waitForSelector('[data-field="name"]:text("Anna Karenina")');
+    expect(await page.innerText('[data-field="phone"]')).toBe('+4915100000009');
+    const shown = (await gateway.db.execute({ sql: `SELECT actor, customer_id, detail FROM audit_log WHERE action = 'customer.personal_data_shown'` })).rows;
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatchObject({ customer_id: anna, detail: '{}' });
+    expect(String(shown[0]!.actor)).toMatch(/^api:/);
+    // A part of a number finds nobody.
+    await page.goto(url('/admin/cards?by=phone&q=0009'));
+    await page.waitForSelector('p:text("Nothing found.")');
+
+    // A batch for the print shop, downloaded as CSV.
+    const download = page.waitForEvent('download');
+    await page.fill('input[name="count"]', '3');
+    await page.click('button:text("Make and download CSV")');
+    const csv = readFileSync((await (await download).path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('number');
+    expect(csv.slice(1)).toHaveLength(3);
+    for (const number of csv.slice(1)) expect((await gateway.ledger.findCard({ number }))?.status).toBe('unlinked');
+
+    // A viewer finds the same, and sees no action and no personal data.
+    await page.click('button:text("Sign out")');
+    await signIn('viewer');
+    await page.goto(url(`/admin/customers/${anna}`));
+    await page.waitForSelector('[data-field="name"]');
+    expect(await page.innerText('[data-field="name"]')).toBe('A*** K***');
+    expect(await page.locator('form[action$="/reveal"]').count()).toBe(0);
+    await page.goto(url(`/admin/cards/${newNumber}`));
+    expect(await page.locator('form[action^="/admin/cards/"]').count()).toBe(0);
   });
 });

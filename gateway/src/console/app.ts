@@ -5,7 +5,7 @@
  * token and must come from this origin. Writes go through the same services as the API, with the
  * token as the actor, so they are audited and checked the same way.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
@@ -20,6 +20,9 @@ import { fleetBody, fleetTable, kioskBody, type FleetData, type FleetStatus, typ
 import { CONSOLE_SCRIPT, CONSOLE_STYLE, flash, page, type PageContext } from './layout.js';
 import { reportsBody } from './reports-page.js';
 import { programBody, programsBody, type ProgramPageData } from './programs-page.js';
+import { cardBody, customerBody, searchBody, type CardPageData, type SearchKind } from './cards-page.js';
+import { readAudit } from '../audit/audit-log.js';
+import { isValidCardNumber } from '@loyalty/protocol';
 import { SESSION_MS, type ConsoleSession } from './sessions.js';
 import { CONSOLE_LANGS, CONSOLE_WORDS, type ConsoleLang } from './words.js';
 import { html } from 'hono/html';
@@ -34,7 +37,22 @@ const CHART_DAYS = 14;
 export type ConsoleEnv = { Variables: { session: ConsoleSession; ctx: PageContext; form: Record<string, unknown> } };
 type ConsoleDeps = Pick<
   AppDeps,
-  'registry' | 'alarms' | 'commands' | 'kioskConfig' | 'enrollments' | 'directory' | 'revokeKiosk' | 'tokens' | 'db' | 'clock' | 'log' | 'consoleSessions' | 'programs' | 'ledger'
+  | 'registry'
+  | 'alarms'
+  | 'commands'
+  | 'kioskConfig'
+  | 'enrollments'
+  | 'directory'
+  | 'revokeKiosk'
+  | 'tokens'
+  | 'db'
+  | 'clock'
+  | 'log'
+  | 'consoleSessions'
+  | 'programs'
+  | 'ledger'
+  | 'cards'
+  | 'customers'
 >;
 
 export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
@@ -243,6 +261,121 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     }
   });
 
+  // ---- customers and cards --------------------------------------------------------------------
+
+  const programIds = async () => (await deps.programs.list()).map((p) => p.id);
+
+  app.get('/cards', async (c) => {
+    const ctx = c.get('ctx');
+    const kind: SearchKind = c.req.query('by') === 'phone' ? 'phone' : c.req.query('by') === 'customer' ? 'customer' : 'card';
+    const query = (c.req.query('q') ?? '').trim().slice(0, 64);
+    if (query) {
+      if (kind === 'card' && /^\d{5,19}$/.test(query) && (await deps.ledger.findCard({ number: query }))) return c.redirect(`/admin/cards/${query}`, 303);
+      if (kind === 'phone') {
+        // A whole number only: no listing of customers by part of a phone number.
+        const found = await deps.customers.findByPhone(query).catch((error: unknown) => {
+          if (error instanceof LedgerError) return [];
+          throw error;
+        });
+        if (found.length) return c.redirect(`/admin/customers/${encodeURIComponent(found[0]!.id)}`, 303);
+      }
+      if (kind === 'customer' && /^[A-Za-z0-9-]{1,64}$/.test(query) && (await deps.customers.get(query))) return c.redirect(`/admin/customers/${query}`, 303);
+    }
+    return c.html(await page(ctx, ctx.words.cards.title, 'cards', searchBody(ctx, { kind, query, none: query !== '' }, await programIds())));
+  });
+
+  const cardPage = async (c: Context<ConsoleEnv>, number: string, message?: CardPageData['message'], status: 200 | 400 | 409 = 200) => {
+    const ctx = c.get('ctx');
+    const card = isValidCardNumber(number) || /^\d{5,19}$/.test(number) ? await deps.ledger.findCard({ number }) : null;
+    if (!card) return c.html(await page(ctx, ctx.words.errors.notFound, 'cards', flash('error', ctx.words.errors.notFound)), 404);
+    const cursor = /^\d{1,15}$/.test(c.req.query('cursor') ?? '') ? c.req.query('cursor')! : null;
+    const held = await deps.ledger.held(card.accountId);
+    const [wallet] = await deps.ledger.wallets(card.accountId);
+    const data: CardPageData = {
+      card: {
+        number: card.number,
+        uid: card.uid,
+        status: card.status,
+        customerId: card.customerId,
+        programId: card.programId,
+        balance: card.balance,
+        available: card.balance - held,
+        held,
+        tier: await deps.ledger.heldTier(card.accountId),
+      },
+      lots: await deps.ledger.lots(card.accountId),
+      wallet: wallet ?? null,
+      statement: { ...(await deps.ledger.statement(card.number, 20, cursor === null ? undefined : Number(cursor))), cursor },
+      events: await deps.cards.events(card.number),
+      audit: (await readAudit(deps.db, { cardNumber: card.number, limit: 50 })).items,
+      message: message ?? cardMessage(c, ctx),
+    };
+    return c.html(await page(ctx, ctx.words.cards.card(card.number), 'cards', cardBody(ctx, data)), status);
+  };
+
+  app.get('/cards/:number', (c) => cardPage(c, c.req.param('number')));
+
+  const cardAction = (name: 'block' | 'replace' | 'adjust', act: (c: Context<ConsoleEnv>, number: string, reason: string) => Promise<string>) =>
+    app.post(`/cards/:number/${name}`, async (c) => {
+      const number = c.req.param('number');
+      const reason = field(c, 'reason').trim();
+      if (reason.length < 3 || reason.length > 200) return cardPage(c, number, { kind: 'error', text: c.get('ctx').words.errors.failed(c.get('ctx').words.cards.blockReason) }, 400);
+      try {
+        const query = await act(c, number, reason);
+        return c.redirect(`/admin/cards/${encodeURIComponent(number)}?ok=${name}${query}`, 303);
+      } catch (error) {
+        return cardPage(c, number, { kind: 'error', text: c.get('ctx').words.errors.failed(refusal(error)) }, 409);
+      }
+    });
+  cardAction('block', async (c, number, reason) => {
+    await deps.cards.block({ number, reason, actor: actor(c) });
+    return '';
+  });
+  cardAction('adjust', async (c, number, reason) => {
+    const points = Number(field(c, 'points').replace(/^\+/, ''));
+    if (!Number.isSafeInteger(points) || points === 0) throw new LedgerError('invalid_request', 'points: a whole number other than 0, with - to take away');
+    const done = await deps.ledger.adjust({ opId: `console:${randomUUID()}`, card: { number }, points, reason, actor: actor(c) });
+    return `&b=${done.balance}`;
+  });
+  cardAction('replace', async (c, number, reason) => {
+    const newNumber = field(c, 'newNumber').trim();
+    const newUid = field(c, 'newUid').trim();
+    if (newNumber && !isValidCardNumber(newNumber)) throw new LedgerError('invalid_request', 'the new card number is not valid: its check digit does not match');
+    const done = await deps.cards.replace({ opId: `console:${randomUUID()}`, number, ...(newNumber ? { newNumber } : {}), ...(newUid ? { newUid } : {}), reason, actor: actor(c) });
+    return `&n=${done.new.number}`;
+  });
+
+  app.post('/cards/batches', async (c) => {
+    const ctx = c.get('ctx');
+    const count = Number(field(c, 'count'));
+    const programId = field(c, 'programId');
+    try {
+      if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new LedgerError('invalid_request', 'between 1 and 10000 cards at a time');
+      const batch = await deps.cards.batch({ programId, count, actor: actor(c) });
+      return c.body(`number\n${batch.numbers.join('\n')}\n`, 201, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="cards-${batch.numbers[0]}.csv"` });
+    } catch (error) {
+      const message = { kind: 'error' as const, text: ctx.words.errors.failed(refusal(error)) };
+      return c.html(await page(ctx, ctx.words.cards.title, 'cards', searchBody(ctx, { kind: 'card', query: '', none: false }, await programIds(), message)), 400);
+    }
+  });
+
+  const customerPage = async (c: Context<ConsoleEnv>, id: string, shown: boolean) => {
+    const ctx = c.get('ctx');
+    const details = await deps.customers.details(id).catch((error: unknown) => {
+      if (error instanceof LedgerError) return null;
+      throw error;
+    });
+    if (!details) return c.html(await page(ctx, ctx.words.errors.notFound, 'cards', flash('error', ctx.words.errors.notFound)), 404);
+    const { cards, tier: _tier, memberships: _memberships, ...customer } = details;
+    if (shown) await deps.customers.recordDisclosure(id, actor(c));
+    const body = customerBody(ctx, { customer, cards: cards.map((k) => ({ number: k.number, status: k.status, balance: k.balance })), shown });
+    return c.html(await page(ctx, ctx.words.cards.customer, 'cards', body));
+  };
+
+  app.get('/customers/:id', (c) => customerPage(c, c.req.param('id'), false));
+  // Shown in the answer to the POST, never through a URL: a reload or a shared link shows it hidden again.
+  app.post('/customers/:id/reveal', (c) => customerPage(c, c.req.param('id'), true));
+
   // ---- programs -------------------------------------------------------------------------------
 
   app.get('/programs', async (c) => {
@@ -361,14 +494,15 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const stores = await deps.directory.stores();
     const known = stores.some((s) => s.id === storeId) ? storeId : '';
     const daily = await dailyReport(deps.db, { date, ...(known ? { storeId: known } : {}) });
+    const days = [7, 14, 30, 90].includes(Number(c.req.query('days'))) ? Number(c.req.query('days')) : CHART_DAYS;
     const series = [];
-    for (let i = CHART_DAYS - 1; i >= 0; i--) {
+    for (let i = days - 1; i >= 0; i--) {
       const day = new Date(Date.parse(`${date}T00:00:00Z`) - i * 86_400_000).toISOString().slice(0, 10);
       const report = i === 0 ? daily : await dailyReport(deps.db, { date: day, ...(known ? { storeId: known } : {}) });
       const sum = (k: 'pointsEarned' | 'pointsRedeemed' | 'pointsExpired') => report.stores.reduce((n, s) => n + s.totals[k], 0);
       series.push({ date: day, earned: sum('pointsEarned'), redeemed: sum('pointsRedeemed'), expired: sum('pointsExpired') });
     }
-    const body = reportsBody(ctx, { stores, liability: await liabilityReport(deps.db, deps.clock.now()), daily, storeId: known, series });
+    const body = reportsBody(ctx, { stores, liability: await liabilityReport(deps.db, deps.clock.now()), daily, storeId: known, series, days });
     return c.html(await page(ctx, ctx.words.reports.title, 'reports', body));
   });
 
@@ -416,6 +550,16 @@ function fieldError(issue: z.core.$ZodIssue): string {
 function refusal(error: unknown): string {
   if (error instanceof LedgerError) return error.message;
   throw error;
+}
+
+function cardMessage(c: Context<ConsoleEnv>, ctx: PageContext): CardPageData['message'] {
+  const ok = c.req.query('ok');
+  const w = ctx.words.cards;
+  if (ok === 'block') return { kind: 'ok', text: w.blocked };
+  if (ok === 'adjust') return { kind: 'ok', text: w.adjusted(Number(c.req.query('b')) || 0) };
+  const n = c.req.query('n') ?? '';
+  if (ok === 'replace' && /^\d{5,19}$/.test(n)) return { kind: 'ok', text: w.replaced(n) };
+  return undefined;
 }
 
 /** One field of the form the middleware read (the last, if it was repeated). */

@@ -19,7 +19,7 @@ export interface PageContext {
   path: string;
 }
 
-export function page(ctx: PageContext, title: string, active: 'fleet' | 'programs' | 'reports' | null, body: Fragment | string): Promise<string> {
+export function page(ctx: PageContext, title: string, active: 'fleet' | 'cards' | 'programs' | 'reports' | null, body: Fragment | string): Promise<string> {
   const w = ctx.words;
   const other: ConsoleLang = ctx.lang === 'en' ? 'ru' : 'en';
   return Promise.resolve(
@@ -40,6 +40,7 @@ export function page(ctx: PageContext, title: string, active: 'fleet' | 'program
     ctx.role
       ? html`<nav aria-label="${w.title}">
           <a href="/admin/kiosks" ${active === 'fleet' ? raw('aria-current="page"') : ''}>${w.nav.fleet}</a>
+          <a href="/admin/cards" ${active === 'cards' ? raw('aria-current="page"') : ''}>${w.nav.cards}</a>
           <a href="/admin/programs" ${active === 'programs' ? raw('aria-current="page"') : ''}>${w.nav.programs}</a>
           <a href="/admin/reports" ${active === 'reports' ? raw('aria-current="page"') : ''}>${w.nav.reports}</a>
         </nav>`

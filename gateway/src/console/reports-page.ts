@@ -14,6 +14,8 @@ export interface ReportsData {
   liability: LiabilityReport;
   daily: DailyReport;
   storeId: string;
+  /** how many days the chart covers, up to the date */
+  days: number;
   /** per day of the range, oldest first: earned, redeemed, expired (the stores asked for, summed) */
   series: Array<{ date: string; earned: number; redeemed: number; expired: number }>;
 }
@@ -50,6 +52,9 @@ export function reportsBody(ctx: PageContext, data: ReportsData): Fragment {
           <option value="">${ctx.words.fleet.allStores}</option>
           ${data.stores.map((s) => html`<option value="${s.id}" ${s.id === data.storeId ? 'selected' : ''}>${s.name} (${s.id})</option>`)}
         </select>
+      </label>
+      <label>${w.range}
+        <select name="days">${[7, 14, 30, 90].map((d) => html`<option value="${d}" ${d === data.days ? 'selected' : ''}>${w.days(d)}</option>`)}</select>
       </label>
       <button type="submit">${w.show}</button>
       <a href="/admin/reports/daily.csv?${csvQuery.toString()}" download>${w.csv}</a>

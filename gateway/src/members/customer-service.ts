@@ -112,6 +112,11 @@ export class CustomerService {
     return { ...customer, cards: views, tier: views.find((v) => v.tier !== null)?.tier ?? null, memberships };
   }
 
+  /** Someone looked at a person's details in the console: who, whom, when (the audit log; no details in it). */
+  async recordDisclosure(id: string, actor: string): Promise<void> {
+    await this.writer.run((tx) => recordAudit(tx, { actor, action: 'customer.personal_data_shown', customerId: id }, this.clock.now().toISOString()));
+  }
+
   /** Everything we hold about a person (GDPR Art. 15 / 20). */
   async export(id: string) {
     const details = await this.details(id);
