@@ -65,7 +65,7 @@ export function fleetTable(ctx: PageContext, data: Pick<FleetData, 'kiosks' | 'a
           <td class="status-${status}" data-field="status">${w.fleet[status]}</td>
           <td>${time(k.lastSeen, w.fleet.never)}</td>
           <td>${t ? `${t.versions.agent} / ${t.versions.rules ?? '–'} / ${t.versions.hotlist ?? '–'} / ${t.versions.staff ?? '–'}` : '–'}</td>
-          <td>${t ? DEVICES.map((d) => deviceState(ctx, d, t.health[d]?.state)) : '–'}</td>
+          <td>${t ? DEVICES.map((d) => deviceState(ctx, d, t.health[d]?.state, t.health[d]?.detail)) : '–'}</td>
           <td class="num">${t ? t.outboxDepth : '–'}</td>
           <td>${alarms.length ? alarms.map((a) => html`<span class="health-down">${a.type}</span> `) : '–'}</td>
         </tr>`;
@@ -74,9 +74,11 @@ export function fleetTable(ctx: PageContext, data: Pick<FleetData, 'kiosks' | 'a
   </table>`;
 }
 
-function deviceState(ctx: PageContext, device: string, state: string | undefined): Fragment {
+/** A device's state, with the kiosk's words for a problem ("paper out"): what a store manager goes to fix. */
+function deviceState(ctx: PageContext, device: string, state: string | undefined, detail: string | undefined): Fragment {
   const w = ctx.words;
-  return html`<span class="health-${state ?? 'absent'}">${w.device[device]}: ${w.health[state ?? 'absent'] ?? state}</span><br>`;
+  const problem = state && state !== 'ok' && detail ? ` (${detail})` : '';
+  return html`<span class="health-${state ?? 'absent'}">${w.device[device]}: ${w.health[state ?? 'absent'] ?? state}${problem}</span><br>`;
 }
 
 function pairingForm(ctx: PageContext, data: FleetData): Fragment {
