@@ -12,6 +12,7 @@ import { decodeEscPos, formatDay, receiptText } from '@loyalty/device';
 import { ANNA, BORIS, STORE, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
 import { PAID_DOC, POINTS_DOC } from '../support/programs.js';
 import { describeWithSystem } from '../support/system-deps.js';
+import { answerLate } from '../support/late.js';
 import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
 
 const BERLIN = 'Europe/Berlin';
@@ -60,25 +61,6 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   const smsCode = () => /(\d{6})/.exec(String(gatewayLog.find((l) => String(l.to).endsWith('0009')).at(-1)?.sms))?.[1] ?? '';
   /** The printed jobs that carry this coupon code (as text, as Code128 data or as QR data). */
   const printsOf = (code: string) => k.hardware.printer.jobs.filter((job) => job.includes(Buffer.from(code))).length;
-
-  /**
-   * The gateway answers calls of `target[method]` only once `open()` is called (the in-process
-   * gateway's method held at a gate); `calls` counts the copies that arrived meanwhile.
-   */
-  function answerLate<T extends object, M extends keyof T & string>(target: T, method: M): { open: () => void; readonly calls: number } {
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
-    const late = { open: () => open(), calls: 0 };
-    (target as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-      late.calls += 1;
-      await gate;
-      return original(...args);
-    };
-    return late;
-  }
 
   async function typeCode(code: string): Promise<void> {
     for (const digit of code) await page.click(`[data-key="${digit}"]`);

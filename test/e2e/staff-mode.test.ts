@@ -11,6 +11,7 @@ import { decodeEscPos, receiptText } from '@loyalty/device';
 import { ANNA, BORIS, STORE, eventually, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
 import { POINTS_DOC } from '../support/programs.js';
 import { describeWithSystem } from '../support/system-deps.js';
+import { answerLate } from '../support/late.js';
 import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
 
 const OLGA = { name: 'Olga Petrova', uid: '04AA0000000C01' };
@@ -294,20 +295,4 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await expectMessage('Kiosk offline: this needs the connection');
     gateway = undefined as unknown as Gateway;
   });
-
-  /** The gateway answers calls of `target[method]` only once `open()` is called; `calls` counts the copies that arrived meanwhile. */
-  function answerLate<T extends object, M extends keyof T & string>(target: T, method: M): { open: () => void; readonly calls: number } {
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
-    const late = { open: () => open(), calls: 0 };
-    (target as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-      late.calls += 1;
-      await gate;
-      return original(...args);
-    };
-    return late;
-  }
 });

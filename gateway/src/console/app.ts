@@ -22,6 +22,7 @@ import { reportsBody } from './reports-page.js';
 import { programBody, programsBody, type ProgramPageData } from './programs-page.js';
 import { cardBody, customerBody, searchBody, type CardPageData, type SearchKind } from './cards-page.js';
 import { readAudit } from '../audit/audit-log.js';
+import { cardDetails } from '../members/card-details.js';
 import { isValidCardNumber } from '@loyalty/protocol';
 import { SESSION_MS, type ConsoleSession } from './sessions.js';
 import { CONSOLE_LANGS, CONSOLE_WORDS, type ConsoleLang } from './words.js';
@@ -289,22 +290,11 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const card = isValidCardNumber(number) || /^\d{5,19}$/.test(number) ? await deps.ledger.findCard({ number }) : null;
     if (!card) return c.html(await page(ctx, ctx.words.errors.notFound, 'cards', flash('error', ctx.words.errors.notFound)), 404);
     const cursor = /^\d{1,15}$/.test(c.req.query('cursor') ?? '') ? c.req.query('cursor')! : null;
-    const held = await deps.ledger.held(card.accountId);
-    const [wallet] = await deps.ledger.wallets(card.accountId);
+    const { lots, wallet, nextExpiry: _next, ...details } = await cardDetails(deps.ledger, card);
     const data: CardPageData = {
-      card: {
-        number: card.number,
-        uid: card.uid,
-        status: card.status,
-        customerId: card.customerId,
-        programId: card.programId,
-        balance: card.balance,
-        available: card.balance - held,
-        held,
-        tier: await deps.ledger.heldTier(card.accountId),
-      },
-      lots: await deps.ledger.lots(card.accountId),
-      wallet: wallet ?? null,
+      card: details,
+      lots,
+      wallet,
       statement: { ...(await deps.ledger.statement(card.number, 20, cursor === null ? undefined : Number(cursor))), cursor },
       events: await deps.cards.events(card.number),
       audit: (await readAudit(deps.db, { cardNumber: card.number, limit: 50 })).items,

@@ -5,6 +5,7 @@
  */
 import { html } from 'hono/html';
 import type { StoreView } from '../ledger/directory.js';
+import type { ProgramService } from '../programs/program-service.js';
 import { csrfField, flash, time, type Fragment, type PageContext } from './layout.js';
 
 export interface ProgramRow {
@@ -31,22 +32,8 @@ export function programsBody(ctx: PageContext, programs: ProgramRow[]): Fragment
     }`;
 }
 
-export interface ProgramDetailView {
-  id: string;
-  name: string;
-  kind: string | null;
-  current: { version: number; document: Record<string, unknown>; publishedAt: string | null } | null;
-  draft: { version: number; document: Record<string, unknown> } | null;
-  stores: Array<{
-    storeId: string;
-    version: number;
-    bundleVersion: number | null;
-    kiosks: number;
-    kiosksOnBundle: number;
-    lastHour: { earns: number; redemptions: number; refusals: number };
-    activeAlarms: number;
-  }>;
-}
+/** A program as the program service reads it: versions and the rollout per store. */
+export type ProgramDetailView = Awaited<ReturnType<ProgramService['get']>>;
 
 export interface QuoteResult {
   pointsEarned: number;

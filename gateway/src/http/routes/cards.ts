@@ -6,6 +6,7 @@ import type { CardRow } from '../../ledger/cards.js';
 import type { AuthEnv } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
+import { cardDetails } from '../../members/card-details.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
 import { Text, CardBatch, CardEvents, CardNumber, CardReplaced, CardView, HotlistView, IssuedCard, Statement } from '../schemas.js';
 
@@ -27,23 +28,8 @@ export const ReplaceBody = z.strictObject({ newNumber: CheckedNumber.optional(),
 
 export function cardRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'ledger' | 'cards'>): void {
   const cardView = async (card: CardRow): Promise<z.input<typeof CardView>> => {
-    const lots = await deps.ledger.lots(card.accountId);
-    const held = await deps.ledger.held(card.accountId);
-    const [wallet] = await deps.ledger.wallets(card.accountId);
-    return {
-      number: card.number,
-      uid: card.uid,
-      status: card.status,
-      customerId: card.customerId,
-      programId: card.programId,
-      balance: card.balance,
-      available: card.balance - held,
-      held,
-      tier: await deps.ledger.heldTier(card.accountId),
-      lots,
-      nextExpiry: lots.find((l) => l.expiresAt !== null) ?? null,
-      ...(wallet ? { wallet } : {}),
-    };
+    const { wallet, ...details } = await cardDetails(deps.ledger, card);
+    return { ...details, ...(wallet ? { wallet } : {}) };
   };
 
   defineRoute(
