@@ -154,6 +154,9 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     await eventually(async () => (await gateway.commands.list('kiosk-1'))[0]?.state === 'succeeded', 5000, 'test page printed');
     await page.reload();
     expect(await page.innerText('tr[data-command="print_test_page"] [data-field="state"]')).toBe('succeeded');
+    await page.click('button:text("Restart agent")');
+    await page.waitForSelector('.flash.ok:text("Restart agent sent.")');
+    await eventually(async () => (await gateway.commands.list('kiosk-1')).find((c) => c.type === 'restart_agent')?.state === 'succeeded', 5000, 'restart acknowledged');
 
     await page.goto(url('/admin/kiosks'));
     await page.selectOption('#pairing ~ form select[name="storeId"], section[aria-labelledby="pairing"] select[name="storeId"]', 'store-2');
