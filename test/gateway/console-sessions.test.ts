@@ -65,5 +65,7 @@ describe('console sessions', () => {
     expect(await to('https://evil.example/')).toBe('/admin/kiosks');
     expect(await to('//evil.example/admin')).toBe('/admin/kiosks');
     expect(await to('/api/v1/cards')).toBe('/admin/kiosks');
+    expect(await to('/admin/../api/v1/cards')).toBe('/admin/kiosks');
+    expect(await to('/admin/kiosks?x=1\r\nset-cookie: a=b')).toBe('/admin/kiosks');
   });
 });

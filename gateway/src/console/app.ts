@@ -79,7 +79,7 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if ((CONSOLE_LANGS as readonly string[]).includes(lang)) setCookie(c, LANG_COOKIE, lang, { path: '/admin', sameSite: 'Strict', httpOnly: true, maxAge: 365 * 86_400 });
     const back = c.req.query('back') ?? '/admin/kiosks';
     // Only back into the console: never an open redirect.
-    return c.redirect(/^\/admin(\/[A-Za-z0-9/_.-]*)?(\?[^\\]*)?$/.test(back) && !back.startsWith('//') ? back : '/admin/kiosks', 303);
+    return c.redirect(/^\/admin(\/[A-Za-z0-9/_.-]*)?(\?[^\s\\]*)?$/.test(back) && !back.includes('..') ? back : '/admin/kiosks', 303);
   });
 
   app.get('/login', async (c) => c.html(await signInPage(context(c, null), null)));
