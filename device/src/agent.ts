@@ -108,6 +108,7 @@ export type PageAction =
   | { action: 'redeem'; offer: string }
   | { action: 'code'; code: string }
   | { action: 'register' }
+  | { action: 'byPhone' }
   | { action: 'phone'; phone: string }
   | { action: 'name'; name: string; marketing: boolean }
   | { action: 'link'; marketing?: boolean }
@@ -149,6 +150,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   /** a card being registered here, and how far: the phone sent (registrationId); the screen says the rest */
   private registration: { card: CardRef; registrationId?: string; phoneMasked?: string; staff?: StaffRef; cardMasked?: string } | null = null;
   private readonly staffMode: StaffMode;
+  /** a customer signing in with their phone instead of a card, and how far: the code sent (lookupId) */
+  private phoneSignIn: { lookupId?: string; phoneMasked?: string } | null = null;
 
   constructor(
     private readonly deps: AgentDeps,
@@ -266,13 +269,18 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
           return this.showOffers();
         case 'redeem':
           return this.redeem(input.offer);
-        case 'code':
-          return this.presentation.view.screen === 'registerCode' ? this.registrationCode(input.code) : this.confirmCode(input.code);
+        case 'code': {
+          const view = this.presentation.view;
+          if (view.screen === 'registerCode') return view.identify ? this.phoneSignInCode(input.code) : this.registrationCode(input.code);
+          return this.confirmCode(input.code);
+        }
+        case 'byPhone':
+          return this.startPhoneSignIn();
         case 'register':
           if (this.registration && this.presentation.view.screen === 'unregistered') await this.present({ screen: 'enterPhone', invalid: false });
           return;
         case 'phone':
-          return this.registrationPhone(input.phone);
+          return this.presentation.view.screen === 'enterPhone' && this.presentation.view.identify ? this.phoneSignInPhone(input.phone) : this.registrationPhone(input.phone);
         case 'name':
           return this.completeRegistration({ name: input.name, marketingConsent: input.marketing });
         case 'link':
@@ -339,6 +347,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     if (this.hold) this.releaseHold(this.hold.holdId);
     this.hold = null;
     this.registration = null;
+    this.phoneSignIn = null;
     this.staffMode.end();
     this.endCouponsOfJourney();
     for (const opId of this.journeyOps) this.abandonedOps.add(opId);
@@ -546,6 +555,73 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.setState('registering');
     await this.present({ screen: 'unregistered', cardMasked, balance: data.balance, canCollect });
     await this.deps.display.signal('attention');
+    return this.goIdle(this.options.memberScreenMs);
+  }
+
+  /**
+   * "No card? Use your phone number" (docs/kiosk-page.md): the number, then the SMS code; the
+   * gateway answers with the account's card and the journey goes on exactly as after a tap.
+   */
+  private async startPhoneSignIn(): Promise<void> {
+    if (this.stateName !== 'idle' || this.options.entranceProgram) return;
+    this.phoneSignIn = {};
+    this.setState('identifying');
+    await this.present({ screen: 'enterPhone', invalid: false, identify: true });
+    return this.goIdle(this.options.memberScreenMs);
+  }
+
+  private async phoneSignInPhone(phone: string): Promise<void> {
+    const signIn = this.phoneSignIn;
+    if (!signIn) return;
+    if (!this.deps.requests.online) return this.phoneSignInRefused('offline');
+    await this.present({ screen: 'reading' });
+    const reply = await this.phoneSignInCall({ kind: 'identify_phone_start', opId: this.deps.opIds.next(), phone });
+    if (!reply) return;
+    if (reply.result.status === 'error') {
+      if (reply.result.code === 'invalid_request') {
+        await this.present({ screen: 'enterPhone', invalid: true, identify: true });
+        return this.goIdle(this.options.memberScreenMs);
+      }
+      return this.phoneSignInRefused(this.registrationNotice(reply.result.code), reply.result.message);
+    }
+    signIn.lookupId = reply.result.data.lookupId;
+    signIn.phoneMasked = reply.result.data.phoneMasked;
+    await this.present({ screen: 'registerCode', phoneMasked: signIn.phoneMasked, wrongCode: false, identify: true });
+    return this.goIdle(this.options.memberScreenMs);
+  }
+
+  private async phoneSignInCode(code: string): Promise<void> {
+    const signIn = this.phoneSignIn;
+    if (!signIn?.lookupId) return;
+    await this.present({ screen: 'reading' });
+    const reply = await this.phoneSignInCall({ kind: 'identify_phone_verify', opId: this.deps.opIds.next(), lookupId: signIn.lookupId, code });
+    if (!reply) return;
+    if (reply.result.status === 'error') {
+      if (reply.result.code === 'otp_invalid') {
+        await this.present({ screen: 'registerCode', phoneMasked: signIn.phoneMasked ?? '', wrongCode: true, identify: true });
+        await this.deps.display.signal('error');
+        return this.goIdle(this.options.memberScreenMs);
+      }
+      const notice = reply.result.code === 'customer_not_found' || reply.result.code === 'card_not_found' ? 'noAccount' : this.registrationNotice(reply.result.code);
+      return this.phoneSignInRefused(notice, reply.result.message);
+    }
+    this.phoneSignIn = null;
+    return this.identify(reply.result.data.card);
+  }
+
+  private async phoneSignInCall<K extends 'identify_phone_start' | 'identify_phone_verify'>(request: RequestOf<K> & { kind: K }): Promise<Reply<K> | null> {
+    try {
+      return await this.deps.requests.call<K>(request, this.options.requestTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof OfflineError)) throw error;
+      await this.phoneSignInRefused('offline');
+      return null;
+    }
+  }
+
+  private async phoneSignInRefused(notice: Notice, message?: string): Promise<void> {
+    this.phoneSignIn = null;
+    await this.notice(notice, 'error', notice === 'failed' ? message : undefined);
     return this.goIdle(this.options.memberScreenMs);
   }
 

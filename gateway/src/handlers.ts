@@ -49,6 +49,10 @@ export function handleRequest(handlers: RequestHandlers, request: Request, conte
       return handlers.register_verify(request, context);
     case 'register_confirm':
       return handlers.register_confirm(request, context);
+    case 'identify_phone_start':
+      return handlers.identify_phone_start(request, context);
+    case 'identify_phone_verify':
+      return handlers.identify_phone_verify(request, context);
     case 'staff_block':
       return handlers.staff_block(request, context);
     case 'staff_replace':
@@ -90,6 +94,17 @@ export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, {
         actor: await staff.issuer(request.staff, context),
       });
       return { existingCustomer: done.existingCustomer };
+    },
+    identify_phone_start: async (request, context) => {
+      const started = await registrations.startIdentification({ phone: request.phone, kioskId: context.kioskId, requester: { storeId: context.storeId } });
+      return { lookupId: started.identificationId, expiresAt: started.expiresAt, phoneMasked: maskPhone(customers.phone(request.phone)) };
+    },
+    identify_phone_verify: async (request) => {
+      // Whether the number has an account is said only after its code was right (as at registration).
+      const customer = await registrations.confirmIdentificationById({ identificationId: request.lookupId, code: request.code });
+      const card = customer.cards.find((c) => c.status === 'active');
+      if (!card) throw new LedgerError('card_not_found', 'this account has no active card; please ask staff');
+      return { card: { number: card.number } };
     },
     redeem: (request, context) => redemptions.redeem(request, context),
     staff_block: (request, context) => staff.block(request, context),

@@ -29,6 +29,10 @@ import {
   RedeemRequest,
   RotateKeyData,
   RotateKeyRequest,
+  IdentifyPhoneStartData,
+  IdentifyPhoneStartRequest,
+  IdentifyPhoneVerifyData,
+  IdentifyPhoneVerifyRequest,
   StaffBlockData,
   StaffBlockRequest,
   StaffReplaceData,
@@ -58,6 +62,9 @@ export const KIOSK_API = {
   register_start: { request: RegisterStartRequest, reply: RegisterStartData, stateChanging: false },
   register_verify: { request: RegisterVerifyRequest, reply: RegisterVerifyData, stateChanging: false },
   register_confirm: { request: RegisterConfirmRequest, reply: RegisterConfirmData, stateChanging: true },
+  // Identification by phone: a code sent and checked, nothing moved.
+  identify_phone_start: { request: IdentifyPhoneStartRequest, reply: IdentifyPhoneStartData, stateChanging: false },
+  identify_phone_verify: { request: IdentifyPhoneVerifyRequest, reply: IdentifyPhoneVerifyData, stateChanging: false },
   // Staff mode (docs/staff.md): what changes a card or a balance, and the log of the rest, is journalled;
   // finding a customer and reading the shift move nothing.
   staff_block: { request: StaffBlockRequest, reply: StaffBlockData, stateChanging: true },
@@ -88,6 +95,8 @@ export const Request = z.discriminatedUnion('kind', [
   RegisterStartRequest,
   RegisterVerifyRequest,
   RegisterConfirmRequest,
+  IdentifyPhoneStartRequest,
+  IdentifyPhoneVerifyRequest,
   StaffBlockRequest,
   StaffReplaceRequest,
   StaffAdjustRequest,

@@ -170,6 +170,24 @@ export const StaffShiftData = z.strictObject({
 });
 export type StaffShiftData = z.infer<typeof StaffShiftData>;
 
+/**
+ * "No card? Use your phone number" (docs/kiosk-page.md): an SMS code goes to the phone; the code
+ * gives the kiosk the account's active card, and every journey goes on as with that card.
+ */
+export const IdentifyPhoneStartRequest = z.strictObject({
+  kind: z.literal('identify_phone_start'),
+  opId: OpId,
+  phone: z.string().regex(/^\+?[0-9]{6,16}$/, 'digits, optionally after a +'),
+});
+export const IdentifyPhoneStartData = z.strictObject({ lookupId: z.string().max(64), expiresAt: z.iso.datetime(), phoneMasked: z.string().max(32) });
+export const IdentifyPhoneVerifyRequest = z.strictObject({
+  kind: z.literal('identify_phone_verify'),
+  opId: OpId,
+  lookupId: z.string().min(1).max(64),
+  code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits'),
+});
+export const IdentifyPhoneVerifyData = z.strictObject({ card: z.strictObject({ number: z.string().regex(CARD_NUMBER_PATTERN) }) });
+
 /** A card presented at a club entrance kiosk: may its holder enter the club `programId`? */
 export const EntranceRequest = z.strictObject({ kind: z.literal('entrance'), opId: OpId, card: CardRef, programId: z.string().regex(ID_PATTERN) });
 

@@ -62,6 +62,8 @@ const VIEWS: View[] = [
   { screen: 'unregistered', cardMasked: '*0041', balance: 120, canCollect: true },
   { screen: 'enterPhone', invalid: true },
   { screen: 'registerCode', phoneMasked: '+49 ••• 0042', wrongCode: false },
+  { screen: 'enterPhone', invalid: false, identify: true },
+  { screen: 'registerCode', phoneMasked: '+49 ••• 0042', wrongCode: true, identify: true },
   { screen: 'enterName' },
   { screen: 'linkToAccount' },
   { screen: 'registering' },

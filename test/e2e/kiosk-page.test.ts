@@ -433,6 +433,39 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.click(submit);
   }
 
+  it('signs a customer in with their phone number instead of a card, and every journey goes on as with the card', async () => {
+    await setUp();
+    await annaWithPoints(40);
+    await page.click('button[data-action="byPhone"]');
+    await page.waitForSelector('main[data-screen="enterPhone"]');
+    expect(k.hardware.display.current.lines.slice(0, 1)).toEqual(['Phone sign-in:']);
+    await typeEntry('+4915100000009');
+    await page.waitForSelector('main[data-screen="registerCode"]');
+    expect(await page.innerText('main')).toContain('+49 ••• 0009');
+    const code = await eventually(smsCode, 5000, 'SMS code');
+    await typeEntry(code === '000000' ? '111111' : '000000');
+    await page.waitForSelector('main[data-screen="registerCode"] .problem');
+    await typeEntry(code);
+    await page.waitForSelector('main[data-screen="member"]');
+    expect(await page.innerText('main')).toContain('Hello, Anna K.');
+    // Collect from a till receipt, exactly as after a tap.
+    const receipt = { id: 'T-PHONE-1', total: { amount: 1000, currency: 'EUR' } };
+    await registerSale(gateway, receipt);
+    k.hardware.scanner.scan(receiptCode(receipt));
+    await page.waitForSelector('main[data-screen="earned"]');
+    expect((await gateway.ledger.findCard({ number: ANNA.number }))?.balance).toBeGreaterThan(40);
+
+    // A number without an account: said after its code, not before.
+    await page.click('button.done');
+    await page.click('button[data-action="byPhone"]');
+    await typeEntry('+4915100000077');
+    await page.waitForSelector('main[data-screen="registerCode"]');
+    const other = await eventually(() => /(\d{6})/.exec(String(gatewayLog.find((l) => String(l.to).endsWith('0077')).at(-1)?.sms))?.[1] ?? '', 5000, 'SMS code');
+    await typeEntry(other);
+    await page.waitForSelector('main[data-screen="notice"]');
+    expect(await page.innerText('main')).toContain('No account with this number');
+  });
+
   it('registers a freshly printed batch card with a phone, an SMS code, a Cyrillic name and consent, then collects and spends', async () => {
     await setUp({ locale: 'ru' });
     const batch = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });

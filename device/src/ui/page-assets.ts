@@ -54,6 +54,7 @@ button:active{background:#3d6db5}
 .terms{font-size:16px;opacity:.7}
 .registered{color:#6ee7a8;font-weight:700}
 .register,.ok{background:#1f7a4d}
+.by-phone{margin-top:28px;background:#33415c;font-size:22px}
 .coupon-code strong{font-size:30px;letter-spacing:2px}
 .problem{color:#ff8a8a}
 .status{font-weight:700}

@@ -44,7 +44,8 @@ function content(p: Presentation, w: Words): Fragment | string {
         ? html`<h1>${w.page.entranceTitle}</h1>
             <p class="hint">${w.page.entranceHint}</p>`
         : html`<h1>${w.page.welcomeTitle}</h1>
-            <p class="hint">${w.page.welcomeHint}</p>`;
+            <p class="hint">${w.page.welcomeHint}</p>
+            <button class="by-phone" data-action="byPhone">${w.page.byPhone}</button>`;
     case 'entrance': {
       const { title, lines } = w.page.entrance(
         view.entry,

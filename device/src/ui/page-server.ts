@@ -30,6 +30,7 @@ const PageInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('redeem'), offer: z.string().regex(/^(reward:[A-Za-z0-9_-]{1,64}|points:\d{1,10})$/, 'an offer shown on the screen') }),
   z.strictObject({ action: z.literal('code'), code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits') }),
   z.strictObject({ action: z.literal('register') }),
+  z.strictObject({ action: z.literal('byPhone') }),
   z.strictObject({ action: z.literal('phone'), phone: z.string().regex(/^\+?\d{6,16}$/, 'a phone number: digits, optionally after a +') }),
   z.strictObject({ action: z.literal('name'), name: z.string().trim().min(1).max(60), marketing: z.boolean() }),
   z.strictObject({ action: z.literal('link'), marketing: z.boolean().optional() }),

@@ -47,6 +47,8 @@ export interface Words {
   page: {
     welcomeTitle: string;
     welcomeHint: string;
+    /** the welcome screen's button for customers without their card */
+    byPhone: string;
     reading: string;
     points: string;
     hello: (name: string | null) => string;
@@ -168,6 +170,7 @@ const en: Words = {
         return ['Card not registered', 'Register it on the', 'touchscreen'];
       case 'enterPhone':
       case 'registerCode':
+        return view.identify ? ['Phone sign-in:', 'please continue on', 'the touchscreen'] : ['Registering:', 'please continue on', 'the touchscreen'];
       case 'enterName':
       case 'linkToAccount':
         return ['Registering:', 'please continue on', 'the touchscreen'];
@@ -208,11 +211,13 @@ const en: Words = {
     entranceOffline: { title: 'Membership cannot be checked now', hint: 'Please ask staff' },
     linkedElsewhere: { title: 'This card is registered to someone else', hint: 'Please ask staff' },
     staffRefused: { title: 'Staff card not accepted', hint: 'Please ask your manager' },
+    noAccount: { title: 'No account with this number', hint: 'Register a card to collect points, or ask staff' },
     failed: { title: 'Sorry', hint: 'Please try again' },
   },
   page: {
     welcomeTitle: 'Welcome!',
     welcomeHint: 'Tap or scan your loyalty card',
+    byPhone: 'No card? Use your phone number',
     reading: 'One moment…',
     points: 'points',
     hello: (name) => (name ? `Hello, ${name}` : 'Hello!'),
@@ -351,6 +356,7 @@ const ru: Words = {
         return ['Карта не', 'зарегистрирована', 'Регистрация на', 'экране'];
       case 'enterPhone':
       case 'registerCode':
+        return view.identify ? ['Вход по телефону:', 'продолжите на', 'экране'] : ['Регистрация:', 'продолжите на', 'экране'];
       case 'enterName':
       case 'linkToAccount':
         return ['Регистрация:', 'продолжите на', 'экране'];
@@ -391,11 +397,13 @@ const ru: Words = {
     entranceOffline: { title: 'Членство сейчас не проверить', hint: 'Обратитесь к персоналу' },
     linkedElsewhere: { title: 'Карта зарегистрирована на другого человека', hint: 'Обратитесь к персоналу' },
     staffRefused: { title: 'Карта сотрудника не принята', hint: 'Обратитесь к менеджеру' },
+    noAccount: { title: 'Нет счёта с этим номером', hint: 'Зарегистрируйте карту, чтобы копить баллы, или обратитесь к персоналу' },
     failed: { title: 'Извините', hint: 'Попробуйте ещё раз' },
   },
   page: {
     welcomeTitle: 'Добро пожаловать!',
     welcomeHint: 'Приложите или отсканируйте карту лояльности',
+    byPhone: 'Нет карты? Войти по номеру телефона',
     reading: 'Минутку…',
     points: 'баллов',
     hello: (name) => (name ? `Здравствуйте, ${name}` : 'Здравствуйте!'),
@@ -554,6 +562,8 @@ const lcdNotice: Record<Lang, (notice: Notice, detail?: string) => string[]> = {
         return ['Card registered to', 'someone else', 'Please ask staff'];
       case 'staffRefused':
         return ['Staff card not', 'accepted. Please', 'ask your manager'];
+      case 'noAccount':
+        return ['No account with', 'this number'];
       case 'failed':
         return ['Sorry:', detail ?? 'please try again'];
     }

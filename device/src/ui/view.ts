@@ -76,6 +76,8 @@ export const NOTICES = [
   'registrationPending',
   'entranceOffline',
   'linkedElsewhere',
+  /** signing in by phone: the number has no account (said only after its code was right) */
+  'noAccount',
   /** a staff card the gateway no longer accepts (blocked, or not for this store) */
   'staffRefused',
   'failed',
@@ -94,8 +96,9 @@ export type View =
   | { screen: 'enterCode'; member: MemberView; points: number; wrongCode: boolean }
   | { screen: 'coupon'; member: MemberView; coupon: CouponData; printed: boolean }
   | { screen: 'unregistered'; cardMasked: string; balance: number; canCollect: boolean }
-  | { screen: 'enterPhone'; invalid: boolean }
-  | { screen: 'registerCode'; phoneMasked: string; wrongCode: boolean }
+  /** the phone number: for registering a card, or (`identify`) instead of a card */
+  | { screen: 'enterPhone'; invalid: boolean; identify?: boolean }
+  | { screen: 'registerCode'; phoneMasked: string; wrongCode: boolean; identify?: boolean }
   | { screen: 'enterName' }
   | { screen: 'linkToAccount' }
   | { screen: 'registering' }
