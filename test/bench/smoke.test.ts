@@ -46,7 +46,10 @@ describe('benchmarks run', () => {
       expect(fleet.stdout).toMatch(/CPU, share of one core\s+\d/);
       const summary = (JSON.parse(readFileSync(`${out.path}/fleet.json`, 'utf8')) as { summary: Record<string, number> }).summary;
       expect(summary).toMatchObject({ kiosks: 12, kiosksReported: 12 });
-      for (const field of ['gatewayCpuShare', 'gatewayRssMiB', 'bareCpuShare', 'bareRssMiB', 'heartbeatP99Ms']) expect(summary[field], field).toBeGreaterThan(0);
+      for (const field of ['gatewayCpuShare', 'gatewayRssMiB', 'bareRssMiB', 'heartbeatP99Ms']) expect(summary[field], field).toBeGreaterThan(0);
+      // The bare broker's CPU over 2 s with 12 kiosks can be under one 10 ms tick of /proc: 0 is a true reading here.
+      expect(summary.bareCpuShare, 'bareCpuShare').toBeGreaterThanOrEqual(0);
+      expect(summary.bareCpuShare, 'bareCpuShare').toBeLessThan(summary.gatewayCpuShare! + 1);
     } finally {
       out.remove();
     }
