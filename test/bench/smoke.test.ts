@@ -49,7 +49,6 @@ describe('benchmarks run', () => {
       for (const field of ['gatewayCpuShare', 'gatewayRssMiB', 'bareRssMiB', 'heartbeatP99Ms']) expect(summary[field], field).toBeGreaterThan(0);
       // The bare broker's CPU over 2 s with 12 kiosks can be under one 10 ms tick of /proc: 0 is a true reading here.
       expect(summary.bareCpuShare, 'bareCpuShare').toBeGreaterThanOrEqual(0);
-      expect(summary.bareCpuShare, 'bareCpuShare').toBeLessThan(summary.gatewayCpuShare! + 1);
     } finally {
       out.remove();
     }
