@@ -348,7 +348,9 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await eventually(async () => (await pendingHolds()) === 0, 5000, 'the hold voided');
 
     // Walking away from the code screen releases the hold too.
+    // (Done reaches the kiosk over HTTP: the next tap waits for the welcome screen, or Done could end its journey.)
     await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
     k.hardware.reader.remove();
     k.hardware.reader.present(ANNA.uid);
     await page.waitForSelector('main[data-screen="member"]');
@@ -373,6 +375,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     // The gateway goes away while Boris chooses: the kiosk says so and journals nothing.
     await gateway.ledger.adjust({ opId: '0190b5a0-0000-7000-8000-000000000002', card: { number: BORIS.number }, points: 300, reason: 'test points', actor: 'test' });
     await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
     k.hardware.reader.present(BORIS.uid);
     await page.waitForSelector('main[data-screen="member"]');
     await page.click('button.spend');
@@ -510,6 +513,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="earned"]');
     expect(await page.innerText('main')).toContain('+600 баллов');
     await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
     k.hardware.scanner.scan(batch.number);
     await page.waitForSelector('main[data-screen="member"]');
     await page.click('button.spend');
@@ -570,6 +574,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await typeEntry('+4915100000077');
     await page.waitForSelector('main[data-screen="registerCode"]');
     await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
     // The second code today from this kiosk: refused by the SMS service's cap.
     const second = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
     k.hardware.scanner.scan(second.number);
@@ -594,6 +599,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     expect(await page.innerText('[data-field="balance"]')).toBe('223');
     expect((await gateway.ledger.identify({ number: batch.number })).balance).toBe(223);
     await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
     k.hardware.scanner.scan(batch.number);
     await page.waitForSelector('main[data-screen="unregistered"]');
     expect(await page.innerText('[data-field="balance"]')).toBe('223');

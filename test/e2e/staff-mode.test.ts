@@ -276,7 +276,8 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await gateway.db.execute({ sql: `UPDATE staff SET status = 'active' WHERE id = ?`, args: [staffIds.olga!] });
 
     // Blocked by an operator: the kiosk's new list leaves her out and her open session ends.
-    await page.click('button.done').catch(() => undefined);
+    await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
     await tap(OLGA.uid);
     await menu();
     await gateway.staff.block(staffIds.olga!, 'left the company', 'test');
