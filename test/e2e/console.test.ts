@@ -154,6 +154,7 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     await eventually(async () => (await gateway.commands.list('kiosk-1'))[0]?.state === 'succeeded', 5000, 'test page printed');
     await page.reload();
     expect(await page.innerText('tr[data-command="print_test_page"] [data-field="state"]')).toBe('succeeded');
+    expect(await page.innerText('tr[data-command="print_test_page"] td:first-child')).toBe('test page');
     await page.click('button:text("Restart agent")');
     await page.waitForSelector('.flash.ok:text("Restart agent sent.")');
     await eventually(async () => (await gateway.commands.list('kiosk-1')).find((c) => c.type === 'restart_agent')?.state === 'succeeded', 5000, 'restart acknowledged');
@@ -380,6 +381,7 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('.flash.ok:text("Adjusted: the balance is 75.")');
     expect(await page.innerText('[data-field="balance"]')).toBe('75');
     expect(await page.innerText('tr[data-audit="points.adjust"]')).toContain('goodwill: late delivery');
+    expect(await page.innerText('table[aria-labelledby="statement"] tbody')).toContain('adjustment');
     await accessible('card');
 
     // Replace: the points move to the next card number; the old card is blocked.

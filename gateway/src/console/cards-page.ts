@@ -81,7 +81,7 @@ export function cardBody(ctx: PageContext, data: CardPageData): Fragment {
     ${
       data.statement.items.length
         ? html`<table aria-labelledby="statement"><thead><tr><th scope="col">${w.when}</th><th scope="col">${w.what}</th><th scope="col" class="num">${w.points}</th><th scope="col" class="num">${w.after}</th></tr></thead>
-          <tbody>${data.statement.items.map((i) => html`<tr><td>${time(i.at, '')}</td><td>${i.kind}</td><td class="num">${i.points > 0 ? `+${i.points}` : i.points}</td><td class="num">${i.balance}</td></tr>`)}</tbody></table>
+          <tbody>${data.statement.items.map((i) => html`<tr><td>${time(i.at, '')}</td><td>${ctx.words.movementNames[i.kind] ?? i.kind}</td><td class="num">${i.points > 0 ? `+${i.points}` : i.points}</td><td class="num">${i.balance}</td></tr>`)}</tbody></table>
           <p>${data.statement.cursor ? html`<a href="/admin/cards/${card.number}">${w.newest}</a> ` : ''}${data.statement.nextCursor ? html`<a href="/admin/cards/${card.number}?cursor=${data.statement.nextCursor}" rel="next">${w.older} →</a>` : ''}</p>`
         : html`<p>${w.noMovements}</p>`
     }

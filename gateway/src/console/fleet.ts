@@ -67,7 +67,7 @@ export function fleetTable(ctx: PageContext, data: Pick<FleetData, 'kiosks' | 'a
           <td>${t ? `${t.versions.agent} / ${t.versions.rules ?? '–'} / ${t.versions.hotlist ?? '–'} / ${t.versions.staff ?? '–'}` : '–'}</td>
           <td>${t ? DEVICES.map((d) => deviceState(ctx, d, t.health[d]?.state, t.health[d]?.detail)) : '–'}</td>
           <td class="num">${t ? t.outboxDepth : '–'}</td>
-          <td>${alarms.length ? alarms.map((a) => html`<span class="health-down">${a.type}</span> `) : '–'}</td>
+          <td>${alarms.length ? alarms.map((a) => html`<span class="health-down">${w.alarmNames[a.type] ?? a.type}</span> `) : '–'}</td>
         </tr>`;
       })}
     </tbody>
@@ -137,7 +137,7 @@ export function kioskBody(ctx: PageContext, data: KioskData): Fragment {
       }
     </dl>
     <h2>${w.kiosk.alarms}</h2>
-    ${data.alarms.length ? html`<ul>${data.alarms.map((a) => html`<li><b>${a.type}</b>: ${a.detail} (${time(a.raisedAt, '')})</li>`)}</ul>` : html`<p>${w.kiosk.noAlarms}</p>`}
+    ${data.alarms.length ? html`<ul>${data.alarms.map((a) => html`<li><b>${w.alarmNames[a.type] ?? a.type}</b>: ${a.detail} (${time(a.raisedAt, '')})</li>`)}</ul>` : html`<p>${w.kiosk.noAlarms}</p>`}
     <h2>${w.kiosk.config}</h2>
     <dl class="facts">
       <dt>${w.kiosk.desired}</dt><dd><pre data-field="desired">${config.desired ? `v${config.desired.version} ${JSON.stringify(config.desired.config, null, 2)}` : '–'}</pre></dd>
@@ -165,7 +165,7 @@ export function kioskBody(ctx: PageContext, data: KioskData): Fragment {
     ${
       data.commands.length
         ? html`<table><thead><tr><th scope="col">${w.kiosk.command}</th><th scope="col">${w.kiosk.state}</th><th scope="col">${w.kiosk.at}</th></tr></thead>
-          <tbody>${data.commands.map((c) => html`<tr data-command="${c.type}"><td>${c.type}</td><td data-field="state">${c.state}${c.error ? ` (${c.error})` : ''}</td><td>${time(c.createdAt, '')}</td></tr>`)}</tbody></table>`
+          <tbody>${data.commands.map((c) => html`<tr data-command="${c.type}"><td>${w.commandNames[c.type] ?? c.type}</td><td data-field="state">${w.commandStates[c.state] ?? c.state}${c.error ? ` (${c.error})` : ''}</td><td>${time(c.createdAt, '')}</td></tr>`)}</tbody></table>`
         : html`<p>${w.kiosk.noCommands}</p>`
     }
     ${
