@@ -18,6 +18,7 @@ import {
   receiptBasket,
   type CardRef,
   type CouponData,
+  type RequestKind,
   type RequestOf,
   type RuleSet,
   type IdentifyData,
@@ -181,7 +182,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
         staffCard: (uid) => deps.staff?.byCard(uid) ?? null,
         shift: deps.shift,
         requestTimeoutMs: () => this.options.requestTimeoutMs,
-        idleMs: options.staffIdleMs ?? 60_000,
+        idleMs: this.staffIdleMs,
         now: () => this.now(),
       },
     );
@@ -431,7 +432,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     this.registration = { card, staff, cardMasked: data.cardNumberMasked };
     this.setState('registering');
     await this.present({ screen: 'enterPhone', invalid: false });
-    return this.goIdle(this.options.staffIdleMs ?? 60_000);
+    return this.goIdle(this.staffIdleMs);
   }
 
   /**
@@ -575,7 +576,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     if (!signIn) return;
     if (!this.deps.requests.online) return this.phoneSignInRefused('offline');
     await this.present({ screen: 'reading' });
-    const reply = await this.phoneSignInCall({ kind: 'identify_phone_start', opId: this.deps.opIds.next(), phone });
+    const reply = await this.codeStepCall({ kind: 'identify_phone_start', opId: this.deps.opIds.next(), phone }, () => this.phoneSignInRefused('offline'));
     if (!reply) return;
     if (reply.result.status === 'error') {
       if (reply.result.code === 'invalid_request') {
@@ -594,7 +595,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     const signIn = this.phoneSignIn;
     if (!signIn?.lookupId) return;
     await this.present({ screen: 'reading' });
-    const reply = await this.phoneSignInCall({ kind: 'identify_phone_verify', opId: this.deps.opIds.next(), lookupId: signIn.lookupId, code });
+    const reply = await this.codeStepCall({ kind: 'identify_phone_verify', opId: this.deps.opIds.next(), lookupId: signIn.lookupId, code }, () => this.phoneSignInRefused('offline'));
     if (!reply) return;
     if (reply.result.status === 'error') {
       if (reply.result.code === 'otp_invalid') {
@@ -609,16 +610,6 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     return this.identify(reply.result.data.card);
   }
 
-  private async phoneSignInCall<K extends 'identify_phone_start' | 'identify_phone_verify'>(request: RequestOf<K> & { kind: K }): Promise<Reply<K> | null> {
-    try {
-      return await this.deps.requests.call<K>(request, this.options.requestTimeoutMs);
-    } catch (error) {
-      if (!(error instanceof OfflineError)) throw error;
-      await this.phoneSignInRefused('offline');
-      return null;
-    }
-  }
-
   private async phoneSignInRefused(notice: Notice, message?: string): Promise<void> {
     this.phoneSignIn = null;
     await this.notice(notice, 'error', notice === 'failed' ? message : undefined);
@@ -631,13 +622,9 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     if (!registration || this.presentation.view.screen !== 'enterPhone') return;
     if (!this.deps.requests.online) return this.registrationRefused('registerOffline');
     await this.present({ screen: 'registering' });
-    const reply = await this.registrationCall({
-      kind: 'register_start',
-      opId: this.deps.opIds.next(),
-      card: registration.card,
-      phone,
-      ...(registration.staff ? { staff: registration.staff } : {}),
-    });
+    const reply = await this.codeStepCall({ kind: 'register_start', opId: this.deps.opIds.next(), card: registration.card, phone, ...(registration.staff ? { staff: registration.staff } : {}) }, () =>
+      this.registrationRefused('registerOffline'),
+    );
     if (!reply) return;
     if (reply.result.status === 'error') {
       if (reply.result.code === 'invalid_request') {
@@ -657,7 +644,9 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     const registration = this.registration;
     if (!registration?.registrationId || this.presentation.view.screen !== 'registerCode') return;
     await this.present({ screen: 'registering' });
-    const reply = await this.registrationCall({ kind: 'register_verify', opId: this.deps.opIds.next(), registrationId: registration.registrationId, code });
+    const reply = await this.codeStepCall({ kind: 'register_verify', opId: this.deps.opIds.next(), registrationId: registration.registrationId, code }, () =>
+      this.registrationRefused('registerOffline'),
+    );
     if (!reply) return;
     if (reply.result.status === 'error') {
       if (reply.result.code === 'otp_invalid') {
@@ -706,12 +695,13 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     return this.identify(registration.card, { addedToAccount: answer.result.data.existingCustomer });
   }
 
-  private async registrationCall<K extends 'register_start' | 'register_verify'>(request: RequestOf<K> & { kind: K }): Promise<Reply<K> | null> {
+  /** A read of the code steps (registration, phone sign-in): its reply, or null once `offline` said the gateway is unreachable. */
+  private async codeStepCall<K extends RequestKind>(request: RequestOf<K> & { kind: K }, offline: () => Promise<void>): Promise<Reply<K> | null> {
     try {
       return await this.deps.requests.call<K>(request, this.options.requestTimeoutMs);
     } catch (error) {
       if (!(error instanceof OfflineError)) throw error;
-      await this.registrationRefused('registerOffline');
+      await offline();
       return null;
     }
   }
@@ -986,6 +976,11 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       if (error instanceof EvaluationError) return null;
       throw error;
     }
+  }
+
+  /** staff mode's idle timeout (the kiosk config's `staffIdleMs`, which defaults to a minute) */
+  private get staffIdleMs(): number {
+    return this.options.staffIdleMs ?? 60_000;
   }
 
   private get words() {

@@ -132,7 +132,7 @@ export function kioskBody(ctx: PageContext, data: KioskData): Fragment {
           ? html`<dt>${w.fleet.versions}</dt><dd>${t.versions.agent} / ${t.versions.rules ?? '–'} / ${t.versions.hotlist ?? '–'} / ${t.versions.staff ?? '–'}</dd>
             <dt>${w.fleet.health}</dt><dd>${Object.entries(t.health).map(([d, h]) => html`<span class="health-${h.state}">${w.device[d] ?? d}: ${w.health[h.state] ?? h.state}${h.detail ? ` (${h.detail})` : ''}</span><br>`)}</dd>
             <dt>${w.fleet.outbox}</dt><dd>${t.outboxDepth}</dd>
-            <dt>${w.kiosk.uptime}</dt><dd>${Math.round(t.uptimeS / 60)} min</dd>`
+            <dt>${w.kiosk.uptime}</dt><dd>${w.kiosk.minutes(Math.round(t.uptimeS / 60))}</dd>`
           : ''
       }
     </dl>
