@@ -16,6 +16,7 @@ import { openDatabase } from './db/database.js';
 import { GroupCommitWriter } from './db/writer.js';
 import { KioskRegistry } from './fleet/kiosk-registry.js';
 import { KEY_OVERLAP_MS, createRequestHandlers } from './handlers.js';
+import { CardTokens } from './members/card-tokens.js';
 import { ApiTokens } from './http/api-tokens.js';
 import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
@@ -240,7 +241,7 @@ export class Gateway {
       client: mqtt,
       signer,
       registry,
-      handlers: createRequestHandlers(ledger, registry, { redemptions: new KioskRedemptions(ledger, confirmedRedemptions), registrations, customers, staff: kioskStaff }),
+      handlers: createRequestHandlers(ledger, registry, { redemptions: new KioskRedemptions(ledger, confirmedRedemptions), registrations, customers, staff: kioskStaff, cardTokens: new CardTokens(keys.privateKey, this.clock) }),
       writer,
       clock: this.clock,
       log,

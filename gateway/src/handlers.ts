@@ -12,6 +12,7 @@ import type { CustomerService } from './members/customer-service.js';
 import { maskPhone } from './members/phone.js';
 import type { RegistrationService } from './members/registration-service.js';
 import type { KioskStaff } from './members/kiosk-staff.js';
+import type { CardTokens } from './members/card-tokens.js';
 
 /** How long a kiosk's old key stays valid after it announced a new one. */
 export const KEY_OVERLAP_MS = 10 * 60_000;
@@ -41,6 +42,8 @@ export function handleRequest(handlers: RequestHandlers, request: Request, conte
       return handlers.redeem_confirm(request, context);
     case 'redeem_cancel':
       return handlers.redeem_cancel(request, context);
+    case 'redeem_offline':
+      return handlers.redeem_offline(request, context);
     case 'entrance':
       return handlers.entrance(request, context);
     case 'register_start':
@@ -76,9 +79,10 @@ export interface KioskServices {
   registrations: RegistrationService;
   customers: CustomerService;
   staff: KioskStaff;
+  cardTokens: CardTokens;
 }
 
-export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, { redemptions, registrations, customers, staff }: KioskServices): RequestHandlers {
+export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, { redemptions, registrations, customers, staff, cardTokens }: KioskServices): RequestHandlers {
   return {
     register_start: async (request, context) => {
       if (request.staff) await staff.check(request.staff, context);
@@ -128,7 +132,11 @@ export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, {
       const rotated = await registry.rotateKey(context.kioskId, request.newPublicKey, KEY_OVERLAP_MS);
       return { keyFingerprint: rotated.fingerprint, previousKeyValidUntil: rotated.previousValidUntil };
     },
-    identify: (request, context) => ledger.identify(request.card, context.storeId),
+    identify: async (request, context) => cardTokens.withToken(await ledger.identifyCard(request.card, context.storeId), request.card, context.storeId),
+    redeem_offline: async (request, context) => {
+      const { kind: _kind, ...offline } = request;
+      return ledger.redeemOffline({ ...offline, storeId: context.storeId, kioskId: context.kioskId });
+    },
     earn: (request, context) =>
       ledger.earn({
         opId: request.opId,

@@ -25,6 +25,8 @@ import {
   RedeemConfirmRequest,
   RedeemCancelData,
   RedeemCancelRequest,
+  RedeemOfflineData,
+  RedeemOfflineRequest,
   RedeemData,
   RedeemRequest,
   RotateKeyData,
@@ -56,6 +58,7 @@ export const KIOSK_API = {
   redeem: { request: RedeemRequest, reply: RedeemData, stateChanging: true },
   redeem_confirm: { request: RedeemConfirmRequest, reply: RedeemConfirmData, stateChanging: true },
   redeem_cancel: { request: RedeemCancelRequest, reply: RedeemCancelData, stateChanging: true },
+  redeem_offline: { request: RedeemOfflineRequest, reply: RedeemOfflineData, stateChanging: true },
   // Logged by op id on the gateway, but moves no value: not through the outbox.
   entrance: { request: EntranceRequest, reply: EntranceData, stateChanging: false },
   // Sending a code and checking it move nothing (the SMS service has its own limits); linking the card is journalled.
@@ -91,6 +94,7 @@ export const Request = z.discriminatedUnion('kind', [
   RedeemRequest,
   RedeemConfirmRequest,
   RedeemCancelRequest,
+  RedeemOfflineRequest,
   EntranceRequest,
   RegisterStartRequest,
   RegisterVerifyRequest,

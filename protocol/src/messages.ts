@@ -70,6 +70,39 @@ export const RedeemConfirmRequest = z.strictObject({
   code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits'),
 });
 
+/**
+ * A redemption a kiosk made while it could not reach the gateway (docs/offline.md), within the
+ * card token's limits and the kiosk's offline budget: the coupon is already printed, so the
+ * gateway books it whatever the balance is now. What the balance no longer covers (the card spent
+ * at two kiosks in one partition) goes to the `offline_overdraft` account as a reported exception.
+ */
+export const RedeemOfflineRequest = z
+  .strictObject({
+    kind: z.literal('redeem_offline'),
+    opId: OpId,
+    card: CardRef,
+    rewardId: z.string().regex(ID_PATTERN).optional(),
+    points: z.number().int().min(1).max(1_000_000_000),
+    /** the coupon as the kiosk printed it (its code is the kiosk's, from the op id) */
+    coupon: z.strictObject({
+      code: z.string().regex(/^[A-Z0-9]{4,40}$/),
+      value: Money,
+      expiresAt: z.iso.datetime(),
+      reward: z.string().max(60).nullable(),
+    }),
+    redeemedAt: z.iso.datetime(),
+    /** when the card token the kiosk relied on was issued */
+    tokenIssuedAt: z.iso.datetime(),
+  });
+export const RedeemOfflineData = z.strictObject({
+  /** posted: covered by the balance; exception: partly or wholly booked to offline_overdraft */
+  state: z.enum(['posted', 'exception']),
+  pointsPosted: z.number().int().min(0),
+  overdraft: z.number().int().min(0),
+  balance: z.number().int(),
+});
+export type RedeemOfflineData = z.infer<typeof RedeemOfflineData>;
+
 /** The customer left before typing the code: the held points are released at once, not after the hold's timeout. */
 export const RedeemCancelRequest = z.strictObject({ kind: z.literal('redeem_cancel'), opId: OpId, holdId: z.string().min(1).max(64) });
 export const RedeemCancelData = z.strictObject({ released: z.number().int().min(0) });
@@ -216,6 +249,8 @@ export const IdentifyData = z.strictObject({
     .strictObject({ points: z.number().int().min(1), expiresAt: z.iso.datetime() })
     .nullable()
     .optional(),
+  /** the signed card token (card-token.ts): what the kiosk may rely on for this card while offline */
+  offline: z.strictObject({ token: z.string().max(8192) }).optional(),
 });
 export type IdentifyData = z.infer<typeof IdentifyData>;
 

@@ -608,6 +608,39 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    id: 21,
+    name: 'offline mode: overdraft debts, offline exceptions, kiosk journal chains',
+    sql: [
+      // What a card owes after kiosks paid out offline more than its balance (docs/offline.md);
+      // later earnings repay it, after any clawback debt.
+      `ALTER TABLE debts ADD COLUMN overdraft INTEGER NOT NULL DEFAULT 0 CHECK (overdraft >= 0)`,
+      // One row per offline redemption the balance did not cover: the reported exception.
+      `CREATE TABLE offline_exceptions (
+        op_id TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        card_number TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        kiosk_id TEXT NOT NULL,
+        points INTEGER NOT NULL,
+        posted INTEGER NOT NULL,
+        overdraft INTEGER NOT NULL CHECK (overdraft > 0),
+        redeemed_at TEXT NOT NULL,
+        booked_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX offline_exceptions_booked ON offline_exceptions(booked_at)`,
+      // Each kiosk's journal as the gateway received it: one link per journalled operation.
+      `CREATE TABLE kiosk_journal (
+        kiosk_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        op_id TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

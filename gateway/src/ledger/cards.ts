@@ -10,7 +10,7 @@ export interface CardRow {
   customerName: string | null;
   accountId: number;
   balance: number;
-  /** clawback debt outstanding on the account */
+  /** debt outstanding on the account: clawback and offline overdraft together */
   debt: number;
 }
 
@@ -20,7 +20,7 @@ export async function findCard(db: Reader, ref: CardRef): Promise<CardRow | null
   const [column, value] = 'number' in ref ? ['number', ref.number] : ['uid', ref.uid];
   const result = await db.execute({
     sql: `SELECT c.number, c.uid, c.program_id, c.customer_id, c.status, cu.name AS customer_name,
-                 c.account_id, a.balance, COALESCE(d.outstanding, 0) AS debt
+                 c.account_id, a.balance, COALESCE(d.outstanding + d.overdraft, 0) AS debt
             FROM cards c
             JOIN accounts a ON a.id = c.account_id
             LEFT JOIN customers cu ON cu.id = c.customer_id

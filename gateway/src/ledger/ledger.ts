@@ -11,6 +11,7 @@
  *   corrections.ts  adjustments, card replacement
  *   wallet.ts       the cashback wallet outside purchases
  *   expiry.ts       lot expiry
+ *   offline.ts      offline redemptions reconciled, their exceptions
  *   core.ts         what they share: the writer, the op-id claim, cards, balances, rules
  */
 import { LedgerError } from './errors.js';
@@ -31,6 +32,8 @@ import * as corrections from './corrections.js';
 import * as refunds from './refunds.js';
 import * as expiry from './expiry.js';
 import * as wallet from './wallet.js';
+import * as offline from './offline.js';
+import type { OfflineRedemptionInput } from './offline.js';
 
 export type { EarnInput, LedgerOptions, Lot, PurchaseInput, StatementItem } from './core.js';
 
@@ -61,6 +64,20 @@ export class Ledger {
    */
   identify(ref: CardRef, storeId?: string): Promise<IdentifyData> {
     return reads.identify(this.core, ref, storeId);
+  }
+
+  /** The identify reply with the card's number and offline limits, for the card token (docs/offline.md). */
+  identifyCard(ref: CardRef, storeId: string) {
+    return reads.identifyCard(this.core, ref, storeId);
+  }
+
+  /** A redemption a kiosk made offline, booked: posted, or an exception to offline_overdraft (docs/offline.md). */
+  redeemOffline(input: OfflineRedemptionInput) {
+    return offline.redeemOffline(this.core, input);
+  }
+
+  offlineExceptions(range: { from: string; to: string; storeId?: string; limit?: number }) {
+    return offline.offlineExceptions(this.core.client, range);
   }
 
   /** The tier the account holds (as of its last purchase or refund; reviews apply at the next one). */

@@ -65,26 +65,37 @@ export async function creditPoints(tx: Transaction, from: number, movement: Cred
   return { lotId: Number(lot.lastInsertRowid), repaid };
 }
 
-/** Later earnings repay a clawback debt first (docs/ledger.md: never a silent negative balance). */
+/**
+ * Later earnings repay debts first (docs/ledger.md: never a silent negative balance): a clawback
+ * debt, then an offline overdraft (docs/offline.md), each back to the operator account it was
+ * booked against.
+ */
 async function repayDebt(tx: Transaction, movement: CreditOptions): Promise<number> {
-  let outstanding = movement.knownDebt;
-  if (outstanding === undefined) {
-    const debt = (await tx.execute({ sql: 'SELECT outstanding FROM debts WHERE account_id = ?', args: [movement.account] })).rows[0];
-    outstanding = debt ? Number(debt.outstanding) : 0;
+  if (movement.knownDebt === 0) return 0;
+  const debt = (await tx.execute({ sql: 'SELECT outstanding, overdraft FROM debts WHERE account_id = ?', args: [movement.account] })).rows[0];
+  if (!debt) return 0;
+  let left = movement.points;
+  let repaid = 0;
+  for (const [column, operator, kind] of [
+    ['outstanding', 'clawback', 'clawback_repay'],
+    ['overdraft', 'offline_overdraft', 'overdraft_repay'],
+  ] as const) {
+    const repay = Math.min(Number(debt[column]), left);
+    if (repay === 0) continue;
+    await debitPoints(tx, await movement.operators.id(tx, operator), {
+      transferId: `${movement.transferId}:${column === 'outstanding' ? 'repay' : 'repay-overdraft'}`,
+      account: movement.account,
+      points: repay,
+      kind,
+      refs: { repays: operator, of: movement.transferId },
+      at: movement.at,
+      ignoreHolds: true,
+    });
+    await tx.execute({ sql: `UPDATE debts SET ${column} = ${column} - ? WHERE account_id = ?`, args: [repay, movement.account] });
+    left -= repay;
+    repaid += repay;
   }
-  if (outstanding === 0) return 0;
-  const repay = Math.min(outstanding, movement.points);
-  await debitPoints(tx, await movement.operators.id(tx, 'clawback'), {
-    transferId: `${movement.transferId}:repay`,
-    account: movement.account,
-    points: repay,
-    kind: 'clawback_repay',
-    refs: { repays: 'clawback', of: movement.transferId },
-    at: movement.at,
-    ignoreHolds: true,
-  });
-  await tx.execute({ sql: 'UPDATE debts SET outstanding = outstanding - ? WHERE account_id = ?', args: [repay, movement.account] });
-  return repay;
+  return repaid;
 }
 
 export interface DebitOptions extends Movement {

@@ -1,4 +1,4 @@
-import { maskCardNumber, type CardRef, type IdentifyData, type MemberSnapshot } from '@loyalty/protocol';
+import { earningProgram, maskCardNumber, type CardRef, type IdentifyData, type MemberSnapshot } from '@loyalty/protocol';
 import { memberSnapshot } from '../programs/member-snapshot.js';
 import { displayName, findCard } from './cards.js';
 import { LedgerError } from './errors.js';
@@ -10,15 +10,25 @@ import type { LedgerCore, Lot, StatementItem } from './core.js';
  * need, minus personal data, so the kiosk can show what a receipt will earn.
  */
 export async function identify(core: LedgerCore, ref: CardRef, storeId?: string): Promise<IdentifyData> {
+  return (await identifyCard(core, ref, storeId)).data;
+}
+
+/**
+ * The identify reply with what a card token needs besides (docs/offline.md): the card's number and,
+ * when the card's program at this store lets kiosks pay out offline, its limits.
+ */
+export async function identifyCard(core: LedgerCore, ref: CardRef, storeId?: string): Promise<{ data: IdentifyData; number: string; offline: OfflinePolicy | null }> {
   const card = await findCard(core.client, ref);
   if (!card) throw new LedgerError('card_not_found', 'card not recognised');
   let member: MemberSnapshot | undefined;
+  let offline: OfflinePolicy | null = null;
   if (storeId !== undefined && card.status === 'active') {
     const bundleRules = await core.rules.ruleSetFor(core.client, storeId, 'EUR');
     const snapshot = await memberSnapshot(core.client, card, bundleRules, core.now());
     member = { ...snapshot, birthday: snapshot.birthday ? `2000-${snapshot.birthday.slice(5)}` : null, referrerId: snapshot.referrerId ? 'referred' : null };
+    offline = earningProgram(bundleRules, card.programId)?.program.redemption?.offline ?? null;
   }
-  return {
+  const data: IdentifyData = {
     cardNumberMasked: maskCardNumber(card.number),
     status: card.status,
     displayName: displayName(card.customerName),
@@ -27,6 +37,13 @@ export async function identify(core: LedgerCore, ref: CardRef, storeId?: string)
     ...(member ? { member } : {}),
     ...(card.status === 'active' ? { nextExpiry: await nextExpiry(core, card.accountId) } : {}),
   };
+  return { data, number: card.number, offline };
+}
+
+export interface OfflinePolicy {
+  perCardPoints: number;
+  perTransactionPoints: number;
+  tokenValidHours: number;
 }
 
 /** The points that expire first: every open lot that expires at the earliest instant still ahead. */

@@ -46,6 +46,9 @@ export interface DayFigures {
   couponsIssued: number;
   couponsUsed: number;
   staffActions: number;
+  /** offline redemptions the balance did not cover (docs/offline.md), and the points paid beyond it */
+  offlineExceptions: number;
+  offlineOverdraft: number;
 }
 
 export interface DailyReport {
@@ -134,6 +137,8 @@ function emptyFigures(): DayFigures {
     couponsIssued: 0,
     couponsUsed: 0,
     staffActions: 0,
+    offlineExceptions: 0,
+    offlineOverdraft: 0,
   };
 }
 
@@ -188,7 +193,8 @@ export async function dailyReport(client: SqlClient, query: { date: string; stor
       const figures = classify(String(m.debit), String(m.debit_kind), String(m.credit), String(m.credit_kind));
       if (!figures.length) continue;
       const place = await places.ofTransfer(JSON.parse(String(m.refs)) as Record<string, unknown>);
-      for (const { figure, sign } of figures) book.add(place.storeId, place.kioskId, String(m.at), figure, sign * Number(m.amount));
+      // sign 0 counts the movement itself (one exception), not its points.
+      for (const { figure, sign } of figures) book.add(place.storeId, place.kioskId, String(m.at), figure, sign === 0 ? 1 : sign * Number(m.amount));
     }
 
     const purchases = (
@@ -251,7 +257,7 @@ export async function dailyReport(client: SqlClient, query: { date: string; stor
  * its points back from the card and, for points already spent, books them as clawback debt: both
  * are refunded points, and the second is also clawback.
  */
-function classify(debit: string, debitKind: string, credit: string, creditKind: string): Array<{ figure: Figure; sign: 1 | -1 }> {
+function classify(debit: string, debitKind: string, credit: string, creditKind: string): Array<{ figure: Figure; sign: 1 | 0 | -1 }> {
   if (creditKind === 'customer') {
     if (debit === 'op:issued:points') return [{ figure: 'pointsEarned', sign: 1 }];
     if (debit === 'op:adjustments:points') return [{ figure: 'pointsAdjusted', sign: 1 }];
@@ -263,6 +269,14 @@ function classify(debit: string, debitKind: string, credit: string, creditKind: 
     if (credit === 'op:adjustments:points') return [{ figure: 'pointsAdjusted', sign: -1 }];
     if (credit === 'op:issued:points') return [{ figure: 'pointsRefunded', sign: 1 }];
     return [];
+  }
+  // An offline redemption the balance did not cover (docs/offline.md): paid out all the same.
+  if (debit === 'op:offline_overdraft:points' && credit === 'op:redeemed:points') {
+    return [
+      { figure: 'pointsRedeemed', sign: 1 },
+      { figure: 'offlineOverdraft', sign: 1 },
+      { figure: 'offlineExceptions', sign: 0 },
+    ];
   }
   if (debit === 'op:clawback:points' && credit === 'op:issued:points') {
     return [
@@ -303,6 +317,8 @@ export const DAY_FIGURES: Array<Exclude<keyof DayFigures, 'purchaseTotals'>> = [
   'couponsIssued',
   'couponsUsed',
   'staffActions',
+  'offlineExceptions',
+  'offlineOverdraft',
 ];
 
 /** The daily report as CSV: one row per store and kiosk (kiosk empty: the till and API), then the store's total. */

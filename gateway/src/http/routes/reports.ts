@@ -31,6 +31,8 @@ const DayFigures = z.object({
   couponsIssued: z.number().int(),
   couponsUsed: z.number().int(),
   staffActions: z.number().int(),
+  offlineExceptions: z.number().int(),
+  offlineOverdraft: z.number().int(),
 });
 const DailyView = z.object({
   date: z.string(),
@@ -50,7 +52,39 @@ function csv(c: Context, body: string, name: string): Response {
   return c.body(body, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` });
 }
 
-export function reportRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'db' | 'clock'>): void {
+const OfflineException = z.object({
+  opId: z.string(),
+  cardNumberMasked: z.string(),
+  storeId: z.string(),
+  kioskId: z.string(),
+  points: z.number().int(),
+  posted: z.number().int(),
+  overdraft: z.number().int(),
+  redeemedAt: z.string(),
+  bookedAt: z.string(),
+  cardOutstanding: z.number().int(),
+});
+
+export function reportRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'db' | 'clock' | 'ledger'>): void {
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'get',
+      path: '/reports/offline-exceptions',
+      operationId: 'offlineExceptions',
+      summary: 'Offline redemptions the balance no longer covered when they were booked, with the overdraft each left on its card (?from=&to=&storeId=; default the last 7 days)',
+      roles: ['viewer'],
+      query: z.object({ from: Instant.optional(), to: Instant.optional(), storeId: StoreIdParam.optional(), limit: z.coerce.number().int().min(1).max(1000).default(500) }),
+      response: z.object({ from: z.string(), to: z.string(), items: z.array(OfflineException), overdraft: z.number().int() }),
+    },
+    async (_c, { query }) => {
+      const to = query.to === undefined ? deps.clock.now().toISOString() : new Date(query.to).toISOString();
+      const from = query.from === undefined ? new Date(Date.parse(to) - 7 * 86_400_000).toISOString() : new Date(query.from).toISOString();
+      const items = await deps.ledger.offlineExceptions({ from, to, ...(query.storeId ? { storeId: query.storeId } : {}), limit: query.limit });
+      return { from, to, items, overdraft: items.reduce((sum, e) => sum + e.overdraft, 0) };
+    },
+  );
   defineRoute(
     api,
     routes,
