@@ -17,6 +17,7 @@ import { GroupCommitWriter } from './db/writer.js';
 import { KioskRegistry } from './fleet/kiosk-registry.js';
 import { KEY_OVERLAP_MS, createRequestHandlers } from './handlers.js';
 import { CardTokens } from './members/card-tokens.js';
+import { KioskJournals } from './fleet/kiosk-journals.js';
 import { ApiTokens } from './http/api-tokens.js';
 import { createApp } from './http/app.js';
 import { Directory } from './ledger/directory.js';
@@ -236,6 +237,7 @@ export class Gateway {
     const cards = new CardService(client, writer, ledger, this.clock, { firstCardNumber: config.customers.firstCardNumber, onHotlistChanged: (hotlist) => publishHotlist(hotlist) });
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
     const kioskStaff = new KioskStaff({ db: client, writer, clock: this.clock, staff, cards, ledger, registrations, customers, limits: config.staff });
+    const journals = new KioskJournals(client, writer, registry.keysOf, this.clock, log);
     const mqtt = createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
     const link = new KioskLink({
       client: mqtt,
@@ -247,6 +249,7 @@ export class Gateway {
       log,
       metrics: this.metrics,
       shareGroup: config.mqtt.mode === 'external' ? config.mqtt.shareGroup : undefined,
+      journals,
     });
     // Before the link starts: a kiosk that comes online at once must get its waiting commands.
     const commands = new CommandService(client, writer, registry, this.clock, { send: (kioskId, command) => link.publishToKiosk(kioskId, 'cmd', command), log });
@@ -324,6 +327,7 @@ export class Gateway {
       consoleSessions: new ConsoleSessions(client, writer, this.clock),
       db: client,
       clock: this.clock,
+      journals,
       revokeKiosk: (id: string, reason: string) => this.revokeKiosk(id, reason),
       commands,
       releases: new ReleaseService(client, writer, this.clock, { dataDir: config.dataDir, releaseKeys: config.fleet.releaseKeys, maxBytes: config.fleet.maxReleaseBytes }),

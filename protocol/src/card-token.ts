@@ -67,11 +67,7 @@ export function signCardToken(claims: CardTokenClaims, privateKey: KeyObject): s
  * The claims of a token signed by one of `keys`, for this card at this store and valid at `now`;
  * otherwise a CardTokenError naming why.
  */
-export function verifyCardToken(
-  token: string,
-  keys: readonly KeyObject[],
-  expect: { card: { number?: string; uid?: string }; storeId: string; now: number },
-): CardTokenClaims {
+export function verifyCardToken(token: string, keys: readonly KeyObject[], expect: { card: { number?: string; uid?: string }; storeId: string; now: number }): CardTokenClaims {
   const parts = token.length <= MAX_CARD_TOKEN_CHARS ? token.split('.') : [];
   if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]!) || !/^[A-Za-z0-9_-]{86}$/.test(parts[1]!)) {
     throw new CardTokenError('malformed', 'not a card token');

@@ -8,6 +8,8 @@ export * from './commands.js';
 export * from './releases.js';
 export * from './channel-bodies.js';
 export * from './keys.js';
+export * from './canonical.js';
+export * from './journal.js';
 export * from './card-token.js';
 export * from './envelope.js';
 export * from './replay.js';

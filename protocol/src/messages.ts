@@ -6,6 +6,10 @@ import { z } from 'zod';
 import { CARD_NUMBER_PATTERN, CARD_UID_PATTERN } from './card-number.js';
 import { OP_ID_PATTERN } from './op-id.js';
 import { ID_PATTERN } from './topics.js';
+import { JournalLink } from './journal.js';
+
+/** Each journalled (state-changing) request carries its link in the kiosk's hash chain (journal.ts). */
+const journal = JournalLink.optional();
 import { MemberSnapshotSchema, PublishedProgram } from './programs/schema.js';
 
 export const OpId = z.string().regex(OP_ID_PATTERN, 'must be a UUIDv7 op id');
@@ -35,7 +39,7 @@ export const ReceiptRef = z.strictObject({
 export type ReceiptRef = z.infer<typeof ReceiptRef>;
 
 export const IdentifyRequest = z.strictObject({ kind: z.literal('identify'), opId: OpId, card: CardRef });
-export const EarnRequest = z.strictObject({ kind: z.literal('earn'), opId: OpId, card: CardRef, receipt: ReceiptRef });
+export const EarnRequest = z.strictObject({ kind: z.literal('earn'), opId: OpId, journal, card: CardRef, receipt: ReceiptRef });
 
 /**
  * A kiosk announces its new key: the envelope is signed with the current key, and `proof` is the
@@ -44,6 +48,7 @@ export const EarnRequest = z.strictObject({ kind: z.literal('earn'), opId: OpId,
 export const RotateKeyRequest = z.strictObject({
   kind: z.literal('rotate_key'),
   opId: OpId,
+  journal,
   newPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   proof: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
 });
@@ -57,6 +62,7 @@ export const RedeemRequest = z
   .strictObject({
     kind: z.literal('redeem'),
     opId: OpId,
+    journal,
     card: CardRef,
     rewardId: z.string().regex(ID_PATTERN).optional(),
     points: z.number().int().min(1).max(1_000_000_000).optional(),
@@ -65,6 +71,7 @@ export const RedeemRequest = z
 export const RedeemConfirmRequest = z.strictObject({
   kind: z.literal('redeem_confirm'),
   opId: OpId,
+  journal,
   holdId: z.string().min(1).max(64),
   confirmationId: z.string().min(1).max(64),
   code: z.string().regex(/^\d{4,8}$/, 'the code from the SMS: 4-8 digits'),
@@ -76,24 +83,24 @@ export const RedeemConfirmRequest = z.strictObject({
  * gateway books it whatever the balance is now. What the balance no longer covers (the card spent
  * at two kiosks in one partition) goes to the `offline_overdraft` account as a reported exception.
  */
-export const RedeemOfflineRequest = z
-  .strictObject({
-    kind: z.literal('redeem_offline'),
-    opId: OpId,
-    card: CardRef,
-    rewardId: z.string().regex(ID_PATTERN).optional(),
-    points: z.number().int().min(1).max(1_000_000_000),
-    /** the coupon as the kiosk printed it (its code is the kiosk's, from the op id) */
-    coupon: z.strictObject({
-      code: z.string().regex(/^[A-Z0-9]{4,40}$/),
-      value: Money,
-      expiresAt: z.iso.datetime(),
-      reward: z.string().max(60).nullable(),
-    }),
-    redeemedAt: z.iso.datetime(),
-    /** when the card token the kiosk relied on was issued */
-    tokenIssuedAt: z.iso.datetime(),
-  });
+export const RedeemOfflineRequest = z.strictObject({
+  kind: z.literal('redeem_offline'),
+  opId: OpId,
+  journal,
+  card: CardRef,
+  rewardId: z.string().regex(ID_PATTERN).optional(),
+  points: z.number().int().min(1).max(1_000_000_000),
+  /** the coupon as the kiosk printed it (its code is the kiosk's, from the op id) */
+  coupon: z.strictObject({
+    code: z.string().regex(/^[A-Z0-9]{4,40}$/),
+    value: Money,
+    expiresAt: z.iso.datetime(),
+    reward: z.string().max(60).nullable(),
+  }),
+  redeemedAt: z.iso.datetime(),
+  /** when the card token the kiosk relied on was issued */
+  tokenIssuedAt: z.iso.datetime(),
+});
 export const RedeemOfflineData = z.strictObject({
   /** posted: covered by the balance; exception: partly or wholly booked to offline_overdraft */
   state: z.enum(['posted', 'exception']),
@@ -104,7 +111,7 @@ export const RedeemOfflineData = z.strictObject({
 export type RedeemOfflineData = z.infer<typeof RedeemOfflineData>;
 
 /** The customer left before typing the code: the held points are released at once, not after the hold's timeout. */
-export const RedeemCancelRequest = z.strictObject({ kind: z.literal('redeem_cancel'), opId: OpId, holdId: z.string().min(1).max(64) });
+export const RedeemCancelRequest = z.strictObject({ kind: z.literal('redeem_cancel'), opId: OpId, journal, holdId: z.string().min(1).max(64) });
 export const RedeemCancelData = z.strictObject({ released: z.number().int().min(0) });
 
 /**
@@ -129,6 +136,7 @@ export const RegisterVerifyRequest = z.strictObject({
 export const RegisterConfirmRequest = z.strictObject({
   kind: z.literal('register_confirm'),
   opId: OpId,
+  journal,
   registrationId: z.string().min(1).max(64),
   /** a new customer's name (first name and surname, any script); absent when the phone has an account */
   name: z.string().trim().min(1).max(60).optional(),
@@ -144,11 +152,12 @@ export const REPLACE_REASONS = ['lost', 'stolen', 'damaged'] as const;
 export const ADJUST_REASONS = ['missing_points', 'goodwill', 'correction', 'other'] as const;
 const Note = z.string().trim().max(200).optional();
 
-export const StaffBlockRequest = z.strictObject({ kind: z.literal('staff_block'), opId: OpId, staff: StaffRef, card: CardRef, reason: z.enum(BLOCK_REASONS), note: Note });
+export const StaffBlockRequest = z.strictObject({ kind: z.literal('staff_block'), opId: OpId, journal, staff: StaffRef, card: CardRef, reason: z.enum(BLOCK_REASONS), note: Note });
 export const StaffBlockData = z.strictObject({ cardNumberMasked: z.string(), alreadyBlocked: z.boolean() });
 export const StaffReplaceRequest = z.strictObject({
   kind: z.literal('staff_replace'),
   opId: OpId,
+  journal,
   staff: StaffRef,
   /** the lost card, by number (typed, or found by the customer's phone) */
   oldCard: z.strictObject({ number: z.string().regex(CARD_NUMBER_PATTERN) }),
@@ -161,6 +170,7 @@ export const StaffReplaceData = z.strictObject({ oldMasked: z.string(), newMaske
 export const StaffAdjustRequest = z.strictObject({
   kind: z.literal('staff_adjust'),
   opId: OpId,
+  journal,
   staff: StaffRef,
   /** the manager's second tap (step-up): the same card again */
   confirmedBy: StaffRef,
@@ -186,6 +196,7 @@ export const StaffFindVerifyData = z.strictObject({
 export const StaffLogRequest = z.strictObject({
   kind: z.literal('staff_log'),
   opId: OpId,
+  journal,
   staff: StaffRef,
   action: z.enum(['session_start', 'session_end', 'reprint', 'test_page', 'shift_report']),
 });

@@ -20,6 +20,7 @@ import type { StaffService } from '../members/staff-service.js';
 import type { ConsoleSessions } from '../console/sessions.js';
 import type { SqlClient } from '../db/sql.js';
 import type { Clock } from '../clock.js';
+import type { KioskJournals } from '../fleet/kiosk-journals.js';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -34,6 +35,8 @@ export interface AppDeps {
   /** the ledger database, for the reports and the audit log (read transactions only) */
   db: SqlClient;
   clock: Clock;
+  /** each kiosk's journal chain as received (docs/offline.md "The journal") */
+  journals: KioskJournals;
   revokeKiosk: (id: string, reason: string) => Promise<KioskView>;
   commands: CommandService;
   releases: ReleaseService;

@@ -32,6 +32,7 @@ import { LedgerError } from '../ledger/errors.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '@loyalty/protocol/node';
 import type { GatewayMetrics } from '../metrics.js';
+import type { KioskJournals } from '../fleet/kiosk-journals.js';
 
 /** What kiosks publish is what the gateway reads (the channel table in protocol/src/topics.ts). */
 const INBOUND: readonly KioskChannel[] = KIOSK_PUBLISHES;
@@ -55,6 +56,8 @@ export interface KioskLinkDeps {
     onTelemetry?(kiosk: { id: string; storeId: string }, telemetry: Telemetry): Promise<void>;
   };
   replayFlushMs?: number;
+  /** each journalled request's link in its kiosk's hash chain (fleet/kiosk-journals.ts) */
+  journals?: KioskJournals;
 }
 
 export class KioskLink {
@@ -195,6 +198,8 @@ export class KioskLink {
     }
     const request = parsed.data;
     const began = performance.now();
+    // The link is kept alongside the operation (the same group commit), before the answer.
+    const linked = this.deps.journals?.record(kioskId, request).catch((error: Error) => this.deps.log.warn({ err: error.message, opId: request.opId }, 'journal link not kept'));
     let result: Reply['result'];
     try {
       result = { status: 'ok', data: await handleRequest(this.deps.handlers, request, { kioskId, storeId }) };
@@ -206,6 +211,7 @@ export class KioskLink {
         result = { status: 'error', code: 'internal_error', message: 'the gateway could not complete this; it will be retried' };
       }
     }
+    await linked;
     this.deps.metrics.requests.inc({ kind: request.kind, code: result.status === 'ok' ? 'ok' : result.code });
     // Refusals are rare and tell whether a rollout hurts a store: kept, per store (docs/programs.md "Canary").
     if (result.status === 'error' && result.code !== 'internal_error') await this.recordRefusal(storeId, kioskId, request.kind, result.code);

@@ -40,7 +40,7 @@ export const ConfigPatch = z
   .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'a field of the kiosk config file'), z.unknown())
   .refine((patch) => Object.keys(patch).length > 0 && Object.keys(patch).length <= 50, 'between 1 and 50 fields');
 
-export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms' | 'kioskConfig' | 'releases' | 'publicUrl'>): void {
+export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms' | 'kioskConfig' | 'releases' | 'publicUrl' | 'journals'>): void {
   defineRoute(
     api,
     routes,
@@ -158,6 +158,30 @@ export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pic
       const [kiosk] = await deps.registry.list({ id: params.id });
       if (!kiosk) throw new HttpError(404, 'not_found', `no kiosk ${params.id}`);
       return { ...kiosk, config: await deps.kioskConfig.status(kiosk) };
+    },
+  );
+  defineRoute(
+    api,
+    routes,
+    {
+      method: 'get',
+      path: '/kiosks/:id/journal',
+      operationId: 'kioskJournal',
+      summary: 'The kiosk’s journal chain as received: links, the last sequence number, gaps (journalled, never arrived) and broken links (docs/offline.md)',
+      roles: ['viewer'],
+      params: IdParam,
+      response: z.object({
+        kioskId: z.string(),
+        received: z.number().int(),
+        lastSeq: z.number().int(),
+        gaps: z.array(z.object({ from: z.number().int(), to: z.number().int() })),
+        broken: z.array(z.number().int()),
+      }),
+      errors: ['not_found'],
+    },
+    async (_c, { params }) => {
+      if (!deps.registry.get(params.id)) throw new HttpError(404, 'not_found', `no kiosk ${params.id}`);
+      return deps.journals.check(params.id);
     },
   );
   defineRoute(
