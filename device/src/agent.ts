@@ -37,15 +37,16 @@ import type { Display, Signal } from './ports/display.js';
 import { encodeReceipt } from './receipts/encode.js';
 import { balanceSlip, copyOf, couponReceipt, earnReceipt, pendingEarnReceipt, staffReport, testPage, type SlipHeader } from './receipts/layouts.js';
 import type { Receipt } from './receipts/receipt.js';
-import { memberView, offersFor } from './ui/member-view.js';
+import { couponValidDays, memberView, offersFor } from './ui/member-view.js';
 import { receiptRefusal, screenFor, withPrinterWarning } from './ui/screens.js';
-import { WORDS, formatLocalTime } from './ui/text.js';
+import { WORDS, formatClock, formatLocalTime } from './ui/text.js';
 import { STAFF_WORDS } from './ui/staff-text.js';
 import { StaffMode } from './staff/staff-mode.js';
 import type { ShiftFile } from './staff/shift-file.js';
 import type { StaffCard } from './staff-cache.js';
 import { LANGUAGES, type Lang, type MemberView, type Notice, type Offer, type Presentation, type StaffAction, type View } from './ui/view.js';
 import { PrinterError, type ReceiptPrinter } from './ports/receipt-printer.js';
+import type { OfflineDesk, OfflineRefusal } from './offline/offline-desk.js';
 
 /** How long the entrance's answer stays up: long enough to read from the door, short enough for the next in line. */
 const ENTRANCE_ANSWER_MS = 4000;
@@ -90,6 +91,8 @@ export interface AgentDeps {
   staff?: { byCard(uid: string): StaffCard | null; onChange(listener: () => void): void };
   /** when this kiosk's shift started, for the shift report (staff/shift-file.ts) */
   shift?: ShiftFile;
+  /** offline mode (docs/offline.md): the card tokens seen, and the limits of paying out offline */
+  offline?: { tokens: { remember(token: string): void }; desk: OfflineDesk };
 }
 
 export interface AgentEvents {
@@ -125,7 +128,7 @@ export type PageAction =
 
 export class KioskAgent extends EventEmitter<AgentEvents> {
   private stateName: AgentStateName = 'idle';
-  private member: { card: CardRef; data: IdentifyData; view: MemberView } | null = null;
+  private member: { card: CardRef; data: IdentifyData; view: MemberView; offline?: boolean } | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly onCard = ({ uid }: { uid: string }) => this.enqueue(() => this.cardPresented({ uid }));
@@ -479,8 +482,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       reply = await this.deps.requests.call({ kind: 'identify', opId: this.deps.opIds.next(), card }, this.options.requestTimeoutMs);
     } catch (error) {
       if (!(error instanceof OfflineError)) throw error;
-      await this.notice('offline');
-      return this.goIdle(5000);
+      return this.identifyOffline(card);
     }
     if (reply.result.status === 'error') {
       if (reply.result.code === 'card_not_found') await this.notice('notRecognised');
@@ -500,6 +502,32 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     await this.print(
       balanceSlip(this.header(this.words.slip.balance, reply.serverTime), { name: view.name, cardMasked: view.cardMasked, balance: view.balance, tier: view.tier, nextExpiry: view.nextExpiry }),
     );
+    // After the customer sees their balance: the token is for the next time the gateway is away.
+    if (data.offline) this.deps.offline?.tokens.remember(data.offline.token);
+  }
+
+  /**
+   * The gateway did not answer: the member from their card token, if this kiosk holds a valid one
+   * (docs/offline.md), labelled "balance as of" the token's time, less what was spent offline since.
+   */
+  private async identifyOffline(card: CardRef): Promise<void> {
+    const found = await this.deps.offline?.desk.identify(card);
+    if (!found?.ok) {
+      if (found) this.deps.log.info({ reason: found.reason }, 'no usable card token for an offline tap');
+      await this.notice('offline');
+      return this.goIdle(5000);
+    }
+    const { claims, spent } = found.value;
+    const member = claims.identify.member;
+    const data: IdentifyData = {
+      ...claims.identify,
+      balance: claims.identify.balance - spent,
+      ...(member ? { member: { ...member, availablePoints: member.availablePoints - spent } } : {}),
+    };
+    const view = { ...memberView(data, this.deps.rules?.ruleSet ?? null, this.now()), asOf: formatClock(claims.issuedAt, this.presentation.lang, this.presentation.timeZone) };
+    this.member = { card, data, view, offline: true };
+    await this.showMember(view);
+    await this.deps.display.signal('attention');
   }
 
   private async earn(member: { card: CardRef; data: IdentifyData; view: MemberView }, receipt: ReceiptRef): Promise<void> {
@@ -758,11 +786,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       await this.notice('notEnoughPoints', 'attention');
       return this.goIdle(5000);
     }
-    // Nothing is journalled while the gateway is away: an offline redemption would be a promise the kiosk cannot check.
-    if (!this.deps.requests.online) {
-      await this.notice('spendOffline');
-      return this.goIdle(5000);
-    }
+    // While the gateway is away (or was at the tap) a redemption is within the card token's limits (docs/offline.md).
+    if (!this.deps.requests.online || member.offline) return this.redeemOffline(member, offer);
     this.setState('redeeming');
     await this.present({ screen: 'redeeming', member: member.view });
     const what = offer.id.startsWith('reward:') ? { rewardId: offer.id.slice('reward:'.length) } : { points: offer.points };
@@ -776,6 +801,61 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     await this.present({ screen: 'enterCode', member: member.view, points: data.points, wrongCode: false });
     await this.deps.display.signal('attention');
     await this.goIdle(this.options.memberScreenMs);
+  }
+
+  /**
+   * An offline redemption: allowed by the card's token, the kiosk's budget and the random draw
+   * (offline-desk.ts); journalled with its spend before anything is shown or printed; the coupon
+   * (its code from the op id) prints saying it was issued offline. The gateway books it when the
+   * link is back: posted, or an exception against the card.
+   */
+  private async redeemOffline(member: { card: CardRef; data: IdentifyData; view: MemberView }, offer: Offer): Promise<void> {
+    const desk = this.deps.offline?.desk;
+    const found = desk ? await desk.identify(member.card) : null;
+    if (!desk || !found?.ok) {
+      await this.notice('spendOffline');
+      return this.goIdle(5000);
+    }
+    const { claims } = found.value;
+    const verdict = await desk.mayRedeem(claims, offer.points, this.presentation.timeZone);
+    if (!verdict.ok) {
+      this.deps.log.info({ reason: verdict.reason, points: offer.points }, 'offline redemption refused');
+      const notices: Partial<Record<OfflineRefusal, Notice>> = {
+        per_transaction_limit: 'offlineLimit',
+        per_card_limit: 'offlineLimit',
+        kiosk_budget: 'offlineLimit',
+        insufficient_points: 'notEnoughPoints',
+        online_selected: 'offlineRetryOnline',
+      };
+      await this.notice(notices[verdict.reason] ?? 'spendOffline', 'attention');
+      return this.goIdle(this.options.memberScreenMs);
+    }
+    this.setState('redeeming');
+    await this.present({ screen: 'redeeming', member: member.view });
+    const opId = this.deps.opIds.next();
+    const now = this.now();
+    const rewardId = offer.id.startsWith('reward:') ? offer.id.slice('reward:'.length) : undefined;
+    const coupon: CouponData = {
+      code: `K${opId.replace(/-/g, '').toUpperCase()}`,
+      value: offer.value,
+      expiresAt: new Date(now + couponValidDays(this.deps.rules?.ruleSet ?? null, claims.identify.member?.cardProgramId, rewardId) * 86_400_000).toISOString(),
+      points: offer.points,
+      reward: offer.name,
+    };
+    const request = {
+      kind: 'redeem_offline' as const,
+      opId,
+      card: member.card,
+      points: offer.points,
+      ...(rewardId ? { rewardId } : {}),
+      coupon: { code: coupon.code, value: coupon.value, expiresAt: coupon.expiresAt, reward: coupon.reward },
+      redeemedAt: new Date(now).toISOString(),
+      tokenIssuedAt: claims.issuedAt,
+    };
+    // Journalled with its spend first: the limits count it from now on, across a restart.
+    const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs, { card: claims.card.number, points: offer.points, day: verdict.value.day, at: now });
+    reply.catch(() => undefined); // answered when the link is back (the outbox), nobody waits
+    return this.deliverCoupon(member, coupon, member.data.balance - offer.points, true);
   }
 
   private async confirmCode(code: string): Promise<void> {
@@ -841,8 +921,14 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
   }
 
   /** The coupon on screen, written down to print (coupon-journal.ts), then printed once. */
-  private async deliverCoupon(member: { view: MemberView; data: IdentifyData }, coupon: CouponData, balance: number): Promise<void> {
-    const entry = this.deps.coupons?.due(coupon, member.view.cardMasked) ?? { coupon, cardMasked: member.view.cardMasked, state: 'due' as const, at: this.now() };
+  private async deliverCoupon(member: { view: MemberView; data: IdentifyData }, coupon: CouponData, balance: number, offline = false): Promise<void> {
+    const entry = this.deps.coupons?.due(coupon, member.view.cardMasked, offline) ?? {
+      coupon,
+      cardMasked: member.view.cardMasked,
+      state: 'due' as const,
+      at: this.now(),
+      ...(offline ? { offline } : {}),
+    };
     this.journeyCoupons.set(coupon.code, entry);
     member.view = { ...member.view, balance };
     member.data = { ...member.data, balance, ...(member.data.member ? { member: { ...member.data.member, availablePoints: Math.max(0, member.data.member.availablePoints - coupon.points) } } : {}) };
@@ -868,6 +954,7 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       value: entry.coupon.value,
       cardMasked: entry.cardMasked,
       pointsSpent: entry.coupon.points,
+      offline: entry.offline === true,
     });
     try {
       await printer.print(encodeReceipt(slip, printer.columns, printer.codePage));

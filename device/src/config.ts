@@ -100,6 +100,20 @@ export const KioskConfig = z.strictObject({
    * recently (its customer may still be there); older ones stay valid on the card, unprinted.
    */
   couponPrintWindowMs: z.number().int().min(0).max(3_600_000).default(120_000),
+  /**
+   * Offline mode (docs/offline.md): points this kiosk may pay out per store-local day while the
+   * gateway is unreachable (0: none), and the percent of offline redemptions sent back online
+   * anyway. Operators set it through the kiosk's desired configuration, which arrives signed and
+   * is kept on disk.
+   */
+  offline: z
+    .strictObject({
+      budgetPointsPerDay: z.number().int().min(0).max(1_000_000_000).default(0),
+      onlineSelectionPercent: z.number().min(0).max(100).default(10),
+      /** card tokens kept, the least recently used out first */
+      tokenCacheSize: z.number().int().min(0).max(100_000).default(5000),
+    })
+    .prefault({}),
   /** staff mode ends by itself after this long without a tap or a button (docs/staff.md) */
   staffIdleMs: z.number().int().min(5000).max(3_600_000).default(60_000),
   /**

@@ -16,6 +16,8 @@ const Entry = z.strictObject({
   state: z.enum(['due', 'printed', 'dropped']),
   /** when the answer arrived (epoch ms): a due coupon older than the print window is not printed at start */
   at: z.number(),
+  /** issued by this kiosk while offline (docs/offline.md): the slip says so */
+  offline: z.boolean().optional(),
 });
 export type CouponEntry = z.infer<typeof Entry>;
 
@@ -42,7 +44,7 @@ export class CouponJournal {
    * Records a coupon to print (once per code; a second answer with the same coupon changes
    * nothing but a card number the first did not know).
    */
-  due(coupon: CouponData, cardMasked = ''): CouponEntry {
+  due(coupon: CouponData, cardMasked = '', offline = false): CouponEntry {
     const known = this.entries.find((e) => e.coupon.code === coupon.code);
     if (known) {
       if (!known.cardMasked && cardMasked) {
@@ -51,7 +53,7 @@ export class CouponJournal {
       }
       return known;
     }
-    const entry: CouponEntry = { coupon, cardMasked, state: 'due', at: this.now() };
+    const entry: CouponEntry = { coupon, cardMasked, state: 'due', at: this.now(), ...(offline ? { offline } : {}) };
     this.entries.push(entry);
     this.save();
     return entry;

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { sign } from 'node:crypto';
-import { EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, rotationProofInput, storeTopic, type DesiredKioskConfig, type Telemetry } from '@loyalty/protocol';
+import { DesiredKioskConfig, EnvelopeSigner, OpIdGenerator, exportPublicKey, keyFingerprint, kioskTopic, rotationProofInput, storeTopic, type Telemetry } from '@loyalty/protocol';
 import { loadOrCreateKeyPair } from '@loyalty/protocol/node';
 import { HotlistCache, hotlistVerifier } from './hotlist-cache.js';
 import { StaffCache, staffListVerifier } from './staff-cache.js';
@@ -31,6 +31,9 @@ import type { Display } from './ports/display.js';
 import type { ReceiptPrinter } from './ports/receipt-printer.js';
 import type { PageServer } from './ui/page-server.js';
 import { CouponJournal, issuedCoupon } from './coupon-journal.js';
+import { SignedVersionedCache } from './signed-cache.js';
+import { TokenCache } from './offline/token-cache.js';
+import { OfflineDesk, type OfflinePolicy } from './offline/offline-desk.js';
 
 /** this agent's version: its package's, which a release build sets */
 export const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -43,6 +46,7 @@ export interface KioskHardware {
 }
 
 interface Running {
+  tokens: TokenCache;
   identity: KioskIdentity;
   signer: EnvelopeSigner;
   outbox: Outbox;
@@ -69,6 +73,8 @@ export class Kiosk {
   private running: Running | null = null;
   /** the desired configuration applied, and what was refused (reported in telemetry) */
   private configReport: ConfigReport | null = null;
+  /** the offline budget and random online selection in force (the config file's, or the operator's) */
+  private offlinePolicy: OfflinePolicy;
   private readonly startedAt = process.hrtime.bigint();
 
   constructor(
@@ -76,7 +82,9 @@ export class Kiosk {
     readonly hardware: KioskHardware,
     private readonly log: Logger,
     private readonly options: KioskOptions = {},
-  ) {}
+  ) {
+    this.offlinePolicy = config.offline;
+  }
 
   private get state(): Running {
     if (!this.running) throw new Error('the kiosk is not started');
@@ -125,7 +133,11 @@ export class Kiosk {
     log.info({ kiosk: config.kioskId, store: config.storeId, fingerprint: identity.fingerprint, created: identity.created }, 'kiosk identity');
     const signer = new EnvelopeSigner({ senderId: config.kioskId, privateKey: identity.keys.privateKey, sequence: kioskSequence(config.stateDir) });
     const trustedKeys = new TrustedGatewayKeys(config.gateway.publicKeys, config.stateDir, log);
-    const outbox = new Outbox({ store: new LibsqlOutboxStore(join(config.stateDir, 'outbox.db')) });
+    // The outbox is the kiosk's journal: each entry chained to the one before, signed with the kiosk's key (docs/offline.md).
+    const outbox = new Outbox({
+      store: new LibsqlOutboxStore(join(config.stateDir, 'outbox.db')),
+      journal: { kioskId: config.kioskId, privateKey: () => (this.running?.identity ?? identity).keys.privateKey },
+    });
     await outbox.start();
 
     for (const device of [hardware.display, hardware.printer, hardware.reader, hardware.scanner]) await device.start();
@@ -192,8 +204,30 @@ export class Kiosk {
     link.on('rules', (body, raw) => {
       rules.offer(body, raw);
     });
+    // The operator's desired configuration, kept signed on disk: its offline budget holds through a restart while offline.
+    const desiredTopic = kioskTopic(config.kioskId, 'desired');
+    const desired = new SignedVersionedCache<DesiredKioskConfig>({
+      path: join(config.stateDir, 'desired.jws'),
+      name: 'desired configuration',
+      verify: (raw) => DesiredKioskConfig.safeParse(link.verifyStored(desiredTopic, raw)).data ?? null,
+      log,
+    });
+    const tokens = new TokenCache(join(config.stateDir, 'card-tokens.json'), log, config.offline.tokenCacheSize);
+    tokens.load();
+    const offline = new OfflineDesk({ tokens, outbox, gatewayKeys: () => trustedKeys.all, storeId: config.storeId, policy: () => this.offlinePolicy, now: Date.now });
     const agent = new KioskAgent(
-      { ...hardware, requests, opIds: new OpIdGenerator(), log, hotlist, rules, coupons, staff, shift: new ShiftFile(join(config.stateDir, 'shift.json')) },
+      {
+        ...hardware,
+        requests,
+        opIds: new OpIdGenerator(),
+        log,
+        hotlist,
+        rules,
+        coupons,
+        staff,
+        shift: new ShiftFile(join(config.stateDir, 'shift.json')),
+        offline: { tokens, desk: offline },
+      },
       {
         kioskId: config.kioskId,
         storeName: config.storeName,
@@ -252,12 +286,19 @@ export class Kiosk {
     link.on('connected', async () => {
       if (await this.sendTelemetry()) trial.healthy();
     });
-    link.on('desired', (desired) => this.applyDesired(desired));
+    link.on('desired', (body, raw) => {
+      desired.offer(body, raw);
+      this.applyDesired(body);
+    });
+
     link.on('refused', () => void agent.setOutOfService(true));
     link.on('connected', () => void agent.setOutOfService(false));
     link.start();
     const heartbeat = this.startHeartbeat(config.heartbeatIntervalMs);
-    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, staff, rules, trustedKeys, commands, page };
+    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, staff, rules, trustedKeys, commands, page, tokens };
+    // What the operator last set, as kept: it holds until the broker brings a newer one (or while offline).
+    const stored = desired.load();
+    if (stored) this.applyDesired(stored);
     // A rotation the gateway answered while we were down arrives as a late reply.
     requests.on('settled', (reply) => {
       if (reply.kind === 'rotate_key' && reply.result.status === 'ok') void this.finishRotation();
@@ -336,6 +377,7 @@ export class Kiosk {
     const { changes, report } = readDesired(desired);
     running.agent.configure({ memberScreenMs: changes.memberScreenMs, requestTimeoutMs: changes.requestTimeoutMs });
     if (changes.logLevel) this.log.level = changes.logLevel;
+    if (changes.offline) this.offlinePolicy = changes.offline;
     // The next slip is laid out for the new width (a paper roll or printer swapped in the store).
     if (changes.printer) this.hardware.printer.columns = changes.printer.columns;
     if (changes.heartbeatIntervalMs) {
@@ -387,6 +429,7 @@ export class Kiosk {
       await device.stop().catch((error: Error) => this.log.warn({ err: error.message }, 'device did not stop cleanly'));
     }
     await running.outbox.stop();
+    running.tokens.flush();
     this.log.info('kiosk stopped');
   }
 

@@ -8,7 +8,7 @@ import type { DesiredKioskConfig } from '@loyalty/protocol';
 import { KioskConfig } from './config.js';
 
 /** What changes live; everything else in the config file applies at the next start. */
-export const LIVE_FIELDS = ['memberScreenMs', 'requestTimeoutMs', 'heartbeatIntervalMs', 'logLevel', 'printer'] as const;
+export const LIVE_FIELDS = ['memberScreenMs', 'requestTimeoutMs', 'heartbeatIntervalMs', 'logLevel', 'printer', 'offline'] as const;
 export type LiveField = (typeof LIVE_FIELDS)[number];
 export type LiveChanges = Partial<Pick<KioskConfig, LiveField>>;
 

@@ -42,6 +42,11 @@ export class TrustedGatewayKeys {
     return this.senders.get(sender)?.objects ?? this.initial;
   }
 
+  /** Every key trusted now, of any gateway sender (a card token names no sender). */
+  get all(): readonly KeyObject[] {
+    return [...this.initial, ...[...this.senders.values()].flatMap((set) => set.objects)];
+  }
+
   /** A verified key-set message from `signer`: true when its set was taken. */
   offer(signer: string, version: number, set: unknown): boolean {
     const parsed = GatewayKeySet.safeParse(set);

@@ -209,7 +209,7 @@ export class GatewayLink extends EventEmitter<KioskLinkEvents> implements KioskL
       case 'desired': {
         const desired = DesiredKioskConfig.safeParse(body);
         if (!desired.success) return this.drop('malformed', parsed.channel, 'body does not match the schema');
-        this.emit('desired', desired.data);
+        this.emit('desired', desired.data, raw);
         return;
       }
       case 'hotlist': {

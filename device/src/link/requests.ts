@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { asReplyTo, isStateChanging, type InvalidRequestReply, type Reply, type RequestKind, type RequestOf } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
-import type { Outbox } from '../outbox/outbox.js';
+import type { OfflineSpend, Outbox } from '../outbox/outbox.js';
 import type { KioskLink } from '../ports/kiosk-link.js';
 
 export class OfflineError extends Error {
@@ -85,10 +85,11 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
   /**
    * A state-changing request. Resolves once the outbox holds it (durable); `reply` gives the
    * answer within `timeoutMs` or rejects with OfflineError — the entry stays in the outbox and
-   * a later answer arrives as the `settled` event.
+   * a later answer arrives as the `settled` event. An offline spend (docs/offline.md) is written
+   * with the entry, in one transaction.
    */
-  async submit<K extends RequestKind>(request: RequestOf<K> & { kind: K }, timeoutMs: number): Promise<{ reply: Promise<Reply<K>> }> {
-    await this.options.outbox.add(request);
+  async submit<K extends RequestKind>(request: RequestOf<K> & { kind: K }, timeoutMs: number, spend?: OfflineSpend): Promise<{ reply: Promise<Reply<K>> }> {
+    await this.options.outbox.add(request, spend);
     const { reply } = this.waitFor(request.opId, request.kind, timeoutMs);
     this.lastSent.set(request.opId, Date.now());
     void this.options.link.send('req', request);

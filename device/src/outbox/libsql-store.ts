@@ -10,12 +10,21 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
-import type { OutboxStore } from './outbox.js';
+import { JOURNAL_GENESIS } from '@loyalty/protocol';
+import type { EntryBuilder, JournalHead, OfflineSpend, OutboxStore } from './outbox.js';
+
+/** Offline spends older than this no longer count against anything (tokens and days are shorter). */
+const SPEND_KEEP_MS = 62 * 86_400_000;
 
 type Statement = ReturnType<InstanceType<typeof Database>['prepare']>;
 
 interface Statements {
   put: Statement;
+  head: Statement;
+  setHead: Statement;
+  spend: Statement;
+  spentByCard: Statement;
+  spentOnDay: Statement;
   delete: Statement;
   has: Statement;
   list: Statement;
@@ -47,9 +56,20 @@ export class LibsqlOutboxStore implements OutboxStore {
       kind TEXT NOT NULL,
       request TEXT NOT NULL
     )`);
+    // The journal chain's newest link (one row), and what was paid out offline (docs/offline.md).
+    db.exec('CREATE TABLE IF NOT EXISTS journal_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)');
+    db.exec('CREATE TABLE IF NOT EXISTS offline_spends (op_id TEXT PRIMARY KEY, card TEXT NOT NULL, points INTEGER NOT NULL, day TEXT NOT NULL, at INTEGER NOT NULL)');
+    db.exec('CREATE INDEX IF NOT EXISTS offline_spends_card ON offline_spends(card, at)');
+    db.exec('CREATE INDEX IF NOT EXISTS offline_spends_day ON offline_spends(day)');
+    db.prepare('DELETE FROM offline_spends WHERE at < ?').run([Date.now() - SPEND_KEEP_MS]);
     for (const file of [this.path, `${this.path}-wal`, `${this.path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
     this.statements = {
-      put: db.prepare('INSERT INTO outbox (op_id, kind, request) VALUES (?, ?, ?) ON CONFLICT (op_id) DO NOTHING'),
+      put: db.prepare('INSERT INTO outbox (op_id, kind, request) VALUES (?, ?, ?)'),
+      head: db.prepare('SELECT seq, hash FROM journal_head WHERE id = 1'),
+      setHead: db.prepare('INSERT INTO journal_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash'),
+      spend: db.prepare('INSERT INTO offline_spends (op_id, card, points, day, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (op_id) DO NOTHING'),
+      spentByCard: db.prepare('SELECT COALESCE(SUM(points), 0) AS n FROM offline_spends WHERE card = ? AND at >= ?'),
+      spentOnDay: db.prepare('SELECT COALESCE(SUM(points), 0) AS n FROM offline_spends WHERE day = ?'),
       delete: db.prepare('DELETE FROM outbox WHERE op_id = ?'),
       has: db.prepare('SELECT 1 FROM outbox WHERE op_id = ?'),
       list: db.prepare('SELECT op_id, request FROM outbox ORDER BY op_id'),
@@ -70,8 +90,23 @@ export class LibsqlOutboxStore implements OutboxStore {
     return this.statements;
   }
 
-  async put(opId: string, kind: string, json: string): Promise<void> {
-    this.sql.put.run([opId, kind, json]);
+  async put(opId: string, kind: string, entry: EntryBuilder, spend?: OfflineSpend): Promise<void> {
+    const sql = this.sql;
+    // One transaction: the entry, the chain's head and the spend are on disk together or not at all.
+    this.db!.transaction(() => {
+      if (sql.has.get([opId]) !== undefined) return;
+      const row = sql.head.get([]) as { seq: number; hash: string } | undefined;
+      const head: JournalHead = row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: JOURNAL_GENESIS };
+      const built = entry(head);
+      sql.put.run([opId, kind, built.json]);
+      if (built.head) sql.setHead.run([built.head.seq, built.head.hash]);
+      if (spend) sql.spend.run([opId, spend.card, spend.points, spend.day, spend.at]);
+    })();
+  }
+
+  async offlineSpent(query: { card: string; sinceMs: number } | { day: string }): Promise<number> {
+    const row = ('day' in query ? this.sql.spentOnDay.get([query.day]) : this.sql.spentByCard.get([query.card, query.sinceMs])) as { n: number };
+    return Number(row.n);
   }
 
   /**

@@ -5,32 +5,68 @@
  * (`OutboxStore`, as aedes takes `persistence || memory()`): a libSQL file on a kiosk
  * (libsql-store.ts), memory in unit tests; both pass one contract suite.
  */
-import { Request } from '@loyalty/protocol';
+import type { KeyObject } from 'node:crypto';
+import { JOURNAL_GENESIS, isStateChanging, journalHash, signJournalLink, Request } from '@loyalty/protocol';
 
 export interface OutboxEntry {
   opId: string;
   request: Request;
 }
 
+/** The newest link of the kiosk's journal chain (protocol/src/journal.ts); seq 0 before the first. */
+export interface JournalHead {
+  seq: number;
+  hash: string;
+}
+
+/** Points paid out offline (docs/offline.md): kept with the journal entry, counted against the limits. */
+export interface OfflineSpend {
+  /** the card's number */
+  card: string;
+  points: number;
+  /** the store-local day, YYYY-MM-DD, for the kiosk's daily budget */
+  day: string;
+  /** epoch ms */
+  at: number;
+}
+
+/** Builds the stored entry from the journal's head: its JSON and the new head (null: not chained). */
+export type EntryBuilder = (head: JournalHead) => { json: string; head: JournalHead | null };
+
 /** Where outbox entries live. Entries are opaque JSON to a store; `list` is oldest first (op ids are time-ordered). */
 export interface OutboxStore {
   open(): Promise<void>;
   close(): Promise<void>;
-  /** durable once this resolves; a second put of the same op id keeps the first */
-  put(opId: string, kind: string, json: string): Promise<void>;
+  /**
+   * Durable once this resolves; a second put of the same op id keeps the first (and moves
+   * nothing). The entry, the journal's new head and an offline spend are written together.
+   */
+  put(opId: string, kind: string, entry: EntryBuilder, spend?: OfflineSpend): Promise<void>;
   delete(opId: string): Promise<boolean>;
   has(opId: string): Promise<boolean>;
   list(): Promise<Array<{ opId: string; json: string }>>;
   count(): Promise<number>;
+  /** points paid out offline: by one card since an instant, or by the kiosk on one day */
+  offlineSpent(query: { card: string; sinceMs: number } | { day: string }): Promise<number>;
 }
 
 /** Entries in memory: for unit tests and tools; lost when the process ends. */
 export class MemoryOutboxStore implements OutboxStore {
   private readonly rows = new Map<string, string>();
+  private head: JournalHead = { seq: 0, hash: JOURNAL_GENESIS };
+  private readonly spends: OfflineSpend[] = [];
   async open(): Promise<void> {}
   async close(): Promise<void> {}
-  async put(opId: string, _kind: string, json: string): Promise<void> {
-    if (!this.rows.has(opId)) this.rows.set(opId, json);
+  async put(opId: string, _kind: string, entry: EntryBuilder, spend?: OfflineSpend): Promise<void> {
+    if (this.rows.has(opId)) return;
+    const built = entry(this.head);
+    this.rows.set(opId, built.json);
+    if (built.head) this.head = built.head;
+    if (spend) this.spends.push(spend);
+  }
+  async offlineSpent(query: { card: string; sinceMs: number } | { day: string }): Promise<number> {
+    const matching = this.spends.filter((s) => ('day' in query ? s.day === query.day : s.card === query.card && s.at >= query.sinceMs));
+    return matching.reduce((sum, s) => sum + s.points, 0);
   }
   async delete(opId: string): Promise<boolean> {
     return this.rows.delete(opId);
@@ -46,11 +82,19 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 }
 
+/** The kiosk's identity, to chain and sign its journal: without it entries are kept unchained (tools, old tests). */
+export interface JournalSigner {
+  kioskId: string;
+  privateKey: () => KeyObject;
+}
+
 export class Outbox {
   private readonly store: OutboxStore;
+  private readonly signer: JournalSigner | null;
 
-  constructor(options: { store?: OutboxStore } = {}) {
+  constructor(options: { store?: OutboxStore; journal?: JournalSigner } = {}) {
     this.store = options.store ?? new MemoryOutboxStore();
+    this.signer = options.journal ?? null;
   }
 
   start(): Promise<void> {
@@ -61,9 +105,29 @@ export class Outbox {
     return this.store.close();
   }
 
-  /** Durable once this resolves. A second add of the same op id keeps the first. */
-  add(request: Request): Promise<void> {
-    return this.store.put(request.opId, request.kind, JSON.stringify(request));
+  /**
+   * Durable once this resolves. A second add of the same op id keeps the first. With a signer the
+   * entry is the next link of the kiosk's journal chain: the request is stored (and sent) with its
+   * `journal` link. An offline spend is written in the same transaction.
+   */
+  add(request: Request, spend?: OfflineSpend): Promise<void> {
+    const signer = this.signer;
+    return this.store.put(
+      request.opId,
+      request.kind,
+      (head) => {
+        if (!signer || !isStateChanging(request.kind)) return { json: JSON.stringify(request), head: null };
+        const seq = head.seq + 1;
+        const hash = journalHash(head.hash, request);
+        const journal = { seq, prev: head.hash, sig: signJournalLink(signer.kioskId, seq, hash, signer.privateKey()) };
+        return { json: JSON.stringify({ ...request, journal }), head: { seq, hash } };
+      },
+      spend,
+    );
+  }
+
+  offlineSpent(query: { card: string; sinceMs: number } | { day: string }): Promise<number> {
+    return this.store.offlineSpent(query);
   }
 
   remove(opId: string): Promise<boolean> {

@@ -19,7 +19,7 @@ export interface KioskLinkEvents {
   hotlist: [Hotlist, string];
   staff: [StaffList, string];
   /** the operator's desired configuration (docs/fleet.md "Configuration") */
-  desired: [DesiredKioskConfig];
+  desired: [DesiredKioskConfig, string];
   rejected: [{ reason: RejectReason | 'malformed'; channel: string }];
   /** the broker refused this kiosk's login (revoked, or its credentials are wrong) */
   refused: [{ code: number; message: string }];

@@ -113,7 +113,7 @@ export function pendingEarnReceipt(h: SlipHeader, earn: { cardMasked: string; re
  */
 export function couponReceipt(
   h: SlipHeader,
-  coupon: { reward: string | null; code: string; expiresAt: string; value?: { amount: number; currency: string } | null; cardMasked: string; pointsSpent: number },
+  coupon: { reward: string | null; code: string; expiresAt: string; value?: { amount: number; currency: string } | null; cardMasked: string; pointsSpent: number; offline?: boolean },
 ): Receipt {
   const w = words(h);
   const lang = h.lang ?? 'en';
@@ -128,6 +128,7 @@ export function couponReceipt(
       ...(coupon.cardMasked ? [{ kind: 'pair', left: w.card, right: coupon.cardMasked } as const] : []),
       { kind: 'pair', left: w.pointsSpent, right: String(coupon.pointsSpent) },
       { kind: 'text', text: w.oneUse, align: 'center' },
+      ...(coupon.offline ? [{ kind: 'text', text: w.issuedOffline, align: 'center' } as const] : []),
       ...footer(h),
     ],
   };

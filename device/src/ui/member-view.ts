@@ -61,3 +61,10 @@ export function offersFor(data: IdentifyData, rules: RuleSet | null): Offer[] {
   }
   return offers;
 }
+
+/** How long a coupon for this offer stays valid: the reward's own days, else the ledger's default (30). */
+export function couponValidDays(rules: RuleSet | null, programId: string | undefined, rewardId: string | undefined): number {
+  const earning = rules && programId ? earningProgram(rules, programId) : null;
+  const reward = rewardId ? earning?.program.rewards.find((r) => r.id === rewardId) : undefined;
+  return reward?.couponValidDays ?? 30;
+}

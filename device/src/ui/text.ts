@@ -12,6 +12,7 @@ const LOCALES: Record<Lang, string> = { en: 'en-GB', ru: 'ru-RU' };
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
 
 function cached(cache: Map<string, Intl.DateTimeFormat>, lang: Lang, timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   const key = `${lang}|${timeZone}`;
@@ -33,6 +34,11 @@ export function formatLocalTime(iso: string, lang: Lang, timeZone: string): stri
   return cached(timeFormats, lang, timeZone, { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 }
 
+/** "14:02" in the store's zone. */
+export function formatClock(iso: string, lang: Lang, timeZone: string): string {
+  return cached(clockFormats, lang, timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}
+
 /** Minor units with their currency: "12.50 EUR" (the code, not a sign: printers and LCDs have no ₽). */
 export function formatMoney(money: Money, lang: Lang): string {
   const amount = (money.amount / 100).toFixed(2);
@@ -52,6 +58,8 @@ export interface Words {
     reading: string;
     points: string;
     hello: (name: string | null) => string;
+    /** an offline tap: the balance is the card token's, as of when it was issued (docs/offline.md) */
+    asOf: (time: string) => string;
     tier: string;
     toNextTier: (spend: string, tier: string) => string;
     wallet: string;
@@ -134,6 +142,8 @@ export interface Words {
     coupon: string;
     pointsOffTitle: string;
     worth: (value: string) => string;
+    /** a coupon issued while the kiosk was offline */
+    issuedOffline: string;
     validUntil: string;
     pointsSpent: string;
     oneUse: string;
@@ -151,7 +161,9 @@ const en: Words = {
       case 'reading':
         return ['One moment...'];
       case 'member':
-        return [view.member.name ? `Hello ${view.member.name}` : 'Hello!', `Points: ${view.member.balance}`, 'Scan a receipt to', 'collect points'];
+        return view.member.asOf
+          ? [view.member.name ? `Hello ${view.member.name}` : 'Hello!', `Points: ${view.member.balance}`, `as of ${view.member.asOf}`, 'Kiosk offline']
+          : [view.member.name ? `Hello ${view.member.name}` : 'Hello!', `Points: ${view.member.balance}`, 'Scan a receipt to', 'collect points'];
       case 'collecting':
         return view.estimate === null ? ['Collecting points...'] : ['You will earn', `${view.estimate} points`, 'Collecting...'];
       case 'earned':
@@ -200,6 +212,8 @@ const en: Words = {
     receiptTooOld: { title: 'Receipt too old to collect points', hint: '' },
     receiptLimit: { title: 'Daily receipt limit reached', hint: 'Please ask at the till' },
     spendOffline: { title: 'Spending points needs the connection', hint: 'The kiosk is offline. Please try again later' },
+    offlineLimit: { title: 'Too many points to spend offline', hint: 'The kiosk is offline. Choose fewer points, or try again later' },
+    offlineRetryOnline: { title: 'Please try again when the kiosk is online', hint: 'This one needs the connection. Nothing was spent' },
     connectionLost: { title: 'Connection lost', hint: 'Nothing is spent twice. If a coupon was issued, it is kept on your card' },
     notEnoughPoints: { title: 'Not enough points', hint: 'Choose something else' },
     noPhone: { title: 'No phone number on this card', hint: 'Register the card to spend this many points' },
@@ -221,6 +235,7 @@ const en: Words = {
     reading: 'One moment…',
     points: 'points',
     hello: (name) => (name ? `Hello, ${name}` : 'Hello!'),
+    asOf: (time) => `balance as of ${time} · kiosk offline`,
     tier: 'Tier',
     toNextTier: (spend, tier) => `Spend ${spend} more to reach ${tier}`,
     wallet: 'Cashback wallet',
@@ -319,6 +334,7 @@ const en: Words = {
     coupon: 'COUPON',
     pointsOffTitle: 'Points off your purchase',
     worth: (value) => `Worth ${value}`,
+    issuedOffline: 'Issued offline: booked when the kiosk reconnects',
     validUntil: 'Valid until',
     pointsSpent: 'Points spent',
     oneUse: 'One use only. Show at the till.',
@@ -337,7 +353,9 @@ const ru: Words = {
         return ['Минутку...'];
       case 'member':
         // The name alone: "Здравствуйте, " would leave no room for it on 20 columns.
-        return [view.member.name ?? 'Здравствуйте!', `Баллы: ${view.member.balance}`, 'Отсканируйте чек,', 'чтобы начислить'];
+        return view.member.asOf
+          ? [view.member.name ?? 'Здравствуйте!', `Баллы: ${view.member.balance}`, `на ${view.member.asOf}`, 'Киоск не в сети']
+          : [view.member.name ?? 'Здравствуйте!', `Баллы: ${view.member.balance}`, 'Отсканируйте чек,', 'чтобы начислить'];
       case 'collecting':
         return view.estimate === null ? ['Начисляем баллы...'] : ['Будет начислено', `${view.estimate} баллов`, 'Начисляем...'];
       case 'earned':
@@ -386,6 +404,8 @@ const ru: Words = {
     receiptTooOld: { title: 'Чек слишком старый', hint: '' },
     receiptLimit: { title: 'Дневной лимит чеков исчерпан', hint: 'Обратитесь на кассу' },
     spendOffline: { title: 'Для списания баллов нужна связь', hint: 'Киоск не в сети. Попробуйте позже' },
+    offlineLimit: { title: 'Без связи столько баллов не списать', hint: 'Киоск не в сети. Выберите меньше баллов или попробуйте позже' },
+    offlineRetryOnline: { title: 'Повторите, когда киоск будет в сети', hint: 'Эта операция требует связи. Баллы не списаны' },
     connectionLost: { title: 'Связь прервалась', hint: 'Дважды ничего не спишется. Если купон выдан, он сохранён на карте' },
     notEnoughPoints: { title: 'Недостаточно баллов', hint: 'Выберите другое' },
     noPhone: { title: 'К карте не привязан телефон', hint: 'Зарегистрируйте карту, чтобы списать столько баллов' },
@@ -407,6 +427,7 @@ const ru: Words = {
     reading: 'Минутку…',
     points: 'баллов',
     hello: (name) => (name ? `Здравствуйте, ${name}` : 'Здравствуйте!'),
+    asOf: (time) => `баланс на ${time} · киоск не в сети`,
     tier: 'Уровень',
     toNextTier: (spend, tier) => `Ещё ${spend} покупок до уровня «${tier}»`,
     wallet: 'Кешбэк',
@@ -505,6 +526,7 @@ const ru: Words = {
     coupon: 'КУПОН',
     pointsOffTitle: 'Скидка баллами',
     worth: (value) => `Номинал ${value}`,
+    issuedOffline: 'Выдан без связи: учтётся при подключении',
     validUntil: 'Действует до',
     pointsSpent: 'Списано баллов',
     oneUse: 'Однократно. Предъявите на кассе.',
@@ -540,6 +562,10 @@ const lcdNotice: Record<Lang, (notice: Notice, detail?: string) => string[]> = {
         return ['Daily receipt limit', 'reached. Please', 'ask at the till'];
       case 'spendOffline':
         return ['Kiosk offline', 'Points cannot be', 'spent now'];
+      case 'offlineLimit':
+        return ['Kiosk offline', 'Too many points', 'to spend offline'];
+      case 'offlineRetryOnline':
+        return ['Please try again', 'when online', 'Nothing spent'];
       case 'connectionLost':
         return ['Connection lost', 'Nothing is spent', 'twice'];
       case 'notEnoughPoints':

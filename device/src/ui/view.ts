@@ -25,6 +25,8 @@ export interface MemberView {
   memberships: Array<{ name: string; validUntil: string | null }>;
   /** the card's program has rewards or pays points out as coupons at this store */
   canSpend: boolean;
+  /** served offline from the card's token: the balance is as of this local time ("14:02") */
+  asOf?: string;
   /** set right after the card was registered at this kiosk: its welcome bonus, or that it joined an existing account */
   registered?: { welcomeBonus: number | null; addedToAccount: boolean };
 }
@@ -66,6 +68,8 @@ export const NOTICES = [
   'receiptTooOld',
   'receiptLimit',
   'spendOffline',
+  'offlineLimit',
+  'offlineRetryOnline',
   'connectionLost',
   'notEnoughPoints',
   'noPhone',

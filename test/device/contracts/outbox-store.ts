@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxStore } from '@loyalty/device';
-import { OpIdGenerator, type RequestOf } from '@loyalty/protocol';
+import { JOURNAL_GENESIS, OpIdGenerator, generateKeyPair, journalHash, verifyJournalLink, type RequestOf } from '@loyalty/protocol';
 
 export interface OutboxStoreRig {
   store: OutboxStore;
@@ -61,10 +61,46 @@ export function outboxStoreContract(name: string, makeRig: () => OutboxStoreRig,
 
     it('skips an entry that no longer parses instead of failing the rest', async () => {
       const a = earn('C');
-      await rig.store.put('0000-not-a-request', 'earn', JSON.stringify({ kind: 'earn', opId: 'nope' }));
+      await rig.store.put('0000-not-a-request', 'earn', () => ({ json: JSON.stringify({ kind: 'earn', opId: 'nope' }), head: null }));
       await outbox.add(a);
       expect((await outbox.pending()).map((e) => e.opId)).toEqual([a.opId]);
       expect(await outbox.depth()).toBe(2);
+    });
+
+    it('chains journalled entries: each link signed, joined to the one before, a second add of one op id moves nothing', async () => {
+      const keys = generateKeyPair();
+      const chained = new Outbox({ store: rig.store, journal: { kioskId: 'k1', privateKey: () => keys.privateKey } });
+      const a = earn('J1');
+      const b = earn('J2');
+      await chained.add(a);
+      await chained.add(a);
+      await chained.add(b);
+      await chained.add({ kind: 'identify', opId: ids.next(), card: { number: '10009' } } as never); // a read is never journalled: no link
+      const stored = (await chained.pending()).map((e) => e.request as RequestOf<'earn'>);
+      const links = stored.filter((r) => r.journal).map((r) => r.journal!);
+      expect(links.map((l) => l.seq)).toEqual([1, 2]);
+      expect(links[0]!.prev).toBe(JOURNAL_GENESIS);
+      const firstHash = journalHash(JOURNAL_GENESIS, stored[0]!);
+      expect(links[1]!.prev).toBe(firstHash);
+      expect(verifyJournalLink('k1', links[0]!, firstHash, [keys.publicKey])).toBe(true);
+      expect(verifyJournalLink('k1', links[1]!, journalHash(firstHash, stored[1]!), [keys.publicKey])).toBe(true);
+      // Altered, the request no longer hashes to what its link signed.
+      expect(verifyJournalLink('k1', links[1]!, journalHash(firstHash, { ...stored[1]!, receipt: { id: 'J2', total: { amount: 999, currency: 'EUR' } } }), [keys.publicKey])).toBe(false);
+    });
+
+    it('counts offline spends by card since an instant and by day, written with their entry (and once per op id)', async () => {
+      const a = earn('S1');
+      const b = earn('S2');
+      await outbox.add(a, { card: '10009', points: 100, day: '2026-12-07', at: 1000 });
+      await outbox.add(a, { card: '10009', points: 100, day: '2026-12-07', at: 1000 });
+      await outbox.add(b, { card: '10025', points: 30, day: '2026-12-08', at: 5000 });
+      expect(await outbox.offlineSpent({ card: '10009', sinceMs: 0 })).toBe(100);
+      expect(await outbox.offlineSpent({ card: '10009', sinceMs: 1001 })).toBe(0);
+      expect(await outbox.offlineSpent({ day: '2026-12-07' })).toBe(100);
+      expect(await outbox.offlineSpent({ day: '2026-12-08' })).toBe(30);
+      // Answered, the entry leaves the outbox; the spend still counts against the limits.
+      await outbox.remove(a.opId);
+      expect(await outbox.offlineSpent({ card: '10009', sinceMs: 0 })).toBe(100);
     });
 
     // Only durable stores promise this; memory forgets by design.

@@ -40,7 +40,11 @@ export const ConfigPatch = z
   .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'a field of the kiosk config file'), z.unknown())
   .refine((patch) => Object.keys(patch).length > 0 && Object.keys(patch).length <= 50, 'between 1 and 50 fields');
 
-export function kioskRoutes(api: Hono<AuthEnv>, routes: RouteRegistry, deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms' | 'kioskConfig' | 'releases' | 'publicUrl' | 'journals'>): void {
+export function kioskRoutes(
+  api: Hono<AuthEnv>,
+  routes: RouteRegistry,
+  deps: Pick<AppDeps, 'registry' | 'revokeKiosk' | 'commands' | 'alarms' | 'kioskConfig' | 'releases' | 'publicUrl' | 'journals'>,
+): void {
   defineRoute(
     api,
     routes,
