@@ -1,5 +1,5 @@
 /** The receipt printer port against the emulated printer and a real TCP printer socket (docs/hardware.md). */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@loyalty/protocol/node';
@@ -135,5 +135,38 @@ describe('device-file printers', () => {
     expect(missing.health().detail).toMatch(/printer not reachable \(device .*lp9: ENOENT/);
     await missing.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('held slips survive a restart of the agent (the print spool)', () => {
+  it('a slip held while the printer is out of paper prints once after the printer object is made again, and a printed one never leaves a file', async () => {
+    const device = new FakeNetworkPrinter();
+    await device.up();
+    const spoolDir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const make = () => new EscPosPrinter({ transport: new TcpTransport('127.0.0.1', device.port, 1000), columns: 32, codePage: 'PC866_CYRILLIC2', log: quiet, pollMs: 100, spoolDir });
+    try {
+      const first = make();
+      await first.start();
+      await first.print(Buffer.from('PRINTED AT ONCE\n'));
+      expect(readdirSync(spoolDir)).toEqual([]);
+      device.paper = 'out';
+      await expect(first.print(Buffer.from('HELD SLIP\n'))).rejects.toMatchObject({ name: 'PrinterError' });
+      expect(readdirSync(spoolDir)).toHaveLength(1);
+      await first.stop(); // the agent stops (or dies) with the slip held
+      device.paper = 'ok';
+      const second = make();
+      await second.start();
+      await eventually(() => expect(device.jobs.map((j) => j.toString('latin1')).filter((t) => t.includes('HELD SLIP'))).toHaveLength(1));
+      expect(readdirSync(spoolDir)).toEqual([]);
+      await second.stop();
+      // Not again on a third start.
+      const third = make();
+      await third.start();
+      await third.stop();
+      expect(device.jobs.map((j) => j.toString('latin1')).filter((t) => t.includes('HELD SLIP'))).toHaveLength(1);
+    } finally {
+      await device.down();
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
   });
 });

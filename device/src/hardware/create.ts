@@ -2,6 +2,7 @@
  * The kiosk's devices from its config: the emulated set, or the real adapters (docs/hardware.md).
  * A device configured as `none` is stood in by its emulated adapter, which does nothing visible.
  */
+import { join } from 'node:path';
 import type { Logger } from '@loyalty/protocol/node';
 import type { KioskConfig } from '../config.js';
 import { EmulatedBarcodeScanner, EmulatedDisplay, EmulatedReceiptPrinter, createEmulatedHardware } from '../emulated/index.js';
@@ -34,7 +35,7 @@ export function createHardware(config: KioskConfig, log: Logger): KioskHardware 
         : hw.printer.kind === 'device'
           ? new DeviceFileTransport(hw.printer.path)
           : null;
-  const printer = transport ? new EscPosPrinter({ transport, columns, codePage: hw.codePage, log: log.child({ device: 'printer' }) }) : new EmulatedReceiptPrinter(columns, hw.codePage);
+  const printer = transport ? new EscPosPrinter({ transport, columns, codePage: hw.codePage, log: log.child({ device: 'printer' }), spoolDir: join(config.stateDir, 'print-spool') }) : new EmulatedReceiptPrinter(columns, hw.codePage);
   const display =
     hw.display.kind === 'lcd'
       ? new LcdDisplay({

@@ -6,10 +6,18 @@
  * is back: a job leaves the queue only after its bytes were handed over, and never twice. Jobs
  * older than `maxHoldMs` are dropped with a warning (a balance slip an hour late is no use).
  *
+ * With a spool directory, a job that is held is also written there (one file each, 0600) and
+ * removed once printed or dropped, so held slips survive a restart of the agent and print, in
+ * order, when it is back (if still younger than `maxHoldMs`). A job that prints at once never
+ * touches the disk.
+ *
  * What cannot be promised: if a connection dies half-way through a job we cannot know how much
  * the printer printed; that job is sent again whole (a torn slip, then a full one).
  */
 import { EventEmitter } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileDurably } from '@loyalty/protocol/node';
 import type { Logger } from '@loyalty/protocol/node';
 import type { HealthReport } from '../ports/health.js';
 import { PrinterError, type ReceiptPrinter } from '../ports/receipt-printer.js';
@@ -40,13 +48,19 @@ export interface EscPosPrinterOptions {
   pollMs?: number;
   maxHoldMs?: number;
   now?: () => number;
+  /** where held jobs are kept across restarts; without it they are in memory only */
+  spoolDir?: string;
 }
 
 interface Job {
   id: number;
   bytes: Buffer;
   queuedAt: number;
+  /** the job's file in the spool, once it was held */
+  spooled?: string;
 }
+
+const SPOOL_FILE = /^(\d{13})-(\d+)\.job$/;
 
 export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [HealthReport] }> implements ReceiptPrinter {
   columns: number;
@@ -71,7 +85,9 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
   }
 
   async start(): Promise<void> {
+    this.loadSpool();
     await this.refresh();
+    if (this.queue.length) void this.drain();
     this.timer = setInterval(() => void (this.queue.length ? this.drain() : this.refresh()), this.options.pollMs ?? 2000);
     this.timer.unref();
   }
@@ -95,6 +111,7 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
     // A drain that was finishing as this job arrived may have missed it: one more pass.
     if (this.queue.includes(job) && this.report.state !== 'down') await this.drain();
     if (!this.queue.includes(job)) return;
+    this.spool(job);
     const reason = this.report.detail?.includes('paper out') ? 'paper_out' : 'offline';
     throw new PrinterError(reason, `${this.report.detail ?? 'printer not ready'}; the slip is kept and prints when the printer is back`);
   }
@@ -117,6 +134,7 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
         return;
       }
       this.queue.shift();
+      this.unspool(job);
       this.emit('printed', job.bytes);
       this.options.log.debug({ job: job.id, bytes: job.bytes.length, waitedMs: this.now() - job.queuedAt }, 'slip printed');
     }
@@ -143,6 +161,7 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
   dropHeld(): number {
     const dropped = this.queue.length;
     if (dropped) this.options.log.warn({ dropped }, 'held slips dropped: the customer they were for has left');
+    for (const job of this.queue) this.unspool(job);
     this.queue.length = 0;
     this.droppedTotal += dropped;
     return dropped;
@@ -155,9 +174,47 @@ export class EscPosPrinter extends EventEmitter<{ printed: [Buffer]; health: [He
     const limit = this.options.maxHoldMs ?? 15 * 60_000;
     while (this.queue.length && this.now() - this.queue[0]!.queuedAt > limit) {
       const job = this.queue.shift()!;
+      this.unspool(job);
       this.droppedTotal += 1;
       this.options.log.warn({ job: job.id, heldMs: this.now() - job.queuedAt }, 'held slip dropped: too old to be of use');
     }
+  }
+
+  /** Held jobs from before a restart, oldest first. A file that cannot be read is left for an operator, not printed. */
+  private loadSpool(): void {
+    const dir = this.options.spoolDir;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const files = readdirSync(dir)
+      .filter((f) => SPOOL_FILE.test(f))
+      .sort();
+    for (const file of files) {
+      const queuedAt = SPOOL_FILE.exec(file)![1];
+      try {
+        this.queue.push({ id: this.nextId++, bytes: readFileSync(join(dir, file)), queuedAt: Number(queuedAt), spooled: file });
+      } catch (error) {
+        this.options.log.warn({ file, err: (error as Error).message }, 'a held slip from before cannot be read; left in the spool');
+      }
+    }
+    if (this.queue.length) this.options.log.info({ held: this.queue.length }, 'held slips from before the restart');
+  }
+
+  private spool(job: Job): void {
+    const dir = this.options.spoolDir;
+    if (!dir || job.spooled) return;
+    const file = `${String(job.queuedAt).padStart(13, '0')}-${String(job.id).padStart(6, '0')}.job`;
+    try {
+      writeFileDurably(join(dir, file), job.bytes, 0o600);
+      job.spooled = file;
+    } catch (error) {
+      this.options.log.warn({ err: (error as Error).message }, 'a held slip could not be spooled; it is held in memory only');
+    }
+  }
+
+  private unspool(job: Job): void {
+    if (!job.spooled || !this.options.spoolDir) return;
+    rmSync(join(this.options.spoolDir, job.spooled), { force: true });
+    job.spooled = undefined;
   }
 
   private setHealth(report: HealthReport): void {

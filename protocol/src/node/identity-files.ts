@@ -10,13 +10,14 @@ import { exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, type KeyPair
 import { BlockSequence } from '../sequence.js';
 
 /** Writes to a temp file, fsyncs, then renames: a crash leaves the old or the new file, never half. */
-export function writeFileDurably(path: string, text: string, mode = 0o600): void {
+export function writeFileDurably(path: string, text: string | Uint8Array, mode = 0o600): void {
   // Keys and cached state: a directory this creates is the owner's alone.
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', mode);
   try {
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
