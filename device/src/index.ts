@@ -32,3 +32,5 @@ export * from './ui/page-server.js';
 export * from './staff-cache.js';
 export * from './staff/staff-mode.js';
 export * from './staff/shift-file.js';
+export * from './offline/token-cache.js';
+export * from './offline/offline-desk.js';
