@@ -76,6 +76,7 @@ interface Running {
   registrations: RegistrationService;
   staff: StaffService;
   kioskStaff: KioskStaff;
+  journals: KioskJournals;
   commands: CommandService;
   commandSweep: NodeJS.Timeout;
   alarms: AlarmService;
@@ -143,6 +144,10 @@ export class Gateway {
   }
   get db(): Client {
     return this.state.client;
+  }
+  /** each kiosk's journal chain as received (docs/offline.md) */
+  get journals(): KioskJournals {
+    return this.state.journals;
   }
   get publicKey(): string {
     return exportPublicKey(this.state.keys.publicKey);
@@ -399,6 +404,7 @@ export class Gateway {
       registrations,
       staff,
       kioskStaff,
+      journals,
       commands,
       commandSweep,
       alarms,

@@ -49,7 +49,8 @@ beforeEach(async () => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const spend = (points: number, day = '2026-12-07', card = '10009') => outbox.add({ kind: 'earn', opId: ids.next(), card: { number: card }, receipt: { id: `R${points}`, total: { amount: 1, currency: 'EUR' } } }, { card, points, day, at: now });
+const spend = (points: number, day = '2026-12-07', card = '10009') =>
+  outbox.add({ kind: 'earn', opId: ids.next(), card: { number: card }, receipt: { id: `R${points}`, total: { amount: 1, currency: 'EUR' } } }, { card, points, day, at: now });
 
 describe('a card token at an offline tap', () => {
   it('is found by number or by the UID it was tapped with, and refused by name when forged, altered, for another store or expired', async () => {
@@ -126,7 +127,7 @@ describe('an offline redemption', () => {
     let selected = 0;
     let seed = 1;
     draw = 0;
-    const random = () => ((seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647);
+    const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
     const sampling = new OfflineDesk({ tokens, outbox, gatewayKeys: () => [gateway.publicKey], storeId: 's1', policy: () => policy, now: () => now, random });
     for (let i = 0; i < 2000; i += 1) if (!(await sampling.mayRedeem(claims(), 1, 'UTC')).ok) selected += 1;
     expect(selected / 2000).toBeGreaterThan(0.21);

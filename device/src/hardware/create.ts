@@ -35,7 +35,9 @@ export function createHardware(config: KioskConfig, log: Logger): KioskHardware 
         : hw.printer.kind === 'device'
           ? new DeviceFileTransport(hw.printer.path)
           : null;
-  const printer = transport ? new EscPosPrinter({ transport, columns, codePage: hw.codePage, log: log.child({ device: 'printer' }), spoolDir: join(config.stateDir, 'print-spool') }) : new EmulatedReceiptPrinter(columns, hw.codePage);
+  const printer = transport
+    ? new EscPosPrinter({ transport, columns, codePage: hw.codePage, log: log.child({ device: 'printer' }), spoolDir: join(config.stateDir, 'print-spool') })
+    : new EmulatedReceiptPrinter(columns, hw.codePage);
   const display =
     hw.display.kind === 'lcd'
       ? new LcdDisplay({

@@ -128,7 +128,12 @@ export function couponReceipt(
       ...(coupon.cardMasked ? [{ kind: 'pair', left: w.card, right: coupon.cardMasked } as const] : []),
       { kind: 'pair', left: w.pointsSpent, right: String(coupon.pointsSpent) },
       { kind: 'text', text: w.oneUse, align: 'center' },
-      ...(coupon.offline ? [{ kind: 'text', text: w.issuedOffline, align: 'center' } as const] : []),
+      ...(coupon.offline
+        ? ([
+            { kind: 'text', text: w.issuedOffline[0], align: 'center', bold: true },
+            { kind: 'text', text: w.issuedOffline[1], align: 'center' },
+          ] as const)
+        : []),
       ...footer(h),
     ],
   };

@@ -142,8 +142,8 @@ export interface Words {
     coupon: string;
     pointsOffTitle: string;
     worth: (value: string) => string;
-    /** a coupon issued while the kiosk was offline */
-    issuedOffline: string;
+    /** a coupon issued while the kiosk was offline: a heading and a line (each fits 32 columns) */
+    issuedOffline: [string, string];
     validUntil: string;
     pointsSpent: string;
     oneUse: string;
@@ -334,7 +334,7 @@ const en: Words = {
     coupon: 'COUPON',
     pointsOffTitle: 'Points off your purchase',
     worth: (value) => `Worth ${value}`,
-    issuedOffline: 'Issued offline: booked when the kiosk reconnects',
+    issuedOffline: ['ISSUED OFFLINE', 'Booked when the kiosk reconnects'],
     validUntil: 'Valid until',
     pointsSpent: 'Points spent',
     oneUse: 'One use only. Show at the till.',
@@ -526,7 +526,7 @@ const ru: Words = {
     coupon: 'КУПОН',
     pointsOffTitle: 'Скидка баллами',
     worth: (value) => `Номинал ${value}`,
-    issuedOffline: 'Выдан без связи: учтётся при подключении',
+    issuedOffline: ['ВЫДАН БЕЗ СВЯЗИ', 'Учтётся при подключении киоска'],
     validUntil: 'Действует до',
     pointsSpent: 'Списано баллов',
     oneUse: 'Однократно. Предъявите на кассе.',

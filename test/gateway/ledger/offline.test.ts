@@ -114,16 +114,17 @@ describe('the same journals in any arrival order', () => {
     ];
     const opIds = journals.map(() => ids.next());
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const outcomes: string[] = [];
     for (let run = 0; run < 6; run += 1) {
       rig = await ledgerRig({ pointsExpiryDays: null });
       for (const [i, number] of rig.cards.entries()) if (i < 2) await buy([100, 50][i]!, number);
       const order = journals.map((_, i) => i);
-      if (run > 0) for (let i = order.length - 1; i > 0; i -= 1) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      if (run > 0)
+        for (let i = order.length - 1; i > 0; i -= 1) {
+          const j = Math.floor(random() * (i + 1));
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
       for (const i of order) {
         const op = journals[i]!;
         const number = rig.cards[op.card]!;
@@ -135,7 +136,15 @@ describe('the same journals in any arrival order', () => {
       const debts = (await rig.client.execute('SELECT account_id, outstanding, overdraft FROM debts WHERE outstanding > 0 OR overdraft > 0 ORDER BY account_id')).rows.map(
         (r) => `${r.account_id}:${r.outstanding}/${r.overdraft}`,
       );
-      outcomes.push(JSON.stringify({ balances: await Promise.all(rig.cards.map((n) => balance(n))), debts, overdraft: await operator('offline_overdraft'), redeemed: await operator('redeemed'), issued: await operator('issued') }));
+      outcomes.push(
+        JSON.stringify({
+          balances: await Promise.all(rig.cards.map((n) => balance(n))),
+          debts,
+          overdraft: await operator('offline_overdraft'),
+          redeemed: await operator('redeemed'),
+          issued: await operator('issued'),
+        }),
+      );
       if (run < 5) await rig.close();
     }
     // Card 0: 100 + 40 + 25 − 160 = 5; card 1: 50 + 15 − 60 = 5; card 2: 0 + 5 − 10 → 0 and a debt of 5.
