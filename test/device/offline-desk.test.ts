@@ -127,7 +127,10 @@ describe('an offline redemption', () => {
     let selected = 0;
     let seed = 1;
     draw = 0;
-    const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
+    const random = () => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
     const sampling = new OfflineDesk({ tokens, outbox, gatewayKeys: () => [gateway.publicKey], storeId: 's1', policy: () => policy, now: () => now, random });
     for (let i = 0; i < 2000; i += 1) if (!(await sampling.mayRedeem(claims(), 1, 'UTC')).ok) selected += 1;
     expect(selected / 2000).toBeGreaterThan(0.21);

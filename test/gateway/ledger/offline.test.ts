@@ -114,7 +114,10 @@ describe('the same journals in any arrival order', () => {
     ];
     const opIds = journals.map(() => ids.next());
     let seed = 7;
-    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const outcomes: string[] = [];
     for (let run = 0; run < 6; run += 1) {
       rig = await ledgerRig({ pointsExpiryDays: null });
