@@ -539,6 +539,11 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs);
     let answer: Reply<'earn'>;
     try {
+      // Known to be offline: pending at once (it is journalled), not after the request's timeout.
+      if (!this.deps.requests.online) {
+        reply.catch(() => undefined);
+        throw new OfflineError('the kiosk is not connected to the gateway');
+      }
       answer = await reply;
     } catch (error) {
       if (!(error instanceof OfflineError)) throw error;
