@@ -139,8 +139,8 @@ describe('a store cut off from the gateway', () => {
     expect((await verifyLedger(gateway.db)).violations).toEqual([]);
     // Each kiosk's journal arrived whole.
     for (const id of ['kiosk-1', 'kiosk-2']) {
-      const journal = await callApi(gateway.httpUrl, token.token, 'GET', `/kiosks/${id}/journal`);
-      expect(journal.body).toMatchObject({ gaps: [], broken: [] });
+      const journal = await callApi(gateway.httpUrl, token.token, 'GET', `/kiosks/${id}/journal?signatures=true`);
+      expect(journal.body).toMatchObject({ gaps: [], broken: [], unsigned: [] });
       expect(journal.body.received).toBeGreaterThanOrEqual(1);
     }
     // A later earning pays the overdraft back.
@@ -189,5 +189,9 @@ describe('a store cut off from the gateway', () => {
     await eventually(async () => (await k.kiosk.outbox.depth()) === 0, 15_000, 'the outbox drained');
     const seq = (middle.request as { journal: { seq: number } }).journal.seq;
     expect(await gateway.journals.check('kiosk-1')).toMatchObject({ gaps: [{ from: seq, to: seq }], broken: [] });
+    expect(await gateway.journals.unsigned('kiosk-1')).toEqual([]);
+    // A link whose signature is not the kiosk's (another link's signature put in its place) is named.
+    await gateway.db.execute("UPDATE kiosk_journal SET sig = (SELECT sig FROM kiosk_journal WHERE seq = 1) WHERE kiosk_id = 'kiosk-1' AND seq = 3");
+    expect(await gateway.journals.unsigned('kiosk-1')).toEqual([3]);
   });
 });

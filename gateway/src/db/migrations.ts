@@ -635,6 +635,7 @@ export const MIGRATIONS: Migration[] = [
         seq INTEGER NOT NULL,
         hash TEXT NOT NULL,
         prev TEXT NOT NULL,
+        sig TEXT NOT NULL,
         op_id TEXT NOT NULL,
         received_at TEXT NOT NULL,
         PRIMARY KEY (kiosk_id, seq)

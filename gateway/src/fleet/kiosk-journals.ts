@@ -1,11 +1,14 @@
 /**
  * Each kiosk's journal chain as the gateway receives it (docs/offline.md "The journal";
  * protocol/src/journal.ts). Every journalled request brings its link: the gateway recomputes the
- * link's hash from the request, checks the kiosk key's signature over it and keeps the link. The
- * check of a kiosk's chain reports what is missing (a gap: an operation the kiosk journalled that
- * never arrived) and what does not join (a link whose `prev` is not the hash before it: a journal
- * changed on the kiosk). Links arrive out of order while a backlog drains, so a gap is a finding
- * of the check, not of one upload.
+ * link's hash from the request and keeps the link with the kiosk's signature. In transit the
+ * envelope's signature, checked with the same kiosk key before anything else, covers the request
+ * and its link together, so the link's own signature (the journal's at rest, for an auditor with
+ * the kiosk's files) is kept, not checked again: that would be a second Ed25519 verification on
+ * every journalled request. The check of a kiosk's chain reports what is missing (a gap: an
+ * operation the kiosk journalled that never arrived) and what does not join (a link whose `prev`
+ * is not the hash before it: a journal changed on the kiosk). Links arrive out of order while a
+ * backlog drains, so a gap is a finding of the check, not of one upload.
  */
 import { JOURNAL_GENESIS, journalHash, verifyJournalLink, type Request } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
@@ -25,7 +28,7 @@ export interface JournalCheck {
   broken: number[];
 }
 
-export type LinkOutcome = 'none' | 'recorded' | 'bad_signature';
+export type LinkOutcome = 'none' | 'recorded';
 
 export class KioskJournals {
   constructor(
@@ -36,22 +39,28 @@ export class KioskJournals {
     private readonly log: Logger,
   ) {}
 
-  /** Keeps the request's link (once: a resend changes nothing). A link the kiosk's key did not sign is not kept, so it shows as a gap. */
+  /** Keeps the request's link (once: a resend changes nothing). */
   async record(kioskId: string, request: Request): Promise<LinkOutcome> {
     const link = 'journal' in request ? request.journal : undefined;
     if (!link) return 'none';
     const hash = journalHash(link.prev, request);
-    if (!verifyJournalLink(kioskId, link, hash, this.keysOf(kioskId))) {
-      this.log.warn({ kiosk: kioskId, seq: link.seq, opId: request.opId }, 'journal link with a bad signature: not kept (it shows as a gap)');
-      return 'bad_signature';
-    }
     await this.writer.run((tx) =>
       tx.execute({
-        sql: 'INSERT INTO kiosk_journal (kiosk_id, seq, hash, prev, op_id, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        args: [kioskId, link.seq, hash, link.prev, request.opId, this.clock.now().toISOString()],
+        sql: 'INSERT INTO kiosk_journal (kiosk_id, seq, hash, prev, sig, op_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        args: [kioskId, link.seq, hash, link.prev, link.sig, request.opId, this.clock.now().toISOString()],
       }),
     );
     return 'recorded';
+  }
+
+  /**
+   * The kiosk key's signatures over the links received, checked with the keys the kiosk holds
+   * now (an audit, not the upload path): the sequence numbers whose signature does not verify.
+   */
+  async unsigned(kioskId: string): Promise<number[]> {
+    const keys = this.keysOf(kioskId);
+    const rows = (await this.db.execute({ sql: 'SELECT seq, hash, prev, sig FROM kiosk_journal WHERE kiosk_id = ? ORDER BY seq', args: [kioskId] })).rows;
+    return rows.filter((r) => !verifyJournalLink(kioskId, { seq: Number(r.seq), prev: String(r.prev), sig: String(r.sig) }, String(r.hash), keys)).map((r) => Number(r.seq));
   }
 
   async check(kioskId: string): Promise<JournalCheck> {

@@ -171,21 +171,25 @@ export function kioskRoutes(
       method: 'get',
       path: '/kiosks/:id/journal',
       operationId: 'kioskJournal',
-      summary: 'The kiosk’s journal chain as received: links, the last sequence number, gaps (journalled, never arrived) and broken links (docs/offline.md)',
+      summary:
+        'The kiosk’s journal chain as received: links, the last sequence number, gaps (journalled, never arrived) and broken links; with ?signatures=true also the links whose kiosk signature does not verify (one check per link: slow on a long journal) (docs/offline.md)',
       roles: ['viewer'],
       params: IdParam,
+      query: z.object({ signatures: z.enum(['true', 'false']).optional() }),
       response: z.object({
         kioskId: z.string(),
         received: z.number().int(),
         lastSeq: z.number().int(),
         gaps: z.array(z.object({ from: z.number().int(), to: z.number().int() })),
         broken: z.array(z.number().int()),
+        unsigned: z.array(z.number().int()).optional(),
       }),
       errors: ['not_found'],
     },
-    async (_c, { params }) => {
+    async (_c, { params, query }) => {
       if (!deps.registry.get(params.id)) throw new HttpError(404, 'not_found', `no kiosk ${params.id}`);
-      return deps.journals.check(params.id);
+      const check = await deps.journals.check(params.id);
+      return query.signatures === 'true' ? { ...check, unsigned: await deps.journals.unsigned(params.id) } : check;
     },
   );
   defineRoute(
