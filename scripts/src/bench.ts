@@ -13,6 +13,7 @@ import { runTapLatency } from './bench/tap-latency.js';
 import { runFleet } from './bench/fleet.js';
 import { runKioskBench } from './bench/kiosk.js';
 import { runPageBench } from './bench/page.js';
+import { runOfflineDrain } from './bench/offline-drain.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -292,7 +293,64 @@ async function kioskBench(): Promise<void> {
   process.stdout.write(`wrote ${file}\n`);
 }
 
-const benchmarks: Record<string, () => Promise<void>> = { 'tap-latency': tapLatency, ledger: ledgerBench, fleet: fleetBench, kiosk: kioskBench, page: pageBench };
+async function offlineDrainBench(): Promise<void> {
+  const ops = Number(values.taps ?? (values.quick ? 2000 : 10_000));
+  const options = { ops, kiosks: Number(values.kiosks ?? 20), onlineOps: Math.max(20, Math.round(ops / 5)), ledgerOps: Math.max(64, Math.round(ops * 0.4)) };
+  const result = await runOfflineDrain(options, (m) => process.stderr.write(`${m}\n`));
+  const budget = { drainSeconds: 5, ratio: 0.8 };
+  const ratio = result.opsPerS / result.onlineOpsPerS;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const rows = [
+    [`drain ${result.ops} operations from ${result.kiosks} kiosks, s`, result.drainSeconds, `<= ${budget.drainSeconds}: ${verdict(result.drainSeconds <= budget.drainSeconds)}`],
+    ['drain, operations/s', result.opsPerS, ''],
+    ["the ledger's own online earns/s (64 callers, in-process)", result.onlineOpsPerS, ''],
+    ['drain / ledger online', ratio, `>= ${budget.ratio}: ${verdict(ratio >= budget.ratio)}`],
+    [`online earns/s through the gateway (${result.kiosks} kiosks, one at a time each)`, result.onlineViaGatewayOpsPerS, ''],
+    ['drain / online through the gateway', result.opsPerS / result.onlineViaGatewayOpsPerS, ''],
+    ['booked: earns / offline redemptions', `${result.booked.earns} / ${result.booked.redemptions}`, ''],
+    ['journal links received / gaps', `${result.journals.links} / ${result.journals.gaps}`, ''],
+  ];
+  process.stdout.write(
+    `\noffline-drain: ${result.ops} operations journalled offline at ${result.kiosks} kiosks (4 in 5 receipts collected, 1 in 5 offline redemptions) drained into a gateway process after the partition heals\n` +
+      `${formatTable(['', 'value', 'budget'], rows)}\n`,
+  );
+  mkdirSync(results, { recursive: true });
+  const file = resolve(results, 'offline-drain.json');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        name: 'offline-drain',
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version },
+        config: options,
+        result,
+        budget,
+        summary: {
+          ops: result.ops,
+          drainSeconds: result.drainSeconds,
+          opsPerS: result.opsPerS,
+          onlineOpsPerS: result.onlineOpsPerS,
+          ratio,
+          onlineViaGatewayOpsPerS: result.onlineViaGatewayOpsPerS,
+          ratioViaGateway: result.opsPerS / result.onlineViaGatewayOpsPerS,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+const benchmarks: Record<string, () => Promise<void>> = {
+  'tap-latency': tapLatency,
+  ledger: ledgerBench,
+  fleet: fleetBench,
+  kiosk: kioskBench,
+  page: pageBench,
+  'offline-drain': offlineDrainBench,
+};
 const run = name ? benchmarks[name] : undefined;
 if (!run) {
   process.stderr.write(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]\n`);
