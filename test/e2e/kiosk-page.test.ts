@@ -684,4 +684,52 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     expect((await gateway.ledger.identify({ number: ANNA.number })).balance).toBe(700);
     expect((await gateway.db.execute({ sql: 'SELECT status FROM cards WHERE number = ?', args: [batch.number] })).rows[0]!.status).toBe('unlinked');
   });
+
+  it('serves a card from its signed token while the gateway is away: the balance as of when it was seen, a coupon issued offline, in English and Russian', async () => {
+    await setUp(
+      { offline: { budgetPointsPerDay: 5000, onlineSelectionPercent: 0 } },
+      { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, offline: { perCardPoints: 600, perTransactionPoints: 500 } } },
+    );
+    await annaWithPoints(700);
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    expect(await page.locator('[data-field="asOf"]').count()).toBe(0);
+    await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
+    await gateway.stop();
+    await eventually(() => !k.kiosk.link.connected, 5000, 'the kiosk sees the gateway gone');
+
+    k.hardware.reader.remove();
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    expect(await page.innerText('[data-field="balance"]')).toBe('700');
+    expect(await page.innerText('[data-field="asOf"]')).toMatch(/^balance as of \d\d:\d\d · kiosk offline$/);
+    expect(k.hardware.display.current.lines.slice(1, 4)).toEqual(['Points: 700', expect.stringMatching(/^as of \d\d:\d\d$/), 'Kiosk offline']);
+    await screenshot(page, 'offline-member-en');
+    await page.click('button.lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'ru');
+    expect(await page.innerText('[data-field="asOf"]')).toMatch(/^баланс на \d\d:\d\d · киоск не в сети$/);
+    await screenshot(page, 'offline-member-ru');
+
+    // 500 points off: journalled, shown, printed as issued offline.
+    await page.click('button.spend');
+    await page.waitForSelector('main[data-screen="rewards"]');
+    await page.click('[data-offer="points:500"]');
+    await page.waitForSelector('main[data-screen="coupon"]');
+    await eventually(() => k.hardware.printer.jobs.some((job) => receiptText(decodeEscPos(job)).join('\n').includes('ВЫДАН БЕЗ СВЯЗИ')), 5000, 'the coupon slip');
+    expect(await k.kiosk.outbox.depth()).toBe(1);
+    // Another 500 at this kiosk is past the card's offline cap (600): said so, nothing spent.
+    await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
+    k.hardware.reader.remove();
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    expect(await page.innerText('[data-field="balance"]')).toBe('200');
+    await page.click('button.spend');
+    await page.waitForSelector('main[data-screen="rewards"]');
+    expect(await page.locator('[data-offer="points:500"]').isDisabled()).toBe(true);
+    await page.click('[data-offer="points:100"]');
+    await page.waitForSelector('main[data-screen="coupon"]');
+    expect(await k.kiosk.outbox.depth()).toBe(2);
+  });
 });

@@ -147,7 +147,7 @@ function memberCard(m: MemberView, p: Presentation, w: Words): Fragment {
   return html`<section class="member">
     <h1>${w.page.hello(m.name)}</h1>
     <p class="balance"><strong data-field="balance">${m.balance}</strong> ${w.page.points}</p>
-    ${m.asOf ? html`<p class="hint" data-field="asOf">${w.page.asOf(m.asOf)}</p>` : ''}
+    ${m.asOf ? html`<p class="detail" data-field="asOf">${w.page.asOf(m.asOf)}</p>` : ''}
     <dl>
       ${m.tier ? html`<dt>${w.page.tier}</dt><dd data-field="tier">${m.tier}</dd>` : ''}
       ${m.wallet ? html`<dt>${w.page.wallet}</dt><dd data-field="wallet">${formatMoney(m.wallet, lang)}</dd>` : ''}
