@@ -150,9 +150,10 @@ export async function runKioskBench(options: KioskBenchOptions, progress: (m: st
       const bareNodeIdleRssMiB = rssMiB(bare.pid!);
       bare.kill('SIGKILL');
 
-      // Queue the earns as the agent does while the gateway is away: durable outbox entries.
+      // Queue the earns as the agent does while the gateway is away: durable outbox entries, each a signed link of its journal.
       progress(`queueing ${options.drainOps} earns in the agent's outbox...`);
-      const outbox = new Outbox({ store: new LibsqlOutboxStore(join(stateDir, 'outbox.db')) });
+      const identity = loadKioskIdentity(stateDir);
+      const outbox = new Outbox({ store: new LibsqlOutboxStore(join(stateDir, 'outbox.db')), journal: { kioskId: 'kiosk-bench', privateKey: () => identity.keys.privateKey } });
       await outbox.start();
       const ids = new OpIdGenerator();
       for (const [n, receipt] of receipts.entries()) await outbox.add({ kind: 'earn', opId: ids.next(), card: { number: cards[n % cards.length]! }, receipt });

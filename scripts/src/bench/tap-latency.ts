@@ -5,7 +5,7 @@
  * broker: a raw MQTT QoS 1 request/response with no signing and no ledger.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -23,6 +23,11 @@ export interface TapLatencyOptions {
   tapsPerSecondPerKiosk: number;
   taps: number;
   warmupTaps: number;
+  /**
+   * The store runs docs/programs/points.json (its offline limits make every identify reply carry
+   * a signed card token, which the kiosk keeps) instead of the built-in default program.
+   */
+  withProgram?: boolean;
 }
 
 const quiet = () => createLogger({ level: 'warn', name: 'bench', destination: new Writable({ write: (_c, _e, d) => d() }) });
@@ -46,6 +51,11 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
   await seeder.start();
   await seeder.directory.ensureStore({ id: 'bench', name: 'Bench' });
   await seeder.directory.ensureProgram({ id: 'points', name: 'Points' });
+  if (options.withProgram) {
+    const program = JSON.parse(readFileSync(new URL('../../../docs/programs/points.json', import.meta.url), 'utf8')) as { id: string };
+    await seeder.programs.put(program.id, program, 'bench');
+    await seeder.programs.publish(program.id, ['bench'], 'bench');
+  }
   const kioskSpecs: Array<{ id: string; stateDir: string; uids: [string, string]; password: string }> = [];
   for (let i = 0; i < options.kiosks; i += 1) {
     const uids: [string, string] = [`04${(i * 2).toString(16).padStart(12, '0')}`.toUpperCase(), `04${(i * 2 + 1).toString(16).padStart(12, '0')}`.toUpperCase()];
