@@ -536,14 +536,10 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
     await this.present({ screen: 'collecting', member: member.view, estimate });
     const request = { kind: 'earn' as const, opId: this.deps.opIds.next(), card: member.card, receipt };
     // Durable before anything is shown or printed as a result (docs/architecture.md).
-    const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs);
+    // Known to be offline: nobody waits for the answer (pending at once; it comes as a late result).
+    const { reply } = await this.deps.requests.submit(request, this.deps.requests.online ? this.options.requestTimeoutMs : 0);
     let answer: Reply<'earn'>;
     try {
-      // Known to be offline: pending at once (it is journalled), not after the request's timeout.
-      if (!this.deps.requests.online) {
-        reply.catch(() => undefined);
-        throw new OfflineError('the kiosk is not connected to the gateway');
-      }
       answer = await reply;
     } catch (error) {
       if (!(error instanceof OfflineError)) throw error;
@@ -858,8 +854,8 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
       tokenIssuedAt: claims.issuedAt,
     };
     // Journalled with its spend first: the limits count it from now on, across a restart.
-    const { reply } = await this.deps.requests.submit(request, this.options.requestTimeoutMs, { card: claims.card.number, points: offer.points, day: verdict.value.day, at: now });
-    reply.catch(() => undefined); // answered when the link is back (the outbox), nobody waits
+    const { reply } = await this.deps.requests.submit(request, 0, { card: claims.card.number, points: offer.points, day: verdict.value.day, at: now });
+    reply.catch(() => undefined); // answered when the link is back (the outbox): nobody waits
     return this.deliverCoupon(member, coupon, member.data.balance - offer.points, true);
   }
 

@@ -149,6 +149,8 @@ describe('staff, audit and reports', () => {
       couponsIssued: 0,
       couponsUsed: 0,
       staffActions: 0,
+      offlineExceptions: 0,
+      offlineOverdraft: 0,
     });
     const day2 = (await call('GET', `/reports/daily?date=2026-11-29&storeId=${MOSCOW.id}`, undefined, { role: 'viewer' })).body;
     expect(day2.stores[0].totals).toEqual({
@@ -164,6 +166,8 @@ describe('staff, audit and reports', () => {
       couponsIssued: 1,
       couponsUsed: 1,
       staffActions: 0,
+      offlineExceptions: 0,
+      offlineOverdraft: 0,
     });
     // The API's adjustments name no store: they are reported for the UTC day (-5 here, +7 for Boris on the 28th).
     expect(day2.unattributed).toMatchObject({ pointsAdjusted: -5, pointsExpired: 7, from: '2026-11-29T00:00:00.000Z' });
@@ -173,9 +177,9 @@ describe('staff, audit and reports', () => {
     expect(csv.type).toContain('text/csv');
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'date,storeId,kioskId,pointsEarned,pointsRedeemed,pointsExpired,pointsAdjusted,pointsRefunded,clawback,purchases,registrations,couponsIssued,couponsUsed,staffActions,purchaseTotals',
+      'date,storeId,kioskId,pointsEarned,pointsRedeemed,pointsExpired,pointsAdjusted,pointsRefunded,clawback,purchases,registrations,couponsIssued,couponsUsed,staffActions,offlineExceptions,offlineOverdraft,purchaseTotals',
     );
-    expect(lines).toContain('2026-11-29,msk-1,TOTAL,10,30,15,0,50,20,1,0,1,1,0,EUR 1000');
+    expect(lines).toContain('2026-11-29,msk-1,TOTAL,10,30,15,0,50,20,1,0,1,1,0,0,0,EUR 1000');
     expect((await call('GET', '/reports/daily?date=2026-11-29&storeId=nowhere', undefined, { role: 'viewer' })).body.error).toBe('store_not_found');
     expect((await call('GET', '/reports/daily?date=29.11.2026', undefined, { role: 'viewer' })).status).toBe(400);
 
@@ -205,7 +209,7 @@ describe('staff, audit and reports', () => {
     expect(daily.status).toBe(0);
     expect(daily.stdout).toContain('msk-1: Europe/Moscow, 2026-11-28T21:00:00.000Z to 2026-11-29T21:00:00.000Z');
     const total = daily.stdout.split('\n').find((l) => /^msk-1\s+TOTAL/.test(l))!;
-    expect(total.split(/\s{2,}/)).toEqual(['msk-1', 'TOTAL', '10', '30', '15', '0', '50', '20', '1', '0', '1', '1', '0', '10.00 EUR']);
+    expect(total.split(/\s{2,}/)).toEqual(['msk-1', 'TOTAL', '10', '30', '15', '0', '50', '20', '1', '0', '1', '1', '0', '0', '0', '10.00 EUR']);
     const liability = spawnSync(process.execPath, [CLI, 'report', 'liability'], { encoding: 'utf8', env, timeout: 20_000 });
     expect(liability.status).toBe(0);
     expect(liability.stdout).toMatch(/^total\s+30\s*$/m);

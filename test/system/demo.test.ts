@@ -47,6 +47,8 @@ describe('npm start', () => {
     expect(run.output()).not.toContain('Kiosk offline');
     run.type('receipt 12.50');
     await run.see('| Balance: 225         |', 'points collected');
+    // The slip prints after the screen: waited for, not raced.
+    await run.see('Points earned', 'the earn slip');
     expect(run.output()).toMatch(/Points earned\s+\+225/);
     expect(await run.quit()).toBe(0);
     expect(run.output()).toContain('stopped cleanly');
