@@ -70,6 +70,8 @@ export function handleRequest(handlers: RequestHandlers, request: Request, conte
       return handlers.staff_log(request, context);
     case 'staff_shift':
       return handlers.staff_shift(request, context);
+    case 'batch':
+      return handlers.batch(request, context);
   }
 }
 
@@ -118,6 +120,10 @@ export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, {
     staff_find_verify: (request, context) => staff.findVerify(request, context),
     staff_log: (request, context) => staff.log(request, context),
     staff_shift: (request, context) => staff.shift(request, context),
+    // A batch is unpacked by the kiosk link (mqtt/kiosk-link.ts), each request answered on its own.
+    batch: async () => {
+      throw new LedgerError('invalid_request', 'a batch is answered request by request');
+    },
     redeem_confirm: (request, context) => redemptions.confirm(request, context),
     redeem_cancel: (request) => redemptions.cancel(request),
     entrance: (request, context) => ledger.entranceAtKiosk({ opId: request.opId, card: request.card, programId: request.programId, storeId: context.storeId, kioskId: context.kioskId }),

@@ -51,6 +51,51 @@ import {
   StaffShiftRequest,
 } from './messages.js';
 
+export const ReplyError = z.strictObject({
+  status: z.literal('error'),
+  code: z.enum(RESULT_CODES),
+  message: z.string().max(500),
+});
+export type ReplyError = z.infer<typeof ReplyError>;
+
+/** The journalled (state-changing) requests: what a batch carries. */
+const JournalledRequest = z.discriminatedUnion('kind', [
+  EarnRequest,
+  RotateKeyRequest,
+  RedeemRequest,
+  RedeemConfirmRequest,
+  RedeemCancelRequest,
+  RedeemOfflineRequest,
+  RegisterConfirmRequest,
+  StaffBlockRequest,
+  StaffReplaceRequest,
+  StaffAdjustRequest,
+  StaffLogRequest,
+]);
+
+/** At most this many journalled requests in one batch; the kiosk also keeps a batch's envelope under the `req` size limit. */
+export const BATCH_MAX_REQUESTS = 32;
+
+/**
+ * A backlog sent again (docs/protocol.md "Batches"): journalled requests from the kiosk's outbox in
+ * one signed envelope, each still with its own op id and journal link, each answered as if sent
+ * alone. Only a transport: the batch itself changes nothing and is not journalled.
+ */
+export const BatchRequest = z.strictObject({ kind: z.literal('batch'), opId: OpId, requests: z.array(JournalledRequest).min(1).max(BATCH_MAX_REQUESTS) });
+/** The answers of a batch, each a reply as it would travel alone (its data checked by the kiosk against its own kind). */
+export const BatchData = z.strictObject({
+  replies: z
+    .array(
+      z.strictObject({
+        opId: OpId,
+        kind: z.string().max(40),
+        serverTime: z.iso.datetime(),
+        result: z.union([z.strictObject({ status: z.literal('ok'), data: z.unknown() }), ReplyError]),
+      }),
+    )
+    .max(BATCH_MAX_REQUESTS),
+});
+
 export const KIOSK_API = {
   identify: { request: IdentifyRequest, reply: IdentifyData, stateChanging: false },
   earn: { request: EarnRequest, reply: EarnData, stateChanging: true },
@@ -77,6 +122,8 @@ export const KIOSK_API = {
   staff_find_verify: { request: StaffFindVerifyRequest, reply: StaffFindVerifyData, stateChanging: false },
   staff_log: { request: StaffLogRequest, reply: StaffLogData, stateChanging: true },
   staff_shift: { request: StaffShiftRequest, reply: StaffShiftData, stateChanging: false },
+  // A transport for journalled requests sent again: each inside is claimed by its own op id.
+  batch: { request: BatchRequest, reply: BatchData, stateChanging: false },
 } as const;
 
 export type RequestKind = keyof typeof KIOSK_API;
@@ -108,6 +155,7 @@ export const Request = z.discriminatedUnion('kind', [
   StaffFindVerifyRequest,
   StaffLogRequest,
   StaffShiftRequest,
+  BatchRequest,
 ]);
 export type Request = RequestOf;
 
@@ -115,13 +163,6 @@ export type Request = RequestOf;
 export function isStateChanging(kind: RequestKind): boolean {
   return KIOSK_API[kind].stateChanging;
 }
-
-export const ReplyError = z.strictObject({
-  status: z.literal('error'),
-  code: z.enum(RESULT_CODES),
-  message: z.string().max(500),
-});
-export type ReplyError = z.infer<typeof ReplyError>;
 
 /** A reply to a request of kind K: the same op id, the gateway's clock, and typed data or a named error. */
 export interface Reply<K extends RequestKind = RequestKind> {

@@ -5,8 +5,8 @@
  */
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InMemoryKioskLink, KioskAgent, MemoryOutboxStore, Outbox, Requests, createEmulatedHardware, decodeEscPos, receiptText } from '@loyalty/device';
-import { OpIdGenerator, type Reply } from '@loyalty/protocol';
+import { InMemoryKioskLink, KioskAgent, MemoryOutboxStore, Outbox, Requests, createEmulatedHardware, decodeEscPos, packBatches, receiptText } from '@loyalty/device';
+import { CHANNEL_SPECS, EnvelopeSigner, OpIdGenerator, generateKeyPair, kioskTopic, type Reply } from '@loyalty/protocol';
 import { createLogger } from '@loyalty/protocol/node';
 
 const silent = createLogger({ level: 'silent', name: 't', destination: new Writable({ write: (_c, _e, d) => d() }) });
@@ -167,6 +167,71 @@ describe('kiosk agent state machine', () => {
     await t.settle();
     expect(sent).toHaveLength(7);
     await t.done();
+  });
+
+  it('sends a backlog in batches, each answered as if alone, and a batch refused as a whole again one by one', async () => {
+    const t = await setup();
+    t.link.connected = false;
+    const ids = new OpIdGenerator();
+    const earns = Array.from({ length: 70 }, (_, i) => ({ kind: 'earn' as const, opId: ids.next(), card: { number: '10009' }, receipt: { id: `B${i}`, total: { amount: 1000, currency: 'EUR' } } }));
+    for (const earn of earns) await t.outbox.add(earn);
+    t.link.connected = true;
+    const answered: string[] = [];
+    t.link.answer = (r) => {
+      answered.push(r.opId);
+      return { result: { status: 'ok', data: { result: 'created', cardNumberMasked: '*0009', pointsEarned: 1, balance: 1, transferId: r.opId } } };
+    };
+    expect(await t.requests.resendPending({ all: true })).toBe(70);
+    await t.settle();
+    // 32 + 32 + 6: three envelopes for seventy operations, every one answered once and cleared.
+    const envelopes = t.link.sent.filter((s) => s.channel === 'req').map((s) => s.body as { kind: string; requests?: unknown[] });
+    expect(envelopes.map((e) => (e.kind === 'batch' ? e.requests!.length : 1))).toEqual([32, 32, 6]);
+    expect(answered.sort()).toEqual(earns.map((e) => e.opId).sort());
+    expect(await t.outbox.depth()).toBe(0);
+
+    // A gateway that cannot read a batch (an entry only a newer gateway knows): each goes alone.
+    const more = Array.from({ length: 3 }, (_, i) => ({ kind: 'earn' as const, opId: ids.next(), card: { number: '10009' }, receipt: { id: `C${i}`, total: { amount: 1000, currency: 'EUR' } } }));
+    t.link.connected = false;
+    for (const earn of more) await t.outbox.add(earn);
+    t.link.connected = true;
+    t.link.refuseBatches = true;
+    answered.length = 0;
+    await t.requests.resendPending({ all: true });
+    await t.settle();
+    expect(answered.sort()).toEqual(more.map((e) => e.opId).sort());
+    expect(await t.outbox.depth()).toBe(0);
+    await t.done();
+  });
+
+  it('packs batches by size too: the signed envelope stays inside the request channel’s limit', () => {
+    const ids = new OpIdGenerator();
+    // Offline redemptions with their coupons and journal links: ~700 bytes each, so 32 would not fit.
+    const big = Array.from({ length: 40 }, () => {
+      const opId = ids.next();
+      return {
+        kind: 'redeem_offline' as const,
+        opId,
+        journal: { seq: 1, prev: 'a'.repeat(64), sig: 'b'.repeat(86) },
+        card: { number: '10009' },
+        rewardId: 'coffee',
+        points: 500,
+        coupon: { code: `K${'0'.repeat(32)}`, value: { amount: 500, currency: 'EUR' }, expiresAt: '2027-01-01T00:00:00.000Z', reward: 'Бесплатный кофе с круассаном и джемом'.padEnd(60, '.') },
+        redeemedAt: '2026-12-07T10:00:00.000Z',
+        tokenIssuedAt: '2026-12-07T09:00:00.000Z',
+      };
+    });
+    const batches = packBatches(big);
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    // Signed as the link signs it, each batch fits the request channel (the broker refuses more).
+    const keys = generateKeyPair();
+    let seq = 0;
+    const signer = new EnvelopeSigner({ senderId: 'kiosk-with-a-long-identifier-0001', privateKey: keys.privateKey, sequence: { next: () => (seq += 1) } });
+    const topic = kioskTopic('kiosk-with-a-long-identifier-0001', 'req');
+    for (const batch of batches) {
+      const envelope = signer.sign(topic, { kind: 'batch', opId: ids.next(), requests: batch });
+      expect(Buffer.byteLength(envelope)).toBeLessThanOrEqual(CHANNEL_SPECS.req.maxBytes);
+    }
+    expect(batches.flat()).toHaveLength(40);
   });
 
   it('keeps an earn for another try when the gateway reports a transient error', async () => {

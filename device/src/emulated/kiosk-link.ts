@@ -21,9 +21,12 @@ export class InMemoryKioskLink extends EventEmitter<KioskLinkEvents> implements 
   /** the gateway's answer to a request, or null for none */
   answer: (request: Request) => FakeAnswer | null = () => null;
   serverTime = '2026-11-22T10:00:00.000Z';
+  /** answer batches as a gateway that cannot read them (an entry it does not know): `invalid` for the whole */
+  refuseBatches = false;
 
+  /** Every request sent, those inside a batch one by one. */
   get requests(): Request[] {
-    return this.sent.flatMap((s) => (s.channel === 'req' ? [s.body as Request] : []));
+    return this.sent.flatMap((s) => (s.channel !== 'req' ? [] : (s.body as Request).kind === 'batch' ? (s.body as Extract<Request, { kind: 'batch' }>).requests : [s.body as Request]));
   }
 
   start(): void {}
@@ -33,7 +36,19 @@ export class InMemoryKioskLink extends EventEmitter<KioskLinkEvents> implements 
   async send<C extends keyof OutboundBodies>(channel: C, body: OutboundBodies[C]): Promise<boolean> {
     if (!this.connected) return false;
     this.sent.push({ channel, body });
-    if (channel === 'req') {
+    if (channel === 'req' && (body as Request).kind === 'batch') {
+      // A batch is answered as the gateway does: each request as if alone, the answers together.
+      const batch = body as Extract<Request, { kind: 'batch' }>;
+      if (this.refuseBatches) {
+        setImmediate(() => this.deliver({ opId: batch.opId, kind: 'invalid', serverTime: this.serverTime, result: { status: 'error', code: 'invalid_request', message: 'requests.3.kind: unknown' } }));
+        return true;
+      }
+      const replies = batch.requests.flatMap((request) => {
+        const answer = this.answer(request);
+        return answer ? [{ opId: request.opId, kind: answer.kind ?? request.kind, serverTime: this.serverTime, result: answer.result }] : [];
+      });
+      setImmediate(() => this.deliver({ opId: batch.opId, kind: 'batch', serverTime: this.serverTime, result: { status: 'ok', data: { replies } } }));
+    } else if (channel === 'req') {
       const request = body as OutboundBodies['req'];
       const answer = this.answer(request);
       if (answer) setImmediate(() => this.deliver({ opId: request.opId, kind: answer.kind ?? request.kind, serverTime: this.serverTime, result: answer.result }));

@@ -6,9 +6,23 @@
  * reconnect and, when unanswered for `resendIntervalMs`, again, until a final reply arrives, and
  * removed only then.
  * Transient errors from the gateway (`internal_error`) keep the entry for another try.
+ * A backlog goes in batches (docs/protocol.md "Batches"): many entries in one signed envelope,
+ * each answered as if sent alone; a batch refused as a whole is sent again entry by entry.
  */
 import { EventEmitter } from 'node:events';
-import { asReplyTo, isStateChanging, type InvalidRequestReply, type Reply, type RequestKind, type RequestOf } from '@loyalty/protocol';
+import {
+  BATCH_MAX_REQUESTS,
+  ReplyEnvelope,
+  asReplyTo,
+  isStateChanging,
+  newOpId,
+  parseReply,
+  type InvalidRequestReply,
+  type Reply,
+  type Request,
+  type RequestKind,
+  type RequestOf,
+} from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import type { OfflineSpend, Outbox } from '../outbox/outbox.js';
 import type { KioskLink } from '../ports/kiosk-link.js';
@@ -21,8 +35,14 @@ export class OfflineError extends Error {
 }
 
 const RETRYABLE = new Set(['internal_error']);
-/** Sends of a backlog in flight at once: the broker's acknowledgements overlap instead of queueing one by one. */
-const RESEND_WINDOW = 32;
+/** Batches of a backlog in flight at once: the broker's acknowledgements overlap instead of queueing one by one. */
+const RESEND_WINDOW = 4;
+/**
+ * A batch's requests as JSON stay under this, so the signed envelope (base64 adds a third, the
+ * header and signature a few hundred bytes) fits the `req` channel's 16 KiB.
+ */
+const BATCH_JSON_BYTES = 11_000;
+const MAX_BATCHES_TRACKED = 1000;
 
 export interface RequestsOptions {
   link: KioskLink;
@@ -46,6 +66,8 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
   private resendAllAfter = false;
   /** when each unanswered operation was last sent: an interval resend skips what is still on its way */
   private readonly lastSent = new Map<string, number>();
+  /** batches sent and not answered yet: one refused as a whole is sent again request by request */
+  private readonly batches = new Map<string, Request[]>();
   private readonly onReply = (reply: Reply | InvalidRequestReply) => void this.handleReply(reply);
   // A new connection: whatever was sent before may be lost with the old one.
   private readonly onConnected = () => void this.resendPending({ all: true });
@@ -112,15 +134,25 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     try {
       const due = Date.now() - this.options.resendIntervalMs;
       const entries = (await this.options.outbox.pending()).filter((entry) => options.all || (this.lastSent.get(entry.opId) ?? 0) <= due);
+      // Oldest first, in batches (docs/protocol.md "Batches"): one signed envelope and one answer for many.
+      const batches = packBatches(entries.map((entry) => entry.request));
       let next = 0;
       const sender = async () => {
-        while (next < entries.length && this.options.link.connected) {
-          const entry = entries[next++]!;
-          this.lastSent.set(entry.opId, Date.now());
-          await this.options.link.send('req', entry.request);
+        while (next < batches.length && this.options.link.connected) {
+          const batch = batches[next++]!;
+          for (const request of batch) this.lastSent.set(request.opId, Date.now());
+          if (batch.length === 1) {
+            await this.options.link.send('req', batch[0]!);
+            continue;
+          }
+          const opId = newOpId();
+          this.batches.set(opId, batch);
+          // Unanswered batches are forgotten oldest first: their entries are resent by the interval anyway.
+          if (this.batches.size > MAX_BATCHES_TRACKED) this.batches.delete(this.batches.keys().next().value!);
+          await this.options.link.send('req', { kind: 'batch', opId, requests: batch as RequestOf<'batch'>['requests'] });
         }
       };
-      await Promise.all(Array.from({ length: Math.min(RESEND_WINDOW, entries.length) }, sender));
+      await Promise.all(Array.from({ length: Math.min(RESEND_WINDOW, batches.length) }, sender));
       if (entries.length) this.options.log.info({ count: entries.length }, 'resent pending operations');
       return entries.length;
     } catch (error) {
@@ -158,6 +190,19 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
     return { reply, cancel };
   }
 
+  /** Each answer of a batch as if it had come alone. */
+  private async handleBatchReply(reply: Reply<'batch'>): Promise<void> {
+    if (reply.result.status === 'error') return;
+    for (const inner of reply.result.data.replies) {
+      const envelope = ReplyEnvelope.safeParse(inner);
+      if (!envelope.success) {
+        this.options.log.warn({ opId: inner.opId }, 'an answer in a batch does not match the protocol; its operation will be sent again');
+        continue;
+      }
+      await this.handleReply(parseReply(envelope.data));
+    }
+  }
+
   private forget(opId: string, settle?: Settle): void {
     const list = this.waiting.get(opId);
     if (!list) return;
@@ -167,6 +212,16 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
   }
 
   private async handleReply(reply: Reply | InvalidRequestReply): Promise<void> {
+    const batch = this.batches.get(reply.opId);
+    if (batch) {
+      this.batches.delete(reply.opId);
+      if (reply.kind === 'batch' && reply.result.status === 'ok') return this.handleBatchReply(reply as Reply<'batch'>);
+      // Refused as a whole (one entry a newer agent wrote, say): each goes alone, and is answered alone.
+      this.options.log.warn({ code: reply.result.status === 'error' ? reply.result.code : 'bad_reply', requests: batch.length }, 'a batch of pending operations was refused; sending them one by one');
+      for (const request of batch) void this.options.link.send('req', request);
+      return;
+    }
+    if (reply.kind === 'batch') return;
     const final = reply.result.status === 'ok' || !RETRYABLE.has(reply.result.code);
     const list = this.waiting.get(reply.opId);
     if (!final && list) return; // a transient error: the resend will bring the real answer
@@ -187,4 +242,23 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
       this.options.log.warn({ err: (error as Error).message, opId: reply.opId }, 'could not clear an answered operation; it will be resent');
     }
   }
+}
+
+/** Requests in order, packed into batches of at most BATCH_MAX_REQUESTS and BATCH_JSON_BYTES of JSON. */
+export function packBatches(requests: Request[]): Request[][] {
+  const batches: Request[][] = [];
+  let current: Request[] = [];
+  let bytes = 0;
+  for (const request of requests) {
+    const size = Buffer.byteLength(JSON.stringify(request)) + 1;
+    if (current.length && (current.length === BATCH_MAX_REQUESTS || bytes + size > BATCH_JSON_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(request);
+    bytes += size;
+  }
+  if (current.length) batches.push(current);
+  return batches;
 }

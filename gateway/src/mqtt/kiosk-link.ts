@@ -23,6 +23,7 @@ import {
   type KioskChannel,
   type InvalidRequestReply,
   type Reply,
+  type RequestOf,
 } from '@loyalty/protocol';
 import type { MqttClient } from 'mqtt';
 import type { GroupCommitWriter } from '../db/writer.js';
@@ -33,6 +34,9 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '@loyalty/protocol/node';
 import type { GatewayMetrics } from '../metrics.js';
 import type { KioskJournals } from '../fleet/kiosk-journals.js';
+
+/** A batch's answers together stay well inside the `res` size limit once signed (base64 adds a third). */
+const BATCH_REPLY_BYTES = 40 * 1024;
 
 /** What kiosks publish is what the gateway reads (the channel table in protocol/src/topics.ts). */
 const INBOUND: readonly KioskChannel[] = KIOSK_PUBLISHES;
@@ -197,6 +201,33 @@ export class KioskLink {
       return;
     }
     const request = parsed.data;
+    if (request.kind === 'batch') return this.onBatch(kioskId, storeId, request);
+    await this.reply(kioskId, await this.answer(kioskId, storeId, request));
+  }
+
+  /**
+   * A backlog sent again in one envelope (docs/protocol.md "Batches"): each request answered as if
+   * sent alone, all of them at once (they share group commits). The answers go back together as
+   * far as they fit in one reply; any beyond that go alone, each under its own op id.
+   */
+  private async onBatch(kioskId: string, storeId: string, batch: RequestOf<'batch'>): Promise<void> {
+    const replies = await Promise.all(batch.requests.map((request) => this.answer(kioskId, storeId, request)));
+    const together: Reply[] = [];
+    let bytes = 0;
+    for (const reply of replies) {
+      const size = JSON.stringify(reply).length;
+      if (bytes + size > BATCH_REPLY_BYTES) {
+        await this.reply(kioskId, reply);
+        continue;
+      }
+      together.push(reply);
+      bytes += size;
+    }
+    await this.reply(kioskId, { opId: batch.opId, kind: 'batch', serverTime: this.now(), result: { status: 'ok', data: { replies: together } } });
+  }
+
+  /** One request handled: its journal link kept, its handler run, its outcome counted; the reply to send. */
+  private async answer(kioskId: string, storeId: string, request: Request): Promise<Reply> {
     const began = performance.now();
     // The link is kept alongside the operation (the same group commit), before the answer.
     const linked = this.deps.journals?.record(kioskId, request).catch((error: Error) => this.deps.log.warn({ err: error.message, opId: request.opId }, 'journal link not kept'));
@@ -215,8 +246,8 @@ export class KioskLink {
     this.deps.metrics.requests.inc({ kind: request.kind, code: result.status === 'ok' ? 'ok' : result.code });
     // Refusals are rare and tell whether a rollout hurts a store: kept, per store (docs/programs.md "Canary").
     if (result.status === 'error' && result.code !== 'internal_error') await this.recordRefusal(storeId, kioskId, request.kind, result.code);
-    await this.reply(kioskId, { opId: request.opId, kind: request.kind, serverTime: this.now(), result });
     this.deps.metrics.requestDuration.observe({ kind: request.kind }, (performance.now() - began) / 1000);
+    return { opId: request.opId, kind: request.kind, serverTime: this.now(), result } as Reply;
   }
 
   private async reply(kioskId: string, reply: Reply | InvalidRequestReply): Promise<void> {
