@@ -59,7 +59,7 @@ export const ReplyError = z.strictObject({
 export type ReplyError = z.infer<typeof ReplyError>;
 
 /** The journalled (state-changing) requests: what a batch carries. */
-const JournalledRequest = z.discriminatedUnion('kind', [
+const JOURNALLED_REQUESTS = [
   EarnRequest,
   RotateKeyRequest,
   RedeemRequest,
@@ -71,7 +71,8 @@ const JournalledRequest = z.discriminatedUnion('kind', [
   StaffReplaceRequest,
   StaffAdjustRequest,
   StaffLogRequest,
-]);
+] as const;
+const JournalledRequest = z.discriminatedUnion('kind', [...JOURNALLED_REQUESTS]);
 
 /** At most this many journalled requests in one batch; the kiosk also keeps a batch's envelope under the `req` size limit. */
 export const BATCH_MAX_REQUESTS = 32;
@@ -136,25 +137,15 @@ export type ReplyData<K extends RequestKind> = z.infer<(typeof KIOSK_API)[K]['re
 
 export const Request = z.discriminatedUnion('kind', [
   IdentifyRequest,
-  EarnRequest,
-  RotateKeyRequest,
-  RedeemRequest,
-  RedeemConfirmRequest,
-  RedeemCancelRequest,
-  RedeemOfflineRequest,
   EntranceRequest,
   RegisterStartRequest,
   RegisterVerifyRequest,
-  RegisterConfirmRequest,
   IdentifyPhoneStartRequest,
   IdentifyPhoneVerifyRequest,
-  StaffBlockRequest,
-  StaffReplaceRequest,
-  StaffAdjustRequest,
   StaffFindRequest,
   StaffFindVerifyRequest,
-  StaffLogRequest,
   StaffShiftRequest,
+  ...JOURNALLED_REQUESTS,
   BatchRequest,
 ]);
 export type Request = RequestOf;

@@ -33,6 +33,14 @@ const { positionals, values } = parseArgs({
 const name = positionals[0];
 const results = resolve(values.out ?? 'bench/results');
 
+/** Writes bench/results/<name>.json: the configuration, what was measured, the budget and the named summary (docs/benchmarks.md). */
+function writeResult(name: string, document: Record<string, unknown>): void {
+  mkdirSync(results, { recursive: true });
+  const file = resolve(results, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ name, at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...document }, null, 2));
+  process.stdout.write(`wrote ${file}\n`);
+}
+
 /** The tap's latency budget: a ratio to the raw MQTT round trip measured in the same run. */
 const TAP_BUDGET = { p50: 1.6, p99: 2.0 };
 
@@ -58,25 +66,12 @@ async function tapLatency(): Promise<void> {
       `${formatTable(['', 'tap ms', 'tap min-max', 'raw MQTT ms', 'raw min-max', 'ratio'], rows)}\n` +
       `budget: p50 <= ${TAP_BUDGET.p50}x the raw round trip (${p50Ratio.toFixed(2)}x: ${p50Ratio <= TAP_BUDGET.p50 ? 'met' : 'NOT met'}), p99 <= ${TAP_BUDGET.p99}x (${p99Ratio.toFixed(2)}x: ${p99Ratio <= TAP_BUDGET.p99 ? 'met' : 'NOT met'})\n`,
   );
-  mkdirSync(results, { recursive: true });
-  const file = resolve(results, 'tap-latency.json');
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        name: 'tap-latency',
-        at: new Date().toISOString(),
-        machine: { cpus: cpus().length, node: process.version },
-        config: { ...options, repetitions },
-        runs,
-        budget: TAP_BUDGET,
-        summary: Object.fromEntries(rows.map((r) => [r[0], { tapMs: r[1], rawMs: r[3], ratio: r[5] }])),
-      },
-      null,
-      2,
-    ),
-  );
-  process.stdout.write(`wrote ${file}\n`);
+  writeResult('tap-latency', {
+    config: { ...options, repetitions },
+    runs,
+    budget: TAP_BUDGET,
+    summary: Object.fromEntries(rows.map((r) => [r[0], { tapMs: r[1], rawMs: r[3], ratio: r[5] }])),
+  });
 }
 
 /** The page's budget: a transition in under 100 ms on a Raspberry Pi 4, approximated by Chromium at 6x CPU throttling. */
@@ -95,25 +90,12 @@ async function pageBench(): Promise<void> {
       `${formatTable(['', 'p50 ms', 'p99 ms', 'max ms', 'views'], rows)}\n` +
       `budget: a transition <= ${PAGE_BUDGET_MS} ms at 6x throttling, p99 (${throttled.transition.p99.toFixed(0)} ms: ${throttled.transition.p99 <= PAGE_BUDGET_MS ? 'met' : 'NOT met'})\n`,
   );
-  mkdirSync(results, { recursive: true });
-  const file = resolve(results, 'page.json');
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        name: 'page',
-        at: new Date().toISOString(),
-        machine: { cpus: cpus().length, node: process.version },
-        config: options,
-        runs,
-        budget: { transitionMs: PAGE_BUDGET_MS, at: '6x CPU throttling' },
-        summary: Object.fromEntries(runs.map((r) => [`throttle${r.throttle}x`, { p50Ms: r.transition.p50, p99Ms: r.transition.p99, swapOnlyP50Ms: r.swapOnly.p50, swapOnlyP99Ms: r.swapOnly.p99 }])),
-      },
-      null,
-      2,
-    ),
-  );
-  process.stdout.write(`wrote ${file}\n`);
+  writeResult('page', {
+    config: options,
+    runs,
+    budget: { transitionMs: PAGE_BUDGET_MS, at: '6x CPU throttling' },
+    summary: Object.fromEntries(runs.map((r) => [`throttle${r.throttle}x`, { p50Ms: r.transition.p50, p99Ms: r.transition.p99, swapOnlyP50Ms: r.swapOnly.p50, swapOnlyP99Ms: r.swapOnly.p99 }])),
+  });
 }
 
 async function ledgerBench(): Promise<void> {
@@ -162,17 +144,7 @@ async function ledgerBench(): Promise<void> {
       `${formatTable(['callers', 'ops/s', 'min-max', 'p50 ms', 'p99 ms', 'ops/commit', 'CPU µs/op', 'raw tx/s', 'raw min-max', 'x raw', 'x min-max'], rows)}\n` +
       `budget at 64 callers: <= ${budget.cpuUsPerOp} µs CPU per earn (${at64.cpuUsPerOp.toFixed(0)}: ${at64.cpuUsPerOp <= budget.cpuUsPerOp ? 'met' : 'NOT met'}), >= ${budget.ratio}x the raw commit rate (${at64.ratio.toFixed(2)}x: ${at64.ratio >= budget.ratio ? 'met' : 'NOT met'})\n`,
   );
-  mkdirSync(results, { recursive: true });
-  const file = resolve(results, 'ledger.json');
-  writeFileSync(
-    file,
-    JSON.stringify(
-      { name: 'ledger', at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, config: { ops, repetitions, callerCounts }, pairs, budget, summary: { byCallers } },
-      null,
-      2,
-    ),
-  );
-  process.stdout.write(`wrote ${file}\n`);
+  writeResult('ledger', { config: { ops, repetitions, callerCounts }, pairs, budget, summary: { byCallers } });
 }
 
 async function fleetBench(): Promise<void> {
@@ -212,34 +184,21 @@ async function fleetBench(): Promise<void> {
       `per kiosk: gateway ${(perKiosk.cpuShare * 1e6).toFixed(1)} millionths of a core and ${perKiosk.rssKiB.toFixed(1)} KiB; bare aedes ${(perKiosk.bareCpuShare * 1e6).toFixed(1)} and ${perKiosk.bareRssKiB.toFixed(1)} KiB\n` +
       `target on this machine: < 0.25 of one core and < 400 MiB for 10,000 kiosks\n`,
   );
-  mkdirSync(results, { recursive: true });
-  const file = resolve(results, 'fleet.json');
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        name: 'fleet',
-        at: new Date().toISOString(),
-        machine: { cpus: cpus().length, node: process.version },
-        config: options,
-        result,
-        summary: {
-          kiosks,
-          gatewayCpuShare: gateway.cpuShare,
-          gatewayRssMiB: gateway.rssMiB,
-          bareCpuShare: bare.cpuShare,
-          bareRssMiB: bare.rssMiB,
-          heartbeatP50Ms: gateway.heartbeat.p50,
-          heartbeatP99Ms: gateway.heartbeat.p99,
-          kiosksReported: gateway.kiosksReported,
-          perKiosk,
-        },
-      },
-      null,
-      2,
-    ),
-  );
-  process.stdout.write(`wrote ${file}\n`);
+  writeResult('fleet', {
+    config: options,
+    result,
+    summary: {
+      kiosks,
+      gatewayCpuShare: gateway.cpuShare,
+      gatewayRssMiB: gateway.rssMiB,
+      bareCpuShare: bare.cpuShare,
+      bareRssMiB: bare.rssMiB,
+      heartbeatP50Ms: gateway.heartbeat.p50,
+      heartbeatP99Ms: gateway.heartbeat.p99,
+      kiosksReported: gateway.kiosksReported,
+      perKiosk,
+    },
+  });
 }
 
 async function kioskBench(): Promise<void> {
@@ -265,35 +224,22 @@ async function kioskBench(): Promise<void> {
     `\nkiosk: the agent process (device/dist/main.js, emulated devices) against a gateway process; ${options.starts} starts, the last one idle ${options.idleSeconds} s; baselines: a bare node process, ${drain.ops} raw libSQL insert transactions\n` +
       `${formatTable(['', 'agent', 'range / detail', 'baseline', 'budget'], rows)}\n`,
   );
-  mkdirSync(results, { recursive: true });
-  const file = resolve(results, 'kiosk.json');
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        name: 'kiosk',
-        at: new Date().toISOString(),
-        machine: { cpus: cpus().length, node: process.version },
-        config: options,
-        result,
-        budget,
-        summary: {
-          startToReadyMs: ready.median,
-          bareNodeStartMs: bareStart.median,
-          idleRssMiB: result.idleRssMiB,
-          bareNodeIdleRssMiB: result.bareNodeIdleRssMiB,
-          drainOps: drain.ops,
-          drainSeconds: drain.seconds,
-          drainOpsPerS: drain.opsPerS,
-          drainBooked: drain.booked,
-          rawInsertSeconds: drain.rawInsertSeconds,
-        },
-      },
-      null,
-      2,
-    ),
-  );
-  process.stdout.write(`wrote ${file}\n`);
+  writeResult('kiosk', {
+    config: options,
+    result,
+    budget,
+    summary: {
+      startToReadyMs: ready.median,
+      bareNodeStartMs: bareStart.median,
+      idleRssMiB: result.idleRssMiB,
+      bareNodeIdleRssMiB: result.bareNodeIdleRssMiB,
+      drainOps: drain.ops,
+      drainSeconds: drain.seconds,
+      drainOpsPerS: drain.opsPerS,
+      drainBooked: drain.booked,
+      rawInsertSeconds: drain.rawInsertSeconds,
+    },
+  });
 }
 
 async function offlineDrainBench(): Promise<void> {
@@ -317,33 +263,20 @@ async function offlineDrainBench(): Promise<void> {
     `\noffline-drain: ${result.ops} operations journalled offline at ${result.kiosks} kiosks (4 in 5 receipts collected, 1 in 5 offline redemptions) drained into a gateway process after the partition heals\n` +
       `${formatTable(['', 'value', 'budget'], rows)}\n`,
   );
-  mkdirSync(results, { recursive: true });
-  const file = resolve(results, 'offline-drain.json');
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        name: 'offline-drain',
-        at: new Date().toISOString(),
-        machine: { cpus: cpus().length, node: process.version },
-        config: options,
-        result,
-        budget,
-        summary: {
-          ops: result.ops,
-          drainSeconds: result.drainSeconds,
-          opsPerS: result.opsPerS,
-          onlineOpsPerS: result.onlineOpsPerS,
-          ratio,
-          onlineViaGatewayOpsPerS: result.onlineViaGatewayOpsPerS,
-          ratioViaGateway: result.opsPerS / result.onlineViaGatewayOpsPerS,
-        },
-      },
-      null,
-      2,
-    ),
-  );
-  process.stdout.write(`wrote ${file}\n`);
+  writeResult('offline-drain', {
+    config: options,
+    result,
+    budget,
+    summary: {
+      ops: result.ops,
+      drainSeconds: result.drainSeconds,
+      opsPerS: result.opsPerS,
+      onlineOpsPerS: result.onlineOpsPerS,
+      ratio,
+      onlineViaGatewayOpsPerS: result.onlineViaGatewayOpsPerS,
+      ratioViaGateway: result.opsPerS / result.onlineViaGatewayOpsPerS,
+    },
+  });
 }
 
 const benchmarks: Record<string, () => Promise<void>> = {
