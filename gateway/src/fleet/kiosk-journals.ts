@@ -41,16 +41,23 @@ export class KioskJournals {
 
   /** Keeps the request's link (once: a resend changes nothing). */
   async record(kioskId: string, request: Request): Promise<LinkOutcome> {
-    const link = 'journal' in request ? request.journal : undefined;
-    if (!link) return 'none';
-    const hash = journalHash(link.prev, request);
-    await this.writer.run((tx) =>
-      tx.execute({
-        sql: 'INSERT INTO kiosk_journal (kiosk_id, seq, hash, prev, sig, op_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        args: [kioskId, link.seq, hash, link.prev, link.sig, request.opId, this.clock.now().toISOString()],
-      }),
-    );
-    return 'recorded';
+    return (await this.recordAll(kioskId, [request])) > 0 ? 'recorded' : 'none';
+  }
+
+  /** Keeps the links of many requests (a batch) in one write: one job in the group commit, not one each. */
+  async recordAll(kioskId: string, requests: readonly Request[]): Promise<number> {
+    const at = this.clock.now().toISOString();
+    const rows = requests.flatMap((request) => {
+      const link = 'journal' in request ? request.journal : undefined;
+      return link ? [[kioskId, link.seq, journalHash(link.prev, request), link.prev, link.sig, request.opId, at]] : [];
+    });
+    if (!rows.length) return 0;
+    await this.writer.run(async (tx) => {
+      for (const args of rows) {
+        await tx.execute({ sql: 'INSERT INTO kiosk_journal (kiosk_id, seq, hash, prev, sig, op_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', args });
+      }
+    });
+    return rows.length;
   }
 
   /**

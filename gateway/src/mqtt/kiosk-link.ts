@@ -211,7 +211,10 @@ export class KioskLink {
    * far as they fit in one reply; any beyond that go alone, each under its own op id.
    */
   private async onBatch(kioskId: string, storeId: string, batch: RequestOf<'batch'>): Promise<void> {
-    const replies = await Promise.all(batch.requests.map((request) => this.answer(kioskId, storeId, request)));
+    // The batch's journal links in one write, alongside its operations (the same group commit), before the answers.
+    const linked = this.deps.journals?.recordAll(kioskId, batch.requests).catch((error: Error) => this.deps.log.warn({ err: error.message, opId: batch.opId }, 'journal links not kept'));
+    const replies = await Promise.all(batch.requests.map((request) => this.answer(kioskId, storeId, request, false)));
+    await linked;
     const together: Reply[] = [];
     let bytes = 0;
     for (const reply of replies) {
@@ -226,11 +229,11 @@ export class KioskLink {
     await this.reply(kioskId, { opId: batch.opId, kind: 'batch', serverTime: this.now(), result: { status: 'ok', data: { replies: together } } });
   }
 
-  /** One request handled: its journal link kept, its handler run, its outcome counted; the reply to send. */
-  private async answer(kioskId: string, storeId: string, request: Request): Promise<Reply> {
+  /** One request handled: its journal link kept (unless its batch keeps it), its handler run, its outcome counted; the reply to send. */
+  private async answer(kioskId: string, storeId: string, request: Request, keepLink = true): Promise<Reply> {
     const began = performance.now();
     // The link is kept alongside the operation (the same group commit), before the answer.
-    const linked = this.deps.journals?.record(kioskId, request).catch((error: Error) => this.deps.log.warn({ err: error.message, opId: request.opId }, 'journal link not kept'));
+    const linked = keepLink ? this.deps.journals?.record(kioskId, request).catch((error: Error) => this.deps.log.warn({ err: error.message, opId: request.opId }, 'journal link not kept')) : undefined;
     let result: Reply['result'];
     try {
       result = { status: 'ok', data: await handleRequest(this.deps.handlers, request, { kioskId, storeId }) };
