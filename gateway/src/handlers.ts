@@ -140,7 +140,8 @@ export function createRequestHandlers(ledger: Ledger, registry: KioskRegistry, {
     },
     identify: async (request, context) => cardTokens.withToken(await ledger.identifyCard(request.card, context.storeId), request.card, context.storeId),
     redeem_offline: async (request, context) => {
-      const { kind: _kind, ...offline } = request;
+      // The journal link is the transport's; the booking is the redemption's own fields.
+      const { kind: _kind, journal: _link, ...offline } = request;
       return ledger.redeemOffline({ ...offline, storeId: context.storeId, kioskId: context.kioskId });
     },
     earn: (request, context) =>

@@ -166,6 +166,11 @@ describe('a store cut off from the gateway', () => {
     await eventually(() => k.kiosk.link.connected && k.kiosk.rules.version !== null, 8000);
     tap(k, ANNA.uid);
     await eventually(() => screen(k).screen === 'member');
+    // One receipt collected online: its journal link goes with its first send.
+    await registerSale(gateway, { id: 'R-G0', total: { amount: 500, currency: 'EUR' } });
+    k.hardware.scanner.scan('RCPT:R-G0:500:EUR');
+    await eventually(() => screen(k).screen === 'earned', 8000, 'the online receipt booked');
+    expect(await gateway.journals.check('kiosk-1')).toMatchObject({ received: 1, lastSeq: 1, gaps: [] });
     await gateway.stop();
     gateway = null;
     await eventually(() => !k.kiosk.link.connected, 5000);
@@ -188,10 +193,11 @@ describe('a store cut off from the gateway', () => {
     ({ gateway } = await startGateway(dirs[0]!.path, { mqtt: { port: mqttPort } }));
     await eventually(async () => (await k.kiosk.outbox.depth()) === 0, 15_000, 'the outbox drained');
     const seq = (middle.request as { journal: { seq: number } }).journal.seq;
-    expect(await gateway.journals.check('kiosk-1')).toMatchObject({ gaps: [{ from: seq, to: seq }], broken: [] });
+    expect(seq).toBe(3);
+    expect(await gateway.journals.check('kiosk-1')).toMatchObject({ received: 3, lastSeq: 4, gaps: [{ from: seq, to: seq }], broken: [] });
     expect(await gateway.journals.unsigned('kiosk-1')).toEqual([]);
     // A link whose signature is not the kiosk's (another link's signature put in its place) is named.
-    await gateway.db.execute("UPDATE kiosk_journal SET sig = (SELECT sig FROM kiosk_journal WHERE seq = 1) WHERE kiosk_id = 'kiosk-1' AND seq = 3");
-    expect(await gateway.journals.unsigned('kiosk-1')).toEqual([3]);
+    await gateway.db.execute("UPDATE kiosk_journal SET sig = (SELECT sig FROM kiosk_journal WHERE seq = 1) WHERE kiosk_id = 'kiosk-1' AND seq = 4");
+    expect(await gateway.journals.unsigned('kiosk-1')).toEqual([4]);
   });
 });

@@ -111,10 +111,11 @@ export class Requests extends EventEmitter<{ settled: [Reply] }> {
    * with the entry, in one transaction.
    */
   async submit<K extends RequestKind>(request: RequestOf<K> & { kind: K }, timeoutMs: number, spend?: OfflineSpend): Promise<{ reply: Promise<Reply<K>> }> {
-    await this.options.outbox.add(request, spend);
+    // Sent as journalled, with its link: the gateway keeps the chain from the first send on.
+    const journalled = await this.options.outbox.add(request, spend);
     const { reply } = this.waitFor(request.opId, request.kind, timeoutMs);
     this.lastSent.set(request.opId, Date.now());
-    void this.options.link.send('req', request);
+    void this.options.link.send('req', journalled);
     return { reply };
   }
 

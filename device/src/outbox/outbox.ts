@@ -108,22 +108,25 @@ export class Outbox {
   /**
    * Durable once this resolves. A second add of the same op id keeps the first. With a signer the
    * entry is the next link of the kiosk's journal chain: the request is stored (and sent) with its
-   * `journal` link. An offline spend is written in the same transaction.
+   * `journal` link. An offline spend is written in the same transaction. Resolves to the request
+   * as journalled: the one to send.
    */
-  add(request: Request, spend?: OfflineSpend): Promise<void> {
+  async add<R extends Request>(request: R, spend?: OfflineSpend): Promise<R> {
     const signer = this.signer;
-    return this.store.put(
+    let journalled = request;
+    await this.store.put(
       request.opId,
       request.kind,
       (head) => {
         if (!signer || !isStateChanging(request.kind)) return { json: JSON.stringify(request), head: null };
         const seq = head.seq + 1;
         const hash = journalHash(head.hash, request);
-        const journal = { seq, prev: head.hash, sig: signJournalLink(signer.kioskId, seq, hash, signer.privateKey()) };
-        return { json: JSON.stringify({ ...request, journal }), head: { seq, hash } };
+        journalled = { ...request, journal: { seq, prev: head.hash, sig: signJournalLink(signer.kioskId, seq, hash, signer.privateKey()) } };
+        return { json: JSON.stringify(journalled), head: { seq, hash } };
       },
       spend,
     );
+    return journalled;
   }
 
   offlineSpent(query: { card: string; sinceMs: number } | { day: string }): Promise<number> {

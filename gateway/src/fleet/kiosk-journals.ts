@@ -28,8 +28,6 @@ export interface JournalCheck {
   broken: number[];
 }
 
-export type LinkOutcome = 'none' | 'recorded';
-
 export class KioskJournals {
   constructor(
     private readonly db: SqlExecutor,
@@ -39,12 +37,10 @@ export class KioskJournals {
     private readonly log: Logger,
   ) {}
 
-  /** Keeps the request's link (once: a resend changes nothing). */
-  async record(kioskId: string, request: Request): Promise<LinkOutcome> {
-    return (await this.recordAll(kioskId, [request])) > 0 ? 'recorded' : 'none';
-  }
-
-  /** Keeps the links of many requests (a batch) in one write: one job in the group commit, not one each. */
+  /**
+   * Keeps the requests' links (once: a resend changes nothing); a batch's in one write, one job in
+   * the group commit rather than one each. Requests without a link are skipped.
+   */
   async recordAll(kioskId: string, requests: readonly Request[]): Promise<number> {
     const at = this.clock.now().toISOString();
     const rows = requests.flatMap((request) => {

@@ -1,4 +1,4 @@
-import { earningProgram, maskCardNumber, type CardRef, type IdentifyData, type MemberSnapshot } from '@loyalty/protocol';
+import { earningProgram, maskCardNumber, type CardRef, type IdentifyData, type MemberSnapshot, type OfflineRedemption } from '@loyalty/protocol';
 import { memberSnapshot } from '../programs/member-snapshot.js';
 import { displayName, findCard } from './cards.js';
 import { LedgerError } from './errors.js';
@@ -17,11 +17,11 @@ export async function identify(core: LedgerCore, ref: CardRef, storeId?: string)
  * The identify reply with what a card token needs besides (docs/offline.md): the card's number and,
  * when the card's program at this store lets kiosks pay out offline, its limits.
  */
-export async function identifyCard(core: LedgerCore, ref: CardRef, storeId?: string): Promise<{ data: IdentifyData; number: string; offline: OfflinePolicy | null }> {
+export async function identifyCard(core: LedgerCore, ref: CardRef, storeId?: string): Promise<{ data: IdentifyData; number: string; offline: OfflineRedemption | null }> {
   const card = await findCard(core.client, ref);
   if (!card) throw new LedgerError('card_not_found', 'card not recognised');
   let member: MemberSnapshot | undefined;
-  let offline: OfflinePolicy | null = null;
+  let offline: OfflineRedemption | null = null;
   if (storeId !== undefined && card.status === 'active') {
     const bundleRules = await core.rules.ruleSetFor(core.client, storeId, 'EUR');
     const snapshot = await memberSnapshot(core.client, card, bundleRules, core.now());
@@ -38,12 +38,6 @@ export async function identifyCard(core: LedgerCore, ref: CardRef, storeId?: str
     ...(card.status === 'active' ? { nextExpiry: await nextExpiry(core, card.accountId) } : {}),
   };
   return { data, number: card.number, offline };
-}
-
-export interface OfflinePolicy {
-  perCardPoints: number;
-  perTransactionPoints: number;
-  tokenValidHours: number;
 }
 
 /** The points that expire first: every open lot that expires at the earliest instant still ahead. */

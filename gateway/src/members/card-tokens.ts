@@ -5,9 +5,8 @@
  * offline as before (balance unavailable, receipts journalled).
  */
 import type { KeyObject } from 'node:crypto';
-import { signCardToken, type CardRef, type IdentifyData } from '@loyalty/protocol';
+import { signCardToken, type CardRef, type IdentifyData, type OfflineRedemption } from '@loyalty/protocol';
 import type { Clock } from '../clock.js';
-import type { OfflinePolicy } from '../ledger/reads.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -18,7 +17,7 @@ export class CardTokens {
   ) {}
 
   /** The identify reply with its token, when the card may be served offline. */
-  withToken(identified: { data: IdentifyData; number: string; offline: OfflinePolicy | null }, ref: CardRef, storeId: string): IdentifyData {
+  withToken(identified: { data: IdentifyData; number: string; offline: OfflineRedemption | null }, ref: CardRef, storeId: string): IdentifyData {
     const { data, number, offline } = identified;
     if (!offline || data.status !== 'active') return data;
     const now = this.clock.now().getTime();

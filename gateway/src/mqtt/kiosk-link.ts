@@ -218,7 +218,7 @@ export class KioskLink {
     const together: Reply[] = [];
     let bytes = 0;
     for (const reply of replies) {
-      const size = JSON.stringify(reply).length;
+      const size = Buffer.byteLength(JSON.stringify(reply));
       if (bytes + size > BATCH_REPLY_BYTES) {
         await this.reply(kioskId, reply);
         continue;
@@ -233,7 +233,9 @@ export class KioskLink {
   private async answer(kioskId: string, storeId: string, request: Request, keepLink = true): Promise<Reply> {
     const began = performance.now();
     // The link is kept alongside the operation (the same group commit), before the answer.
-    const linked = keepLink ? this.deps.journals?.record(kioskId, request).catch((error: Error) => this.deps.log.warn({ err: error.message, opId: request.opId }, 'journal link not kept')) : undefined;
+    const linked = keepLink
+      ? this.deps.journals?.recordAll(kioskId, [request]).catch((error: Error) => this.deps.log.warn({ err: error.message, opId: request.opId }, 'journal link not kept'))
+      : undefined;
     let result: Reply['result'];
     try {
       result = { status: 'ok', data: await handleRequest(this.deps.handlers, request, { kioskId, storeId }) };

@@ -138,6 +138,18 @@ const Common = {
   openTo: OpenTo,
 };
 
+/**
+ * Points a kiosk may pay out while it cannot reach the gateway (docs/offline.md): in all per card
+ * while its token is valid, and per redemption. Absent from a program: no offline redemption.
+ */
+export const OfflineRedemption = z.strictObject({
+  perCardPoints: Points,
+  perTransactionPoints: Points,
+  /** how long a card token stays good for after its card was last seen online */
+  tokenValidHours: z.number().int().min(1).max(720).default(24),
+});
+export type OfflineRedemption = z.infer<typeof OfflineRedemption>;
+
 export const PointsProgram = z
   .strictObject({
     ...Common,
@@ -162,18 +174,7 @@ export const PointsProgram = z
         maxBasketShare: Percent.default(100),
         /** above this many points, a redemption at a kiosk waits for the SMS code sent to the card owner's phone */
         confirmAbove: Points.optional(),
-        /**
-         * Points a kiosk may pay out while it cannot reach the gateway (docs/offline.md): in all per
-         * card while its token is valid, and per redemption. Absent: no offline redemption.
-         */
-        offline: z
-          .strictObject({
-            perCardPoints: Points,
-            perTransactionPoints: Points,
-            /** how long a card token stays good for after its card was last seen online */
-            tokenValidHours: z.number().int().min(1).max(720).default(24),
-          })
-          .optional(),
+        offline: OfflineRedemption.optional(),
       })
       .optional(),
     expiry: Expiry.default({ policy: 'never' }),
