@@ -121,6 +121,11 @@ export const GatewayConfig = z.strictObject({
         .default('DE'),
       /** the first card number handed out when none was issued yet */
       firstCardNumber: z.number().int().min(10001).default(10001),
+      /**
+       * the program of a digital card asked for on the customers' page by someone who never had a
+       * card (docs/self-service.md); absent: such customers are asked to get a card in a store
+       */
+      digitalCardProgram: z.string().min(1).max(64).optional(),
     })
     .prefault({}),
   /** staff at the kiosk (docs/staff.md): a manager's point adjustments, per adjustment and per manager and day */

@@ -45,6 +45,9 @@ import { RegistrationService } from './members/registration-service.js';
 import { ConfirmedRedemptions } from './members/confirmed-redemption.js';
 import { KioskRedemptions } from './members/kiosk-redemptions.js';
 import { LogSmsProvider, WebhookSmsProvider } from './members/sms.js';
+import { CustomerSessions } from './self-service/sessions.js';
+import { SelfServiceSignIn } from './self-service/sign-in.js';
+import { DataRequests } from './self-service/data-requests.js';
 import { StaffService } from './members/staff-service.js';
 import { KioskStaff } from './members/kiosk-staff.js';
 import { ConsoleSessions } from './console/sessions.js';
@@ -327,6 +330,7 @@ export class Gateway {
       ledger: async () => ((await writer.run((tx) => tx.execute('SELECT 1'))).rows.length ? null : 'ledger did not answer'),
       mqtt: async () => (mqtt.connected ? null : 'not connected to the MQTT broker'),
     };
+    const customerSessions = new CustomerSessions(client, writer, this.clock);
     const app = createApp({
       ledger,
       programs,
@@ -336,6 +340,10 @@ export class Gateway {
       confirmedRedemptions,
       staff,
       consoleSessions: new ConsoleSessions(client, writer, this.clock),
+      customerSessions,
+      selfServiceSignIn: new SelfServiceSignIn(writer, otp, customers, customerSessions),
+      dataRequests: new DataRequests(client, writer, customers, this.clock),
+      digitalCardProgram: config.customers.digitalCardProgram,
       db: client,
       clock: this.clock,
       journals,

@@ -67,6 +67,11 @@ export const RESULT_CODES = [
   'manager_required',
   /** an adjustment above the per-adjustment or per-day limit */
   'adjustment_limit',
+  'data_request_not_found',
+  /** the customer's request was already carried out or declined */
+  'data_request_closed',
+  /** a digital card was asked for but no program is set for new digital cards */
+  'digital_card_unavailable',
   /** a kiosk-side code: the gateway's reply did not match the protocol (never sent by the gateway) */
   'bad_reply',
   'internal_error',

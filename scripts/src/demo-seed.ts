@@ -10,9 +10,10 @@ export const DEMO_STORE = { id: 'store-1', name: 'Demo Store', timezone: 'Europe
 export const DEMO_KIOSK_ID = 'kiosk-1';
 
 export const DEMO_CARDS = [
-  { number: '10009', uid: '04A1B2C3D4E5F6', customer: 'Anna Karenina', note: 'active, NFC + printed' },
-  { number: '10017', uid: '04112233445566', customer: 'Ivan Petrov', note: 'active' },
-  { number: '10025', uid: undefined, customer: undefined, note: 'not registered yet' },
+  // A number from the range kept for fiction (555-01xx): the demo's SMS codes go to the log only.
+  { number: '10009', uid: '04A1B2C3D4E5F6', customer: 'Anna Karenina', phone: '+12025550109', note: 'active, NFC + printed; phone +1 202 555 0109' },
+  { number: '10017', uid: '04112233445566', customer: 'Ivan Petrov', phone: undefined, note: 'active' },
+  { number: '10025', uid: undefined, customer: undefined, phone: undefined, note: 'not registered yet' },
 ];
 
 /** Staff cards for trying staff mode at the demo kiosk (docs/staff.md): tap the UID. */
@@ -33,7 +34,7 @@ export async function seedDemo(gateway: Gateway): Promise<boolean> {
     await gateway.programs.publish(document.id, undefined, 'demo');
   }
   for (const card of DEMO_CARDS) {
-    const customerId = card.customer ? await gateway.directory.createCustomer({ name: card.customer }) : undefined;
+    const customerId = card.customer ? (await gateway.customers.create({ name: card.customer, ...(card.phone ? { phone: card.phone } : {}) }, 'demo')).id : undefined;
     await gateway.directory.issueCard({ number: card.number, uid: card.uid, programId: 'points', customerId });
   }
   await seedStaff(gateway);

@@ -13,7 +13,9 @@ import type { ReceiptRef } from '@loyalty/protocol';
 import { DEMO_CARDS, DEMO_PROGRAMS, DEMO_KIOSK_ID, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo-seed.js';
 
 async function main(): Promise<void> {
-  const gatewayConfig = loadGatewayConfig(process.env);
+  const loaded = loadGatewayConfig(process.env);
+  // A demo customer without a card may get a digital one on the customers' page (docs/self-service.md).
+  const gatewayConfig = { ...loaded, customers: { ...loaded.customers, digitalCardProgram: loaded.customers.digitalCardProgram ?? 'points' } };
   const dataDir = resolve(gatewayConfig.dataDir);
   const logDir = resolve(dataDir, 'logs');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
   out(`  kiosk:       ${DEMO_KIOSK_ID} in ${DEMO_STORE.id}, key ${identity.fingerprint} (${paired})`);
   out(`admin token: ${token}`);
   out(`  console:     ${gateway.httpUrl}/admin  (sign in with the admin token)`);
+  out(`  customers:   ${gateway.httpUrl}/my  (Anna signs in with +1 202 555 0109; the SMS code is in ${logDir}/gateway.log)`);
   out(`  try: curl -H "Authorization: Bearer <token>" ${gateway.httpUrl}/api/v1/cards/10009`);
   out(`  programs:    ${DEMO_PROGRAMS.join(', ')} (docs/programs/*.json; GET ${gateway.httpUrl}/api/v1/programs)`);
   out('demo cards:');

@@ -3,7 +3,7 @@
  * rules: the tier by its name and the spend still needed for the next one, the cashback wallet,
  * the points that expire next and the memberships in force. Pure.
  */
-import { earningProgram, qualifiedLevel, type IdentifyData, type RuleSet } from '@loyalty/protocol';
+import { earningProgram, nextTierFor, type IdentifyData, type RuleSet } from '@loyalty/protocol';
 import type { MemberView, Offer } from './view.js';
 
 /** `justRegistered`: the card was registered at this kiosk a moment ago (its welcome bonus is the card's program's). */
@@ -14,10 +14,8 @@ export function memberView(data: IdentifyData, rules: RuleSet | null, nowMs: num
   const tierName = (id: string | null) => (id === null ? null : (tiers?.levels.find((l) => l.id === id)?.name ?? id));
   let nextTier: MemberView['nextTier'] = null;
   if (tiers && snapshot && earning) {
-    const held = tiers.levels.findIndex((l) => l.id === data.tier);
-    const reached = Math.max(held, qualifiedLevel(tiers, snapshot.qualifyingSpend));
-    const next = tiers.levels[reached + 1];
-    if (next) nextTier = { name: next.name, spendNeeded: { amount: next.minSpend - snapshot.qualifyingSpend, currency: earning.program.currency } };
+    const next = nextTierFor(tiers, data.tier, snapshot.qualifyingSpend);
+    if (next) nextTier = { name: next.name, spendNeeded: { amount: next.spendNeeded, currency: earning.program.currency } };
   }
   const cashback = rules?.programs.find((p) => p.program.kind === 'cashback')?.program;
   const wallet = snapshot?.walletBalance && cashback && 'currency' in cashback ? { amount: snapshot.walletBalance, currency: cashback.currency } : null;

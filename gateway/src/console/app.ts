@@ -5,7 +5,7 @@
  * token and must come from this origin. Writes go through the same services as the API, with the
  * token as the actor, so they are audited and checked the same way.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
@@ -13,6 +13,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { AppDeps } from '../http/deps.js';
 import { clientAddress, MinuteCounter } from '../http/rate-limit.js';
+import { isHttps, sameOrigin, sameToken } from '../http/browser-forms.js';
 import { ConfigPatch } from '../http/routes/kiosks.js';
 import { LedgerError } from '../ledger/errors.js';
 import { dailyCsv, dailyReport, liabilityCsv, liabilityReport } from '../reports/reports.js';
@@ -591,29 +592,6 @@ function okMessage(c: Context<ConsoleEnv>, ctx: PageContext): KioskData['message
 }
 
 /** A form must come from this console: the browser's Origin (or Sec-Fetch-Site) says so. */
-function sameOrigin(c: Context): boolean {
-  const site = c.req.header('sec-fetch-site');
-  if (site && site !== 'same-origin') return false;
-  const origin = c.req.header('origin');
-  if (!origin) return site === 'same-origin';
-  // The host, not the whole origin: behind a TLS proxy the browser says https and the gateway sees http.
-  try {
-    return new URL(origin).host === (c.req.header('host') ?? new URL(c.req.url).host);
-  } catch {
-    return false;
-  }
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function isHttps(c: Context): boolean {
-  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
-}
-
 async function signInPage(ctx: PageContext, problem: string | null): Promise<string> {
   const w = ctx.words;
   return page(

@@ -642,6 +642,34 @@ export const MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID`,
     ],
   },
+  {
+    id: 22,
+    name: "the customers' self-service page: sessions and data requests",
+    sql: [
+      // One row per signed-in phone (docs/self-service.md): the cookie's hash, never the cookie.
+      `CREATE TABLE customer_sessions (
+        id_hash TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX customer_sessions_customer ON customer_sessions(customer_id)`,
+      // What a customer asked for that an operator carries out: erasure (the law gives a month).
+      `CREATE TABLE data_requests (
+        id TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        kind TEXT NOT NULL CHECK (kind IN ('erasure')),
+        state TEXT NOT NULL CHECK (state IN ('queued', 'done', 'declined')),
+        created_at TEXT NOT NULL,
+        done_at TEXT,
+        done_by TEXT,
+        note TEXT
+      )`,
+      // At most one open request of a kind per customer: asking twice changes nothing.
+      `CREATE UNIQUE INDEX data_requests_open ON data_requests(customer_id, kind) WHERE state = 'queued'`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -24,6 +24,8 @@ import { storeRoutes } from './routes/stores.js';
 import { staffRoutes } from './routes/staff.js';
 import { reportRoutes } from './routes/reports.js';
 import { consoleApp } from '../console/app.js';
+import { selfServiceApp } from '../self-service/app.js';
+import { dataRequestRoutes } from './routes/data-requests.js';
 import { valueRoutes } from './routes/value.js';
 import { GatewayIdentity, VerifyReport } from './schemas.js';
 
@@ -85,6 +87,7 @@ export function createApp(deps: AppDeps): Hono {
   releaseRoutes(api, routes, deps);
   staffRoutes(api, routes, deps);
   reportRoutes(api, routes, deps);
+  dataRequestRoutes(api, routes, deps);
   defineRoute(
     api,
     routes,
@@ -107,5 +110,22 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1', api);
   // The operators' console (docs/console.md): its own sign-in, cookies and CSRF checks.
   app.route('/admin', consoleApp(deps));
+  // The customers' own page (docs/self-service.md): phone + SMS code sign-in, its own cookie.
+  app.route(
+    '/my',
+    selfServiceApp({
+      db: deps.db,
+      ledger: deps.ledger,
+      customers: deps.customers,
+      programs: deps.programs,
+      clock: deps.clock,
+      cards: deps.cards,
+      sessions: deps.customerSessions,
+      signIn: deps.selfServiceSignIn,
+      dataRequests: deps.dataRequests,
+      log: deps.log,
+      digitalCardProgram: deps.digitalCardProgram,
+    }),
+  );
   return app;
 }

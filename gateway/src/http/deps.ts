@@ -21,6 +21,9 @@ import type { ConsoleSessions } from '../console/sessions.js';
 import type { SqlClient } from '../db/sql.js';
 import type { Clock } from '../clock.js';
 import type { KioskJournals } from '../fleet/kiosk-journals.js';
+import type { CustomerSessions } from '../self-service/sessions.js';
+import type { SelfServiceSignIn } from '../self-service/sign-in.js';
+import type { DataRequests } from '../self-service/data-requests.js';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -32,6 +35,12 @@ export interface AppDeps {
   staff: StaffService;
   /** sign-in sessions of the operators' console at /admin */
   consoleSessions: ConsoleSessions;
+  /** the customers' page at /my (docs/self-service.md): its sessions, sign-in and queued data requests */
+  customerSessions: CustomerSessions;
+  selfServiceSignIn: SelfServiceSignIn;
+  dataRequests: DataRequests;
+  /** the program of a digital card for a customer who never had a card */
+  digitalCardProgram?: string;
   /** the ledger database, for the reports and the audit log (read transactions only) */
   db: SqlClient;
   clock: Clock;

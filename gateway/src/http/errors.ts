@@ -67,6 +67,9 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   staff_blocked: 403,
   manager_required: 403,
   adjustment_limit: 422,
+  data_request_not_found: 404,
+  data_request_closed: 409,
+  digital_card_unavailable: 409,
   bad_reply: 502,
   internal_error: 500,
 };

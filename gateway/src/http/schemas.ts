@@ -206,6 +206,18 @@ export const CustomerExport = z.object({ exportedAt: Timestamp, customer: Custom
 
 export const Erased = z.object({ id: z.string(), erased: z.literal(true), cardsUnlinked: z.number().int() });
 
+export const DataRequestView = z.object({
+  id: z.string(),
+  customerId: z.string(),
+  kind: z.literal('erasure'),
+  state: z.enum(['queued', 'done', 'declined']),
+  createdAt: Timestamp,
+  doneAt: Timestamp.nullable(),
+  doneBy: z.string().nullable(),
+  note: z.string().nullable(),
+});
+export const DataRequestList = z.object({ items: z.array(DataRequestView), nextCursor: z.null() });
+
 export const RegistrationStarted = z.object({ registrationId: z.string(), expiresAt: Timestamp });
 export const RegistrationConfirmed = z.object({ customerId: z.string(), card: z.object({ number: CardNumber, status: z.string() }) });
 export const IdentificationStarted = z.object({ identificationId: z.string(), expiresAt: Timestamp });

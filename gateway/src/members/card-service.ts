@@ -17,7 +17,10 @@ import { requireNotStaffCard } from './staff-service.js';
 import { recordAudit } from '../audit/audit-log.js';
 
 /** A new card with its own points account and an `issued` event (one transaction). */
-export async function insertCard(tx: Transaction, card: { number: string; uid?: string | null; programId: string; customerId?: string; batchId?: string; actor: string; at: string }): Promise<void> {
+export async function insertCard(
+  tx: Transaction,
+  card: { number: string; uid?: string | null; programId: string; customerId?: string; batchId?: string; actor: string; at: string; digital?: boolean },
+): Promise<void> {
   await requireNotStaffCard(tx, card.uid);
   await tx.execute({
     sql: 'INSERT INTO cards (number, uid, program_id, customer_id, status, created_at, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -25,7 +28,7 @@ export async function insertCard(tx: Transaction, card: { number: string; uid?: 
   });
   const account = await newCardAccount(tx, card.number);
   await tx.execute({ sql: 'UPDATE cards SET account_id = ? WHERE number = ?', args: [account, card.number] });
-  await recordCardEvent(tx, card.number, 'issued', { batch: card.batchId ?? null, linked: Boolean(card.customerId) }, card.actor, card.at);
+  await recordCardEvent(tx, card.number, 'issued', { batch: card.batchId ?? null, linked: Boolean(card.customerId), ...(card.digital ? { digital: true } : {}) }, card.actor, card.at);
 }
 
 export interface CardServiceOptions {
@@ -73,6 +76,29 @@ export class CardService {
       if (input.customerId) await this.requireCustomer(tx, input.customerId);
       await insertCard(tx, { number, uid, programId: input.programId, customerId: input.customerId, actor: input.actor, at });
       await recordAudit(tx, { actor: input.actor, action: 'card.issue', cardNumber: number, customerId: input.customerId ?? null, detail: { programId: input.programId } }, at);
+      return number;
+    });
+    return (await findCard(this.client, { number }))!;
+  }
+
+  /**
+   * A card with no UID for a customer's phone (docs/self-service.md "Digital card"): the next number
+   * from the card sequence, linked and active at once. A customer who already has an active card
+   * gets that card back (its barcode is the digital card); otherwise the program is the one of their
+   * newest card, else `programId` (the configured program for new digital cards).
+   */
+  async issueDigital(input: { customerId: string; programId?: string; actor: string }): Promise<CardRow> {
+    const number = await this.writer.run(async (tx) => {
+      const at = this.clock.now().toISOString();
+      await this.requireCustomer(tx, input.customerId);
+      const active = (await tx.execute({ sql: `SELECT number FROM cards WHERE customer_id = ? AND status = 'active' ORDER BY created_at, number LIMIT 1`, args: [input.customerId] })).rows[0];
+      if (active) return String(active.number);
+      const newest = (await tx.execute({ sql: 'SELECT program_id FROM cards WHERE customer_id = ? ORDER BY created_at DESC, number DESC LIMIT 1', args: [input.customerId] })).rows[0];
+      const programId = newest ? String(newest.program_id) : input.programId;
+      if (!programId) throw new LedgerError('digital_card_unavailable', 'digital cards are not offered yet; please ask for a card in a store');
+      await this.requireProgram(tx, programId);
+      const number = (await allocateCardNumbers(tx, 1, this.options.firstCardNumber))[0]!;
+      await insertCard(tx, { number, programId, customerId: input.customerId, actor: input.actor, at, digital: true });
       return number;
     });
     return (await findCard(this.client, { number }))!;

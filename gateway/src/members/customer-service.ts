@@ -112,6 +112,29 @@ export class CustomerService {
     return { ...customer, cards: views, tier: views.find((v) => v.tier !== null)?.tier ?? null, memberships };
   }
 
+  /**
+   * A customer changing their own details on the customers' page (docs/self-service.md): the name,
+   * the marketing consent (its time kept while given), and the birthday only while none is set,
+   * since the birthday bonus follows it.
+   */
+  async updateOwnDetails(id: string, input: { name: string; birthday: string | null; marketingConsent: boolean }): Promise<CustomerView> {
+    await this.writer.run(async (tx) => {
+      const at = this.clock.now().toISOString();
+      const row = (await tx.execute({ sql: 'SELECT birthday, marketing_consent, erased_at FROM customers WHERE id = ?', args: [id] })).rows[0];
+      if (!row || row.erased_at !== null) throw new LedgerError('customer_not_found', `no customer ${id}`);
+      if (row.birthday !== null && input.birthday !== String(row.birthday)) {
+        throw new LedgerError('invalid_request', 'the birthday can be changed only at the service desk');
+      }
+      const consentAt = input.marketingConsent ? (Number(row.marketing_consent) === 1 ? undefined : at) : null;
+      await tx.execute({
+        sql: `UPDATE customers SET name = ?, birthday = COALESCE(birthday, ?), marketing_consent = ?,
+                     marketing_consent_at = CASE WHEN ?4 = 'keep' THEN marketing_consent_at ELSE ?5 END WHERE id = ?6`,
+        args: [input.name, input.birthday, input.marketingConsent ? 1 : 0, consentAt === undefined ? 'keep' : 'set', consentAt ?? null, id],
+      });
+    });
+    return (await this.get(id))!;
+  }
+
   /** Someone looked at a person's details in the console: who, whom, when (the audit log; no details in it). */
   async recordDisclosure(id: string, actor: string): Promise<void> {
     await this.writer.run((tx) => recordAudit(tx, { actor, action: 'customer.personal_data_shown', customerId: id }, this.clock.now().toISOString()));

@@ -13,7 +13,7 @@ import type { Clock } from '../clock.js';
 import type { SmsProvider } from './sms.js';
 import { consumeRates, type RateRule } from '../ledger/rate-limits.js';
 
-export type OtpPurpose = 'register_card' | 'identify' | 'confirm_hold';
+export type OtpPurpose = 'register_card' | 'identify' | 'confirm_hold' | 'self_service';
 
 export interface OtpOptions {
   ttlMs: number;
@@ -46,12 +46,15 @@ const TEXT: Record<OtpPurpose, (code: string) => string> = {
   register_card: (code) => `Your loyalty card code is ${code}. It is valid for 10 minutes. Do not share it.`,
   identify: (code) => `Your loyalty sign-in code is ${code}. It is valid for 10 minutes. Do not share it.`,
   confirm_hold: (code) => `Your code to confirm the redemption is ${code}. Do not share it.`,
+  self_service: (code) => `Your code to sign in to your loyalty account is ${code}. It is valid for 10 minutes. Do not share it.`,
 };
 
 /** Who asked for a code: the API token and the store, for the caps across phones. */
 export interface SmsRequester {
   tokenId?: string;
   storeId?: string;
+  /** the client address of a browser on the customers' page (capped like an API token) */
+  address?: string;
 }
 
 export type OtpCheck = { ok: true } | { ok: false; error: LedgerError };
@@ -105,7 +108,10 @@ export class OtpService {
    * returns the refusal instead of throwing, so the count commits with the transaction.
    */
   async check(tx: Transaction, input: { otpId: string; code: string; purpose: OtpPurpose; binding: string }): Promise<OtpCheck> {
-    const refuse = (code: 'otp_invalid' | 'otp_expired' | 'otp_locked', message: string): OtpCheck => ({ ok: false, error: new LedgerError(code, message) });
+    const refuse = (code: 'otp_invalid' | 'otp_expired' | 'otp_locked', message: string, details?: { triesLeft: number }): OtpCheck => ({
+      ok: false,
+      error: new LedgerError(code, message, details),
+    });
     const row = (await tx.execute({ sql: 'SELECT * FROM otp_codes WHERE id = ?', args: [input.otpId] })).rows[0];
     // Purpose and binding mismatches look like a wrong code: they reveal nothing.
     if (!row || row.purpose !== input.purpose || row.binding !== input.binding) return refuse('otp_invalid', 'the code is not right');
@@ -119,7 +125,9 @@ export class OtpService {
     if (!timingSafeEqual(expected, given)) {
       await tx.execute({ sql: 'UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ?', args: [input.otpId] });
       const left = this.options.maxAttempts - Number(row.attempts) - 1;
-      return left > 0 ? refuse('otp_invalid', `the code is not right; ${left} ${left === 1 ? 'try' : 'tries'} left`) : refuse('otp_locked', 'too many wrong codes; ask for a new one');
+      return left > 0
+        ? refuse('otp_invalid', `the code is not right; ${left} ${left === 1 ? 'try' : 'tries'} left`, { triesLeft: left })
+        : refuse('otp_locked', 'too many wrong codes; ask for a new one');
     }
     await tx.execute({ sql: 'UPDATE otp_codes SET consumed_at = ? WHERE id = ?', args: [at, input.otpId] });
     return { ok: true };
@@ -130,6 +138,9 @@ export class OtpService {
     return [
       ...(requester.tokenId
         ? [{ rule: { bucket: 'sms_token', limit: smsPerTokenPerHour, windowMs: HOUR_MS, message: `at most ${smsPerTokenPerHour} codes per hour from one API token` }, key: requester.tokenId }]
+        : []),
+      ...(requester.address
+        ? [{ rule: { bucket: 'sms_address', limit: smsPerTokenPerHour, windowMs: HOUR_MS, message: `at most ${smsPerTokenPerHour} codes per hour from one address` }, key: requester.address }]
         : []),
       ...(requester.storeId
         ? [{ rule: { bucket: 'sms_store', limit: smsPerStorePerDay, windowMs: 24 * HOUR_MS, message: `at most ${smsPerStorePerDay} codes per day for one store` }, key: requester.storeId }]

@@ -61,3 +61,14 @@ export function tierAfterRefund(tiers: Tiers, input: { held: string | null; purc
   if (after <= before || held !== after) return input.held;
   return levelId(tiers, Math.max(before, qualifiedLevel(tiers, input.spendAfterRefund)));
 }
+
+/**
+ * The level after the one a member is at (the higher of the held tier and what the window's spend
+ * qualifies for) and the qualifying spend still needed to reach it; null at the top. The kiosk's
+ * member screen and the customers' page both say "spend 40.00 more to reach Gold" from this.
+ */
+export function nextTierFor(tiers: Tiers, held: string | null, qualifyingSpend: number): { id: string; name: string; spendNeeded: number } | null {
+  const reached = Math.max(levelIndex(tiers, held), qualifiedLevel(tiers, qualifyingSpend));
+  const next = tiers.levels[reached + 1];
+  return next ? { id: next.id, name: next.name, spendNeeded: next.minSpend - qualifyingSpend } : null;
+}
