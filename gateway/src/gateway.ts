@@ -76,6 +76,7 @@ interface Running {
   app: ReturnType<typeof createApp>;
   cards: CardService;
   customers: CustomerService;
+  dataRequests: DataRequests;
   registrations: RegistrationService;
   staff: StaffService;
   kioskStaff: KioskStaff;
@@ -123,6 +124,10 @@ export class Gateway {
 
   get cards(): CardService {
     return this.state.cards;
+  }
+  /** erasures customers asked for on their page, for an operator (docs/self-service.md) */
+  get dataRequests(): DataRequests {
+    return this.state.dataRequests;
   }
   get customers(): CustomerService {
     return this.state.customers;
@@ -331,6 +336,7 @@ export class Gateway {
       mqtt: async () => (mqtt.connected ? null : 'not connected to the MQTT broker'),
     };
     const customerSessions = new CustomerSessions(client, writer, this.clock);
+    const dataRequests = new DataRequests(client, writer, customers, this.clock);
     const app = createApp({
       ledger,
       programs,
@@ -342,7 +348,7 @@ export class Gateway {
       consoleSessions: new ConsoleSessions(client, writer, this.clock),
       customerSessions,
       selfServiceSignIn: new SelfServiceSignIn(writer, otp, customers, customerSessions),
-      dataRequests: new DataRequests(client, writer, customers, this.clock),
+      dataRequests,
       digitalCardProgram: config.customers.digitalCardProgram,
       db: client,
       clock: this.clock,
@@ -409,6 +415,7 @@ export class Gateway {
       app,
       cards,
       customers,
+      dataRequests,
       registrations,
       staff,
       kioskStaff,

@@ -363,6 +363,47 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     expect(await page.locator('form[action^="/admin/programs/"]').count()).toBe(0);
   });
 
+  it('lists the erasures customers asked for, declines one with its reason and carries out the other, audited; a viewer only sees them', async () => {
+    const customerOf = async (number: string) => String((await gateway.db.execute({ sql: 'SELECT customer_id FROM cards WHERE number = ?', args: [number] })).rows[0]!.customer_id);
+    const [anna, boris] = [await customerOf(ANNA.number), await customerOf(BORIS.number)];
+    const annaRequest = await gateway.dataRequests.requestErasure(anna);
+    const borisRequest = await gateway.dataRequests.requestErasure(boris);
+    // Asking twice while one is open is the same request.
+    expect((await gateway.dataRequests.requestErasure(anna)).id).toBe(annaRequest.id);
+
+    await signIn('viewer');
+    await page.goto(url('/admin/cards'));
+    await page.waitForSelector('[data-field="data-requests"]');
+    expect(await page.locator('[data-field="data-requests"] tbody tr').count()).toBe(2);
+    expect(await page.locator('[data-field="data-requests"] button').count()).toBe(0);
+    await page.click('button:text("Sign out")');
+
+    await signIn('admin');
+    await page.goto(url('/admin/cards'));
+    await page.waitForSelector(`tr[data-request="${borisRequest.id}"]`);
+    await accessible('data-requests');
+    await page.fill(`tr[data-request="${borisRequest.id}"] input[name="note"]`, 'a refund is still open on this card');
+    await page.click(`tr[data-request="${borisRequest.id}"] button:text("Decline")`);
+    await page.waitForSelector('[role="status"]:text("The request is declined.")');
+    await page.click(`tr[data-request="${annaRequest.id}"] button:text("Erase now")`);
+    await page.waitForSelector('[role="status"]:text("Done: the customer is erased")');
+    expect(await page.locator('[data-field="data-requests"]').count()).toBe(0);
+
+    expect(await gateway.customers.get(anna)).toMatchObject({ erased: true, name: null });
+    expect(await gateway.customers.get(boris)).toMatchObject({ erased: false, name: BORIS.name });
+    const closed = await gateway.dataRequests.list({ limit: 10 });
+    expect(closed.map((r) => [r.customerId, r.state, r.note])).toEqual([
+      [anna, 'done', null],
+      [boris, 'declined', 'a refund is still open on this card'],
+    ]);
+    const audit = await gateway.db.execute({ sql: `SELECT action, customer_id, actor_role FROM audit_log WHERE action LIKE 'data_request.%' OR action = 'customer.erase' ORDER BY id` });
+    expect(audit.rows.map((r) => [r.action, r.customer_id, r.actor_role])).toEqual([
+      ['data_request.declined', boris, 'admin'],
+      ['customer.erase', anna, 'admin'],
+      ['data_request.done', anna, 'admin'],
+    ]);
+  });
+
   it('finds cards and customers, hides personal data until an admin asks (audited), and blocks, adjusts, replaces and makes a batch', async () => {
     const anna = String((await gateway.db.execute({ sql: 'SELECT customer_id FROM cards WHERE number = ?', args: [ANNA.number] })).rows[0]!.customer_id);
     await gateway.db.execute({ sql: 'UPDATE customers SET phone = ? WHERE id = ?', args: ['+4915100000009', anna] });

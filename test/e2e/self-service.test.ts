@@ -300,11 +300,24 @@ describeWithSystem('the customers’ page in Chromium on a phone', [CHROMIUM], (
     const queued = await callApi(gateway.httpUrl, admin, 'GET', '/data-requests?state=queued');
     expect(queued.body.items).toEqual([expect.objectContaining({ customerId, kind: 'erasure', state: 'queued' })]);
 
-    const done = await callApi(gateway.httpUrl, admin, 'POST', `/data-requests/${queued.body.items[0].id}/complete`);
+    // Declined with a reason: the customer reads it on the page and may ask again.
+    const declined = await callApi(gateway.httpUrl, admin, 'POST', `/data-requests/${queued.body.items[0].id}/decline`, { note: 'a coupon is still being paid out' });
+    expect(declined.body).toMatchObject({ state: 'declined', note: 'a coupon is still being paid out' });
+    await page.goto(url('/my/profile'));
+    expect(await page.innerText('[data-field="erasure-declined"]')).toContain('declined on');
+    expect(await page.innerText('[data-field="erasure-declined"]')).toContain('a coupon is still being paid out');
+    await page.check('input[name="confirm"]');
+    await page.click('button:text("Ask to erase my data")');
+    await page.waitForSelector('[data-field="erasure-queued"]');
+    const again = await callApi(gateway.httpUrl, admin, 'GET', '/data-requests?state=queued');
+    expect(again.body.items).toHaveLength(1);
+    expect(again.body.items[0].id).not.toBe(queued.body.items[0].id);
+
+    const done = await callApi(gateway.httpUrl, admin, 'POST', `/data-requests/${again.body.items[0].id}/complete`);
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ state: 'done', doneBy: expect.stringMatching(/^api:/) });
     expect(await gateway.customers.get(customerId)).toMatchObject({ erased: true, name: null, phone: null });
-    expect((await callApi(gateway.httpUrl, admin, 'POST', `/data-requests/${queued.body.items[0].id}/complete`)).body.error).toBe('data_request_closed');
+    expect((await callApi(gateway.httpUrl, admin, 'POST', `/data-requests/${again.body.items[0].id}/complete`)).body.error).toBe('data_request_closed');
     // The erased customer's session is over.
     await page.goto(url('/my'));
     await page.waitForSelector('h1:text("Sign in")');

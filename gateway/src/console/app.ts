@@ -55,6 +55,7 @@ type ConsoleDeps = Pick<
   | 'ledger'
   | 'cards'
   | 'customers'
+  | 'dataRequests'
 >;
 
 export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
@@ -283,7 +284,28 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
       }
       if (kind === 'customer' && /^[A-Za-z0-9-]{1,64}$/.test(query) && (await deps.customers.get(query))) return c.redirect(`/admin/customers/${query}`, 303);
     }
-    return c.html(await page(ctx, ctx.words.cards.title, 'cards', searchBody(ctx, { kind, query, none: query !== '' }, await programIds())));
+    const ok = c.req.query('ok');
+    const message = ok === 'erased' ? { kind: 'ok' as const, text: ctx.words.cards.requestErased } : ok === 'declined' ? { kind: 'ok' as const, text: ctx.words.cards.requestDeclined } : undefined;
+    return c.html(await page(ctx, ctx.words.cards.title, 'cards', searchBody(ctx, { kind, query, none: query !== '' }, await programIds(), await openRequests(), message)));
+  });
+
+  const openRequests = () => deps.dataRequests.list({ state: 'queued', limit: 100 });
+  const requestAction = (name: 'complete' | 'decline', act: (c: Context<ConsoleEnv>, id: string) => Promise<unknown>) =>
+    app.post(`/data-requests/:id/${name}`, async (c) => {
+      const ctx = c.get('ctx');
+      try {
+        await act(c, c.req.param('id'));
+        return c.redirect(`/admin/cards?ok=${name === 'complete' ? 'erased' : 'declined'}`, 303);
+      } catch (error) {
+        const message = { kind: 'error' as const, text: ctx.words.errors.failed(refusal(error)) };
+        return c.html(await page(ctx, ctx.words.cards.title, 'cards', searchBody(ctx, { kind: 'card', query: '', none: false }, await programIds(), await openRequests(), message)), 409);
+      }
+    });
+  requestAction('complete', (c, id) => deps.dataRequests.complete(id, actor(c)));
+  requestAction('decline', (c, id) => {
+    const note = field(c, 'note').trim();
+    if (note.length < 3 || note.length > 500) throw new LedgerError('invalid_request', c.get('ctx').words.cards.declineNote);
+    return deps.dataRequests.decline(id, actor(c), note);
   });
 
   const cardPage = async (c: Context<ConsoleEnv>, number: string, message?: CardPageData['message'], status: 200 | 400 | 409 = 200) => {
@@ -346,7 +368,7 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
       return c.body(`number\n${batch.numbers.join('\n')}\n`, 201, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="cards-${batch.numbers[0]}.csv"` });
     } catch (error) {
       const message = { kind: 'error' as const, text: ctx.words.errors.failed(refusal(error)) };
-      return c.html(await page(ctx, ctx.words.cards.title, 'cards', searchBody(ctx, { kind: 'card', query: '', none: false }, await programIds(), message)), 400);
+      return c.html(await page(ctx, ctx.words.cards.title, 'cards', searchBody(ctx, { kind: 'card', query: '', none: false }, await programIds(), await openRequests(), message)), 400);
     }
   });
 

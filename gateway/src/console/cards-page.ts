@@ -7,12 +7,19 @@
 import { html } from 'hono/html';
 import type { AuditRecord } from '../audit/audit-log.js';
 import type { CustomerView } from '../members/customer-service.js';
+import type { DataRequest } from '../self-service/data-requests.js';
 import { maskPhone } from '../members/phone.js';
 import { csrfField, flash, time, type Fragment, type PageContext } from './layout.js';
 
 export type SearchKind = 'card' | 'phone' | 'customer';
 
-export function searchBody(ctx: PageContext, search: { kind: SearchKind; query: string; none: boolean }, programs: string[], message?: { kind: 'ok' | 'error'; text: string }): Fragment {
+export function searchBody(
+  ctx: PageContext,
+  search: { kind: SearchKind; query: string; none: boolean },
+  programs: string[],
+  requests: DataRequest[],
+  message?: { kind: 'ok' | 'error'; text: string },
+): Fragment {
   const w = ctx.words.cards;
   return html`<h1>${w.title}</h1>
     ${flash(message?.kind ?? 'ok', message?.text)}
@@ -26,6 +33,7 @@ export function searchBody(ctx: PageContext, search: { kind: SearchKind; query: 
       <button type="submit">${w.search}</button>
     </form>
     ${search.none ? html`<p role="status">${w.noMatch}</p>` : ''}
+    ${requests.length ? requestsSection(ctx, requests) : ''}
     ${
       ctx.role === 'admin'
         ? html`<form method="post" action="/admin/cards/batches" class="card">
@@ -38,6 +46,28 @@ export function searchBody(ctx: PageContext, search: { kind: SearchKind; query: 
         </form>`
         : ''
     }`;
+}
+
+/** Queued erasures from the customers' page; an admin carries one out or declines it with a reason. */
+function requestsSection(ctx: PageContext, requests: DataRequest[]): Fragment {
+  const w = ctx.words.cards;
+  return html`<section class="card" data-field="data-requests">
+    <h2>${w.requests}</h2>
+    <p class="hint">${w.requestsHint}</p>
+    <table>
+      <thead><tr><th scope="col">${w.asked}</th><th scope="col">${w.customer}</th>${ctx.role === 'admin' ? html`<th scope="col"></th>` : ''}</tr></thead>
+      <tbody>${requests.map(
+        (r) => html`<tr data-request="${r.id}"><td>${time(r.createdAt, r.createdAt)}</td><td><a href="/admin/customers/${r.customerId}">${r.customerId}</a></td>
+          ${
+            ctx.role === 'admin'
+              ? html`<td><form method="post" action="/admin/data-requests/${r.id}/complete" class="inline">${csrfField(ctx)}<button type="submit" class="danger">${w.eraseNow}</button></form>
+                <form method="post" action="/admin/data-requests/${r.id}/decline" class="inline">${csrfField(ctx)}
+                  <label>${w.declineNote} <input name="note" required minlength="3" maxlength="500"></label><button type="submit">${w.decline}</button></form></td>`
+              : ''
+          }</tr>`,
+      )}</tbody>
+    </table>
+  </section>`;
 }
 
 export interface CardPageData {

@@ -41,6 +41,8 @@ export interface AccountView {
   memberships: Array<{ name: string; validUntil: string | null }>;
   /** an erasure the customer asked for and an operator has not carried out yet */
   erasureRequestedAt: string | null;
+  /** the last erasure an operator declined, with the reason the customer is told */
+  erasureDeclined: { at: string; note: string } | null;
 }
 
 export interface AccountDeps {
@@ -107,7 +109,17 @@ export async function accountView(deps: AccountDeps, customerId: string): Promis
     memberships.push({ name: (await programName(deps.db, m.programId)) ?? m.programId, validUntil: m.validUntil });
   }
   const erasure = (await deps.db.execute({ sql: `SELECT created_at FROM data_requests WHERE customer_id = ? AND kind = 'erasure' AND state = 'queued'`, args: [customerId] })).rows[0];
-  return { customer: details, cards, coupons, memberships, erasureRequestedAt: erasure ? String(erasure.created_at) : null };
+  const declined = (
+    await deps.db.execute({ sql: `SELECT done_at, note FROM data_requests WHERE customer_id = ? AND kind = 'erasure' AND state = 'declined' ORDER BY done_at DESC LIMIT 1`, args: [customerId] })
+  ).rows[0];
+  return {
+    customer: details,
+    cards,
+    coupons,
+    memberships,
+    erasureRequestedAt: erasure ? String(erasure.created_at) : null,
+    erasureDeclined: declined ? { at: String(declined.done_at), note: String(declined.note ?? '') } : null,
+  };
 }
 
 /** The zone dates are shown in: that of a store running the program of the customer's first card (UTC without one). */

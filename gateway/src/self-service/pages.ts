@@ -159,7 +159,8 @@ export function profileBody(ctx: MyContext, account: AccountView, message: { kin
       ${
         account.erasureRequestedAt
           ? html`<p role="status" data-field="erasure-queued">${w.erasureQueued(formatDate(ctx, account.erasureRequestedAt))}</p>`
-          : html`<p>${w.erasureHint}</p>
+          : html`${account.erasureDeclined ? html`<p class="notice error" data-field="erasure-declined">${w.erasureDeclined(formatDate(ctx, account.erasureDeclined.at), account.erasureDeclined.note)}</p>` : ''}
+            <p>${w.erasureHint}</p>
             <form method="post" action="/my/erasure">
               ${csrfField(ctx)}
               <label class="check"><input type="checkbox" name="confirm" value="yes" required> <span>${w.erasureConfirm}</span></label>

@@ -117,6 +117,7 @@ const en = {
     erasureQueued: (date: string) => `You asked on ${date} for your data to be erased. A member of staff will carry it out within 30 days.`,
     erasureNeedsConfirm: 'Please tick the box to confirm.',
     birthdayFixed: 'Your birthday is set; to correct it, please ask at the service desk.',
+    erasureDeclined: (date: string, note: string) => `Your request to erase your data was declined on ${date}: ${note}`,
   },
   errors: {
     csrf: 'This form is out of date; nothing was done. Please reload the page and try again.',
@@ -239,6 +240,7 @@ const ru: MyWords = {
     erasureQueued: (date) => `Вы попросили ${date} удалить ваши данные. Сотрудник выполнит запрос в течение 30 дней.`,
     erasureNeedsConfirm: 'Отметьте флажок для подтверждения.',
     birthdayFixed: 'День рождения уже указан; исправить его можно у сотрудника магазина.',
+    erasureDeclined: (date, note) => `В удалении данных отказано ${date}: ${note}`,
   },
   errors: {
     csrf: 'Форма устарела; ничего не сделано. Обновите страницу и попробуйте снова.',
