@@ -84,7 +84,7 @@ nav a[aria-current="page"]{background:#dfe7f3;font-weight:700}
 main{padding:12px 16px 32px;max-width:560px;margin:0 auto}
 h1{font-size:24px;margin:8px 0 12px}
 h2{font-size:19px;margin:22px 0 8px}
-section.box{background:#fff;border:1px solid #d5dbe4;border-radius:12px;padding:14px 16px;margin:12px 0}
+section.box,form.box{background:#fff;border:1px solid #d5dbe4;border-radius:12px;padding:14px 16px;margin:12px 0}
 .balance{font-size:34px;font-weight:700;margin:4px 0}
 .muted{color:#4b5563}
 form.inline{display:inline}
