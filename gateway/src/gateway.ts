@@ -48,6 +48,7 @@ import { LogSmsProvider, WebhookSmsProvider } from './members/sms.js';
 import { CustomerSessions } from './self-service/sessions.js';
 import { SelfServiceSignIn } from './self-service/sign-in.js';
 import { DataRequests } from './self-service/data-requests.js';
+import { SegmentService } from './segments/segment-service.js';
 import { StaffService } from './members/staff-service.js';
 import { KioskStaff } from './members/kiosk-staff.js';
 import { ConsoleSessions } from './console/sessions.js';
@@ -77,6 +78,7 @@ interface Running {
   cards: CardService;
   customers: CustomerService;
   dataRequests: DataRequests;
+  segments: SegmentService;
   registrations: RegistrationService;
   staff: StaffService;
   kioskStaff: KioskStaff;
@@ -128,6 +130,10 @@ export class Gateway {
   /** erasures customers asked for on their page, for an operator (docs/self-service.md) */
   get dataRequests(): DataRequests {
     return this.state.dataRequests;
+  }
+  /** segments over customers, for targeted promotions (docs/segments.md) */
+  get segments(): SegmentService {
+    return this.state.segments;
   }
   get customers(): CustomerService {
     return this.state.customers;
@@ -337,6 +343,7 @@ export class Gateway {
     };
     const customerSessions = new CustomerSessions(client, writer, this.clock);
     const dataRequests = new DataRequests(client, writer, customers, this.clock);
+    const segments = new SegmentService(client, writer, this.clock);
     const app = createApp({
       ledger,
       programs,
@@ -349,6 +356,7 @@ export class Gateway {
       customerSessions,
       selfServiceSignIn: new SelfServiceSignIn(writer, otp, customers, customerSessions),
       dataRequests,
+      segments,
       digitalCardProgram: config.customers.digitalCardProgram,
       db: client,
       clock: this.clock,
@@ -416,6 +424,7 @@ export class Gateway {
       cards,
       customers,
       dataRequests,
+      segments,
       registrations,
       staff,
       kioskStaff,

@@ -68,6 +68,7 @@ export const RESULT_CODES = [
   /** an adjustment above the per-adjustment or per-day limit */
   'adjustment_limit',
   'data_request_not_found',
+  'segment_not_found',
   /** the customer's request was already carried out or declined */
   'data_request_closed',
   /** a digital card was asked for but no program is set for new digital cards */

@@ -36,7 +36,7 @@ describe('LCD specifics', () => {
     await display.show(
       screenFor(display, {
         screen: 'member',
-        member: { name: 'Анна К.', balance: 1234, cardMasked: '*0009', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [], canSpend: false },
+        member: { name: 'Анна К.', balance: 1234, cardMasked: '*0009', tier: null, nextTier: null, wallet: null, nextExpiry: null, personalOffers: [], memberships: [], canSpend: false },
       }),
     );
     expect(model.text()).toEqual(['Hello Anna K.', 'Points: 1234']);

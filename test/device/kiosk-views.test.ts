@@ -32,6 +32,7 @@ const member = {
   nextTier: { name: 'Gold', spendNeeded: { amount: 48_766, currency: 'EUR' } },
   wallet: { amount: 250, currency: 'EUR' },
   nextExpiry: { points: 120, expiresAt: '2026-12-31T23:00:00.000Z' },
+  personalOffers: [{ name: 'Double <i>dairy</i>', until: '2026-12-14T00:00' }],
   memberships: [{ name: 'Wine Club', validUntil: '2027-03-12T10:00:00.000Z' }],
   canSpend: true,
 };
@@ -135,6 +136,7 @@ describe('kiosk views', () => {
         expect(html).not.toContain('<b>К.</b>');
         expect(html).not.toContain('Store <One>');
         expect(html).not.toContain('<500>');
+        expect(html).not.toContain('<i>dairy</i>');
         expect(html).not.toMatch(/undefined|\[object/);
       }
     });
@@ -149,6 +151,9 @@ describe('kiosk views', () => {
     expect(en).toContain('Spend 487.66 EUR more to reach Gold');
     expect(ru).toContain('Ещё 487,66 EUR покупок до уровня «Gold»');
     expect(en).toContain('Wine Club until 12 Mar 2027');
+    // A promotion that ends at midnight runs its whole last day.
+    expect(en).toContain('Double &lt;i&gt;dairy&lt;/i&gt; for you until Sunday 13 Dec');
+    expect(ru).toContain('Double &lt;i&gt;dairy&lt;/i&gt; — для вас до 13 декабря включительно');
   });
 });
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '@loyalty/gateway';
 import { EvaluationError, evaluate } from '@loyalty/protocol';
 import { STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
-import { ALL_DOCS } from '../support/programs.js';
+import { GOLDEN_DOCS, GOLDEN_SEGMENTS } from '../support/programs.js';
 import { GOLDEN_SCENARIOS } from '../support/golden-scenarios.js';
 
 const GOLDEN_FILE = new URL('../golden/evaluator.golden.json', import.meta.url);
@@ -26,11 +26,12 @@ describe('golden scenarios: gateway and kiosk agree', () => {
     await seed(gateway);
     admin = (await gateway.tokens.create('admin', 'golden')).token;
     k = await startKiosk(gateway, dirs[1]!.path);
-    for (const doc of ALL_DOCS) {
+    for (const segment of GOLDEN_SEGMENTS) await gateway.segments.put(segment.id, segment, 'golden');
+    for (const doc of GOLDEN_DOCS) {
       await gateway.programs.put(String(doc.id), doc, 'golden');
       await gateway.programs.publish(String(doc.id), undefined, 'golden');
     }
-    await eventually(() => k.kiosk.rules.ruleSet?.programs.length === ALL_DOCS.length, 5000, 'the full bundle at the kiosk');
+    await eventually(() => k.kiosk.rules.ruleSet?.programs.length === GOLDEN_DOCS.length, 5000, 'the full bundle at the kiosk');
   });
   afterAll(async () => {
     await k.kiosk.stop();
@@ -67,6 +68,9 @@ describe('golden scenarios: gateway and kiosk agree', () => {
     expect(quotes.some((r) => r.quote?.tier && r.quote.tier.before !== r.quote.tier.after)).toBe(true);
     expect(quotes.some((r) => r.quote?.birthdayBonusYear)).toBe(true);
     expect(quotes.some((r) => r.quote?.cashback)).toBe(true);
+    // A personal offer reaches its segment's member and nobody else.
+    const offered = (name: string) => JSON.stringify(results[name]).includes(':promotion:welcome-back');
+    expect([offered('groceries / lapsed'), offered('groceries / regular'), offered('groceries / silver')]).toEqual([true, false, false]);
 
     const recorded = { scenarios: GOLDEN_SCENARIOS, results };
     if (process.env.UPDATE_GOLDEN === '1' || !existsSync(GOLDEN_FILE)) {

@@ -10,7 +10,7 @@ import type { Gateway } from '@loyalty/gateway';
 import { receiptCode } from '@loyalty/protocol';
 import { decodeEscPos, formatDay, receiptText } from '@loyalty/device';
 import { ANNA, BORIS, STORE, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
-import { PAID_DOC, POINTS_DOC } from '../support/programs.js';
+import { PAID_DOC, POINTS_DOC, pointsWith } from '../support/programs.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { answerLate } from '../support/late.js';
 import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
@@ -120,6 +120,34 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     const slip = receiptText(decodeEscPos(k.hardware.printer.jobs[2]!));
     expect(slip.join('\n')).toMatch(new RegExp(`Expire ${day} +223`));
     expect(slip.find((l) => l.startsWith('Time'))).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} CET$/);
+  });
+
+  it('shows a promotion meant for the member through a segment after a tap, and not to anyone else', async () => {
+    dirs = [tempDir('gw-page'), tempDir('kiosk-page')];
+    ({ gateway, log: gatewayLog } = await startGateway(dirs[0]!.path));
+    await gateway.directory.ensureStore({ ...STORE, timezone: BERLIN });
+    await seed(gateway);
+    const anna = String((await gateway.db.execute({ sql: 'SELECT customer_id FROM cards WHERE number = ?', args: [ANNA.number] })).rows[0]!.customer_id);
+    await gateway.db.execute({ sql: `UPDATE customers SET birthday = '1990-03-08' WHERE id = ?`, args: [anna] });
+    await gateway.segments.put('march', { name: 'March birthdays', rules: [{ kind: 'birthday_month', months: [3] }] }, 'test');
+    // Ends at local midnight a week from now: it runs its whole last day.
+    const end = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    const promotion = { id: 'march-dairy', name: 'Double points on dairy', categories: ['dairy'], multiplier: 2, segment: 'march', until: `${end}T00:00` };
+    await gateway.programs.put('points', pointsWith({ promotions: [promotion] }), 'test');
+    await gateway.programs.publish('points', undefined, 'test');
+    await startTheKiosk();
+
+    k.hardware.reader.present(ANNA.uid);
+    await page.waitForSelector('[data-field="personal-offer"]');
+    const lastDay = new Date(Date.parse(`${end}T00:00:00Z`) - 86_400_000);
+    const expected = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'short' }).format(lastDay);
+    expect(await page.innerText('[data-field="personal-offer"]')).toBe(`Double points on dairy for you until ${expected}`);
+    await page.click('button.done');
+    await page.waitForSelector('main[data-screen="welcome"]');
+
+    k.hardware.reader.present(BORIS.uid);
+    await page.waitForSelector('main[data-screen="member"]');
+    expect(await page.locator('[data-field="personal-offer"]').count()).toBe(0);
   });
 
   it('switches to Russian with the language button; slips print Cyrillic, the LCD transliterates', async () => {

@@ -53,6 +53,9 @@ const MEMBERS: Array<[string, MemberSnapshot, string]> = [
     WEDNESDAY,
   ],
   ['referred-capped', member({ purchases: 0, referrerId: 'cus-referrer', earnedToday: 7900, availablePoints: 300 }), DAIRY_WEEKEND],
+  // Personal offers (docs/segments.md): in the segment a promotion targets, and outside it.
+  ['lapsed', member({ purchases: 12, qualifyingSpend: 4000, availablePoints: 900, segments: ['lapsed'] }), DAIRY_WEEKEND],
+  ['regular', member({ purchases: 12, qualifyingSpend: 4000, availablePoints: 900, segments: [] }), DAIRY_WEEKEND],
 ];
 
 export const GOLDEN_SCENARIOS: GoldenScenario[] = Object.entries(BASKETS).flatMap(([basketName, b]) =>

@@ -2,7 +2,7 @@
  * Program documents and helpers shared by the evaluator's tests, the golden scenarios and the
  * gateway tests. The documents are written as an operator writes them (percentages as 7.5).
  */
-import { Program, type MemberSnapshot, type ProgramInput, type RuleSet } from '@loyalty/protocol';
+import { Program, type MemberSnapshot, type ProgramInput, type RuleSet, type SegmentInput } from '@loyalty/protocol';
 
 export const POINTS_DOC = {
   kind: 'points',
@@ -108,3 +108,14 @@ export function member(overrides: Partial<MemberSnapshot> = {}): MemberSnapshot 
 }
 
 export const item = (sku: string, category: string, unitPrice: number, quantity = 1) => ({ sku, category, unitPrice, quantity });
+
+/** Segments the golden scenarios' programs target (docs/segments.md): defined before the programs are stored. */
+export const GOLDEN_SEGMENTS: SegmentInput[] = [{ id: 'lapsed', name: 'Not seen for 90 days', rules: [{ kind: 'days_since_last_purchase', min: 90 }] }];
+
+/** The golden scenarios' programs: the points program with a personal offer for lapsed members besides. */
+export const GOLDEN_DOCS: ProgramInput[] = [
+  pointsWith({
+    promotions: [...POINTS_DOC.promotions, { id: 'welcome-back', name: 'Welcome back: double points', multiplier: 2, segment: 'lapsed', categories: ['bakery', 'dairy', 'drinks'] }],
+  }),
+  ...ALL_DOCS.slice(1),
+];

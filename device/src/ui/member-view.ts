@@ -3,7 +3,7 @@
  * rules: the tier by its name and the spend still needed for the next one, the cashback wallet,
  * the points that expire next and the memberships in force. Pure.
  */
-import { earningProgram, nextTierFor, type IdentifyData, type RuleSet } from '@loyalty/protocol';
+import { earningProgram, nextTierFor, personalOffers, type IdentifyData, type RuleSet } from '@loyalty/protocol';
 import type { MemberView, Offer } from './view.js';
 
 /** `justRegistered`: the card was registered at this kiosk a moment ago (its welcome bonus is the card's program's). */
@@ -31,6 +31,8 @@ export function memberView(data: IdentifyData, rules: RuleSet | null, nowMs: num
     nextTier,
     wallet,
     nextExpiry: data.nextExpiry ?? null,
+    // Computed from the cached rules and the snapshot's segments: the same offline as online.
+    personalOffers: rules && snapshot ? personalOffers(rules, snapshot, rules.storeId, nowMs).map(({ name, until }) => ({ name, until })) : [],
     memberships,
     canSpend: earning !== null && (earning.program.rewards.length > 0 || earning.program.redemption !== undefined),
     ...(justRegistered

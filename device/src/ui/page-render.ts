@@ -4,7 +4,7 @@
  * hono/html; the words come from ui/text.ts, in the journey's language.
  */
 import { html } from 'hono/html';
-import { formatDay, formatMoney, WORDS, type Words } from './text.js';
+import { formatDay, formatMoney, formatOfferEnd, WORDS, type Words } from './text.js';
 import { keyboard, keypad, LATIN, RUSSIAN } from './keypad.js';
 import { staffContent } from './staff-render.js';
 import type { Lang, MemberView, Presentation } from './view.js';
@@ -148,6 +148,7 @@ function memberCard(m: MemberView, p: Presentation, w: Words): Fragment {
     <h1>${w.page.hello(m.name)}</h1>
     <p class="balance"><strong data-field="balance">${m.balance}</strong> ${w.page.points}</p>
     ${m.asOf ? html`<p class="detail" data-field="asOf">${w.page.asOf(m.asOf)}</p>` : ''}
+    ${m.personalOffers.map((o) => html`<p class="personal" data-field="personal-offer">${w.page.personalOffer(o.name, o.until ? formatOfferEnd(o.until, lang) : null)}</p>`)}
     <dl>
       ${m.tier ? html`<dt>${w.page.tier}</dt><dd data-field="tier">${m.tier}</dd>` : ''}
       ${m.wallet ? html`<dt>${w.page.wallet}</dt><dd data-field="wallet">${formatMoney(m.wallet, lang)}</dd>` : ''}

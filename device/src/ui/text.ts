@@ -34,6 +34,22 @@ export function formatLocalTime(iso: string, lang: Lang, timeZone: string): stri
   return cached(timeFormats, lang, timeZone, { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 }
 
+const offerEndFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The last day a promotion runs, from its store-local end ("2026-12-14T00:00" is exclusive, so
+ * "Sunday 13 Dec"): the local date is read as it is, with no zone to convert.
+ */
+export function formatOfferEnd(localEnd: string, lang: Lang): string {
+  const [date, time] = localEnd.split('T') as [string, string];
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const endsAtMidnight = time === '00:00';
+  const day = new Date(Date.UTC(y, m - 1, d) - (endsAtMidnight ? 86_400_000 : 0));
+  // Russian without the weekday: "до 13 декабря" keeps the month's genitive, a weekday would need its own.
+  const text = cached(offerEndFormats, lang, 'UTC', lang === 'ru' ? { day: 'numeric', month: 'long' } : { weekday: 'long', day: 'numeric', month: 'short' }).format(day);
+  return endsAtMidnight ? text : `${text}, ${time}`;
+}
+
 /** "14:02" in the store's zone. */
 export function formatClock(iso: string, lang: Lang, timeZone: string): string {
   return cached(clockFormats, lang, timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
@@ -62,6 +78,8 @@ export interface Words {
     asOf: (time: string) => string;
     tier: string;
     toNextTier: (spend: string, tier: string) => string;
+    /** a promotion meant for this member ("Double points on dairy for you until Sunday 13 Dec") */
+    personalOffer: (name: string, until: string | null) => string;
     wallet: string;
     expiring: (points: number, day: string) => string;
     member: (name: string, until: string | null) => string;
@@ -238,6 +256,7 @@ const en: Words = {
     asOf: (time) => `balance as of ${time} · kiosk offline`,
     tier: 'Tier',
     toNextTier: (spend, tier) => `Spend ${spend} more to reach ${tier}`,
+    personalOffer: (name, until) => (until ? `${name} for you until ${until}` : `${name}: just for you`),
     wallet: 'Cashback wallet',
     expiring: (points, day) => `${points} points expire on ${day}`,
     member: (name, until) => (until ? `${name} until ${until}` : name),
@@ -430,6 +449,7 @@ const ru: Words = {
     asOf: (time) => `баланс на ${time} · киоск не в сети`,
     tier: 'Уровень',
     toNextTier: (spend, tier) => `Ещё ${spend} покупок до уровня «${tier}»`,
+    personalOffer: (name, until) => (until ? `${name} — для вас до ${until} включительно` : `${name} — специально для вас`),
     wallet: 'Кешбэк',
     expiring: (points, day) => `${points} баллов сгорят ${day}`,
     member: (name, until) => (until ? `${name} до ${until}` : name),
@@ -618,5 +638,5 @@ function lcdEntrance(words: Words, entry: EntranceView): string[] {
 
 /** The LCD's lines for a member screen, for callers outside the agent (a console, tests). */
 export function memberLines(lang: Lang, member: Pick<MemberView, 'name' | 'balance'>): string[] {
-  return WORDS[lang].lcd({ screen: 'member', member: { cardMasked: '', tier: null, nextTier: null, wallet: null, nextExpiry: null, memberships: [], canSpend: false, ...member } });
+  return WORDS[lang].lcd({ screen: 'member', member: { cardMasked: '', tier: null, nextTier: null, wallet: null, nextExpiry: null, personalOffers: [], memberships: [], canSpend: false, ...member } });
 }

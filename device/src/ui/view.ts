@@ -21,6 +21,11 @@ export interface MemberView {
   wallet: Money | null;
   /** the points that expire first, and when */
   nextExpiry: { points: number; expiresAt: string } | null;
+  /**
+   * promotions meant for this member through a segment that run now (docs/segments.md), with the
+   * store-local date and time they end ("2026-12-14T00:00"), from the cached rules
+   */
+  personalOffers: Array<{ name: string; until: string | null }>;
   /** active memberships (clubs, paid memberships) by their program's name */
   memberships: Array<{ name: string; validUntil: string | null }>;
   /** the card's program has rewards or pays points out as coupons at this store */

@@ -670,6 +670,26 @@ export const MIGRATIONS: Migration[] = [
       `CREATE UNIQUE INDEX data_requests_open ON data_requests(customer_id, kind) WHERE state = 'queued'`,
     ],
   },
+  {
+    id: 23,
+    name: 'segments: versioned documents',
+    sql: [
+      `CREATE TABLE segments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      // Every PUT is a new version; the newest is in force (docs/segments.md).
+      `CREATE TABLE segment_versions (
+        segment_id TEXT NOT NULL REFERENCES segments(id),
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        PRIMARY KEY (segment_id, version)
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -26,6 +26,7 @@ import { reportRoutes } from './routes/reports.js';
 import { consoleApp } from '../console/app.js';
 import { selfServiceApp } from '../self-service/app.js';
 import { dataRequestRoutes } from './routes/data-requests.js';
+import { segmentRoutes } from './routes/segments.js';
 import { valueRoutes } from './routes/value.js';
 import { GatewayIdentity, VerifyReport } from './schemas.js';
 
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): Hono {
   staffRoutes(api, routes, deps);
   reportRoutes(api, routes, deps);
   dataRequestRoutes(api, routes, deps);
+  segmentRoutes(api, routes, deps);
   defineRoute(
     api,
     routes,

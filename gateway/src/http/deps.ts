@@ -24,10 +24,13 @@ import type { KioskJournals } from '../fleet/kiosk-journals.js';
 import type { CustomerSessions } from '../self-service/sessions.js';
 import type { SelfServiceSignIn } from '../self-service/sign-in.js';
 import type { DataRequests } from '../self-service/data-requests.js';
+import type { SegmentService } from '../segments/segment-service.js';
 
 export interface AppDeps {
   ledger: Ledger;
   programs: ProgramService;
+  /** segments: versioned rule documents over customers (docs/segments.md) */
+  segments: SegmentService;
   cards: CardService;
   customers: CustomerService;
   registrations: RegistrationService;

@@ -68,6 +68,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   manager_required: 403,
   adjustment_limit: 422,
   data_request_not_found: 404,
+  segment_not_found: 404,
   data_request_closed: 409,
   digital_card_unavailable: 409,
   bad_reply: 502,

@@ -206,6 +206,18 @@ export const CustomerExport = z.object({ exportedAt: Timestamp, customer: Custom
 
 export const Erased = z.object({ id: z.string(), erased: z.literal(true), cardsUnlinked: z.number().int() });
 
+export const SegmentView = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  document: z.record(z.string(), z.unknown()),
+  createdAt: Timestamp,
+  createdBy: z.string(),
+});
+export const SegmentList = z.object({ items: z.array(SegmentView), nextCursor: z.null() });
+export const SegmentStored = z.object({ id: z.string(), version: z.number().int() });
+export const SegmentMembersView = z.object({ segmentId: z.string(), version: z.number().int(), count: z.number().int(), items: z.array(z.string()), nextCursor: z.string().nullable() });
+
 export const DataRequestView = z.object({
   id: z.string(),
   customerId: z.string(),

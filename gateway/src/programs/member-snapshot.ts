@@ -2,7 +2,8 @@
  * What the evaluator needs to know about a member, read from the ledger in the transaction that
  * books the purchase (or outside one, for a quote).
  */
-import { earningProgram, startOfLocalDay, type MemberSnapshot, type RuleSet } from '@loyalty/protocol';
+import { earningProgram, segmentsTargeted, startOfLocalDay, type MemberSnapshot, type RuleSet } from '@loyalty/protocol';
+import { segmentsOf } from '../segments/segment-service.js';
 import type { SqlExecutor } from '../db/sql.js';
 import type { CardRow } from '../ledger/cards.js';
 
@@ -41,6 +42,9 @@ export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: Rule
         validUntil: r.valid_until === null ? null : String(r.valid_until),
       }))
     : [];
+  // Only when a promotion of the store's programs is meant for a segment (docs/segments.md).
+  const targeted = segmentsTargeted(rules);
+  const segments = targeted.length ? await segmentsOf(db, card.customerId, targeted, nowMs) : null;
   const purchases = Number(row.purchases);
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
@@ -55,5 +59,6 @@ export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: Rule
     memberships,
     earnedToday: Number(row.earned_today),
     ...(currency ? { walletBalance: Number(row.wallet ?? 0) } : {}),
+    ...(segments ? { segments } : {}),
   };
 }

@@ -90,6 +90,7 @@ export class ProgramService implements RuleSource {
     }
     return this.writer.run(async (tx) => {
       const at = this.clock.now().toISOString();
+      await requireSegments(tx, parsed.data);
       const existing = (await tx.execute({ sql: 'SELECT kind FROM programs WHERE id = ?', args: [id] })).rows[0];
       if (existing && existing.kind !== null && existing.kind !== parsed.data.kind) {
         throw new LedgerError('invalid_program', `program ${id} is a ${String(existing.kind)} program; a new kind needs a new program id`, [
@@ -324,4 +325,16 @@ function stringsWithControlCharacters(value: unknown, path: Array<string | numbe
   if (Array.isArray(value)) return value.flatMap((item, i) => stringsWithControlCharacters(item, [...path, i]));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => stringsWithControlCharacters(item, [...path, key]));
   return [];
+}
+
+/** A promotion meant for a segment needs the segment defined first (docs/segments.md). */
+async function requireSegments(tx: Transaction, program: Program): Promise<void> {
+  if (program.kind !== 'points') return;
+  const missing: Array<{ path: Array<string | number>; field: string; message: string }> = [];
+  for (const [i, promotion] of program.promotions.entries()) {
+    if (!promotion.segment) continue;
+    if ((await tx.execute({ sql: 'SELECT 1 FROM segments WHERE id = ?', args: [promotion.segment] })).rows.length) continue;
+    missing.push({ path: ['promotions', i, 'segment'], field: `promotions.${i}.segment`, message: `no segment ${promotion.segment}; define it first (PUT /segments/${promotion.segment})` });
+  }
+  if (missing.length) throw new LedgerError('invalid_program', `the program targets segments that do not exist: ${missing.map((m) => m.message).join('; ')}`, missing);
 }

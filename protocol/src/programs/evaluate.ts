@@ -13,6 +13,7 @@
  */
 import { allocate, apportion, divide, formatMoney, formatMultiplier, formatPercent, percentOf } from './arithmetic.js';
 import { birthdayOccurrence, expiryOf, promotionRunning } from './calendar.js';
+import { promotionFor } from './segments.js';
 import type { Benefits, CashbackProgram, DiscountProgram, MembershipProgram, PartnerProgram, PointsProgram, Program } from './schema.js';
 import { levelId, qualifiedLevel, tierInForce } from './tiers.js';
 
@@ -64,6 +65,8 @@ export interface MemberSnapshot {
   earnedToday: number;
   /** the cashback wallet's balance in the basket's currency (0 when absent) */
   walletBalance?: number;
+  /** the segments the member is in, of those the store's programs target (docs/segments.md) */
+  segments?: string[];
 }
 
 export interface QuoteLine {
@@ -227,7 +230,7 @@ export function evaluate(basket: Basket, member: MemberSnapshot, rules: RuleSet,
   let birthdayBonusYear: number | null = null;
   let referral: Quote['referral'] = null;
   if (earning) {
-    const promotions = earning.program.promotions.filter((p) => promotionRunning(p, basket.storeId, nowMs, tz));
+    const promotions = earning.program.promotions.filter((p) => promotionRunning(p, basket.storeId, nowMs, tz) && promotionFor(p, member));
     const benefitMultipliers = [
       ...(tierLevel?.benefits.earnMultiplier ? [{ rule: `${ref(earning)}:tier:${tierLevel.id}`, name: `${tierLevel.name} tier`, multiplier: tierLevel.benefits.earnMultiplier }] : []),
       ...memberships.filter((m) => m.program.benefits.earnMultiplier).map((m) => ({ rule: `${ref(m)}:benefit`, name: m.program.name, multiplier: m.program.benefits.earnMultiplier! })),

@@ -6,3 +6,4 @@ export * from './tiers.js';
 export * from './membership.js';
 export * from './evaluate.js';
 export * from './rule-set.js';
+export * from './segments.js';

@@ -113,6 +113,8 @@ export const Promotion = z
     categories: z.array(Category).min(1).optional(),
     multiplier: BonusMultiplier.optional(),
     bonusPoints: z.number().int().min(1).max(1_000_000).optional(),
+    /** for members of this segment only (docs/segments.md): a personal offer */
+    segment: Id.optional(),
   })
   .refine((p) => p.multiplier !== undefined || p.bonusPoints !== undefined, { message: 'a promotion gives a multiplier, bonusPoints or both', path: ['multiplier'] })
   .refine((p) => !p.from || !p.until || p.from < p.until, { message: 'until must be after from', path: ['until'] });
@@ -298,4 +300,5 @@ export const MemberSnapshotSchema = z.strictObject({
   memberships: z.array(z.strictObject({ programId: z.string().max(64), validUntil: z.string().datetime().nullable() })).max(50),
   earnedToday: z.number().int().min(0),
   walletBalance: z.number().int().min(0).optional(),
+  segments: z.array(z.string().max(64)).max(100).optional(),
 });
