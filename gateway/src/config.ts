@@ -14,6 +14,11 @@ export const GatewayConfig = z.strictObject({
     .regex(/^gateway[A-Za-z0-9_-]{0,56}$/, 'must start with "gateway"')
     .default('gateway'),
   dataDir: z.string().min(1).default('./var'),
+  /**
+   * keys the HMACs of SMS codes and opt-out links; replicas behind one load balancer need the same
+   * one (docs/deployment-at-scale.md). Absent: derived from this gateway's own signing key.
+   */
+  sharedSecret: z.string().min(32, 'at least 32 characters').max(512).optional(),
   ledgerUrl: z
     .string()
     .regex(/^(file:|libsql:|https?:)/, 'must be a file:, libsql: or http(s): URL')
@@ -150,6 +155,39 @@ export const GatewayConfig = z.strictObject({
     })
     .prefault({})
     .refine((sms) => sms.provider !== 'webhook' || sms.webhook, { message: 'sms.webhook (url, …) is needed when sms.provider is "webhook"', path: ['webhook'] }),
+  /** Reminders to customers (docs/reminders.md): points and coupons about to expire, a tier reviewed down, a birthday bonus waiting. */
+  reminders: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** how often the job looks for reminders due */
+      intervalMinutes: z.number().min(0.01).max(1440).default(15),
+      /** sent only inside the store's local daytime, from ≤ time < to */
+      daytime: z
+        .strictObject({ from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/), to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/) })
+        .default({ from: '09:00', to: '20:00' })
+        .refine((d) => d.from < d.to, { message: 'daytime.from must be before daytime.to', path: ['to'] }),
+      language: z.enum(['en', 'ru']).default('en'),
+      /** e-mail when the customer has an address, else SMS (email_then_sms); or one channel only */
+      channel: z.enum(['email_then_sms', 'email', 'sms']).default('email_then_sms'),
+      pointsExpiringDays: z.number().int().min(1).max(365).default(14),
+      couponExpiringDays: z.number().int().min(1).max(365).default(3),
+      tierReviewDays: z.number().int().min(1).max(365).default(14),
+      /** reminders sent at most per run (the rest wait for the next run) */
+      batchSize: z.number().int().min(1).max(10_000).default(200),
+      /** where customers reach the customers' page, for the opt-out link; default: the gateway's HTTP address */
+      publicUrl: z.url().optional(),
+    })
+    .prefault({}),
+  /** Outgoing e-mail (docs/reminders.md): an SMTP server, e.g. smtp://user:password@mail.example:587 */
+  email: z
+    .strictObject({
+      smtpUrl: z
+        .string()
+        .regex(/^smtps?:\/\//, 'smtp://… or smtps://…')
+        .optional(),
+      from: z.string().min(3).max(200).default('Loyalty <loyalty@localhost>'),
+    })
+    .prefault({}),
   /** Fleet health (docs/fleet.md "Alarms"). */
   fleet: z
     .strictObject({
@@ -234,6 +272,9 @@ const ENV_KEYS: Record<string, (raw: string) => [string[], unknown]> = {
   LOYALTY_GW_SMS_PROVIDER: (v) => [['sms', 'provider'], v],
   LOYALTY_GW_SMS_WEBHOOK_URL: (v) => [['sms', 'webhook', 'url'], v],
   LOYALTY_GW_SMS_WEBHOOK_AUTH: (v) => [['sms', 'webhook', 'authHeader'], v],
+  LOYALTY_GW_SMTP_URL: (v) => [['email', 'smtpUrl'], v],
+  LOYALTY_GW_SHARED_SECRET: (v) => [['sharedSecret'], v],
+  LOYALTY_GW_REMINDERS: (v) => [['reminders', 'enabled'], v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v],
 };
 
 function numberOrRaw(v: string): unknown {

@@ -3,7 +3,7 @@
  * external), the kiosk link and the HTTP API. Constructors assign; start() does the I/O in
  * dependency order and stop() undoes it in reverse (docs/conventions.md §3).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -49,6 +49,10 @@ import { CustomerSessions } from './self-service/sessions.js';
 import { SelfServiceSignIn } from './self-service/sign-in.js';
 import { DataRequests } from './self-service/data-requests.js';
 import { SegmentService } from './segments/segment-service.js';
+import { OptOutLinks } from './reminders/opt-out.js';
+import { ReminderJob } from './reminders/reminder-job.js';
+import { SmtpEmailSender } from './reminders/email.js';
+import { JobLease } from './jobs/job-lease.js';
 import { StaffService } from './members/staff-service.js';
 import { KioskStaff } from './members/kiosk-staff.js';
 import { ConsoleSessions } from './console/sessions.js';
@@ -79,6 +83,8 @@ interface Running {
   customers: CustomerService;
   dataRequests: DataRequests;
   segments: SegmentService;
+  reminders: ReminderJob;
+  optOut: OptOutLinks;
   registrations: RegistrationService;
   staff: StaffService;
   kioskStaff: KioskStaff;
@@ -134,6 +140,14 @@ export class Gateway {
   /** segments over customers, for targeted promotions (docs/segments.md) */
   get segments(): SegmentService {
     return this.state.segments;
+  }
+  /** the reminder job (docs/reminders.md); its timer runs when reminders.enabled */
+  get reminders(): ReminderJob {
+    return this.state.reminders;
+  }
+  /** the opt-out link a reminder to this customer carries */
+  optOutUrl(customerId: string): string {
+    return this.state.optOut.url(customerId);
   }
   get customers(): CustomerService {
     return this.state.customers;
@@ -235,6 +249,12 @@ export class Gateway {
     } else {
       mqttEndpoint = config.mqtt.url ? parseMqttUrl(config.mqtt.url) : { host: config.mqtt.host, port: config.mqtt.port, username: config.mqtt.username, password: config.mqtt.password };
     }
+    // HMAC keys for codes and links: from the replicas' shared secret, else from this gateway's key.
+    const hmacKey = (purpose: string) =>
+      createHash('sha256')
+        .update(`${purpose}\0`)
+        .update(config.sharedSecret ?? keys.privateKey.export({ format: 'der', type: 'pkcs8' }))
+        .digest();
     const sms = config.sms.provider === 'webhook' && config.sms.webhook ? new WebhookSmsProvider(config.sms.webhook) : new LogSmsProvider(log);
     const otp = new OtpService(writer, sms, this.clock, {
       ...DEFAULT_OTP_OPTIONS,
@@ -242,11 +262,8 @@ export class Gateway {
       smsPerTokenPerHour: config.limits.smsPerTokenPerHour,
       smsPerStorePerDay: config.limits.smsPerStorePerDay,
       smsPerHour: config.limits.smsPerHour,
-      // The code HMAC key is derived from the gateway's private key: never stored, never logged.
-      secret: createHash('sha256')
-        .update('loyalty-otp\0')
-        .update(keys.privateKey.export({ format: 'der', type: 'pkcs8' }))
-        .digest(),
+      // Never stored, never logged: a copied database does not reveal codes.
+      secret: hmacKey('loyalty-otp'),
     });
     const confirmedRedemptions = new ConfirmedRedemptions(client, writer, ledger, otp);
     // Staff lists are published through the kiosk link, created below.
@@ -344,6 +361,21 @@ export class Gateway {
     const customerSessions = new CustomerSessions(client, writer, this.clock);
     const dataRequests = new DataRequests(client, writer, customers, this.clock);
     const segments = new SegmentService(client, writer, this.clock);
+    const optOut = new OptOutLinks(hmacKey('loyalty-opt-out'), () => config.reminders.publicUrl ?? this.httpUrl);
+    const reminders = new ReminderJob({
+      db: client,
+      writer,
+      clock: this.clock,
+      programs,
+      sms,
+      email: config.email.smtpUrl ? new SmtpEmailSender(config.email.smtpUrl, config.email.from) : null,
+      optOut,
+      // Renewed as the job works; a replica that dies gives it up after this long.
+      lease: new JobLease(writer, this.clock, 'reminders', `${config.instanceId}:${process.pid}:${randomUUID()}`, 5 * 60_000),
+      metrics: this.metrics,
+      log,
+      options: config.reminders,
+    });
     const app = createApp({
       ledger,
       programs,
@@ -357,6 +389,7 @@ export class Gateway {
       selfServiceSignIn: new SelfServiceSignIn(writer, otp, customers, customerSessions),
       dataRequests,
       segments,
+      optOut,
       digitalCardProgram: config.customers.digitalCardProgram,
       db: client,
       clock: this.clock,
@@ -425,6 +458,8 @@ export class Gateway {
       customers,
       dataRequests,
       segments,
+      reminders,
+      optOut,
       registrations,
       staff,
       kioskStaff,
@@ -435,6 +470,7 @@ export class Gateway {
       alarmSweep,
       readiness,
     };
+    if (config.reminders.enabled) reminders.start();
     log.info({ http: this.httpUrl, mqtt: `${mqttEndpoint.host}:${mqttEndpoint.port}`, ledger: redactUrl(this.ledgerUrl) }, 'gateway started');
   }
 
@@ -507,6 +543,7 @@ export class Gateway {
     clearInterval(running.registryRefresh);
     clearInterval(running.commandSweep);
     clearInterval(running.alarmSweep);
+    await running.reminders.stop();
     await new Promise<void>((resolvePromise) => {
       running.http.close(() => resolvePromise());
       // Keep-alive clients would hold close() open; the requests in flight have been answered.

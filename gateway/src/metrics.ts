@@ -64,7 +64,34 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly reminderRuns = new Counter({
+    name: 'loyalty_reminder_runs_total',
+    help: 'Runs of the reminder job, by outcome: ran, not_leader (another replica holds the lease), failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly remindersSent = new Counter({
+    name: 'loyalty_reminders_sent_total',
+    help: 'Reminders sent to customers, by kind and channel',
+    labelNames: ['kind', 'channel'] as const,
+    registers: [this.registry],
+  });
+  readonly reminderFailures = new Counter({
+    name: 'loyalty_reminder_failures_total',
+    help: 'Reminders the SMS provider or the SMTP server refused, by kind and channel (retried twice)',
+    labelNames: ['kind', 'channel'] as const,
+    registers: [this.registry],
+  });
+
   constructor(collectProcessMetrics = false) {
+    // Zero from the start: an alert on a rate needs the series before the first event.
+    for (const outcome of ['ran', 'not_leader', 'failed']) this.reminderRuns.inc({ outcome }, 0);
+    for (const kind of ['points_expiring', 'coupon_expiring', 'tier_review', 'birthday_bonus']) {
+      for (const channel of ['sms', 'email']) {
+        this.remindersSent.inc({ kind, channel }, 0);
+        this.reminderFailures.inc({ kind, channel }, 0);
+      }
+    }
     if (!collectProcessMetrics) return;
     collectDefaultMetrics({ register: this.registry });
     // prom-client names these three gauges *_total, which promtool refuses for anything but a

@@ -690,6 +690,31 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    id: 24,
+    name: 'reminders: job leases and the reminders sent',
+    sql: [
+      // One holder at a time per job across replicas (docs/reminders.md): a row, renewed while held.
+      `CREATE TABLE job_leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      )`,
+      // One row per reminder, claimed before it is sent: the key makes a second send impossible.
+      `CREATE TABLE reminders (
+        key TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        kind TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 1,
+        claimed_at TEXT NOT NULL,
+        done_at TEXT,
+        error TEXT
+      )`,
+      `CREATE INDEX reminders_customer ON reminders(customer_id, claimed_at)`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

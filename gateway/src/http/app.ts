@@ -125,6 +125,7 @@ export function createApp(deps: AppDeps): Hono {
       sessions: deps.customerSessions,
       signIn: deps.selfServiceSignIn,
       dataRequests: deps.dataRequests,
+      optOut: deps.optOut,
       log: deps.log,
       digitalCardProgram: deps.digitalCardProgram,
     }),

@@ -25,6 +25,7 @@ import type { CustomerSessions } from '../self-service/sessions.js';
 import type { SelfServiceSignIn } from '../self-service/sign-in.js';
 import type { DataRequests } from '../self-service/data-requests.js';
 import type { SegmentService } from '../segments/segment-service.js';
+import type { OptOutLinks } from '../reminders/opt-out.js';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -42,6 +43,8 @@ export interface AppDeps {
   customerSessions: CustomerSessions;
   selfServiceSignIn: SelfServiceSignIn;
   dataRequests: DataRequests;
+  /** the signed opt-out links in reminders (docs/reminders.md) */
+  optOut: OptOutLinks;
   /** the program of a digital card for a customer who never had a card */
   digitalCardProgram?: string;
   /** the ledger database, for the reports and the audit log (read transactions only) */

@@ -135,6 +135,11 @@ export class CustomerService {
     return (await this.get(id))!;
   }
 
+  /** The opt-out link of a reminder (docs/reminders.md): no more marketing, nothing else changes. */
+  async withdrawConsent(id: string): Promise<void> {
+    await this.writer.run((tx) => tx.execute({ sql: 'UPDATE customers SET marketing_consent = 0, marketing_consent_at = NULL WHERE id = ?', args: [id] }));
+  }
+
   /** Someone looked at a person's details in the console: who, whom, when (the audit log; no details in it). */
   async recordDisclosure(id: string, actor: string): Promise<void> {
     await this.writer.run((tx) => recordAudit(tx, { actor, action: 'customer.personal_data_shown', customerId: id }, this.clock.now().toISOString()));

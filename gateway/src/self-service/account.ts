@@ -12,6 +12,7 @@ import type { CustomerService, CustomerView } from '../members/customer-service.
 import type { ProgramService } from '../programs/program-service.js';
 import { LedgerError } from '../ledger/errors.js';
 import { memberSnapshot } from '../programs/member-snapshot.js';
+import { rulesOfProgram } from '../programs/program-rules.js';
 
 export interface CardSummary {
   number: string;
@@ -59,7 +60,7 @@ export async function accountView(deps: AccountDeps, customerId: string): Promis
   const now = deps.clock.now().toISOString();
   const rulesByProgram = new Map<string, RuleSet | null>();
   const rulesFor = async (programId: string) => {
-    if (!rulesByProgram.has(programId)) rulesByProgram.set(programId, await programRules(deps, programId));
+    if (!rulesByProgram.has(programId)) rulesByProgram.set(programId, await rulesOfProgram(deps.db, deps.programs, programId));
     return rulesByProgram.get(programId)!;
   };
   const cards: CardSummary[] = [];
@@ -125,14 +126,8 @@ export async function accountView(deps: AccountDeps, customerId: string): Promis
 /** The zone dates are shown in: that of a store running the program of the customer's first card (UTC without one). */
 export async function customerTimeZone(deps: AccountDeps, customerId: string): Promise<string> {
   const card = (await deps.db.execute({ sql: 'SELECT program_id FROM cards WHERE customer_id = ? ORDER BY created_at, number LIMIT 1', args: [customerId] })).rows[0];
-  const rules = card ? await programRules(deps, String(card.program_id)) : null;
+  const rules = card ? await rulesOfProgram(deps.db, deps.programs, String(card.program_id)) : null;
   return rules?.timezone ?? 'UTC';
-}
-
-/** The rules of a store that runs the program (the first by id), or none when no store runs it. */
-async function programRules(deps: AccountDeps, programId: string): Promise<RuleSet | null> {
-  const store = (await deps.db.execute({ sql: 'SELECT store_id FROM store_programs WHERE program_id = ? ORDER BY store_id LIMIT 1', args: [programId] })).rows[0];
-  return store ? deps.programs.ruleSetFor(deps.db, String(store.store_id), 'EUR') : null;
 }
 
 async function programName(db: SqlClient, programId: string): Promise<string | null> {

@@ -16,6 +16,8 @@ import { displayName } from '../ledger/cards.js';
 import type { CardService } from '../members/card-service.js';
 import { accountView, customerTimeZone, type AccountDeps } from './account.js';
 import type { DataRequests } from './data-requests.js';
+import type { OptOutLinks } from '../reminders/opt-out.js';
+import { html } from 'hono/html';
 import { MY_ICON, MY_SCRIPT, MY_STYLE, myPage, notice, type MyContext, type Section } from './layout.js';
 import { CARD_VIEW_HEADER, manifest, SERVICE_WORKER } from './offline-card.js';
 import { accountBody, cardViewBody, profileBody, signInBody, statementBody } from './pages.js';
@@ -32,6 +34,8 @@ export interface SelfServiceDeps extends AccountDeps {
   sessions: CustomerSessions;
   signIn: SelfServiceSignIn;
   dataRequests: DataRequests;
+  /** the signed opt-out links of reminders */
+  optOut: OptOutLinks;
   log: Logger;
   /** the program of a digital card for a customer who never had a card (config customers.digitalCardProgram) */
   digitalCardProgram?: string;
@@ -125,6 +129,35 @@ export function selfServiceApp(deps: SelfServiceDeps): Hono<MyEnv> {
       const left = (error.details as { triesLeft?: number } | undefined)?.triesLeft ?? null;
       return again(422, w.wrongCode(left));
     }
+  });
+
+  // The opt-out link of a reminder works without signing in: the link's token is the credential.
+  const optOutParams = (c: Context) => ({ customerId: (c.req.query('c') ?? '').slice(0, 64), token: (c.req.query('t') ?? '').slice(0, 64) });
+  app.get('/opt-out', async (c) => {
+    const ctx = context(c, null);
+    const w = ctx.words.optOut;
+    const { customerId, token } = optOutParams(c);
+    // A GET changes nothing (mail scanners open links): the page has one button.
+    if (!deps.optOut.verify(customerId, token)) return c.html(await myPage(ctx, w.title, null, html`<h1>${w.title}</h1>${notice('error', w.invalid)}`), 404);
+    return c.html(
+      await myPage(
+        ctx,
+        w.title,
+        null,
+        html`<h1>${w.title}</h1><p>${w.hint}</p>
+          <form method="post" action="/my/opt-out?c=${encodeURIComponent(customerId)}&t=${token}" class="box"><button type="submit">${w.confirm}</button></form>`,
+      ),
+    );
+  });
+  // Also the one-click unsubscribe of mail apps (RFC 8058), which posts from elsewhere.
+  app.post('/opt-out', async (c) => {
+    const ctx = context(c, null);
+    const w = ctx.words.optOut;
+    const { customerId, token } = optOutParams(c);
+    if (!deps.optOut.verify(customerId, token)) return c.html(await myPage(ctx, w.title, null, html`<h1>${w.title}</h1>${notice('error', w.invalid)}`), 404);
+    await deps.customers.withdrawConsent(customerId);
+    deps.log.info({ customer: customerId }, 'customer opted out of reminders and offers');
+    return c.html(await myPage(ctx, w.title, null, html`<h1>${w.title}</h1>${notice('ok', w.done)}`));
   });
 
   // Everything below needs a session; a form also its CSRF token and this origin.

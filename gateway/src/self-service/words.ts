@@ -119,6 +119,13 @@ const en = {
     birthdayFixed: 'Your birthday is set; to correct it, please ask at the service desk.',
     erasureDeclined: (date: string, note: string) => `Your request to erase your data was declined on ${date}: ${note}`,
   },
+  optOut: {
+    title: 'No more reminders',
+    confirm: 'Stop reminders and offers',
+    hint: 'We will no longer send you reminders or offers by SMS or e-mail. Your card and points stay as they are.',
+    done: 'Done: you will get no more reminders or offers. You can agree again on your page at any time.',
+    invalid: 'This link is not valid. Sign in to change your choice on your page.',
+  },
   errors: {
     csrf: 'This form is out of date; nothing was done. Please reload the page and try again.',
     failed: 'Something went wrong; nothing was changed. Please try again.',
@@ -241,6 +248,13 @@ const ru: MyWords = {
     erasureNeedsConfirm: 'Отметьте флажок для подтверждения.',
     birthdayFixed: 'День рождения уже указан; исправить его можно у сотрудника магазина.',
     erasureDeclined: (date, note) => `В удалении данных отказано ${date}: ${note}`,
+  },
+  optOut: {
+    title: 'Отписка от напоминаний',
+    confirm: 'Больше не присылать',
+    hint: 'Мы больше не будем присылать напоминания и предложения по SMS и e-mail. Карта и баллы останутся как есть.',
+    done: 'Готово: напоминаний и предложений больше не будет. Согласие можно дать снова на своей странице.',
+    invalid: 'Ссылка недействительна. Войдите, чтобы изменить выбор на своей странице.',
   },
   errors: {
     csrf: 'Форма устарела; ничего не сделано. Обновите страницу и попробуйте снова.',
