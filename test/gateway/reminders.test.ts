@@ -15,7 +15,6 @@ import { STORE, startGateway, tempDir, type CapturedLog } from '../support/syste
 import { POINTS_DOC } from '../support/programs.js';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const MOSCOW = 'Europe/Moscow';
 const SHARED = { sharedSecret: 'a-shared-secret-for-both-replicas-0123456789' };
 
