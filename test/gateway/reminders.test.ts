@@ -186,8 +186,10 @@ function optOutToken(gateway: Gateway, customerId: string): string {
   return new URL(gateway.optOutUrl(customerId)).searchParams.get('t')!;
 }
 
-/** The message as a reader sees it: quoted-printable soft breaks and escapes undone (UTF-8). */
+/** The message as a reader sees it: the body's quoted-printable soft breaks and escapes undone (UTF-8); headers as sent. */
 function unfoldQuotedPrintable(raw: string): string {
-  const bytes = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8');
+  const split = raw.indexOf('\r\n\r\n');
+  const [head, body] = split < 0 ? ['', raw] : [raw.slice(0, split + 4), raw.slice(split + 4)];
+  const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return head + Buffer.from(bytes, 'latin1').toString('utf8');
 }
