@@ -28,6 +28,8 @@ const { positionals, values } = parseArgs({
     out: { type: 'string' },
     /** tap-latency: the store runs docs/programs/points.json (card tokens on every identify) */
     program: { type: 'boolean', default: false },
+    /** tap-latency: as --program, plus a promotion aimed at a segment, so every tap asks who is in it (docs/segments.md) */
+    segment: { type: 'boolean', default: false },
   },
 });
 const name = positionals[0];
@@ -50,7 +52,8 @@ async function tapLatency(): Promise<void> {
     tapsPerSecondPerKiosk: 2,
     taps: Number(values.taps ?? (values.quick ? 400 : 2000)),
     warmupTaps: Math.min(values.quick ? 40 : 200, Math.ceil(Number(values.taps ?? 2000) / 10)),
-    withProgram: values.program === true,
+    withProgram: values.program === true || values.segment === true,
+    withSegment: values.segment === true,
   };
   const repetitions = Number(values.reps ?? (values.quick ? 1 : 3));
   const runs = await runTapLatency(options, repetitions, (m) => process.stderr.write(`${m}\n`));
@@ -62,7 +65,7 @@ async function tapLatency(): Promise<void> {
   });
   const [p50Ratio, p99Ratio] = [rows[0]![5] as number, rows[1]![5] as number];
   process.stdout.write(
-    `\ntap-latency: ${options.kiosks} kiosks x ${options.tapsPerSecondPerKiosk} taps/s (Poisson, open loop), ${options.taps} taps after ${options.warmupTaps} warm-up, median of ${repetitions} run(s)${options.withProgram ? ', the store running docs/programs/points.json (card tokens)' : ''}\n` +
+    `\ntap-latency: ${options.kiosks} kiosks x ${options.tapsPerSecondPerKiosk} taps/s (Poisson, open loop), ${options.taps} taps after ${options.warmupTaps} warm-up, median of ${repetitions} run(s)${options.withProgram ? ', the store running docs/programs/points.json (card tokens)' : ''}${options.withSegment ? ' with a promotion aimed at a segment' : ''}\n` +
       `${formatTable(['', 'tap ms', 'tap min-max', 'raw MQTT ms', 'raw min-max', 'ratio'], rows)}\n` +
       `budget: p50 <= ${TAP_BUDGET.p50}x the raw round trip (${p50Ratio.toFixed(2)}x: ${p50Ratio <= TAP_BUDGET.p50 ? 'met' : 'NOT met'}), p99 <= ${TAP_BUDGET.p99}x (${p99Ratio.toFixed(2)}x: ${p99Ratio <= TAP_BUDGET.p99 ? 'met' : 'NOT met'})\n`,
   );

@@ -688,6 +688,10 @@ export const MIGRATIONS: Migration[] = [
         created_by TEXT NOT NULL,
         PRIMARY KEY (segment_id, version)
       )`,
+      // A customer's cards, read at every tap a segment is targeted, on the customers' page and
+      // by the reminders: without it each of these scanned every card.
+      `CREATE INDEX cards_customer ON cards(customer_id)`,
+      `CREATE INDEX coupons_open ON coupons(account_id, expires_at) WHERE used_at IS NULL`,
     ],
   },
   {
@@ -713,6 +717,10 @@ export const MIGRATIONS: Migration[] = [
         error TEXT
       )`,
       `CREATE INDEX reminders_customer ON reminders(customer_id, claimed_at)`,
+      // What the reminder job looks for every run: coupons and tier reviews by date, birthdays by month.
+      `CREATE INDEX coupons_expiring ON coupons(expires_at) WHERE used_at IS NULL`,
+      `CREATE INDEX member_state_review ON member_state(tier_review_at) WHERE tier IS NOT NULL`,
+      `CREATE INDEX customers_birthday_month ON customers(CAST(substr(birthday, 6, 2) AS INTEGER)) WHERE birthday IS NOT NULL`,
     ],
   },
 ];

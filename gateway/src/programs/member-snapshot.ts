@@ -44,7 +44,7 @@ export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: Rule
     : [];
   // Only when a promotion of the store's programs is meant for a segment (docs/segments.md).
   const targeted = segmentsTargeted(rules);
-  const segments = targeted.length ? await segmentsOf(db, card.customerId, targeted, nowMs) : null;
+  const segments = targeted.length ? await segmentsOf(db, card.customerId, targeted, nowMs, rules) : null;
   const purchases = Number(row.purchases);
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {

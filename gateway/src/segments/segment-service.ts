@@ -115,10 +115,31 @@ export async function newestVersions(db: SqlExecutor, ids: string[]): Promise<Se
   });
 }
 
-/** Which of these segments the customer is in now: one statement for all of them. */
-export async function segmentsOf(db: SqlExecutor, customerId: string | null, ids: string[], nowMs: number): Promise<string[]> {
+/** How long a tap may use a segment's definition before reading it again (a new version applies within this). */
+const DEFINITIONS_TTL_MS = 5000;
+/**
+ * Definitions read for a store's rule set (the segments its promotions target). Keyed by the rule
+ * set object, which each gateway parses once per bundle version: never shared between gateways.
+ */
+const definitions = new WeakMap<object, { readAt: number; segments: Promise<SegmentView[]> }>();
+
+function cachedDefinitions(db: SqlExecutor, ids: string[], owner: object): Promise<SegmentView[]> {
+  const now = Date.now();
+  const cached = definitions.get(owner);
+  if (cached && now - cached.readAt < DEFINITIONS_TTL_MS) return cached.segments;
+  const segments = newestVersions(db, ids);
+  definitions.set(owner, { readAt: now, segments });
+  segments.catch(() => definitions.delete(owner));
+  return segments;
+}
+
+/**
+ * Which of these segments the customer is in now: one statement for all of them. `rules`, the rule
+ * set that targets them, keeps their definitions for a few seconds, so a tap reads no more than that.
+ */
+export async function segmentsOf(db: SqlExecutor, customerId: string | null, ids: string[], nowMs: number, rules: object): Promise<string[]> {
   if (customerId === null || ids.length === 0) return [];
-  const segments = await newestVersions(db, ids);
+  const segments = await cachedDefinitions(db, ids, rules);
   if (segments.length === 0) return [];
   const predicates = segments.map((s) => segmentPredicate(s.document, nowMs));
   const row = (

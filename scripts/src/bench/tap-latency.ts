@@ -28,6 +28,8 @@ export interface TapLatencyOptions {
    * a signed card token, which the kiosk keeps) instead of the built-in default program.
    */
   withProgram?: boolean;
+  /** and a promotion aimed at a segment: every identify reads the member's segments (docs/segments.md) */
+  withSegment?: boolean;
 }
 
 const quiet = () => createLogger({ level: 'warn', name: 'bench', destination: new Writable({ write: (_c, _e, d) => d() }) });
@@ -52,7 +54,11 @@ async function buildRig(options: TapLatencyOptions): Promise<Rig> {
   await seeder.directory.ensureStore({ id: 'bench', name: 'Bench' });
   await seeder.directory.ensureProgram({ id: 'points', name: 'Points' });
   if (options.withProgram) {
-    const program = JSON.parse(readFileSync(new URL('../../../docs/programs/points.json', import.meta.url), 'utf8')) as { id: string };
+    const program = JSON.parse(readFileSync(new URL('../../../docs/programs/points.json', import.meta.url), 'utf8')) as { id: string; promotions?: unknown[] };
+    if (options.withSegment) {
+      await seeder.segments.put('lapsed', { name: 'Not seen for 30 days', rules: [{ kind: 'days_since_last_purchase', min: 30 }] }, 'bench');
+      program.promotions = [...(program.promotions ?? []), { id: 'welcome-back', name: 'Welcome back: double points', multiplier: 2, segment: 'lapsed' }];
+    }
     await seeder.programs.put(program.id, program, 'bench');
     await seeder.programs.publish(program.id, ['bench'], 'bench');
   }
