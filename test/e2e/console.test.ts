@@ -6,7 +6,6 @@
  * go to test-output/console/ (docs/operator-guide.md shows them).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -14,9 +13,8 @@ import type { Gateway } from '@loyalty/gateway';
 import { ANNA, BORIS, STORE, eventually, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { POINTS_DOC } from '../support/programs.js';
-import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
+import { CHROMIUM, expectAccessible, launchChromium, screenshot } from '../support/browser.js';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = join(process.cwd(), 'test-output', 'console');
 
 describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
@@ -63,17 +61,7 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     await page.fill('input[name="token"]', tokens[role]!);
     await page.click('button[type="submit"]');
   }
-  /** axe-core in the page: no serious or critical violation. */
-  async function accessible(name: string): Promise<void> {
-    // Evaluated through the debugging protocol: the console's CSP (rightly) refuses inline scripts.
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
-      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
-    });
-    expect(violations, name).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  }
+  const accessible = (name: string) => expectAccessible(page, name, SHOTS);
 
   it('signs in with an admin token into a session cookie scripts cannot read, signs out, and refuses POS and unknown tokens', async () => {
     await page.goto(url('/admin/kiosks'));

@@ -7,7 +7,6 @@
  * export and an erasure request an operator carries out. Screenshots go to test-output/self-service/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -15,10 +14,9 @@ import type { Gateway } from '@loyalty/gateway';
 import { ANNA, STORE, callApi, eventually, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { POINTS_DOC } from '../support/programs.js';
-import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
+import { CHROMIUM, expectAccessible, launchChromium, screenshot } from '../support/browser.js';
 import { decodeBarcode } from '../support/barcode-decode.js';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = join(process.cwd(), 'test-output', 'self-service');
 const ANNA_PHONE = '+4915100000009';
 const PHONE_SCREEN = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -84,16 +82,7 @@ describeWithSystem('the customers’ page in Chromium on a phone', [CHROMIUM], (
     await typeCode(codeFor(phone));
     await page.waitForSelector('nav a[aria-current="page"]');
   }
-  /** axe-core in the page: no serious or critical violation; then a screenshot for docs/self-service.md. */
-  async function accessible(name: string): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
-      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
-    });
-    expect(violations, name).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  }
+  const accessible = (name: string) => expectAccessible(page, name, SHOTS);
   const purchase = (amount: number, opId: string, card = ANNA.number) =>
     gateway.ledger.purchase({ opId, card: { number: card }, storeId: STORE.id, currency: 'EUR', items: [{ sku: 'BREAD', category: 'bakery', quantity: 1, unitPrice: amount }], source: 'test' });
 

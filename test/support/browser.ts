@@ -3,7 +3,9 @@
  * driven by playwright-core pointed at the system binary; nothing is downloaded. Flags as this
  * machine needs them: no background networking (the network is closed), no GPU.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { expect } from 'vitest';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -25,4 +27,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOT_DIR, `${name.replace(/[^A-Za-z0-9_-]+/g, '-')}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core in the page: no serious or critical violation; then a full-page screenshot into `dir`
+ * (the docs show them). Evaluated through the debugging protocol: the pages' CSP (rightly)
+ * refuses inline scripts.
+ */
+export async function expectAccessible(page: Page, name: string, dir: string): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+  });
+  expect(violations, name).toEqual([]);
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }

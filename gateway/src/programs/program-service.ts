@@ -17,6 +17,7 @@ import type { Logger } from '@loyalty/protocol/node';
 import type { SqlClient as Client, SqlTransaction as Transaction } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import { LedgerError } from '../ledger/errors.js';
+import { documentRefusal } from '../ledger/document-errors.js';
 import type { Clock } from '../clock.js';
 import { defaultRuleSet, type DefaultProgramOptions, type RuleSource } from './rule-source.js';
 import { assign, buildBundle, bundlePrograms, chainWideVersions, recordPublication, rollbackAssignments, sameAssignments, storeAssignments, type RollbackTarget } from './rollout.js';
@@ -77,17 +78,7 @@ export class ProgramService implements RuleSource {
       );
     }
     const parsed = Program.safeParse(document);
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => ({ path: i.path, field: i.path.join('.') || '(document)', message: i.message }));
-      throw new LedgerError(
-        'invalid_program',
-        `the program document is not valid: ${details
-          .slice(0, 3)
-          .map((d) => `${d.field}: ${d.message}`)
-          .join('; ')}`,
-        details,
-      );
-    }
+    if (!parsed.success) throw documentRefusal('invalid_program', 'the program document', parsed.error.issues);
     return this.writer.run(async (tx) => {
       const at = this.clock.now().toISOString();
       await requireSegments(tx, parsed.data);

@@ -9,6 +9,7 @@ import type { SqlClient, SqlExecutor } from '../db/sql.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import type { Clock } from '../clock.js';
 import { LedgerError } from '../ledger/errors.js';
+import { documentRefusal } from '../ledger/document-errors.js';
 import { segmentPredicate } from './segment-sql.js';
 
 export interface SegmentView {
@@ -41,17 +42,7 @@ export class SegmentService {
     if (document.id !== undefined && document.id !== id) throw new LedgerError('invalid_request', `the document's id ${JSON.stringify(document.id)} is not the id in the path (${id})`);
     document.id = id;
     const parsed = Segment.safeParse(document);
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => ({ path: i.path, field: i.path.join('.') || '(document)', message: i.message }));
-      throw new LedgerError(
-        'invalid_request',
-        `the segment is not valid: ${details
-          .slice(0, 3)
-          .map((d) => `${d.field}: ${d.message}`)
-          .join('; ')}`,
-        details,
-      );
-    }
+    if (!parsed.success) throw documentRefusal('invalid_request', 'the segment', parsed.error.issues);
     return this.writer.run(async (tx) => {
       const at = this.clock.now().toISOString();
       await tx.execute({ sql: 'INSERT INTO segments (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name', args: [id, parsed.data.name, at] });
