@@ -12,7 +12,7 @@ export default defineConfig({
     include: [
       'test/protocol/**/*.test.ts',
       'test/device/{agent,commands,display,escpos,outbox,signed-cache,kiosk-views}.test.ts',
-      'test/gateway/{ledger,writer,config}.test.ts',
+      'test/gateway/{ledger,writer,config,reminder-messages}.test.ts',
       'test/gateway/ledger/{model,operations}.test.ts',
     ],
   },

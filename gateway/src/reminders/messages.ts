@@ -4,6 +4,7 @@
  * opt-out link, which works without signing in.
  */
 import type { Money } from '@loyalty/protocol';
+import { russianExpire, russianPoints } from '../self-service/words.js';
 
 export type ReminderKind = 'points_expiring' | 'coupon_expiring' | 'tier_review' | 'birthday_bonus';
 export const REMINDER_KINDS: readonly ReminderKind[] = ['points_expiring', 'coupon_expiring', 'tier_review', 'birthday_bonus'];
@@ -42,13 +43,13 @@ export function reminderText(facts: ReminderFacts, input: { lang: Lang; timeZone
     case 'points_expiring':
       return en
         ? {
-            subject: `${facts.points} points expire on ${on(facts.expiresAt)}`,
-            text: `${facts.points} points on your card ${cardMasked} expire on ${on(facts.expiresAt)}. Spend them at a kiosk in the store.`,
+            subject: `${facts.points} ${facts.points === 1 ? 'point expires' : 'points expire'} on ${on(facts.expiresAt)}`,
+            text: `${facts.points} ${facts.points === 1 ? 'point' : 'points'} on your card ${cardMasked} ${facts.points === 1 ? 'expires' : 'expire'} on ${on(facts.expiresAt)}. Spend ${facts.points === 1 ? 'it' : 'them'} at a kiosk in the store.`,
             optOut,
           }
         : {
-            subject: `${facts.points} баллов сгорят ${on(facts.expiresAt)}`,
-            text: `${facts.points} баллов на карте ${cardMasked} сгорят ${on(facts.expiresAt)}. Обменяйте их в киоске магазина.`,
+            subject: `${facts.points} ${russianPoints(facts.points)} ${russianExpire(facts.points)} ${on(facts.expiresAt)}`,
+            text: `${facts.points} ${russianPoints(facts.points)} на карте ${cardMasked} ${russianExpire(facts.points)} ${on(facts.expiresAt)}. Обменяйте их в киоске магазина.`,
             optOut,
           };
     case 'coupon_expiring': {
@@ -76,6 +77,10 @@ export function reminderText(facts: ReminderFacts, input: { lang: Lang; timeZone
             text: `Happy birthday! ${facts.points} bonus points are waiting for you with a purchase until ${on(facts.until)} (card ${cardMasked}).`,
             optOut,
           }
-        : { subject: 'Вас ждёт бонус ко дню рождения', text: `С днём рождения! ${facts.points} бонусных баллов ждут вас при покупке до ${on(facts.until)} (карта ${cardMasked}).`, optOut };
+        : {
+            subject: 'Вас ждёт бонус ко дню рождения',
+            text: `С днём рождения! Бонус ${facts.points} ${russianPoints(facts.points)} ждёт вас при покупке до ${on(facts.until)} (карта ${cardMasked}).`,
+            optOut,
+          };
   }
 }

@@ -58,10 +58,10 @@ function cardBox(ctx: MyContext, card: CardSummary): Fragment {
   return html`<section class="box" data-card="${maskCardNumber(card.number)}">
     <h2>${card.programName} · ${w.card(maskCardNumber(card.number))}</h2>
     ${card.status === 'blocked' ? notice('error', w.blocked) : ''}
-    <p class="balance" data-field="balance">${w.points(formatPoints(ctx, card.balance))}</p>
+    <p class="balance" data-field="balance">${w.points(formatPoints(ctx, card.balance), card.balance)}</p>
     ${card.tier ? html`<p data-field="tier">${w.tier}: <strong>${card.tier}</strong></p>` : ''}
     ${card.nextTier ? html`<p data-field="next-tier">${w.nextTier(formatMoneyFor(ctx, card.nextTier.spendNeeded), card.nextTier.name)}</p>` : card.tier ? html`<p>${w.topTier}</p>` : ''}
-    <p data-field="expiry">${card.nextExpiry ? w.expiring(formatPoints(ctx, card.nextExpiry.points), formatDate(ctx, card.nextExpiry.expiresAt)) : w.noExpiry}</p>
+    <p data-field="expiry">${card.nextExpiry ? w.expiring(formatPoints(ctx, card.nextExpiry.points), formatDate(ctx, card.nextExpiry.expiresAt), card.nextExpiry.points) : w.noExpiry}</p>
     ${card.wallets.map((m) => html`<p data-field="wallet">${w.wallet}: <strong>${formatMoneyFor(ctx, m)}</strong></p>`)}
   </section>`;
 }
