@@ -145,9 +145,9 @@ describe('kiosk views', () => {
   it('says the same things in both languages, in the store zone', async () => {
     const en = await renderView(presentation({ screen: 'member', member }, 'en'), 'S');
     const ru = await renderView(presentation({ screen: 'member', member }, 'ru'), 'S');
-    // 23:00 UTC on 31 Dec is 1 Jan in Berlin.
-    expect(en).toContain('120 points expire on 1 Jan 2027');
-    expect(ru).toContain('120 баллов сгорят 1 янв. 2027 г.');
+    // 23:00 UTC on 31 Dec is midnight starting 1 Jan in Berlin: the points' last day is 31 Dec.
+    expect(en).toContain('120 points expire on 31 Dec 2026');
+    expect(ru).toContain('120 баллов сгорят 31 дек. 2026 г.');
     expect(en).toContain('Spend 487.66 EUR more to reach Gold');
     expect(ru).toContain('Ещё 487,66 EUR покупок до уровня «Gold»');
     expect(en).toContain('Wine Club until 12 Mar 2027');

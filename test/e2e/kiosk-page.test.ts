@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Gateway } from '@loyalty/gateway';
-import { receiptCode } from '@loyalty/protocol';
+import { lastDayInstant, receiptCode } from '@loyalty/protocol';
 import { decodeEscPos, formatDay, receiptText } from '@loyalty/device';
 import { ANNA, BORIS, STORE, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
 import { PAID_DOC, POINTS_DOC, pointsWith } from '../support/programs.js';
@@ -105,7 +105,9 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     await page.waitForSelector('main[data-screen="member"]');
     const { nextExpiry } = await gateway.ledger.identify({ number: ANNA.number });
     expect(nextExpiry?.points).toBe(223);
-    const day = formatDay(nextExpiry!.expiresAt, 'en', BERLIN);
+    // Lots end at local midnight: named by their last day.
+    const day = formatDay(lastDayInstant(nextExpiry!.expiresAt, BERLIN), 'en', BERLIN);
+    expect(day).not.toBe(formatDay(nextExpiry!.expiresAt, 'en', BERLIN));
     const member = await page.innerText('main');
     expect(member).toContain('Hello, Anna K.');
     expect(await page.innerText('[data-field="balance"]')).toBe('223');

@@ -115,7 +115,8 @@ describeWithSystem('the customers’ page in Chromium on a phone', [CHROMIUM], (
     expect(card.balance).toBeGreaterThan(0);
     expect(await page.innerText('[data-field="tier"]')).toBe('Level: Silver');
     expect(await page.innerText('[data-field="next-tier"]')).toBe('Spend 458.00 EUR more to reach Gold');
-    const expiryDate = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'Europe/Moscow' }).format(new Date(firstLot!.expiresAt!));
+    // The lot ends at local midnight: the page names its last day, the day before.
+    const expiryDate = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'Europe/Moscow' }).format(new Date(Date.parse(firstLot!.expiresAt!) - 1));
     const expiring = (await gateway.ledger.lots(card.accountId)).filter((l) => l.expiresAt === firstLot!.expiresAt).reduce((s, l) => s + l.points, 0);
     expect(await page.innerText('[data-field="expiry"]')).toBe(`${expiring} points expire on ${expiryDate}`);
     const couponItem = page.locator(`[data-coupon="${coupon.coupon.code}"]`);

@@ -33,17 +33,20 @@ describe('reminder texts', () => {
 
   it('puts the word forms with the number: 1 point, 1 балл, 2 балла, 5 баллов, 21 балл', () => {
     const subject = (points: number, lang: 'en' | 'ru') => reminderText({ kind: 'points_expiring', points, expiresAt: '2026-12-31T21:00:00.000Z' }, input(lang)).subject;
-    expect(subject(1, 'en')).toBe('1 point expires on 1 January');
-    expect(subject(2, 'en')).toBe('2 points expire on 1 January');
+    // Midnight starting 1 January in Moscow: the points' last day is 31 December.
+    expect(subject(1, 'en')).toBe('1 point expires on 31 December');
+    expect(subject(2, 'en')).toBe('2 points expire on 31 December');
     expect([1, 2, 5, 11, 21, 22, 111].map((n) => subject(n, 'ru'))).toEqual([
-      '1 балл сгорит 1 января',
-      '2 балла сгорят 1 января',
-      '5 баллов сгорят 1 января',
-      '11 баллов сгорят 1 января',
-      '21 балл сгорит 1 января',
-      '22 балла сгорят 1 января',
-      '111 баллов сгорят 1 января',
+      '1 балл сгорит 31 декабря',
+      '2 балла сгорят 31 декабря',
+      '5 баллов сгорят 31 декабря',
+      '11 баллов сгорят 31 декабря',
+      '21 балл сгорит 31 декабря',
+      '22 балла сгорят 31 декабря',
+      '111 баллов сгорят 31 декабря',
     ]);
+    // An end that is not at midnight is named by its own day.
+    expect(reminderText({ kind: 'points_expiring', points: 3, expiresAt: '2026-12-31T09:00:00.000Z' }, input('en')).subject).toBe('3 points expire on 31 December');
     expect(reminderText(FACTS.birthday_bonus!, input('ru')).text).toBe('С днём рождения! Бонус 250 баллов ждёт вас при покупке до 27 декабря (карта *0009).');
     expect(MY_WORDS.ru.account.points('1', 1)).toBe('1 балл');
     expect(MY_WORDS.ru.account.points('1 234', 1234)).toBe('1 234 балла');

@@ -137,8 +137,8 @@ describe('reminders', () => {
     // What arrived: two e-mails at the SMTP server, two SMS in the provider's log; nothing to Clara or Dmitri.
     expect(mails.map((m) => m.to).sort()).toEqual(['anna@example.test', 'anna@example.test']);
     const points = mails.find((m) => m.raw.includes('points on your card'))!;
-    // Lots expire at the first instant of the next local day, as the kiosk and the customers' page say it.
-    expect(points.raw).toMatch(/Subject: 200 points expire on 1 January/);
+    // Lots end at local midnight: named by their last day, as the kiosk and the customers' page say it.
+    expect(points.raw).toMatch(/Subject: 200 points expire on 31 December/);
     expect(points.raw).toMatch(/List-Unsubscribe:\s+<http:\/\/127\.0\.0\.1:\d+\/my\/opt-out\?c=/);
     expect(points.raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     const birthday = mails.find((m) => m.raw.includes('Happy birthday'))!;

@@ -2,6 +2,7 @@
  * The slips a kiosk prints, in the journey's language, with times in the store's zone. Pure: data
  * in, Receipt out.
  */
+import { lastDayInstant } from '@loyalty/protocol';
 import { formatDay, formatMoney, WORDS } from '../ui/text.js';
 import type { Lang } from '../ui/view.js';
 import type { Receipt, ReceiptLine } from './receipt.js';
@@ -61,7 +62,15 @@ export function balanceSlip(
       { kind: 'pair', left: w.card, right: member.cardMasked },
       ...(member.tier ? [{ kind: 'pair', left: w.tier, right: member.tier } as const] : []),
       { kind: 'pair', left: w.pointsBalance, right: String(member.balance), bold: true },
-      ...(member.nextExpiry ? [{ kind: 'pair', left: w.expiring(formatDay(member.nextExpiry.expiresAt, h.lang ?? 'en', h.timeZone ?? 'UTC')), right: String(member.nextExpiry.points) } as const] : []),
+      ...(member.nextExpiry
+        ? [
+            {
+              kind: 'pair',
+              left: w.expiring(formatDay(lastDayInstant(member.nextExpiry.expiresAt, h.timeZone ?? 'UTC'), h.lang ?? 'en', h.timeZone ?? 'UTC')),
+              right: String(member.nextExpiry.points),
+            } as const,
+          ]
+        : []),
       ...footer(h),
     ],
   };

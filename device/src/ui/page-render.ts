@@ -4,6 +4,7 @@
  * hono/html; the words come from ui/text.ts, in the journey's language.
  */
 import { html } from 'hono/html';
+import { lastDayInstant } from '@loyalty/protocol';
 import { formatDay, formatMoney, formatOfferEnd, WORDS, type Words } from './text.js';
 import { keyboard, keypad, LATIN, RUSSIAN } from './keypad.js';
 import { staffContent } from './staff-render.js';
@@ -155,7 +156,7 @@ function memberCard(m: MemberView, p: Presentation, w: Words): Fragment {
     </dl>
     ${m.registered ? html`<p class="registered" data-field="registered">${m.registered.addedToAccount ? w.page.addedToAccount : w.page.registeredWelcome(m.registered.welcomeBonus)}</p>` : ''}
     ${m.nextTier ? html`<p data-field="next-tier">${w.page.toNextTier(formatMoney(m.nextTier.spendNeeded, lang), m.nextTier.name)}</p>` : ''}
-    ${m.nextExpiry ? html`<p class="expiring" data-field="expiring">${w.page.expiring(m.nextExpiry.points, formatDay(m.nextExpiry.expiresAt, lang, p.timeZone))}</p>` : ''}
+    ${m.nextExpiry ? html`<p class="expiring" data-field="expiring">${w.page.expiring(m.nextExpiry.points, formatDay(lastDayInstant(m.nextExpiry.expiresAt, p.timeZone), lang, p.timeZone))}</p>` : ''}
     ${m.memberships.map((ms) => html`<p data-field="membership">${w.page.member(ms.name, ms.validUntil ? formatDay(ms.validUntil, lang, p.timeZone) : null)}</p>`)}
     <p class="card">${w.page.card} ${m.cardMasked}</p>
   </section>`;

@@ -3,7 +3,7 @@
  * link), in English or Russian (docs/reminders.md). Every message ends with the way out: the
  * opt-out link, which works without signing in.
  */
-import type { Money } from '@loyalty/protocol';
+import { lastDayInstant, type Money } from '@loyalty/protocol';
 import { russianExpire, russianPoints } from '../self-service/words.js';
 
 export type ReminderKind = 'points_expiring' | 'coupon_expiring' | 'tier_review' | 'birthday_bonus';
@@ -43,13 +43,13 @@ export function reminderText(facts: ReminderFacts, input: { lang: Lang; timeZone
     case 'points_expiring':
       return en
         ? {
-            subject: `${facts.points} ${facts.points === 1 ? 'point expires' : 'points expire'} on ${on(facts.expiresAt)}`,
-            text: `${facts.points} ${facts.points === 1 ? 'point' : 'points'} on your card ${cardMasked} ${facts.points === 1 ? 'expires' : 'expire'} on ${on(facts.expiresAt)}. Spend ${facts.points === 1 ? 'it' : 'them'} at a kiosk in the store.`,
+            subject: `${facts.points} ${facts.points === 1 ? 'point expires' : 'points expire'} on ${on(lastDayInstant(facts.expiresAt, timeZone))}`,
+            text: `${facts.points} ${facts.points === 1 ? 'point' : 'points'} on your card ${cardMasked} ${facts.points === 1 ? 'expires' : 'expire'} on ${on(lastDayInstant(facts.expiresAt, timeZone))}. Spend ${facts.points === 1 ? 'it' : 'them'} at a kiosk in the store.`,
             optOut,
           }
         : {
-            subject: `${facts.points} ${russianPoints(facts.points)} ${russianExpire(facts.points)} ${on(facts.expiresAt)}`,
-            text: `${facts.points} ${russianPoints(facts.points)} на карте ${cardMasked} ${russianExpire(facts.points)} ${on(facts.expiresAt)}. Обменяйте их в киоске магазина.`,
+            subject: `${facts.points} ${russianPoints(facts.points)} ${russianExpire(facts.points)} ${on(lastDayInstant(facts.expiresAt, timeZone))}`,
+            text: `${facts.points} ${russianPoints(facts.points)} на карте ${cardMasked} ${russianExpire(facts.points)} ${on(lastDayInstant(facts.expiresAt, timeZone))}. Обменяйте их в киоске магазина.`,
             optOut,
           };
     case 'coupon_expiring': {

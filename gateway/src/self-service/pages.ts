@@ -3,7 +3,7 @@
  * history and the customer's details. Dates are shown in the time zone of a store that runs the
  * customer's program; numbers and money in the page's language.
  */
-import { maskCardNumber, type Money } from '@loyalty/protocol';
+import { lastDayInstant, maskCardNumber, type Money } from '@loyalty/protocol';
 import { html, raw } from 'hono/html';
 import type { StatementItem } from '../ledger/core.js';
 import type { AccountView, CardSummary } from './account.js';
@@ -61,7 +61,7 @@ function cardBox(ctx: MyContext, card: CardSummary): Fragment {
     <p class="balance" data-field="balance">${w.points(formatPoints(ctx, card.balance), card.balance)}</p>
     ${card.tier ? html`<p data-field="tier">${w.tier}: <strong>${card.tier}</strong></p>` : ''}
     ${card.nextTier ? html`<p data-field="next-tier">${w.nextTier(formatMoneyFor(ctx, card.nextTier.spendNeeded), card.nextTier.name)}</p>` : card.tier ? html`<p>${w.topTier}</p>` : ''}
-    <p data-field="expiry">${card.nextExpiry ? w.expiring(formatPoints(ctx, card.nextExpiry.points), formatDate(ctx, card.nextExpiry.expiresAt), card.nextExpiry.points) : w.noExpiry}</p>
+    <p data-field="expiry">${card.nextExpiry ? w.expiring(formatPoints(ctx, card.nextExpiry.points), formatDate(ctx, lastDayInstant(card.nextExpiry.expiresAt, ctx.timeZone)), card.nextExpiry.points) : w.noExpiry}</p>
     ${card.wallets.map((m) => html`<p data-field="wallet">${w.wallet}: <strong>${formatMoneyFor(ctx, m)}</strong></p>`)}
   </section>`;
 }

@@ -116,3 +116,14 @@ export function addMonthsUtc(instantMs: number, months: number): number {
   const day = Math.min(d.getUTCDate(), daysInMonth(targetYear, targetMonth + 1));
   return Date.UTC(targetYear, targetMonth, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
 }
+
+/**
+ * The instant to name the day by for an end that is exclusive, like a lot's expiry: an end at
+ * local midnight is the end of the day before, so points that go at 00:00 on 1 January "expire on
+ * 31 December", the last day they can be spent.
+ */
+export function lastDayInstant(iso: string, timeZone: string): string {
+  const ms = Date.parse(iso);
+  const local = localParts(ms, timeZone);
+  return local.hour === 0 && local.minute === 0 && ms % 60_000 === 0 ? new Date(ms - 1).toISOString() : iso;
+}
