@@ -15,6 +15,7 @@ import {
   offersFor,
   parseKioskConfig,
   renderView,
+  WORDS,
   screenFor,
   type Presentation,
   type StaffMessage,
@@ -141,6 +142,14 @@ describe('kiosk views', () => {
       }
     });
   }
+
+  it('puts the word forms with the number: 1 point, 1 балл, 2 балла, 5 баллов, 21 балл', () => {
+    expect([1, 2, 5, 11, 21, 22, 111].map((n) => WORDS.ru.page.earned(n))).toEqual(['+1 балл', '+2 балла', '+5 баллов', '+11 баллов', '+21 балл', '+22 балла', '+111 баллов']);
+    expect(WORDS.ru.page.expiring(21, '31 дек.')).toBe('21 балл сгорит 31 дек.');
+    expect(WORDS.ru.page.expiring(3, '31 дек.')).toBe('3 балла сгорят 31 дек.');
+    expect([WORDS.en.page.earned(1), WORDS.en.page.earned(2), WORDS.en.page.expiring(1, '31 Dec')]).toEqual(['+1 point', '+2 points', '1 point expires on 31 Dec']);
+    expect(WORDS.ru.lcd({ screen: 'earned', pointsEarned: 1, member: { ...member, balance: 1 } } as View)[0]).toBe('+1 балл');
+  });
 
   it('says the same things in both languages, in the store zone', async () => {
     const en = await renderView(presentation({ screen: 'member', member }, 'en'), 'S');

@@ -62,7 +62,8 @@ describe('the journeys on a 20x4 LCD', () => {
     const receipt = { id: 'T-LCD-1', total: { amount: 1234, currency: 'EUR' } };
     await registerSale(gateway, receipt);
     k.hardware.scanner.scan(receiptCode(receipt));
-    await eventually(() => lcd()[0] === '+223 ballov', 5000, 'earned');
+    // 223 балла: the word follows the number, as Russian has it.
+    await eventually(() => lcd()[0] === '+223 balla', 5000, 'earned');
     expect(lcd().slice(1, 3)).toEqual(['Balans: 223', 'Spasibo!']);
     expect(rig.digital).toContainEqual([13, 1]);
   });

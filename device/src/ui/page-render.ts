@@ -66,7 +66,7 @@ function content(p: Presentation, w: Words): Fragment | string {
         ${view.member.canSpend ? html`<button class="spend" data-action="rewards">${w.page.spend}</button>` : ''}`;
     case 'rewards':
       return html`<h1>${w.page.rewardsTitle}</h1>
-        <p class="balance"><strong data-field="balance">${view.member.balance}</strong> ${w.page.points}</p>
+        <p class="balance"><strong data-field="balance">${view.member.balance}</strong> ${w.page.points(view.member.balance)}</p>
         <div class="offers">
           ${view.offers.map(
             (o) =>
@@ -83,7 +83,7 @@ function content(p: Presentation, w: Words): Fragment | string {
     case 'unregistered':
       return html`<h1>${w.page.unregistered}</h1>
         <p class="hint">${w.page.unregisteredHint}</p>
-        ${view.canCollect ? html`<p class="balance"><strong data-field="balance">${view.balance}</strong> ${w.page.points}</p><p class="hint">${w.page.scanReceipt}</p>` : ''}
+        ${view.canCollect ? html`<p class="balance"><strong data-field="balance">${view.balance}</strong> ${w.page.points(view.balance)}</p><p class="hint">${w.page.scanReceipt}</p>` : ''}
         <p class="card">${w.page.card} ${view.cardMasked}</p>
         <button class="register" data-action="register">${w.page.register}</button>`;
     case 'enterPhone':
@@ -114,14 +114,14 @@ function content(p: Presentation, w: Words): Fragment | string {
         <p class="coupon-code"><span>${w.page.couponCode}</span> <strong data-field="coupon-code">${view.coupon.code}</strong></p>
         <p data-field="valid-until">${w.page.validUntil(formatDay(view.coupon.expiresAt, p.lang, p.timeZone))}</p>
         <p class="status" data-field="coupon-status">${view.printed ? w.page.couponPrinted : p.printerWarning ? w.page.couponNotPrinted : w.page.couponPrinting}</p>
-        <p class="balance"><span>${w.page.newBalance}</span> <strong data-field="balance">${view.member.balance}</strong> ${w.page.points}</p>
+        <p class="balance"><span>${w.page.newBalance}</span> <strong data-field="balance">${view.member.balance}</strong> ${w.page.points(view.member.balance)}</p>
         <button class="back" data-action="back">${w.page.back}</button>`;
     case 'collecting':
       return html`${memberCard(view.member, p, w)}
         <p class="busy">${view.estimate === null ? w.page.collecting : w.page.estimate(view.estimate)}</p>`;
     case 'earned':
       return html`<h1 class="earned">${w.page.earned(view.pointsEarned)}</h1>
-        <p class="balance"><span>${w.page.newBalance}</span> <strong data-field="balance">${view.member.balance}</strong> ${w.page.points}</p>
+        <p class="balance"><span>${w.page.newBalance}</span> <strong data-field="balance">${view.member.balance}</strong> ${w.page.points(view.member.balance)}</p>
         <button class="back" data-action="back">${w.page.back}</button>`;
     case 'earnPending':
       return html`<h1>${w.page.pendingTitle}</h1>
@@ -147,7 +147,7 @@ function memberCard(m: MemberView, p: Presentation, w: Words): Fragment {
   const lang = p.lang;
   return html`<section class="member">
     <h1>${w.page.hello(m.name)}</h1>
-    <p class="balance"><strong data-field="balance">${m.balance}</strong> ${w.page.points}</p>
+    <p class="balance"><strong data-field="balance">${m.balance}</strong> ${w.page.points(m.balance)}</p>
     ${m.asOf ? html`<p class="detail" data-field="asOf">${w.page.asOf(m.asOf)}</p>` : ''}
     ${m.personalOffers.map((o) => html`<p class="personal" data-field="personal-offer">${w.page.personalOffer(o.name, o.until ? formatOfferEnd(o.until, lang) : null)}</p>`)}
     <dl>

@@ -7,6 +7,7 @@
 import type { Money } from '@loyalty/protocol';
 import type { EntranceView, Lang, MemberView, Notice, View } from './view.js';
 import { STAFF_WORDS } from './staff-text.js';
+import { ballov, pointsEn } from './plurals.js';
 
 const LOCALES: Record<Lang, string> = { en: 'en-GB', ru: 'ru-RU' };
 
@@ -72,7 +73,8 @@ export interface Words {
     /** the welcome screen's button for customers without their card */
     byPhone: string;
     reading: string;
-    points: string;
+    /** the word after a balance: "points", "баллов" */
+    points: (n: number) => string;
     hello: (name: string | null) => string;
     /** an offline tap: the balance is the card token's, as of when it was issued (docs/offline.md) */
     asOf: (time: string) => string;
@@ -251,21 +253,21 @@ const en: Words = {
     welcomeHint: 'Tap or scan your loyalty card',
     byPhone: 'No card? Use your phone number',
     reading: 'One moment…',
-    points: 'points',
+    points: pointsEn,
     hello: (name) => (name ? `Hello, ${name}` : 'Hello!'),
     asOf: (time) => `balance as of ${time} · kiosk offline`,
     tier: 'Tier',
     toNextTier: (spend, tier) => `Spend ${spend} more to reach ${tier}`,
     personalOffer: (name, until) => (until ? `${name} for you until ${until}` : `${name}: just for you`),
     wallet: 'Cashback wallet',
-    expiring: (points, day) => `${points} points expire on ${day}`,
+    expiring: (points, day) => `${points} ${pointsEn(points)} ${points === 1 ? 'expires' : 'expire'} on ${day}`,
     member: (name, until) => (until ? `${name} until ${until}` : name),
     scanReceipt: 'Scan a till receipt to collect points',
     card: 'Card',
     spend: 'Spend points',
     rewardsTitle: 'Spend your points',
     pointsOff: (value) => `${value} off your next purchase`,
-    offerPoints: (points) => `${points} points`,
+    offerPoints: (points) => `${points} ${pointsEn(points)}`,
     back: 'Back',
     redeeming: 'One moment…',
     codeTitle: 'Enter the code',
@@ -280,8 +282,8 @@ const en: Words = {
     couponPrinted: 'Take your coupon from the printer',
     couponNotPrinted: 'The coupon could not be printed: it is kept on your card; show this code at the till or ask staff to print it',
     collecting: 'Collecting points…',
-    estimate: (points) => `You will earn ${points} points`,
-    earned: (points) => `+${points} points`,
+    estimate: (points) => `You will earn ${points} ${pointsEn(points)}`,
+    earned: (points) => `+${points} ${pointsEn(points)}`,
     newBalance: 'New balance',
     pendingTitle: 'Points saved',
     pendingHint: 'They will be added when the kiosk is back online',
@@ -376,9 +378,9 @@ const ru: Words = {
           ? [view.member.name ?? 'Здравствуйте!', `Баллы: ${view.member.balance}`, `на ${view.member.asOf}`, 'Киоск не в сети']
           : [view.member.name ?? 'Здравствуйте!', `Баллы: ${view.member.balance}`, 'Отсканируйте чек,', 'чтобы начислить'];
       case 'collecting':
-        return view.estimate === null ? ['Начисляем баллы...'] : ['Будет начислено', `${view.estimate} баллов`, 'Начисляем...'];
+        return view.estimate === null ? ['Начисляем баллы...'] : ['Будет начислено', `${view.estimate} ${ballov(view.estimate)}`, 'Начисляем...'];
       case 'earned':
-        return [`+${view.pointsEarned} баллов`, `Баланс: ${view.member.balance}`, 'Спасибо!'];
+        return [`+${view.pointsEarned} ${ballov(view.pointsEarned)}`, `Баланс: ${view.member.balance}`, 'Спасибо!'];
       case 'earnPending':
         return ['Баллы сохранены', 'Начислим, когда', 'киоск будет в сети'];
       case 'rewards':
@@ -444,25 +446,25 @@ const ru: Words = {
     welcomeHint: 'Приложите или отсканируйте карту лояльности',
     byPhone: 'Нет карты? Войти по номеру телефона',
     reading: 'Минутку…',
-    points: 'баллов',
+    points: ballov,
     hello: (name) => (name ? `Здравствуйте, ${name}` : 'Здравствуйте!'),
     asOf: (time) => `баланс на ${time} · киоск не в сети`,
     tier: 'Уровень',
     toNextTier: (spend, tier) => `Ещё ${spend} покупок до уровня «${tier}»`,
     personalOffer: (name, until) => (until ? `${name} — для вас до ${until} включительно` : `${name} — специально для вас`),
     wallet: 'Кешбэк',
-    expiring: (points, day) => `${points} баллов сгорят ${day}`,
+    expiring: (points, day) => `${points} ${ballov(points)} ${ballov(points) === 'балл' ? 'сгорит' : 'сгорят'} ${day}`,
     member: (name, until) => (until ? `${name} до ${until}` : name),
     scanReceipt: 'Отсканируйте чек, чтобы начислить баллы',
     card: 'Карта',
     spend: 'Потратить баллы',
     rewardsTitle: 'Потратить баллы',
     pointsOff: (value) => `Скидка ${value} на следующую покупку`,
-    offerPoints: (points) => `${points} баллов`,
+    offerPoints: (points) => `${points} ${ballov(points)}`,
     back: 'Назад',
     redeeming: 'Минутку…',
     codeTitle: 'Введите код',
-    codeHint: (points) => `Мы отправили SMS с кодом на телефон владельца карты, чтобы подтвердить списание ${points} баллов`,
+    codeHint: (points) => `Мы отправили SMS с кодом на телефон владельца карты, чтобы подтвердить списание ${points} ${ballov(points)}`,
     wrongCode: 'Неверный код, попробуйте ещё раз',
     confirm: 'Подтвердить',
     couponTitle: 'Ваш купон',
@@ -473,8 +475,8 @@ const ru: Words = {
     couponPrinted: 'Заберите купон из принтера',
     couponNotPrinted: 'Купон не напечатан: он сохранён на карте; покажите этот код на кассе или попросите персонал напечатать его',
     collecting: 'Начисляем баллы…',
-    estimate: (points) => `Будет начислено ${points} баллов`,
-    earned: (points) => `+${points} баллов`,
+    estimate: (points) => `Будет начислено ${points} ${ballov(points)}`,
+    earned: (points) => `+${points} ${ballov(points)}`,
     newBalance: 'Новый баланс',
     pendingTitle: 'Баллы сохранены',
     pendingHint: 'Они будут начислены, когда киоск снова будет в сети',
