@@ -64,7 +64,7 @@ ${body}
 }
 
 /** The session's CSRF token, in every form that changes something. */
-export function csrfField(ctx: PageContext): Fragment | string {
+export function csrfField(ctx: Pick<PageContext, 'csrf'>): Fragment | string {
   return ctx.csrf ? html`<input type="hidden" name="_csrf" value="${ctx.csrf}">` : '';
 }
 

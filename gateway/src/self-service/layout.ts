@@ -5,6 +5,10 @@
  */
 import { html, raw } from 'hono/html';
 import type { MyLang, MyWords } from './words.js';
+import { csrfField } from '../console/layout.js';
+
+/** The session's CSRF token in a form: the same field as the console's forms. */
+export { csrfField };
 
 export type Fragment = ReturnType<typeof html>;
 
@@ -60,10 +64,6 @@ ${body}
 </body>
 </html>`,
   ).then(String);
-}
-
-export function csrfField(ctx: MyContext): Fragment | string {
-  return ctx.csrf ? html`<input type="hidden" name="_csrf" value="${ctx.csrf}">` : '';
 }
 
 export function notice(kind: 'ok' | 'error', text: string | null | undefined): Fragment | string {

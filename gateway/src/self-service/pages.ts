@@ -6,6 +6,7 @@
 import { lastDayInstant, maskCardNumber, type Money } from '@loyalty/protocol';
 import { html, raw } from 'hono/html';
 import type { StatementItem } from '../ledger/core.js';
+import { maskPhone } from '../members/phone.js';
 import type { AccountView, CardSummary } from './account.js';
 import { code128Svg, qrSvg } from './barcodes.js';
 import { csrfField, notice, type Fragment, type MyContext } from './layout.js';
@@ -145,7 +146,7 @@ export function profileBody(ctx: MyContext, account: AccountView, message: { kin
       <label for="birthday">${w.birthday}</label>
       <input type="date" id="birthday" name="birthday" value="${c.birthday ?? ''}" aria-describedby="birthday-hint" ${c.birthday ? raw('readonly') : ''}>
       <p id="birthday-hint" class="muted">${c.birthday ? w.birthdayFixed : w.birthdayHint}</p>
-      <p>${w.phone}: ${c.phone ? `${c.phone.slice(0, 3)} ••• ${c.phone.slice(-4)}` : ''}</p>
+      <p>${w.phone}: ${c.phone ? maskPhone(c.phone) : ''}</p>
       <label class="check"><input type="checkbox" name="marketingConsent" value="yes" ${c.marketingConsent ? raw('checked') : ''}> <span>${w.consent}</span></label>
       ${c.marketingConsent && c.marketingConsentAt ? html`<p class="muted" data-field="consent-since">${w.consentSince(formatDate(ctx, c.marketingConsentAt))}</p>` : ''}
       <button type="submit">${w.save}</button>
