@@ -11,7 +11,7 @@ export default defineConfig({
     ...base.test,
     include: [
       'test/protocol/**/*.test.ts',
-      'test/device/{agent,commands,display,escpos,outbox,signed-cache,kiosk-views}.test.ts',
+      'test/device/{agent,commands,display,escpos,outbox,signed-cache,kiosk-views,transliterate}.test.ts',
       'test/gateway/{ledger,writer,config,reminder-messages}.test.ts',
       'test/gateway/ledger/{model,operations}.test.ts',
     ],

@@ -81,6 +81,8 @@ export class GatewayLink extends EventEmitter<KioskLinkEvents> implements KioskL
       connectTimeout: 5000,
       reconnectPeriod: options.reconnectDelayMsMin,
       manualConnect: true,
+      // Without it mqtt-packet builds 65,536 two-byte Buffers at the first write: 6 MiB of an idle kiosk's heap (docs/benchmarks.md "kiosk").
+      writeCache: false,
       will: { topic: stateTopic, payload: Buffer.from(options.signer.sign(stateTopic, { state: 'offline' })), qos: 1, retain: true },
     });
     this.client = client;

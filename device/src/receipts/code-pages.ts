@@ -5,7 +5,7 @@
  * the printer would print as garbage.
  */
 import iconv from 'iconv-lite';
-import { transliterate } from 'transliteration';
+import { transliterate } from './transliterate.js';
 
 /** The code pages we select (ESC t n on EPSON-compatible printers) and their encodings. */
 export const CODE_PAGES = {

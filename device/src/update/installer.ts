@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ReleaseManifest, verifyReleaseSignature, type COMMAND_ARGS } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
-import { x as extract } from 'tar';
 import type { z } from 'zod';
 import type { AgentDir } from './agent-dir.js';
 
@@ -108,6 +107,8 @@ async function download(release: UpdateAgentArgs, path: string, timeoutMs: numbe
 
 async function unpack(tarball: string, into: string): Promise<void> {
   const refused: string[] = [];
+  // Loaded here, not at start: the kiosk unpacks a release a few times a year and tar costs ~4 MiB resident (docs/benchmarks.md "kiosk").
+  const { x: extract } = await import('tar');
   try {
     await extract({
       file: tarball,
