@@ -14,6 +14,7 @@ import { runFleet } from './bench/fleet.js';
 import { runKioskBench } from './bench/kiosk.js';
 import { runPageBench } from './bench/page.js';
 import { runOfflineDrain } from './bench/offline-drain.js';
+import { profileGatewaysInto } from './bench/gateway-process.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -33,6 +34,8 @@ const { positionals, values } = parseArgs({
   },
 });
 const name = positionals[0];
+// --profile DIR: the gateway processes a benchmark starts write CPU profiles there (fleet passes it its own way).
+profileGatewaysInto(values.profile ? resolve(values.profile) : undefined);
 const results = resolve(values.out ?? 'bench/results');
 
 /** Writes bench/results/<name>.json: the configuration, what was measured, the budget and the named summary (docs/benchmarks.md). */

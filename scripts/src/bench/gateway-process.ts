@@ -15,9 +15,16 @@ export interface GatewayChild {
   stop: () => Promise<void>;
 }
 
+/** The benchmark's `--profile DIR`: every gateway process it starts writes a V8 CPU profile there on exit. */
+let profileDir: string | undefined;
+export function profileGatewaysInto(dir: string | undefined): void {
+  profileDir = dir;
+}
+
 export async function spawnGateway(dataDir: string, ports: { mqtt: number; http: number }, env: Record<string, string> = {}): Promise<GatewayChild> {
   const unit = serviceUnit('loyalty-gateway');
-  const child = spawn(process.execPath, [...unit.nodeArgs, GATEWAY_MAIN], {
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(process.execPath, [...unit.nodeArgs, ...profile, GATEWAY_MAIN], {
     env: {
       ...process.env,
       ...unit.env,
