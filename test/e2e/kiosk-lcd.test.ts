@@ -11,7 +11,7 @@ import { createLogger } from '@loyalty/protocol/node';
 import { LcdDisplay } from '@loyalty/device';
 import { ANNA, BORIS, STORE, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
 import { Hd44780Model, firmataWithLcd } from '../support/hd44780.js';
-import { PAID_DOC, POINTS_DOC } from '../support/programs.js';
+import { PAID_DOC, POINTS_DOC_ANY_TIME } from '../support/programs.js';
 
 describe('the journeys on a 20x4 LCD', () => {
   let dirs: Array<{ path: string; remove: () => void }> = [];
@@ -25,7 +25,8 @@ describe('the journeys on a 20x4 LCD', () => {
     ({ gateway } = await startGateway(dirs[0]!.path));
     await gateway.directory.ensureStore({ ...STORE, timezone: 'Europe/Berlin' });
     await seed(gateway);
-    for (const doc of [POINTS_DOC, PAID_DOC]) {
+    // On the wall clock: no happy hour that would add 20 points at 17:00 in Berlin.
+    for (const doc of [POINTS_DOC_ANY_TIME, PAID_DOC]) {
       await gateway.programs.put(doc.id, doc, 'test');
       await gateway.programs.publish(doc.id, undefined, 'test');
     }

@@ -10,7 +10,8 @@ import type { Gateway } from '@loyalty/gateway';
 import { lastDayInstant, receiptCode } from '@loyalty/protocol';
 import { decodeEscPos, formatDay, receiptText } from '@loyalty/device';
 import { ANNA, BORIS, STORE, eventually, registerSale, seed, startGateway, startKiosk, tempDir, type CapturedLog, type TestKiosk } from '../support/system.js';
-import { PAID_DOC, POINTS_DOC, pointsWith } from '../support/programs.js';
+// On the wall clock: the points program without its happy hour, which adds 20 points at 17:00 (UTC here).
+import { PAID_DOC, POINTS_DOC_ANY_TIME, pointsWith } from '../support/programs.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { answerLate } from '../support/late.js';
 import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
@@ -33,7 +34,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
 
   let gatewayLog: CapturedLog;
 
-  async function setUp(config: Record<string, unknown> = {}, program: Record<string, unknown> = POINTS_DOC): Promise<void> {
+  async function setUp(config: Record<string, unknown> = {}, program: Record<string, unknown> = POINTS_DOC_ANY_TIME): Promise<void> {
     dirs = [tempDir('gw-page'), tempDir('kiosk-page')];
     ({ gateway, log: gatewayLog } = await startGateway(dirs[0]!.path));
     await gateway.directory.ensureStore({ ...STORE, timezone: BERLIN });
@@ -222,7 +223,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   });
 
   it("spends points on a reward and, above the threshold, with the SMS code; each coupon prints once, worth its points in the program's currency", async () => {
-    await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 600 } });
+    await setUp({}, { ...POINTS_DOC_ANY_TIME, redemption: { ...POINTS_DOC_ANY_TIME.redemption, confirmAbove: 600 } });
     await annaWithPoints(1600);
     k.hardware.reader.present(ANNA.uid);
     await page.waitForSelector('main[data-screen="member"]');
@@ -274,7 +275,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   });
 
   it('values a coupon in a rouble program in roubles, in Russian', async () => {
-    const roubles = { ...POINTS_DOC, currency: 'RUB', redemption: { pointValue: 100, minimumPoints: 100, maxBasketShare: 50 }, rewards: [{ id: 'tea', name: 'Чай', points: 300 }] };
+    const roubles = { ...POINTS_DOC_ANY_TIME, currency: 'RUB', redemption: { pointValue: 100, minimumPoints: 100, maxBasketShare: 50 }, rewards: [{ id: 'tea', name: 'Чай', points: 300 }] };
     await setUp({ locale: 'ru' }, roubles);
     await annaWithPoints(400);
     k.hardware.reader.present(ANNA.uid);
@@ -339,7 +340,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   });
 
   it('says clearly what went wrong: too many wrong codes, an expired code, a card blocked mid-journey, the gateway gone', async () => {
-    await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 100 } });
+    await setUp({}, { ...POINTS_DOC_ANY_TIME, redemption: { ...POINTS_DOC_ANY_TIME.redemption, confirmAbove: 100 } });
     await annaWithPoints(1200);
     k.hardware.reader.present(ANNA.uid);
     await page.waitForSelector('main[data-screen="member"]');
@@ -595,7 +596,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     ({ gateway, log: gatewayLog } = await startGateway(dirs[0]!.path, { sms: { kioskDailyCap: 1 } }));
     await gateway.directory.ensureStore({ ...STORE, timezone: BERLIN });
     await seed(gateway);
-    await gateway.programs.put('points', POINTS_DOC, 'test');
+    await gateway.programs.put('points', POINTS_DOC_ANY_TIME, 'test');
     await gateway.programs.publish('points', undefined, 'test');
     await startTheKiosk();
     const first = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
@@ -616,7 +617,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   });
 
   it('lets an anonymous card collect where the program is open to all cards, and still offers to register it', async () => {
-    await setUp({}, { ...POINTS_DOC, openTo: 'all_cards' });
+    await setUp({}, { ...POINTS_DOC_ANY_TIME, openTo: 'all_cards' });
     const batch = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
     k.hardware.scanner.scan(batch.number);
     await page.waitForSelector('main[data-screen="unregistered"]');
@@ -636,7 +637,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   });
 
   it('says when the code cannot be sent: a card whose owner has no phone number', async () => {
-    await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 100 } });
+    await setUp({}, { ...POINTS_DOC_ANY_TIME, redemption: { ...POINTS_DOC_ANY_TIME.redemption, confirmAbove: 100 } });
     await gateway.ledger.adjust({ opId: '0190b5a0-0000-7000-8000-000000000005', card: { number: BORIS.number }, points: 800, reason: 'test points', actor: 'test' });
     k.hardware.reader.present(BORIS.uid);
     await page.waitForSelector('main[data-screen="member"]');
@@ -696,7 +697,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   });
 
   it("ends a half-done registration when another card is tapped: the next customer's code goes to their own spend", async () => {
-    await setUp({}, { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, confirmAbove: 100 } });
+    await setUp({}, { ...POINTS_DOC_ANY_TIME, redemption: { ...POINTS_DOC_ANY_TIME.redemption, confirmAbove: 100 } });
     await annaWithPoints(1200);
     const batch = await gateway.cards.issue({ programId: 'points', actor: 'print-shop' });
     k.hardware.scanner.scan(batch.number);
@@ -718,7 +719,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
   it('serves a card from its signed token while the gateway is away: the balance as of when it was seen, a coupon issued offline, in English and Russian', async () => {
     await setUp(
       { offline: { budgetPointsPerDay: 5000, onlineSelectionPercent: 0 } },
-      { ...POINTS_DOC, redemption: { ...POINTS_DOC.redemption, offline: { perCardPoints: 600, perTransactionPoints: 500 } } },
+      { ...POINTS_DOC_ANY_TIME, redemption: { ...POINTS_DOC_ANY_TIME.redemption, offline: { perCardPoints: 600, perTransactionPoints: 500 } } },
     );
     await annaWithPoints(700);
     k.hardware.reader.present(ANNA.uid);

@@ -10,7 +10,8 @@ import type { Gateway } from '@loyalty/gateway';
 import { receiptCode } from '@loyalty/protocol';
 import { decodeEscPos, receiptText, type Screen } from '@loyalty/device';
 import { ANNA, STORE, eventually, readGatewayKey, registerSale, seed, startGateway, startKiosk, tempDir, type TestKiosk } from '../support/system.js';
-import { POINTS_DOC } from '../support/programs.js';
+// On the wall clock: the program without its happy hour, which adds 20 points at 17:00 in Berlin.
+import { POINTS_DOC_ANY_TIME } from '../support/programs.js';
 
 describe('rules at the kiosk', () => {
   let dirs: Array<{ path: string; remove: () => void }> = [];
@@ -32,7 +33,7 @@ describe('rules at the kiosk', () => {
   });
 
   it('estimates a receipt with the cached rules, and the gateway books the same', async () => {
-    await gateway!.programs.put('points', POINTS_DOC, 'test');
+    await gateway!.programs.put('points', POINTS_DOC_ANY_TIME, 'test');
     const { version } = await gateway!.programs.publish('points', undefined, 'test');
     await eventually(() => k!.kiosk.rules.ruleSet?.programs[0]?.version === version, 5000, 'bundle at the kiosk');
 
@@ -63,11 +64,11 @@ describe('rules at the kiosk', () => {
   });
 
   it('keeps its bundle across a restart and refuses older or tampered ones', async () => {
-    await gateway!.programs.put('points', POINTS_DOC, 'test');
+    await gateway!.programs.put('points', POINTS_DOC_ANY_TIME, 'test');
     await gateway!.programs.publish('points', undefined, 'test');
     await eventually(() => k!.kiosk.rules.version !== null, 5000, 'first bundle');
     const first = { version: k!.kiosk.rules.version!, raw: readFileSync(`${dirs[1]!.path}/rules.jws`, 'utf8') };
-    await gateway!.programs.put('points', { ...POINTS_DOC, name: 'Store Points II' }, 'test');
+    await gateway!.programs.put('points', { ...POINTS_DOC_ANY_TIME, name: 'Store Points II' }, 'test');
     await gateway!.programs.publish('points', undefined, 'test');
     await eventually(() => k!.kiosk.rules.version! > first.version, 5000, 'second bundle');
     const held = k!.kiosk.rules.version!;
@@ -108,13 +109,13 @@ describe('rules at the kiosk', () => {
 
   it('keeps a store on its rules while another store gets a new version, and takes a rollback; an offline kiosk converges', async () => {
     await gateway!.directory.ensureStore({ id: 'berlin', name: 'Berlin', timezone: 'Europe/Berlin' });
-    await gateway!.programs.put('points', POINTS_DOC, 'test');
+    await gateway!.programs.put('points', POINTS_DOC_ANY_TIME, 'test');
     await gateway!.programs.publish('points', undefined, 'test');
     await eventually(() => k!.kiosk.rules.ruleSet?.programs[0]?.version === 1, 5000, 'v1 at the kiosk');
     const held = k!.kiosk.rules.version!;
 
     // Version 2 to another store only: this store's kiosk keeps its bundle and its program.
-    await gateway!.programs.put('points', { ...POINTS_DOC, name: 'Store Points II' }, 'test');
+    await gateway!.programs.put('points', { ...POINTS_DOC_ANY_TIME, name: 'Store Points II' }, 'test');
     await gateway!.programs.publish('points', ['berlin'], 'test');
     expect(k!.kiosk.rules.version).toBe(held);
     expect(k!.kiosk.rules.ruleSet?.programs.map((p) => p.version)).toEqual([1]);

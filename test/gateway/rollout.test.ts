@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, openDatabase, type Gateway } from '@loyalty/gateway';
 import { ANNA, STORE, seed, startGateway, tempDir } from '../support/system.js';
-import { POINTS_DOC } from '../support/programs.js';
+// On the wall clock: the points program without its happy hour, which adds 20 points at 17:00 (UTC here).
+import { POINTS_DOC_ANY_TIME } from '../support/programs.js';
 
 const programsOf = async (gateway: Gateway, storeId: string) => (await gateway.programs.bundleFor(storeId))?.programs.map((p) => `${String(p.document.id)}@v${p.version}`) ?? [];
 
@@ -37,10 +38,10 @@ describe('staged rule rollout', () => {
     (await call('POST', '/quotes', { card: ANNA.number, storeId, currency: 'EUR', items: [{ sku: 'milk', category: 'bakery', quantity: 1, unitPrice: 1000 }] })).body;
 
   it('publishing a new version to one store leaves the other stores on the version they run', async () => {
-    await call('PUT', '/programs/points', POINTS_DOC);
+    await call('PUT', '/programs/points', POINTS_DOC_ANY_TIME);
     expect((await call('POST', '/programs/points/publish', {})).body.bundles.map((b: { storeId: string }) => b.storeId)).toEqual(['berlin', STORE.id]);
     const storeBundle = (await gateway.programs.bundleFor(STORE.id))!.version;
-    await call('PUT', '/programs/points', { ...POINTS_DOC, earn: { ...POINTS_DOC.earn, rate: { points: 20, per: 100, rounding: 'floor' } } });
+    await call('PUT', '/programs/points', { ...POINTS_DOC_ANY_TIME, earn: { ...POINTS_DOC_ANY_TIME.earn, rate: { points: 20, per: 100, rounding: 'floor' } } });
     const canary = await call('POST', '/programs/points/publish', { stores: ['berlin'] });
     expect(canary).toMatchObject({ status: 200, body: { version: 2 } });
     // Only the canary store got a new bundle; the other store's bundle is untouched.
@@ -105,7 +106,7 @@ describe('staged rule rollout', () => {
     expect((await call('POST', '/stores/nowhere/rules/rollback', {})).body.error).toBe('store_not_found');
     expect((await call('POST', '/stores/berlin/rules/rollback', { toVersion: 1 })).body.error).toBe('invalid_request');
     expect((await call('POST', '/stores/berlin/rules/rollback', { programId: 'points', toVersion: 9 })).status).toBe(404);
-    await call('PUT', '/programs/points', POINTS_DOC); // v3, a draft
+    await call('PUT', '/programs/points', POINTS_DOC_ANY_TIME); // v3, a draft
     expect((await call('POST', '/stores/berlin/rules/rollback', { programId: 'points', toVersion: 3 })).body.error).toBe('invalid_request');
     expect((await call('POST', '/programs/points/publish', { stores: ['nowhere'] })).body.error).toBe('store_not_found');
     expect((await call('POST', '/programs/points/publish', { version: 7 })).status).toBe(404);
@@ -139,8 +140,11 @@ describe('an install upgraded from before staged rollout', () => {
       ] as const)
         await old.execute({ sql: 'INSERT INTO stores (id, name, timezone, created_at) VALUES (?, ?, ?, ?)', args: [id, id, tz, at] });
       await old.execute({ sql: "INSERT INTO programs (id, name, kind, created_at) VALUES ('points', 'Points', 'points', ?)", args: [at] });
-      await old.execute({ sql: "INSERT INTO program_versions VALUES ('points', 1, ?, ?, 'test', ?, 'test', NULL)", args: [JSON.stringify(POINTS_DOC), at, at] });
-      await old.execute({ sql: `INSERT INTO program_versions VALUES ('points', 2, ?, ?, 'test', ?, 'test', '["berlin"]')`, args: [JSON.stringify({ ...POINTS_DOC, name: 'Points II' }), at, at] });
+      await old.execute({ sql: "INSERT INTO program_versions VALUES ('points', 1, ?, ?, 'test', ?, 'test', NULL)", args: [JSON.stringify(POINTS_DOC_ANY_TIME), at, at] });
+      await old.execute({
+        sql: `INSERT INTO program_versions VALUES ('points', 2, ?, ?, 'test', ?, 'test', '["berlin"]')`,
+        args: [JSON.stringify({ ...POINTS_DOC_ANY_TIME, name: 'Points II' }), at, at],
+      });
       const empty = { version: 1, storeId: STORE.id, timezone: 'UTC', issuedAt: at, programs: [] };
       await old.execute({ sql: 'INSERT INTO rule_bundles (version, store_id, body, created_at) VALUES (1, ?, ?, ?)', args: [STORE.id, JSON.stringify(empty), at] });
       old.close();
