@@ -15,4 +15,5 @@ export * from './envelope.js';
 export * from './replay.js';
 export * from './sequence.js';
 export * from './scan-codes.js';
+export * from './plurals.js';
 export * from './programs/index.js';

@@ -4,7 +4,7 @@
  * Kept apart from the customers' words (ui/text.ts): staff read these, customers never do.
  */
 import type { Lang, StaffAction, StaffMessage, StaffStep, View } from './view.js';
-import { ballov } from './plurals.js';
+import { russianPoints } from '@loyalty/protocol';
 
 type StaffView = Extract<View, { screen: 'staff' }>;
 
@@ -194,12 +194,12 @@ const ru: StaffWords = {
   wrongCode: 'Неверный код, попробуйте ещё раз',
   confirm: 'Подтвердить',
   pickTitle: 'Какая карта утеряна?',
-  cardLine: (masked, balance) => `${masked} · ${balance} ${ballov(balance)}`,
+  cardLine: (masked, balance) => `${masked} · ${balance} ${russianPoints(balance)}`,
   reasonTitle: (purpose, card) => `${purpose === 'block' ? 'Блокировка' : purpose === 'replace' ? 'Замена' : 'Изменение'} ${card}: причина?`,
   pointsTitle: (card) => `Баллы для ${card}`,
   add: 'Начислить',
   remove: 'Списать',
-  confirmTap: (points, card) => `${signed(points)} ${ballov(points)} на ${card}`,
+  confirmTap: (points, card) => `${signed(points)} ${russianPoints(points)} на ${card}`,
   confirmTapHint: 'Приложите карту менеджера ещё раз для подтверждения',
   working: 'Минуту...',
   back: 'Назад',
@@ -210,9 +210,9 @@ const ru: StaffWords = {
       case 'blockPending':
         return `Сохранено: карта ${m.cardMasked} будет заблокирована, когда киоск снова будет в сети`;
       case 'replaced':
-        return `Карта ${m.oldMasked} заменена на ${m.newMasked}: перенесено ${m.balance} ${ballov(m.balance)}`;
+        return `Карта ${m.oldMasked} заменена на ${m.newMasked}: перенесено ${m.balance} ${russianPoints(m.balance)}`;
       case 'adjusted':
-        return `${signed(m.points)} ${ballov(m.points)} на ${m.cardMasked}; баланс ${m.balance}`;
+        return `${signed(m.points)} ${russianPoints(m.points)} на ${m.cardMasked}; баланс ${m.balance}`;
       case 'issued':
         return m.existingCustomer ? `Карта ${m.cardMasked} добавлена к счёту клиента` : `Карта ${m.cardMasked} выдана`;
       case 'printed':

@@ -4,10 +4,9 @@
  * page has room for whole sentences. Dates and money are in the store's zone and the language's
  * format, through Intl.
  */
-import type { Money } from '@loyalty/protocol';
+import { englishPoints, englishPointsExpire, russianExpire, russianPoints, type Money } from '@loyalty/protocol';
 import type { EntranceView, Lang, MemberView, Notice, View } from './view.js';
 import { STAFF_WORDS } from './staff-text.js';
-import { ballov, pointsEn } from './plurals.js';
 
 const LOCALES: Record<Lang, string> = { en: 'en-GB', ru: 'ru-RU' };
 
@@ -253,21 +252,21 @@ const en: Words = {
     welcomeHint: 'Tap or scan your loyalty card',
     byPhone: 'No card? Use your phone number',
     reading: 'One moment…',
-    points: pointsEn,
+    points: englishPoints,
     hello: (name) => (name ? `Hello, ${name}` : 'Hello!'),
     asOf: (time) => `balance as of ${time} · kiosk offline`,
     tier: 'Tier',
     toNextTier: (spend, tier) => `Spend ${spend} more to reach ${tier}`,
     personalOffer: (name, until) => (until ? `${name} for you until ${until}` : `${name}: just for you`),
     wallet: 'Cashback wallet',
-    expiring: (points, day) => `${points} ${pointsEn(points)} ${points === 1 ? 'expires' : 'expire'} on ${day}`,
+    expiring: (points, day) => `${points} ${englishPointsExpire(points)} on ${day}`,
     member: (name, until) => (until ? `${name} until ${until}` : name),
     scanReceipt: 'Scan a till receipt to collect points',
     card: 'Card',
     spend: 'Spend points',
     rewardsTitle: 'Spend your points',
     pointsOff: (value) => `${value} off your next purchase`,
-    offerPoints: (points) => `${points} ${pointsEn(points)}`,
+    offerPoints: (points) => `${points} ${englishPoints(points)}`,
     back: 'Back',
     redeeming: 'One moment…',
     codeTitle: 'Enter the code',
@@ -282,8 +281,8 @@ const en: Words = {
     couponPrinted: 'Take your coupon from the printer',
     couponNotPrinted: 'The coupon could not be printed: it is kept on your card; show this code at the till or ask staff to print it',
     collecting: 'Collecting points…',
-    estimate: (points) => `You will earn ${points} ${pointsEn(points)}`,
-    earned: (points) => `+${points} ${pointsEn(points)}`,
+    estimate: (points) => `You will earn ${points} ${englishPoints(points)}`,
+    earned: (points) => `+${points} ${englishPoints(points)}`,
     newBalance: 'New balance',
     pendingTitle: 'Points saved',
     pendingHint: 'They will be added when the kiosk is back online',
@@ -378,9 +377,9 @@ const ru: Words = {
           ? [view.member.name ?? 'Здравствуйте!', `Баллы: ${view.member.balance}`, `на ${view.member.asOf}`, 'Киоск не в сети']
           : [view.member.name ?? 'Здравствуйте!', `Баллы: ${view.member.balance}`, 'Отсканируйте чек,', 'чтобы начислить'];
       case 'collecting':
-        return view.estimate === null ? ['Начисляем баллы...'] : ['Будет начислено', `${view.estimate} ${ballov(view.estimate)}`, 'Начисляем...'];
+        return view.estimate === null ? ['Начисляем баллы...'] : ['Будет начислено', `${view.estimate} ${russianPoints(view.estimate)}`, 'Начисляем...'];
       case 'earned':
-        return [`+${view.pointsEarned} ${ballov(view.pointsEarned)}`, `Баланс: ${view.member.balance}`, 'Спасибо!'];
+        return [`+${view.pointsEarned} ${russianPoints(view.pointsEarned)}`, `Баланс: ${view.member.balance}`, 'Спасибо!'];
       case 'earnPending':
         return ['Баллы сохранены', 'Начислим, когда', 'киоск будет в сети'];
       case 'rewards':
@@ -446,25 +445,25 @@ const ru: Words = {
     welcomeHint: 'Приложите или отсканируйте карту лояльности',
     byPhone: 'Нет карты? Войти по номеру телефона',
     reading: 'Минутку…',
-    points: ballov,
+    points: russianPoints,
     hello: (name) => (name ? `Здравствуйте, ${name}` : 'Здравствуйте!'),
     asOf: (time) => `баланс на ${time} · киоск не в сети`,
     tier: 'Уровень',
     toNextTier: (spend, tier) => `Ещё ${spend} покупок до уровня «${tier}»`,
     personalOffer: (name, until) => (until ? `${name} — для вас до ${until} включительно` : `${name} — специально для вас`),
     wallet: 'Кешбэк',
-    expiring: (points, day) => `${points} ${ballov(points)} ${ballov(points) === 'балл' ? 'сгорит' : 'сгорят'} ${day}`,
+    expiring: (points, day) => `${points} ${russianPoints(points)} ${russianExpire(points)} ${day}`,
     member: (name, until) => (until ? `${name} до ${until}` : name),
     scanReceipt: 'Отсканируйте чек, чтобы начислить баллы',
     card: 'Карта',
     spend: 'Потратить баллы',
     rewardsTitle: 'Потратить баллы',
     pointsOff: (value) => `Скидка ${value} на следующую покупку`,
-    offerPoints: (points) => `${points} ${ballov(points)}`,
+    offerPoints: (points) => `${points} ${russianPoints(points)}`,
     back: 'Назад',
     redeeming: 'Минутку…',
     codeTitle: 'Введите код',
-    codeHint: (points) => `Мы отправили SMS с кодом на телефон владельца карты, чтобы подтвердить списание ${points} ${ballov(points)}`,
+    codeHint: (points) => `Мы отправили SMS с кодом на телефон владельца карты, чтобы подтвердить списание ${points} ${russianPoints(points)}`,
     wrongCode: 'Неверный код, попробуйте ещё раз',
     confirm: 'Подтвердить',
     couponTitle: 'Ваш купон',
@@ -475,8 +474,8 @@ const ru: Words = {
     couponPrinted: 'Заберите купон из принтера',
     couponNotPrinted: 'Купон не напечатан: он сохранён на карте; покажите этот код на кассе или попросите персонал напечатать его',
     collecting: 'Начисляем баллы…',
-    estimate: (points) => `Будет начислено ${points} ${ballov(points)}`,
-    earned: (points) => `+${points} ${ballov(points)}`,
+    estimate: (points) => `Будет начислено ${points} ${russianPoints(points)}`,
+    earned: (points) => `+${points} ${russianPoints(points)}`,
     newBalance: 'Новый баланс',
     pendingTitle: 'Баллы сохранены',
     pendingHint: 'Они будут начислены, когда киоск снова будет в сети',

@@ -3,8 +3,7 @@
  * link), in English or Russian (docs/reminders.md). Every message ends with the way out: the
  * opt-out link, which works without signing in.
  */
-import { lastDayInstant, type Money } from '@loyalty/protocol';
-import { russianExpire, russianPoints } from '../self-service/words.js';
+import { englishPoints, englishPointsExpire, lastDayInstant, russianExpire, russianPoints, type Money } from '@loyalty/protocol';
 
 export type ReminderKind = 'points_expiring' | 'coupon_expiring' | 'tier_review' | 'birthday_bonus';
 export const REMINDER_KINDS: readonly ReminderKind[] = ['points_expiring', 'coupon_expiring', 'tier_review', 'birthday_bonus'];
@@ -43,8 +42,8 @@ export function reminderText(facts: ReminderFacts, input: { lang: Lang; timeZone
     case 'points_expiring':
       return en
         ? {
-            subject: `${facts.points} ${facts.points === 1 ? 'point expires' : 'points expire'} on ${on(lastDayInstant(facts.expiresAt, timeZone))}`,
-            text: `${facts.points} ${facts.points === 1 ? 'point' : 'points'} on your card ${cardMasked} ${facts.points === 1 ? 'expires' : 'expire'} on ${on(lastDayInstant(facts.expiresAt, timeZone))}. Spend ${facts.points === 1 ? 'it' : 'them'} at a kiosk in the store.`,
+            subject: `${facts.points} ${englishPointsExpire(facts.points)} on ${on(lastDayInstant(facts.expiresAt, timeZone))}`,
+            text: `${facts.points} ${englishPoints(facts.points)} on your card ${cardMasked} ${facts.points === 1 ? 'expires' : 'expire'} on ${on(lastDayInstant(facts.expiresAt, timeZone))}. Spend ${facts.points === 1 ? 'it' : 'them'} at a kiosk in the store.`,
             optOut,
           }
         : {

@@ -2,18 +2,10 @@
  * Everything the customers' page says, in English and Russian (docs/self-service.md). Written for
  * a customer on a phone: short sentences, no ledger terms.
  */
+import { englishPoints, englishPointsExpire, russianExpire, russianPoints } from '@loyalty/protocol';
+
 export const MY_LANGS = ['en', 'ru'] as const;
 
-const russianPlurals = new Intl.PluralRules('ru-RU');
-
-/** "1 балл", "2 балла", "5 баллов": Russian words follow the number (the verb too: сгорит, сгорят). */
-export function russianPlural(n: number, one: string, few: string, many: string): string {
-  const form = russianPlurals.select(n);
-  return form === 'one' ? one : form === 'few' ? few : many;
-}
-
-export const russianPoints = (n: number) => russianPlural(n, 'балл', 'балла', 'баллов');
-export const russianExpire = (n: number) => russianPlural(n, 'сгорит', 'сгорят', 'сгорят');
 export type MyLang = (typeof MY_LANGS)[number];
 
 const en = {
@@ -46,13 +38,13 @@ const en = {
   },
   account: {
     hello: (name: string) => `Hello, ${name}`,
-    points: (n: string, count: number) => `${n} ${count === 1 ? 'point' : 'points'}`,
+    points: (n: string, count: number) => `${n} ${englishPoints(count)}`,
     card: (masked: string) => `Card ${masked}`,
     blocked: 'This card is blocked. Please ask at the service desk.',
     tier: 'Level',
     nextTier: (spend: string, tier: string) => `Spend ${spend} more to reach ${tier}`,
     topTier: 'You are at the top level.',
-    expiring: (points: string, date: string, count: number) => `${points} ${count === 1 ? 'point expires' : 'points expire'} on ${date}`,
+    expiring: (points: string, date: string, count: number) => `${points} ${englishPointsExpire(count)} on ${date}`,
     noExpiry: 'None of your points expire soon.',
     wallet: 'Cashback to spend',
     showCard: 'Show my card',
