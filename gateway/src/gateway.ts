@@ -38,6 +38,7 @@ import { EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { BrokerGuard } from './mqtt/broker-guard.js';
 import { EnrollmentService } from './fleet/enrollment.js';
 import { KioskLink } from './mqtt/kiosk-link.js';
+import type { LinkClient } from './mqtt/link-client.js';
 import { CardService } from './members/card-service.js';
 import { CustomerService } from './members/customer-service.js';
 import { DEFAULT_OTP_OPTIONS, OtpService } from './members/otp.js';
@@ -274,7 +275,9 @@ export class Gateway {
     const registrations = new RegistrationService(client, writer, customers, otp, this.clock);
     const kioskStaff = new KioskStaff({ db: client, writer, clock: this.clock, staff, cards, ledger, registrations, customers, limits: config.staff });
     const journals = new KioskJournals(client, writer, registry.keysOf, this.clock, log);
-    const mqtt = createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
+    // The embedded broker is reached in-process; an external one through an MQTT client.
+    const externalClient = broker ? null : createMqttClient(mqttEndpoint, { clientId: `${config.instanceId}-${process.pid}`, clean: true });
+    const mqtt: LinkClient = broker ? broker.inProcessClient() : externalClient!;
     const link = new KioskLink({
       client: mqtt,
       signer,
@@ -311,9 +314,9 @@ export class Gateway {
       onTelemetry: (kiosk, telemetry) => alarms.onTelemetry(kiosk, telemetry).catch((error: Error) => log.warn({ err: error.message }, 'alarm check failed')),
     });
     await link.start();
-    if (config.mqtt.mode === 'external' && config.mqtt.dynamicSecurity) {
+    if (externalClient && config.mqtt.mode === 'external' && config.mqtt.dynamicSecurity) {
       // Before anything is published: the gateway gives itself its role on the loyalty topics.
-      const accounts = new MosquittoDynamicSecurity(mqtt, { gatewayUsername: mqttEndpoint.username ?? '', log });
+      const accounts = new MosquittoDynamicSecurity(externalClient, { gatewayUsername: mqttEndpoint.username ?? '', log });
       await accounts.start();
       registry.useBrokerAccounts(accounts);
       await accounts.grantSubscriptions(registry.active());

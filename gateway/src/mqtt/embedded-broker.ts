@@ -11,6 +11,7 @@ import { Aedes } from 'aedes';
 import type { Logger } from '@loyalty/protocol/node';
 import type { BrokerGuard } from './broker-guard.js';
 import { GuardedConnection, type GuardRefusal } from './packet-guard.js';
+import { InProcessBrokerClient } from './in-process-client.js';
 
 export interface BrokerLimits {
   connectMaxBytes: number;
@@ -132,6 +133,12 @@ export class EmbeddedBroker {
       else this.perAddress.set(address, left);
     });
     broker.handle(socket);
+  }
+
+  /** The gateway's own link to this broker, without a socket (in-process-client.ts). */
+  inProcessClient(): InProcessBrokerClient {
+    if (!this.broker) throw new Error('the embedded MQTT broker is not started');
+    return new InProcessBrokerClient(this.broker);
   }
 
   /** Closes a connected client's session at once (revocation). */

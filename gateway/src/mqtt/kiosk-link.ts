@@ -25,7 +25,7 @@ import {
   type Reply,
   type RequestOf,
 } from '@loyalty/protocol';
-import type { MqttClient } from 'mqtt';
+import type { LinkClient } from './link-client.js';
 import type { GroupCommitWriter } from '../db/writer.js';
 import type { KioskRegistry } from '../fleet/kiosk-registry.js';
 import { handleRequest, type RequestHandlers } from '../handlers.js';
@@ -42,7 +42,7 @@ const BATCH_REPLY_BYTES = 40 * 1024;
 const INBOUND: readonly KioskChannel[] = KIOSK_PUBLISHES;
 
 export interface KioskLinkDeps {
-  client: MqttClient;
+  client: LinkClient;
   signer: EnvelopeSigner;
   registry: KioskRegistry;
   handlers: RequestHandlers;
