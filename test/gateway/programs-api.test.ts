@@ -193,6 +193,18 @@ describe('programs over HTTP', () => {
     expect((await call('GET', `/cards/${number}`)).body.wallet).toEqual({ amount: 400, currency: 'EUR' });
   });
 
+  it('gives the welcome bonus on the first purchase only, and a kiosk look-up shows the tier the card holds', async () => {
+    const customer = await call('POST', '/customers', { name: 'Walter Welcome' }, { role: 'pos' });
+    const number = (await call('POST', '/cards', { programId: 'points', customerId: customer.body.id }, { role: 'pos' })).body.number as string;
+    const earned: number[] = [];
+    for (let i = 0; i < 3; i += 1) earned.push((await call('POST', '/purchases', buy(number, [{ sku: 'wine', category: 'drinks', unitPrice: 1000 }]), { role: 'pos' })).body.pointsEarned);
+    expect(earned).toEqual([200, 100, 100]); // 100 for 10.00, and the welcome bonus of 100 once
+    const look = await gateway.ledger.identifyCard({ number }, 'berlin');
+    expect(look.data.member?.purchases).toBe(1); // "there was one": all the rules ask
+    expect(look.data.tier).toBe((await call('GET', `/cards/${number}`)).body.tier);
+    expect(look.data.tier).toBe('silver');
+  });
+
   it('reverses cashback with a refund, and the ledger still verifies', async () => {
     const refund = await call('POST', '/refunds', { purchaseId: annaFirstPurchase }, { role: 'pos' });
     expect(refund.body.cashbackReversed).toEqual({ amount: 20, currency: 'EUR' });

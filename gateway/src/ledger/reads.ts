@@ -33,7 +33,8 @@ export async function identifyCard(core: LedgerCore, ref: CardRef, storeId?: str
     status: card.status,
     displayName: displayName(card.customerName),
     balance: card.balance,
-    tier: await heldTier(core, card.accountId),
+    // The snapshot read the held tier already; only a look-up without one reads it alone.
+    tier: member ? member.tier.id : await heldTier(core, card.accountId),
     ...(member ? { member } : {}),
     ...(card.status === 'active' ? { nextExpiry: await nextExpiry(core, card.accountId) } : {}),
   };

@@ -52,7 +52,7 @@ export interface MemberSnapshot {
   tier: { id: string | null; reviewAt: string | null };
   /** money paid over the tier window before this purchase, minor units */
   qualifyingSpend: number;
-  /** earlier purchases (the first one gets the welcome and referral bonuses) */
+  /** earlier purchases (the first one gets the welcome and referral bonuses); the ledger reports 0 or 1 */
   purchases: number;
   /** YYYY-MM-DD */
   birthday: string | null;
