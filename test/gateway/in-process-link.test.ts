@@ -2,7 +2,8 @@
  * The gateway's in-process link to its embedded broker (gateway/src/mqtt/in-process-client.ts),
  * against kiosks that are real MQTT clients over loopback: it receives what they publish on its
  * filters, in order, and the retained messages it subscribes to; what it publishes is retained
- * and queued for an offline session as a client's publish would be; once ended it hears nothing.
+ * and queued for an offline session as a client's publish would be; a listener that throws is
+ * reported as the link's error without breaking delivery; once ended it hears nothing.
  */
 import { Writable } from 'node:stream';
 import { connect, connectAsync, type MqttClient } from 'mqtt';
@@ -93,6 +94,25 @@ describe('the in-process link to the embedded broker', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(got).toEqual([['loyalty/v1/kiosk/a/req', 'before']]);
     await expect(link.publishAsync('loyalty/v1/kiosk/a/res', 'x', { qos: 1, retain: false })).rejects.toThrow(/not connected/);
+  });
+
+  it('reports a listener that throws as its error, and keeps delivering to it and to others', async () => {
+    const { link, got } = await linked(['loyalty/v1/kiosk/+/req']);
+    const errors: string[] = [];
+    link.on('error', (error) => errors.push(error.message));
+    link.on('message', (_topic, payload) => {
+      if (payload.toString() === 'bad') throw new Error('a handler mistake');
+    });
+    const watcher = await kiosk('watcher');
+    const watched: string[] = [];
+    watcher.on('message', (_t, payload) => watched.push(payload.toString()));
+    await watcher.subscribeAsync('loyalty/v1/kiosk/+/req', { qos: 1 });
+    const a = await kiosk('kiosk-a');
+    for (const body of ['first', 'bad', 'last']) await a.publishAsync('loyalty/v1/kiosk/a/req', body, { qos: 1 });
+    await until(() => got.length === 3 && watched.length === 3, 'all three at both');
+    expect(got.map(([, body]) => body)).toEqual(['first', 'bad', 'last']);
+    expect(watched).toEqual(['first', 'bad', 'last']);
+    expect(errors).toEqual(['a handler mistake']);
   });
 
   it('says so when the broker is stopped', async () => {

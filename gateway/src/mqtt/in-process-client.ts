@@ -47,7 +47,13 @@ export class InProcessBrokerClient extends EventEmitter implements LinkClient {
     for (const filter of filters) {
       const deliver: Deliver = (packet, done) => {
         done();
-        if (this.open) this.emit('message', packet.topic, packet.payload as Buffer);
+        if (!this.open) return;
+        // A listener's mistake is the link's error, never a throw into aedes' delivery to others.
+        try {
+          this.emit('message', packet.topic, packet.payload as Buffer);
+        } catch (error) {
+          this.emit('error', error as Error);
+        }
       };
       await new Promise<void>((resolve) => this.broker.subscribe(filter, deliver, resolve));
       this.subscriptions.push({ filter, deliver });
