@@ -78,6 +78,14 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     expect(matches(shown ?? '')).toBe(true);
   };
   const choose = (action: string) => page.click(`button[data-action="staff"][data-value="${action}"]`);
+  /**
+   * Chooses an action that asks for a card, and waits for its screen: the click reaches the kiosk
+   * over HTTP, so a card tapped at once could otherwise arrive while the kiosk is still at the menu.
+   */
+  const chooseThenCard = async (action: string) => {
+    await choose(action);
+    await page.waitForSelector('main[data-screen="staff"] h1');
+  };
   async function typeEntry(text: string, submit: string): Promise<void> {
     for (const ch of text) await page.click(`[data-key="${ch}"]`);
     await page.click(submit);
@@ -195,7 +203,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await tap(MARAT.uid);
     await menu();
     expect(await page.innerText('[data-field="staff"]')).toBe('Staff mode · Marat I. · Manager');
-    await choose('adjust');
+    await chooseThenCard('adjust');
     await tap(BORIS.uid);
     await page.click('button[data-action="staffReason"][data-value="goodwill"]');
     await typeEntry('120', 'button[data-action="staffPoints"][data-value="+"]');
@@ -205,20 +213,22 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     expect((await gateway.ledger.findCard({ number: BORIS.number }))?.balance).toBe(120);
 
     // Above the per-adjustment limit: refused by the gateway, nothing moves.
-    await choose('adjust');
+    await chooseThenCard('adjust');
     await tap(BORIS.uid);
     await page.click('button[data-action="staffReason"][data-value="correction"]');
     await typeEntry('600', 'button[data-action="staffPoints"][data-value="-"]');
+    await page.waitForSelector('[data-field="confirm"]');
     await tap(MARAT.uid);
     await expectMessage(/at most 500 points in one adjustment/);
     expect((await gateway.ledger.findCard({ number: BORIS.number }))?.balance).toBe(120);
     // "Other" asks for the reason in words, kept in the audit log.
-    await choose('adjust');
+    await chooseThenCard('adjust');
     await tap(BORIS.uid);
     await page.click('button[data-action="staffReason"][data-value="other"]');
     for (const ch of 'DOUBLE SCAN') await page.click(`[data-key="${ch === ' ' ? 'space' : ch}"]`);
     await page.click('button[data-action="staffNote"]');
     await typeEntry('20', 'button[data-action="staffPoints"][data-value="-"]');
+    await page.waitForSelector('[data-field="confirm"]');
     await tap(MARAT.uid);
     await page.waitForSelector('[data-field="staff-message"]:text("balance 100")');
     const entries = await audit('action = ?', ['points.adjust']);
@@ -234,7 +244,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await tap(OLGA.uid);
     await menu();
     expect(await page.innerText('[data-field="staff"]')).toBe('Режим персонала · Olga P. · Кассир');
-    await choose('issue');
+    await chooseThenCard('issue');
     k.hardware.scanner.scan(batch.number);
     await page.waitForSelector('main[data-screen="enterPhone"]');
     await typeEntry('+4915100000077', 'button.ok');
@@ -267,7 +277,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     await menu();
     // Blocked behind the kiosk's back (the list is not sent): the gateway refuses her next action.
     await gateway.db.execute({ sql: `UPDATE staff SET status = 'blocked' WHERE id = ?`, args: [staffIds.olga!] });
-    await choose('block');
+    await chooseThenCard('block');
     await tap(BORIS.uid);
     await page.click('button[data-action="staffReason"][data-value="lost"]');
     await page.waitForSelector('main[data-screen="notice"]');
