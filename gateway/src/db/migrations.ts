@@ -723,6 +723,28 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX customers_birthday_month ON customers(CAST(substr(birthday, 6, 2) AS INTEGER)) WHERE birthday IS NOT NULL`,
     ],
   },
+  {
+    id: 25,
+    name: "a member's qualifying spend by day",
+    sql: [
+      // The tier window's spend without reading a card's whole history (ledger/spend-days.ts),
+      // filled from the purchases and refunds booked so far. Written out here rather than taken
+      // from spend-days.ts's SPEND_DAYS_FROM_PURCHASES (today the same rows): a shipped
+      // migration must not change with the code.
+      `CREATE TABLE spend_days (
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        day TEXT NOT NULL,
+        paid INTEGER NOT NULL,
+        refunded INTEGER NOT NULL,
+        PRIMARY KEY (account_id, day)
+      ) WITHOUT ROWID`,
+      `INSERT INTO spend_days (account_id, day, paid, refunded)
+         SELECT p.account_id, substr(p.created_at, 1, 10) AS day, SUM(COALESCE(p.paid, p.total)),
+                SUM(CASE WHEN p.total > 0 THEN (COALESCE(p.paid, p.total) * (SELECT COALESCE(SUM(value), 0) FROM refunds r WHERE r.purchase_id = p.id)) / p.total ELSE 0 END)
+           FROM purchases p WHERE p.partner_id IS NULL
+          GROUP BY p.account_id, day`,
+    ],
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

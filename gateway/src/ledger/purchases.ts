@@ -8,6 +8,7 @@ import { creditPoints, debitPoints } from './points.js';
 import type { PurchaseItem } from './refund-plan.js';
 import { postTransfer } from './transfers.js';
 import { claimReceipt, claimScannedReceipt } from './receipts.js';
+import { addPurchaseSpend } from './spend-days.js';
 import type { EarnInput, LedgerCore, PurchaseInput } from './core.js';
 
 /**
@@ -201,6 +202,7 @@ export async function book(
       quote.walletPaid,
     ],
   });
+  if (!quote.partner) await addPurchaseSpend(tx, card.accountId, at, quote.payable);
   return { balance: await core.balanceOf(tx, card.accountId) };
 }
 

@@ -8,6 +8,7 @@ import type { OnceOptions } from './idempotency.js';
 import { debitPoints } from './points.js';
 import { planRefund, type PurchaseItem } from './refund-plan.js';
 import { postTransfer } from './transfers.js';
+import { addRefundSpend } from './spend-days.js';
 import type { LedgerCore } from './core.js';
 
 /**
@@ -62,6 +63,7 @@ export function refund(core: LedgerCore, input: { opId: string; purchaseId: stri
         sql: 'INSERT INTO refunds (id, purchase_id, items, value, points_reversed, clawback, cashback_reversed, wallet_returned, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         args: [input.opId, input.purchaseId, JSON.stringify(plan.items), plan.value, plan.points, clawback, cashbackReversed, walletReturned, at],
       });
+      await addRefundSpend(tx, input.opId);
       const tier = await heldTierAfterRefund(core, tx, purchase, at);
       return {
         pointsReversed: plan.points,

@@ -7,11 +7,13 @@
  * 4. no customer balance below zero; no lot outside 0 ≤ remaining ≤ points;
  * 5. every lot's points = remaining + what was drawn from it;
  * 6. the hash chain: each transfer's prev_hash is the previous transfer's hash and its hash is
- *    the hash of its own fields — an edited, inserted or deleted row breaks it from there on.
+ *    the hash of its own fields — an edited, inserted or deleted row breaks it from there on;
+ * 7. the spend by day (spend-days.ts) is what the purchases and refunds add up to.
  *
  * Read-only; runs on one read transaction so it sees one consistent snapshot.
  */
 import type { SqlClient as Client } from '../db/sql.js';
+import { SPEND_DAYS_FROM_PURCHASES } from './spend-days.js';
 import { GENESIS_HASH, transferHash } from './transfers.js';
 
 export interface Violation {
@@ -63,6 +65,16 @@ export async function verifyLedger(client: Client): Promise<VerifyReport> {
       if (Number(row.remaining) < 0 || Number(row.remaining) > Number(row.points) || Number(row.points) !== Number(row.remaining) + Number(row.drawn)) {
         add('lot_draws', `lot ${String(row.id)}: ${String(row.points)} points, ${String(row.remaining)} left, ${String(row.drawn)} drawn`);
       }
+    }
+    for (const row of await q(`
+      SELECT COALESCE(e.account_id, s.account_id) AS account_id, COALESCE(e.day, s.day) AS day,
+             COALESCE(e.paid, 0) AS paid, COALESCE(e.refunded, 0) AS refunded, COALESCE(s.paid, 0) AS kept_paid, COALESCE(s.refunded, 0) AS kept_refunded
+        FROM (${SPEND_DAYS_FROM_PURCHASES}) e FULL JOIN spend_days s ON s.account_id = e.account_id AND s.day = e.day
+       WHERE COALESCE(e.paid, 0) <> COALESCE(s.paid, 0) OR COALESCE(e.refunded, 0) <> COALESCE(s.refunded, 0)`)) {
+      add(
+        'spend_days',
+        `account ${String(row.account_id)} on ${String(row.day)}: the purchases give ${String(row.paid)} paid and ${String(row.refunded)} refunded, the spend by day keeps ${String(row.kept_paid)} and ${String(row.kept_refunded)}`,
+      );
     }
 
     let prev = GENESIS_HASH;

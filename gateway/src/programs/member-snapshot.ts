@@ -6,8 +6,11 @@ import { earningProgram, segmentsTargeted, startOfLocalDay, type MemberSnapshot,
 import { segmentsOf } from '../segments/segment-service.js';
 import type { SqlExecutor } from '../db/sql.js';
 import type { CardRow } from '../ledger/cards.js';
+import { spendSinceSql, windowStartDays } from '../ledger/spend-days.js';
 
 const DAY_MS = 86_400_000;
+/** The tier window's spend, from the spend by day (ledger/spend-days.ts). */
+const WINDOW_SPEND = spendSinceSql({ account: '?1', since: '?2', day: '?7', nextDay: '?8' });
 
 /** `currency`: the basket's, for the cashback wallet's balance (none for a kiosk's look-up). */
 export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: RuleSet, now: string, currency?: string): Promise<MemberSnapshot> {
@@ -15,6 +18,7 @@ export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: Rule
   const earning = earningProgram(rules, card.programId);
   const windowDays = earning?.program.tiers?.windowDays ?? 365;
   const since = new Date(nowMs - windowDays * DAY_MS).toISOString();
+  const window = windowStartDays(since);
   // One statement for everything but the memberships: this runs on every kiosk tap.
   const row = (
     await db.execute({
@@ -26,14 +30,21 @@ export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: Rule
               (SELECT referred_by FROM customers WHERE id = ?4) AS referred_by,
               (SELECT COALESCE(SUM(points), 0) FROM holds WHERE account_id = ?1 AND state = 'pending' AND expires_at > ?5) AS held,
               (SELECT COUNT(*) FROM (SELECT 1 FROM purchases WHERE account_id = ?1 AND partner_id IS NULL LIMIT 1)) AS purchases,
-              (SELECT COALESCE(SUM(paid), 0) FROM purchases WHERE account_id = ?1 AND partner_id IS NULL AND created_at > ?2) AS paid,
-              (SELECT COALESCE(SUM(CASE WHEN p.total > 0 THEN r.value * p.paid / p.total ELSE 0 END), 0)
-                 FROM refunds r JOIN purchases p ON p.id = r.purchase_id
-                WHERE p.account_id = ?1 AND p.partner_id IS NULL AND p.created_at > ?2) AS refunded,
+              ${WINDOW_SPEND.paid} AS paid,
+              ${WINDOW_SPEND.refunded} AS refunded,
               (SELECT COALESCE(SUM(capped_points), 0) FROM purchases WHERE account_id = ?1 AND created_at >= ?3) AS earned_today,
               (SELECT balance FROM accounts WHERE id = ?1) AS balance,
               (SELECT balance FROM accounts WHERE code = ?6) AS wallet`,
-      args: [card.accountId, since, new Date(startOfLocalDay(nowMs, rules.timezone)).toISOString(), card.customerId, now, currency ? `wallet:${card.accountId}:${currency}` : ''],
+      args: [
+        card.accountId,
+        since,
+        new Date(startOfLocalDay(nowMs, rules.timezone)).toISOString(),
+        card.customerId,
+        now,
+        currency ? `wallet:${card.accountId}:${currency}` : '',
+        window.day,
+        window.nextDay,
+      ],
     })
   ).rows[0]!;
   const memberships = card.customerId
@@ -53,7 +64,7 @@ export async function memberSnapshot(db: SqlExecutor, card: CardRow, rules: Rule
     cardProgramId: card.programId,
     availablePoints: Number(row.balance) - Number(row.held),
     tier: { id: text(row.tier), reviewAt: text(row.tier_review_at) },
-    qualifyingSpend: Math.max(0, Number(row.paid) - Math.floor(Number(row.refunded))),
+    qualifyingSpend: Math.max(0, Number(row.paid) - Number(row.refunded)),
     purchases,
     birthday: text(row.birthday),
     birthdayBonusYear: row.birthday_bonus_year == null ? null : Number(row.birthday_bonus_year),

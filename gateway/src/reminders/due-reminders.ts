@@ -7,6 +7,7 @@
  */
 import { birthdayOccurrence, daysInMonth, earningProgram, instantOf, levelIndex, localParts, qualifiedLevel, type RuleSet, type Tiers } from '@loyalty/protocol';
 import type { SqlExecutor } from '../db/sql.js';
+import { spendSinceSql, windowStartDays } from '../ledger/spend-days.js';
 import { maskCardNumber } from '@loyalty/protocol';
 import type { ReminderFacts, ReminderKind } from './messages.js';
 
@@ -136,18 +137,17 @@ export function keepsTier(tiers: Tiers, held: string, spend: number): { keeps: b
   return { keeps: after >= index, name: level.name, spendNeeded: Math.max(0, level.minSpend - spend) };
 }
 
-/** Money paid since `sinceMs` less refunds (the spend that will still be in the tier window at the review). */
+const SPEND = spendSinceSql({ account: '?1', since: '?2', day: '?3', nextDay: '?4' });
+
+/**
+ * Money paid since `sinceMs` less refunds (the spend that will still be in the tier window at the
+ * review), counted as the member snapshot counts the tier window's.
+ */
 async function spendCountingAt(db: SqlExecutor, accountId: number, sinceMs: number): Promise<number> {
   const since = new Date(sinceMs).toISOString();
-  const row = (
-    await db.execute({
-      sql: `SELECT (SELECT COALESCE(SUM(COALESCE(paid, total)), 0) FROM purchases WHERE account_id = ?1 AND partner_id IS NULL AND created_at > ?2)
-                 - (SELECT COALESCE(SUM(CASE WHEN p.total > 0 THEN r.value * COALESCE(p.paid, p.total) / p.total ELSE 0 END), 0)
-                      FROM refunds r JOIN purchases p ON p.id = r.purchase_id WHERE p.account_id = ?1 AND p.partner_id IS NULL AND p.created_at > ?2) AS spend`,
-      args: [accountId, since],
-    })
-  ).rows[0]!;
-  return Math.max(0, Math.floor(Number(row.spend)));
+  const { day, nextDay } = windowStartDays(since);
+  const row = (await db.execute({ sql: `SELECT ${SPEND.paid} AS paid, ${SPEND.refunded} AS refunded`, args: [accountId, since, day, nextDay] })).rows[0]!;
+  return Math.max(0, Number(row.paid) - Number(row.refunded));
 }
 
 /** Whether the local time in `timeZone` is inside [from, to) ("09:00", "20:00"). */

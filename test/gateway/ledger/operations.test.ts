@@ -205,6 +205,12 @@ describe('tamper evidence', () => {
     const first = { seq: Number(row.seq), amount: Number(row.amount), credit_account: Number(row.credit_account), debit_account: Number(row.debit_account) };
     await rig.client.batch(
       [
+        // Its spend by day too, so that only the chain can tell.
+        {
+          sql: `UPDATE spend_days SET paid = paid - (SELECT paid FROM purchases WHERE id IN (SELECT id FROM transfers WHERE seq = ?1))
+                 WHERE (account_id, day) IN (SELECT account_id, substr(created_at, 1, 10) FROM purchases WHERE id IN (SELECT id FROM transfers WHERE seq = ?1))`,
+          args: [first.seq],
+        },
         { sql: 'DELETE FROM purchases WHERE id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
         { sql: 'DELETE FROM lot_draws WHERE transfer_id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
         { sql: 'DELETE FROM lots WHERE transfer_id IN (SELECT id FROM transfers WHERE seq = ?)', args: [first.seq] },
