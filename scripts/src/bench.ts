@@ -104,6 +104,9 @@ async function pageBench(): Promise<void> {
   });
 }
 
+/** A house card's purchases over a year: ~55 a day. */
+const HOUSE_CARD_HISTORY = 20_000;
+
 async function ledgerBench(): Promise<void> {
   const ops = Number(values.taps ?? (values.quick ? 1000 : 4000));
   const repetitions = Number(values.reps ?? (values.quick ? 1 : 3));
@@ -143,6 +146,14 @@ async function ledgerBench(): Promise<void> {
       `${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)}`,
     ];
   });
+  // One card with a year of history against a fresh one, 64 callers: a card's earns should not
+  // slow down with its history.
+  const houseCard: Record<string, { opsPerS: number; cpuUsPerOp: number; p50Ms: number }> = {};
+  for (const history of [0, HOUSE_CARD_HISTORY]) {
+    process.stderr.write(`house card with ${history} purchases in its year, 64 callers: ledger earns (${ops})...\n`);
+    const run = await ledgerEarnRate(64, ops, { houseCard: history });
+    houseCard[String(history)] = { opsPerS: run.opsPerS, cpuUsPerOp: run.cpuUsPerOp, p50Ms: run.latency.p50 };
+  }
   const at64 = byCallers['64']!;
   const budget = { cpuUsPerOp: 250, ratio: 2.0 };
   process.stdout.write(
@@ -150,7 +161,12 @@ async function ledgerBench(): Promise<void> {
       `${formatTable(['callers', 'ops/s', 'min-max', 'p50 ms', 'p99 ms', 'ops/commit', 'CPU µs/op', 'raw tx/s', 'raw min-max', 'x raw', 'x min-max'], rows)}\n` +
       `budget at 64 callers: <= ${budget.cpuUsPerOp} µs CPU per earn (${at64.cpuUsPerOp.toFixed(0)}: ${at64.cpuUsPerOp <= budget.cpuUsPerOp ? 'met' : 'NOT met'}), >= ${budget.ratio}x the raw commit rate (${at64.ratio.toFixed(2)}x: ${at64.ratio >= budget.ratio ? 'met' : 'NOT met'})\n`,
   );
-  writeResult('ledger', { config: { ops, repetitions, callerCounts }, pairs, budget, summary: { byCallers } });
+  process.stdout.write(
+    `one card taking every earn, 64 callers: ${Object.entries(houseCard)
+      .map(([history, r]) => `${history} purchases in its year before: ${r.opsPerS.toFixed(0)} earns/s, ${r.cpuUsPerOp.toFixed(0)} µs CPU per earn, p50 ${r.p50Ms.toFixed(2)} ms`)
+      .join('; ')}\n`,
+  );
+  writeResult('ledger', { config: { ops, repetitions, callerCounts, houseCardHistory: HOUSE_CARD_HISTORY }, pairs, budget, summary: { byCallers, houseCard } });
 }
 
 async function fleetBench(): Promise<void> {

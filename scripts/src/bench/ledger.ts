@@ -5,7 +5,8 @@
  * a hash-chained transfer, a lot and balances, and is answered after its own commit) with K
  * concurrent callers, closed loop, and the CPU the process spent per earn. Baseline in the same
  * run and on the same disk: raw libSQL single-row INSERT transactions, one after another (one
- * client cannot overlap write transactions).
+ * client cannot overlap write transactions). Also every earn on one card with a year of history
+ * (a store's house card) against one without: a card's earns must not slow down with its history.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,11 +53,16 @@ export async function rawInsertRate(ops: number): Promise<{ txPerS: number; late
   }
 }
 
-export async function ledgerEarnRate(callers: number, ops: number): Promise<LedgerRun> {
+/**
+ * `houseCard`: every earn goes to one card that already has this many purchases spread over the
+ * past year (a store's house card, scanned for customers without one), instead of 100 cards.
+ */
+export async function ledgerEarnRate(callers: number, ops: number, options: { houseCard?: number } = {}): Promise<LedgerRun> {
   const dir = mkdtempSync(join(tmpdir(), 'loyalty-bench-ledger-'));
   const client = await openDatabase({ url: `file:${dir}/ledger.db`, busyTimeoutMs: 5000 });
   const writer = new GroupCommitWriter(client);
-  const clock = { now: () => new Date() };
+  let pastMs = 0;
+  const clock = { now: () => new Date(Date.now() - pastMs) };
   const programs = new ProgramService(client, writer, clock, { defaults: { pointsPerUnit: 1, expiryDays: null, pointValueMinor: 1 }, publish: async () => {}, log: quiet });
   const ledger = new Ledger(client, writer, { demoPointsPerUnit: 1, rules: programs, clock });
   const directory = new Directory(client, writer, clock);
@@ -69,6 +75,20 @@ export async function ledgerEarnRate(callers: number, ops: number): Promise<Ledg
       cards.push(cardNumberFor(1000 + i));
       await directory.issueCard({ number: cards[i]!, programId: 'points', customerId: await directory.createCustomer({ name: `C${i}` }) });
     }
+    if (options.houseCard !== undefined) {
+      // Its history first (not timed), oldest first, 100 purchases at a time at one instant.
+      const history = options.houseCard;
+      for (let i = 0; i < history; i += 100) {
+        pastMs = Math.round(((history - i) / history) * 360 * 86_400_000);
+        await Promise.all(
+          Array.from({ length: Math.min(100, history - i) }, (_, k) =>
+            ledger.purchase({ opId: `history-${i + k}`, card: { number: cards[0]! }, storeId: 'bench', currency: 'EUR', items: [{ sku: 'H', category: 'grocery', quantity: 1, unitPrice: 1500 }], source: 'bench' }),
+          ),
+        );
+      }
+      pastMs = 0;
+    }
+    const cardOf = (n: number) => (options.houseCard !== undefined ? cards[0]! : cards[n % cards.length]!);
     // The till registers every sale first (not timed); each earn then claims its registered sale.
     const amountOf = (n: number) => 1000 + (n % 50) * 100;
     await Promise.all(
@@ -86,7 +106,7 @@ export async function ledgerEarnRate(callers: number, ops: number): Promise<Ledg
           const n = issued++;
           const opId = ids.next();
           const t0 = now();
-          await ledger.earn({ opId, card: { number: cards[n % cards.length]! }, receipt: { id: `R${n}`, total: { amount: amountOf(n), currency: 'EUR' } }, storeId: 'bench', source: 'bench' });
+          await ledger.earn({ opId, card: { number: cardOf(n) }, receipt: { id: `R${n}`, total: { amount: amountOf(n), currency: 'EUR' } }, storeId: 'bench', source: 'bench' });
           samples.push(now() - t0);
         }
       }),
