@@ -82,7 +82,14 @@ export async function ledgerEarnRate(callers: number, ops: number, options: { ho
         pastMs = Math.round(((history - i) / history) * 360 * 86_400_000);
         await Promise.all(
           Array.from({ length: Math.min(100, history - i) }, (_, k) =>
-            ledger.purchase({ opId: `history-${i + k}`, card: { number: cards[0]! }, storeId: 'bench', currency: 'EUR', items: [{ sku: 'H', category: 'grocery', quantity: 1, unitPrice: 1500 }], source: 'bench' }),
+            ledger.purchase({
+              opId: `history-${i + k}`,
+              card: { number: cards[0]! },
+              storeId: 'bench',
+              currency: 'EUR',
+              items: [{ sku: 'H', category: 'grocery', quantity: 1, unitPrice: 1500 }],
+              source: 'bench',
+            }),
           ),
         );
       }
