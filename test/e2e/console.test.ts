@@ -250,20 +250,23 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     await page.click('nav a:text("Отчёты")');
     await page.waitForSelector('h1:text("Отчёты")');
     expect(await page.innerText('[data-field="total-points"]')).toBe('50');
-    const today = new Date().toISOString().slice(0, 10);
-    expect(await page.inputValue('input[name="date"]')).toBe(today);
+    // All stores open on the latest day begun in each (store-1 counts days in Moscow, store-2 in Berlin).
+    const dayIn = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+    expect(await page.inputValue('input[name="date"]')).toBe([dayIn('Europe/Moscow'), dayIn('Europe/Berlin')].sort()[0]);
     expect(await page.locator('svg rect.c-earned').count()).toBe(14);
     await accessible('reports-ru');
     await page.goto(url('/admin/reports?days=30&storeId=store-2'));
     expect(await page.locator('svg rect.c-earned').count()).toBe(30);
     expect(await page.inputValue('select[name="storeId"]')).toBe('store-2');
-    await page.goBack();
 
+    // One store opens on its own today, where the two purchases are, and downloads that day.
+    await page.goto(url('/admin/reports?storeId=store-1'));
+    expect(await page.inputValue('input[name="date"]')).toBe(dayIn('Europe/Moscow'));
     const download = page.waitForEvent('download');
     await page.click('a[href^="/admin/reports/daily.csv"]');
     const csv = readFileSync((await (await download).path())!, 'utf8');
     expect(csv.split('\r\n')[0]).toMatch(/^date,storeId,kioskId,pointsEarned,/);
-    expect(csv).toMatch(/,store-1,TOTAL,50,0,0,0,0,0,2,/);
+    expect(csv).toContain(`${dayIn('Europe/Moscow')},store-1,TOTAL,50,0,0,0,0,0,2,`);
     const liability = await page.request.get(url('/admin/reports/liability.csv'));
     expect(liability.headers()['content-type']).toContain('text/csv');
     expect(await liability.text()).toContain('points,TOTAL,points,50\r\n');

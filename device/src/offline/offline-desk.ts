@@ -7,7 +7,7 @@
  * across restarts.
  */
 import type { KeyObject } from 'node:crypto';
-import { CardTokenError, localParts, verifyCardToken, type CardRef, type CardTokenClaims, type CardTokenRefusal } from '@loyalty/protocol';
+import { CardTokenError, localDate, verifyCardToken, type CardRef, type CardTokenClaims, type CardTokenRefusal } from '@loyalty/protocol';
 import type { Outbox } from '../outbox/outbox.js';
 import type { TokenCache } from './token-cache.js';
 
@@ -63,7 +63,7 @@ export class OfflineDesk {
     if (spent + points > claims.limits.perCardPoints) return { ok: false, reason: 'per_card_limit' };
     const available = (claims.identify.member?.availablePoints ?? claims.identify.balance) - spent;
     if (points > available) return { ok: false, reason: 'insufficient_points' };
-    const day = localDay(this.deps.now(), timeZone);
+    const day = localDate(this.deps.now(), timeZone);
     const policy = this.deps.policy();
     if ((await this.deps.outbox.offlineSpent({ day })) + points > policy.budgetPointsPerDay) return { ok: false, reason: 'kiosk_budget' };
     if ((this.deps.random ?? Math.random)() * 100 < policy.onlineSelectionPercent) return { ok: false, reason: 'online_selected' };
@@ -73,9 +73,4 @@ export class OfflineDesk {
   private spentOnCard(claims: CardTokenClaims): Promise<number> {
     return this.deps.outbox.offlineSpent({ card: claims.card.number, sinceMs: Date.parse(claims.issuedAt) });
   }
-}
-
-function localDay(instantMs: number, timeZone: string): string {
-  const p = localParts(instantMs, timeZone);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }

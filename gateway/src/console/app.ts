@@ -24,7 +24,7 @@ import { programBody, programsBody, type ProgramPageData } from './programs-page
 import { cardBody, customerBody, searchBody, type CardPageData, type SearchKind } from './cards-page.js';
 import { readAudit } from '../audit/audit-log.js';
 import { cardDetails } from '../members/card-details.js';
-import { isValidCardNumber } from '@loyalty/protocol';
+import { isValidCardNumber, localDate } from '@loyalty/protocol';
 import { SESSION_MS, type ConsoleSession } from './sessions.js';
 import { CONSOLE_LANGS, CONSOLE_WORDS, type ConsoleLang } from './words.js';
 import { html } from 'hono/html';
@@ -495,15 +495,24 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   // ---- reports --------------------------------------------------------------------------------
 
   const DateQuery = z.iso.date();
-  const reportQuery = (c: Context) => {
-    const today = deps.clock.now().toISOString().slice(0, 10);
-    const date = DateQuery.safeParse(c.req.query('date')).success ? c.req.query('date')! : today;
-    return { date, storeId: c.req.query('storeId') ?? '' };
+  /**
+   * The day asked for, or today as the stores count days: a chosen store's local date; for all
+   * stores the latest day that has begun in every one of them (after midnight in Moscow, Berlin's
+   * day is still running and Moscow's new one has hardly begun), never a day still to come.
+   */
+  const reportQuery = async (c: Context) => {
+    const storeId = c.req.query('storeId') ?? '';
+    const asked = c.req.query('date');
+    if (DateQuery.safeParse(asked).success) return { date: asked!, storeId };
+    const nowMs = deps.clock.now().getTime();
+    const stores = (await deps.directory.stores()).filter((s) => !storeId || s.id === storeId);
+    const days = (stores.length ? stores.map((s) => s.timezone) : ['UTC']).map((zone) => localDate(nowMs, zone));
+    return { date: days.sort()[0]!, storeId };
   };
 
   app.get('/reports', async (c) => {
     const ctx = c.get('ctx');
-    const { date, storeId } = reportQuery(c);
+    const { date, storeId } = await reportQuery(c);
     const stores = await deps.directory.stores();
     const known = stores.some((s) => s.id === storeId) ? storeId : '';
     const daily = await dailyReport(deps.db, { date, ...(known ? { storeId: known } : {}) });
@@ -525,7 +534,7 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   });
 
   app.get('/reports/daily.csv', async (c) => {
-    const { date, storeId } = reportQuery(c);
+    const { date, storeId } = await reportQuery(c);
     try {
       const report = await dailyReport(deps.db, { date, ...(storeId ? { storeId } : {}) });
       return c.body(dailyCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="daily-${date}${storeId ? `-${storeId}` : ''}.csv"` });

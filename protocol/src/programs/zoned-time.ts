@@ -70,6 +70,12 @@ export function localParts(instantMs: number, timeZone: string): LocalParts {
   return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), hour: wall.getUTCHours(), minute: wall.getUTCMinutes(), weekday };
 }
 
+/** The local date in `timeZone` at an instant, YYYY-MM-DD. */
+export function localDate(instantMs: number, timeZone: string): string {
+  const p = localParts(instantMs, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
 /** The wall-clock reading at an instant, written as if it were UTC, in ms. */
 function wallMs(instantMs: number, timeZone: string): number {
   return instantMs + offsetMs(instantMs, timeZone);
