@@ -247,6 +247,7 @@ describeWithSystem('the operators’ console in Chromium', [CHROMIUM], () => {
     await signIn('viewer');
     await page.click('a.lang');
     await page.waitForSelector('h1:text("Киоски")');
+    await accessible('fleet-ru');
     await page.click('nav a:text("Отчёты")');
     await page.waitForSelector('h1:text("Отчёты")');
     expect(await page.innerText('[data-field="total-points"]')).toBe('50');

@@ -32,7 +32,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /**
- * axe-core in the page: no serious or critical violation; then a full-page screenshot into `dir`
+ * axe-core in the page: no serious or critical violation, and the page no wider than its window;
+ * then a full-page screenshot into `dir`
  * (the docs show them). Evaluated through the debugging protocol: the pages' CSP (rightly)
  * refuses inline scripts.
  */
@@ -43,5 +44,8 @@ export async function expectAccessible(page: Page, name: string, dir: string): P
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
   });
   expect(violations, name).toEqual([]);
+  // Nothing pushes the page wider than its window (a table too wide for it scrolls in its own region).
+  const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
+  expect(widths.page, `${name}: the page is wider than its window`).toBeLessThanOrEqual(widths.window);
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }

@@ -96,6 +96,7 @@ main{padding:16px 20px;max-width:1280px}
 h1{font-size:24px;margin:4px 0 12px}
 h2{font-size:18px;margin:20px 0 8px}
 table{border-collapse:collapse;background:#fff;width:100%;font-size:14px}
+.wide{overflow-x:auto}
 th,td{border:1px solid #d5dbe4;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#e9edf3}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
