@@ -14,7 +14,7 @@ import { ANNA, BORIS, STORE, eventually, registerSale, seed, startGateway, start
 import { PAID_DOC, POINTS_DOC_ANY_TIME, pointsWith } from '../support/programs.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { answerLate } from '../support/late.js';
-import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
+import { overflowsOf, watchOverflow, CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
 
 const BERLIN = 'Europe/Berlin';
 
@@ -48,6 +48,7 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     k = await startKiosk(gateway, dirs[1]!.path, { config });
     await eventually(() => k.kiosk.link.connected && k.kiosk.rules.version !== null, 5000, 'kiosk online with its rules');
     page = await browser.newPage({ viewport: { width: 800, height: 480 } });
+    await watchOverflow(page);
     await page.goto(k.kiosk.pageUrl!);
     await page.waitForSelector('main[data-screen="welcome"]');
   }
@@ -72,11 +73,14 @@ describeWithSystem('the kiosk page in Chromium', [CHROMIUM], () => {
     dirs = [];
   });
   afterEach(async (context) => {
+    // Every screen the test went through fits the Raspberry Pi's 7" touchscreen (800x480) without scrolling.
+    const overflows = context.task.result?.state !== 'fail' && page ? await overflowsOf(page) : [];
     if (context.task.result?.state === 'fail' && page) await screenshot(page, context.task.name).catch(() => undefined);
     await page?.close();
     await k?.kiosk.stop();
     await gateway?.stop();
     for (const d of dirs) d.remove();
+    expect(overflows, 'screens taller than 800x480').toEqual([]);
   });
 
   const screen = () => page.getAttribute('main', 'data-screen');

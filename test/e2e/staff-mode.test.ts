@@ -12,7 +12,7 @@ import { ANNA, BORIS, STORE, eventually, seed, startGateway, startKiosk, tempDir
 import { POINTS_DOC } from '../support/programs.js';
 import { describeWithSystem } from '../support/system-deps.js';
 import { answerLate } from '../support/late.js';
-import { CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
+import { overflowsOf, watchOverflow, CHROMIUM, launchChromium, screenshot } from '../support/browser.js';
 
 const OLGA = { name: 'Olga Petrova', uid: '04AA0000000C01' };
 const MARAT = { name: 'Marat Ivanov', uid: '04AA0000000A01' };
@@ -36,11 +36,14 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     dirs = [];
   });
   afterEach(async (context) => {
+    // Every screen the test went through fits the Raspberry Pi's 7" touchscreen (800x480) without scrolling.
+    const overflows = context.task.result?.state !== 'fail' && page ? await overflowsOf(page) : [];
     if (context.task.result?.state === 'fail' && page) await screenshot(page, context.task.name).catch(() => undefined);
     await page?.close();
     await k?.kiosk.stop();
     await gateway?.stop();
     for (const d of dirs) d.remove();
+    expect(overflows, 'screens taller than 800x480').toEqual([]);
   });
 
   async function setUp(config: Record<string, unknown> = {}): Promise<void> {
@@ -55,6 +58,7 @@ describeWithSystem('staff mode at the kiosk, in Chromium', [CHROMIUM], () => {
     k = await startKiosk(gateway, dirs[1]!.path, { config });
     await eventually(() => k.kiosk.link.connected && k.kiosk.rules.version !== null && k.kiosk.staff.byCard(MARAT.uid) !== null, 5000, 'kiosk online with its rules and staff list');
     page = await browser.newPage({ viewport: { width: 800, height: 480 } });
+    await watchOverflow(page);
     await page.goto(k.kiosk.pageUrl!);
     await page.waitForSelector('main[data-screen="welcome"]');
   }

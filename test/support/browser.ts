@@ -49,3 +49,31 @@ export async function expectAccessible(page: Page, name: string, dir: string): P
   expect(widths.page, `${name}: the page is wider than its window`).toBeLessThanOrEqual(widths.window);
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Records every screen of a fixed-size kiosk page whose content does not fit: after each change
+ * of the page, `main` taller than its box (it would have to be scrolled to reach what is below)
+ * or the page wider than the window. Read with `overflowsOf`.
+ */
+export async function watchOverflow(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __overflows: string[] }).__overflows = seen;
+    const check = () => {
+      const main = document.querySelector('main');
+      if (!main) return;
+      const screen = main.getAttribute('data-screen') ?? '?';
+      const tall = main.scrollHeight - main.clientHeight;
+      const wide = document.documentElement.scrollWidth - window.innerWidth;
+      if (tall > 1 || wide > 0) {
+        const entry = `${screen} (${document.documentElement.lang}): ${tall > 1 ? `${tall} px too tall` : ''}${wide > 0 ? ` ${wide} px too wide` : ''}`;
+        if (!seen.includes(entry)) seen.push(entry);
+      }
+    };
+    new MutationObserver(() => requestAnimationFrame(check)).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+export async function overflowsOf(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __overflows?: string[] }).__overflows ?? []);
+}

@@ -77,6 +77,47 @@ main.tone-stop{background:#8f1d1d}
 .keypad .ok.half{grid-column:span 2}
 .keypad .ok.minus{background:#8f1d1d}
 .row{display:flex;gap:12px;justify-content:center;margin-top:8px}
+/* Short screens (the Raspberry Pi's 7-inch 800x480): every screen fits without scrolling (docs/kiosk-page.md). */
+@media (max-height:540px){
+html,body{font-size:20px;line-height:1.25}
+header{padding:4px 16px}
+header button{min-height:44px;padding:6px 18px}
+main{padding:6px 16px}
+h1{font-size:32px;margin:0 0 4px}
+p{margin:3px 0}
+.detail,.card,#countdown{font-size:17px}
+.busy{font-size:26px}
+.balance strong{font-size:42px}
+footer{padding:4px 16px;min-height:56px}
+button{padding:8px 22px;min-height:48px}
+.spend{margin-top:6px}
+.offers{gap:8px;margin:6px 0}
+.offer{padding:4px 10px;font-size:17px;line-height:1.2}
+.offer span{font-size:16px}
+.keypad{gap:5px;margin-top:2px}
+.keypad button{min-height:44px}
+.entry{font-size:28px;min-height:36px}
+.entry.name{font-size:26px}
+.enterName h1{font-size:26px}
+.enterName .hint{font-size:16px}
+.keyboard{gap:3px;margin:2px 0}
+.keyboard .letters{gap:3px}
+.keyboard button{min-height:34px}
+.consent{margin:2px 0}
+.consent input{width:24px;height:24px}
+.terms{font-size:14px}
+.by-phone{margin-top:10px;font-size:19px}
+.coupon-code strong{font-size:26px}
+.verdict h1{font-size:44px}
+.staff h1{font-size:24px;margin:0 0 2px}
+.staff-badge{padding:2px 12px;font-size:16px;margin-bottom:4px}
+.staff .entry{min-height:34px;font-size:26px}
+.staff .keypad{gap:4px}
+.staff .hint{font-size:16px;margin:1px 0}
+.staff-menu{gap:8px;margin:4px 0}
+.staff .back,.staff .row button{min-height:44px;padding:6px 20px}
+.row{margin-top:4px}
+}
 `;
 
 export const PAGE_SCRIPT = `
