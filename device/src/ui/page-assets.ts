@@ -77,8 +77,8 @@ main.tone-stop{background:#8f1d1d}
 .keypad .ok.half{grid-column:span 2}
 .keypad .ok.minus{background:#8f1d1d}
 .row{display:flex;gap:12px;justify-content:center;margin-top:8px}
-/* Short screens (the Raspberry Pi's 7-inch 800x480): every screen fits without scrolling (docs/kiosk-page.md). */
-@media (max-height:540px){
+/* Screens up to 760 px high (the Raspberry Pi 7-inch 800x480, 1024x600, 1280x720): every screen fits without scrolling (docs/kiosk-page.md). */
+@media (max-height:760px){
 html,body{font-size:20px;line-height:1.25}
 header{padding:4px 16px}
 header button{min-height:44px;padding:6px 18px}
