@@ -33,9 +33,8 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 
 /**
  * axe-core in the page: no serious or critical violation, and the page no wider than its window;
- * then a full-page screenshot into `dir`
- * (the docs show them). Evaluated through the debugging protocol: the pages' CSP (rightly)
- * refuses inline scripts.
+ * then a full-page screenshot into `dir` (the docs show them). Evaluated through the debugging
+ * protocol: the pages' CSP (rightly) refuses inline scripts.
  */
 export async function expectAccessible(page: Page, name: string, dir: string): Promise<void> {
   await page.evaluate(AXE_SOURCE);

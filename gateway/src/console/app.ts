@@ -500,20 +500,20 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
    * stores the latest day that has begun in every one of them (after midnight in Moscow, Berlin's
    * day is still running and Moscow's new one has hardly begun), never a day still to come.
    */
-  const reportQuery = async (c: Context) => {
+  const reportQuery = (c: Context, stores: ReadonlyArray<{ id: string; timezone: string }>) => {
     const storeId = c.req.query('storeId') ?? '';
     const asked = c.req.query('date');
     if (DateQuery.safeParse(asked).success) return { date: asked!, storeId };
     const nowMs = deps.clock.now().getTime();
-    const stores = (await deps.directory.stores()).filter((s) => !storeId || s.id === storeId);
-    const days = (stores.length ? stores.map((s) => s.timezone) : ['UTC']).map((zone) => localDate(nowMs, zone));
+    const chosen = stores.filter((s) => !storeId || s.id === storeId);
+    const days = (chosen.length ? chosen.map((s) => s.timezone) : ['UTC']).map((zone) => localDate(nowMs, zone));
     return { date: days.sort()[0]!, storeId };
   };
 
   app.get('/reports', async (c) => {
     const ctx = c.get('ctx');
-    const { date, storeId } = await reportQuery(c);
     const stores = await deps.directory.stores();
+    const { date, storeId } = reportQuery(c, stores);
     const known = stores.some((s) => s.id === storeId) ? storeId : '';
     const daily = await dailyReport(deps.db, { date, ...(known ? { storeId: known } : {}) });
     const days = [7, 14, 30, 90].includes(Number(c.req.query('days'))) ? Number(c.req.query('days')) : CHART_DAYS;
@@ -534,7 +534,7 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   });
 
   app.get('/reports/daily.csv', async (c) => {
-    const { date, storeId } = await reportQuery(c);
+    const { date, storeId } = reportQuery(c, await deps.directory.stores());
     try {
       const report = await dailyReport(deps.db, { date, ...(storeId ? { storeId } : {}) });
       return c.body(dailyCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="daily-${date}${storeId ? `-${storeId}` : ''}.csv"` });
