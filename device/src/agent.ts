@@ -31,6 +31,7 @@ import {
 import type { Logger } from '@loyalty/protocol/node';
 import { issuedCoupon, type CouponJournal, type CouponEntry } from './coupon-journal.js';
 import { OfflineError, type Requests } from './link/requests.js';
+import { JournalWriteError } from './outbox/outbox.js';
 import type { BarcodeScanner } from './ports/barcode-scanner.js';
 import type { CardReader } from './ports/card-reader.js';
 import type { Display, Signal } from './ports/display.js';
@@ -295,7 +296,13 @@ export class KioskAgent extends EventEmitter<AgentEvents> {
 
   private enqueue(work: () => Promise<void>): void {
     if (this.outOfService) return;
-    this.queue = this.queue.then(work).catch((error: Error) => {
+    this.queue = this.queue.then(work).catch(async (error: Error) => {
+      if (error instanceof JournalWriteError) {
+        // Nothing was recorded, so nothing was done: the customer is told so, the fleet sees the storage down.
+        this.deps.log.error({ code: error.code }, 'operation refused: the journal cannot be written');
+        await this.notice('cannotRecord');
+        return this.goIdle(this.options.memberScreenMs);
+      }
       this.deps.log.error({ err: error.message }, 'kiosk action failed');
       return this.present({ screen: 'notice', notice: 'failed' }).then(() => this.goIdle(3000));
     });

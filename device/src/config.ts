@@ -114,6 +114,17 @@ export const KioskConfig = z.strictObject({
       tokenCacheSize: z.number().int().min(0).max(100_000).default(5000),
     })
     .prefault({}),
+  /**
+   * The kiosk's storage (docs/fleet.md "Storage"): the journal's size cap, so that a long outage
+   * cannot fill the card the system runs from, and the free space below which the kiosk reports
+   * its storage degraded (an alarm for operators, before the card is full).
+   */
+  storage: z
+    .strictObject({
+      journalMaxMiB: z.number().int().min(1).max(1_048_576).default(256),
+      lowFreeMiB: z.number().int().min(0).max(1_048_576).default(200),
+    })
+    .prefault({}),
   /** staff mode ends by itself after this long without a tap or a button (docs/staff.md) */
   staffIdleMs: z.number().int().min(5000).max(3_600_000).default(60_000),
   /**

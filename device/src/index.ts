@@ -27,6 +27,7 @@ export * from './ui/view.js';
 export * from './ui/text.js';
 export * from './ui/member-view.js';
 export * from './coupon-journal.js';
+export * from './storage-health.js';
 export * from './ui/page-render.js';
 export * from './ui/page-server.js';
 export * from './staff-cache.js';

@@ -34,6 +34,9 @@ import { CouponJournal, issuedCoupon } from './coupon-journal.js';
 import { SignedVersionedCache } from './signed-cache.js';
 import { TokenCache } from './offline/token-cache.js';
 import { OfflineDesk, type OfflinePolicy } from './offline/offline-desk.js';
+import { StorageHealth } from './storage-health.js';
+
+const MiB = 1024 * 1024;
 
 /** this agent's version: its package's, which a release build sets */
 export const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -60,6 +63,7 @@ interface Running {
   trustedKeys: TrustedGatewayKeys;
   commands: CommandRunner;
   page: PageServer | null;
+  storage: StorageHealth;
 }
 
 export interface KioskOptions {
@@ -135,10 +139,11 @@ export class Kiosk {
     const trustedKeys = new TrustedGatewayKeys(config.gateway.publicKeys, config.stateDir, log);
     // The outbox is the kiosk's journal: each entry chained to the one before, signed with the kiosk's key (docs/offline.md).
     const outbox = new Outbox({
-      store: new LibsqlOutboxStore(join(config.stateDir, 'outbox.db')),
+      store: new LibsqlOutboxStore(join(config.stateDir, 'outbox.db'), config.storage.journalMaxMiB * MiB),
       journal: { kioskId: config.kioskId, privateKey: () => (this.running?.identity ?? identity).keys.privateKey },
     });
     await outbox.start();
+    const storage = new StorageHealth({ dir: config.stateDir, lowFreeBytes: config.storage.lowFreeMiB * MiB, journalFailure: () => outbox.lastFailure });
 
     for (const device of [hardware.display, hardware.printer, hardware.reader, hardware.scanner]) await device.start();
 
@@ -295,7 +300,7 @@ export class Kiosk {
     link.on('connected', () => void agent.setOutOfService(false));
     link.start();
     const heartbeat = this.startHeartbeat(config.heartbeatIntervalMs);
-    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, staff, rules, trustedKeys, commands, page, tokens };
+    this.running = { identity, signer, outbox, link, requests, agent, heartbeat, hotlist, staff, rules, trustedKeys, commands, page, tokens, storage };
     // What the operator last set, as kept: it holds until the broker brings a newer one (or while offline).
     const stored = desired.load();
     if (stored) this.applyDesired(stored);
@@ -443,6 +448,7 @@ export class Kiosk {
         scanner: hardware.scanner.health(),
         printer: hardware.printer.health(),
         display: hardware.display.health(),
+        ...(this.running ? { storage: await this.running.storage.health() } : {}),
       },
       versions: { agent: AGENT_VERSION, rules: this.running?.rules.version ?? null, hotlist: this.running?.hotlist.version ?? null, staff: this.running?.staff.version ?? null },
       rejectedMessages: Object.fromEntries(this.running?.link.rejectedCounts ?? []),

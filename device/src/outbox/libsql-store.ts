@@ -44,13 +44,26 @@ export class LibsqlOutboxStore implements OutboxStore {
   private deletes: PendingDelete[] = [];
   private deleting: Promise<void> | null = null;
 
-  constructor(private readonly path: string) {}
+  /**
+   * @param maxBytes the most the journal's file may grow to (docs/fleet.md "Storage"): a long
+   *   outage must not fill the card the kiosk's system runs from; beyond it a write fails with
+   *   SQLITE_FULL until answered entries are removed.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly maxBytes?: number,
+  ) {}
 
   async open(): Promise<void> {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const db = new Database(this.path);
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = FULL');
+    if (this.maxBytes !== undefined) {
+      const { page_size: pageSize } = db.prepare('PRAGMA page_size').get([]) as { page_size: number };
+      // SQLite keeps it at least the file's present size: a file over the cap opens, and takes writes once entries go.
+      db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.ceil(this.maxBytes / pageSize))}`);
+    }
     db.exec(`CREATE TABLE IF NOT EXISTS outbox (
       op_id TEXT PRIMARY KEY,
       kind TEXT NOT NULL,
@@ -93,7 +106,7 @@ export class LibsqlOutboxStore implements OutboxStore {
   async put(opId: string, kind: string, entry: EntryBuilder, spend?: OfflineSpend): Promise<void> {
     const sql = this.sql;
     // One transaction: the entry, the chain's head and the spend are on disk together or not at all.
-    this.db!.transaction(() => {
+    atomically(this.db!, () => {
       if (sql.has.get([opId]) !== undefined) return;
       const row = sql.head.get([]) as { seq: number; hash: string } | undefined;
       const head: JournalHead = row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: JOURNAL_GENESIS };
@@ -101,7 +114,7 @@ export class LibsqlOutboxStore implements OutboxStore {
       sql.put.run([opId, kind, built.json]);
       if (built.head) sql.setHead.run([built.head.seq, built.head.hash]);
       if (spend) sql.spend.run([opId, spend.card, spend.points, spend.day, spend.at]);
-    })();
+    });
   }
 
   async offlineSpent(query: { card: string; sinceMs: number } | { day: string }): Promise<number> {
@@ -130,7 +143,7 @@ export class LibsqlOutboxStore implements OutboxStore {
       while (this.deletes.length) {
         const batch = this.deletes.splice(0, 500);
         try {
-          const deleted = db.transaction(() => batch.map((d) => (sql.delete.run([d.opId]) as { changes: number }).changes > 0))();
+          const deleted = atomically(db, () => batch.map((d) => (sql.delete.run([d.opId]) as { changes: number }).changes > 0));
           for (const [i, d] of batch.entries()) d.resolve(deleted[i]!);
         } catch (error) {
           for (const d of batch) d.reject(error);
@@ -151,5 +164,22 @@ export class LibsqlOutboxStore implements OutboxStore {
 
   async count(): Promise<number> {
     return Number((this.sql.count.get([]) as { n: number }).n);
+  }
+}
+
+/**
+ * Runs `work` in one write transaction. Not libsql's `transaction()`: when the disk is full
+ * SQLite has already rolled the transaction back, and its wrapper's own ROLLBACK then fails with
+ * "no transaction is active", hiding SQLITE_FULL behind SQLITE_ERROR.
+ */
+function atomically<T>(db: InstanceType<typeof Database>, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
   }
 }

@@ -82,6 +82,28 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 }
 
+/**
+ * The journal could not be written (its size cap reached, the disk full, an I/O error): the
+ * operation was not recorded, so nothing of it may be shown as done or printed. `code` is the
+ * engine's or the system's (SQLITE_FULL, SQLITE_IOERR, ENOSPC, …); it names no card or customer.
+ */
+export class JournalWriteError extends Error {
+  override readonly name = 'JournalWriteError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`the kiosk's journal could not be written (${code}): ${message}`);
+  }
+}
+
+/** The journal's last failed write, until a later write succeeds (docs/fleet.md "Storage"). */
+export interface JournalFailure {
+  code: string;
+  /** epoch ms */
+  at: number;
+}
+
 /** The kiosk's identity, to chain and sign its journal: without it entries are kept unchained (tools, old tests). */
 export interface JournalSigner {
   kioskId: string;
@@ -91,6 +113,7 @@ export interface JournalSigner {
 export class Outbox {
   private readonly store: OutboxStore;
   private readonly signer: JournalSigner | null;
+  private failure: JournalFailure | null = null;
 
   constructor(options: { store?: OutboxStore; journal?: JournalSigner } = {}) {
     this.store = options.store ?? new MemoryOutboxStore();
@@ -114,19 +137,42 @@ export class Outbox {
   async add<R extends Request>(request: R, spend?: OfflineSpend): Promise<R> {
     const signer = this.signer;
     let journalled = request;
-    await this.store.put(
-      request.opId,
-      request.kind,
-      (head) => {
-        if (!signer || !isStateChanging(request.kind)) return { json: JSON.stringify(request), head: null };
-        const seq = head.seq + 1;
-        const hash = journalHash(head.hash, request);
-        journalled = { ...request, journal: { seq, prev: head.hash, sig: signJournalLink(signer.kioskId, seq, hash, signer.privateKey()) } };
-        return { json: JSON.stringify(journalled), head: { seq, hash } };
-      },
-      spend,
+    await this.written(() =>
+      this.store.put(
+        request.opId,
+        request.kind,
+        (head) => {
+          if (!signer || !isStateChanging(request.kind)) return { json: JSON.stringify(request), head: null };
+          const seq = head.seq + 1;
+          const hash = journalHash(head.hash, request);
+          journalled = { ...request, journal: { seq, prev: head.hash, sig: signJournalLink(signer.kioskId, seq, hash, signer.privateKey()) } };
+          return { json: JSON.stringify(journalled), head: { seq, hash } };
+        },
+        spend,
+      ),
     );
     return journalled;
+  }
+
+  /**
+   * The last write that failed, while no write has succeeded since (an answered entry's removal
+   * counts: it frees the space a full journal needs); null when the journal takes writes.
+   */
+  get lastFailure(): JournalFailure | null {
+    return this.failure;
+  }
+
+  /** Runs one write of the store: a failure becomes JournalWriteError and is remembered until a write succeeds. */
+  private async written<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      const result = await write();
+      this.failure = null;
+      return result;
+    } catch (error) {
+      const code = errorCode(error);
+      this.failure = { code, at: Date.now() };
+      throw new JournalWriteError(code, (error as Error).message);
+    }
   }
 
   offlineSpent(query: { card: string; sinceMs: number } | { day: string }): Promise<number> {
@@ -134,7 +180,7 @@ export class Outbox {
   }
 
   remove(opId: string): Promise<boolean> {
-    return this.store.delete(opId);
+    return this.written(() => this.store.delete(opId));
   }
 
   has(opId: string): Promise<boolean> {
@@ -154,4 +200,10 @@ export class Outbox {
   depth(): Promise<number> {
     return this.store.count();
   }
+}
+
+/** The engine's or the system's code of a failed write (libsql sets `code`; Node's fs errors too). */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'UNKNOWN';
 }

@@ -24,6 +24,7 @@ import {
 } from '@loyalty/protocol';
 import type { Logger } from '@loyalty/protocol/node';
 import { OfflineError, type Requests } from '../link/requests.js';
+import { JournalWriteError } from '../outbox/outbox.js';
 import type { Signal } from '../ports/display.js';
 import type { StaffCard } from '../staff-cache.js';
 import type { StaffAction, StaffMessage, StaffStep, View } from '../ui/view.js';
@@ -392,8 +393,16 @@ export class StaffMode {
   }
 
   /** A change, through the outbox: its answer, or 'pending' when it went into the journal without one. */
-  private async journalled<K extends 'staff_block' | 'staff_replace' | 'staff_adjust'>(_session: Session, request: RequestOf<K> & { kind: K }): Promise<Reply<K> | 'pending' | null> {
-    const { reply } = await this.deps.requests.submit<K>(request, this.deps.requestTimeoutMs());
+  private async journalled<K extends 'staff_block' | 'staff_replace' | 'staff_adjust'>(session: Session, request: RequestOf<K> & { kind: K }): Promise<Reply<K> | 'pending' | null> {
+    let reply: Promise<Reply<K>>;
+    try {
+      ({ reply } = await this.deps.requests.submit<K>(request, this.deps.requestTimeoutMs()));
+    } catch (error) {
+      if (!(error instanceof JournalWriteError)) throw error;
+      this.deps.log.error({ code: error.code, kind: request.kind }, 'staff action refused: the journal cannot be written');
+      await this.menu(session, { kind: 'cannotRecord' });
+      return null;
+    }
     try {
       return await reply;
     } catch (error) {

@@ -131,6 +131,8 @@ const en: StaffWords = {
         return 'Manager card needed';
       case 'onlineOnly':
         return 'Kiosk offline: this needs the connection';
+      case 'cannotRecord':
+        return 'Not done: the kiosk cannot record anything (its storage is full)';
       case 'pending':
         return 'Saved: it completes when the kiosk is back online';
       case 'cardNotFound':
@@ -225,6 +227,8 @@ const ru: StaffWords = {
         return 'Нужна карта менеджера';
       case 'onlineOnly':
         return 'Киоск не в сети: это требует связи';
+      case 'cannotRecord':
+        return 'Не выполнено: киоск не может ничего сохранить (память заполнена)';
       case 'pending':
         return 'Сохранено: завершится, когда киоск снова будет в сети';
       case 'cardNotFound':

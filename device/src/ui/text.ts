@@ -245,6 +245,7 @@ const en: Words = {
     linkedElsewhere: { title: 'This card is registered to someone else', hint: 'Please ask staff' },
     staffRefused: { title: 'Staff card not accepted', hint: 'Please ask your manager' },
     noAccount: { title: 'No account with this number', hint: 'Register a card to collect points, or ask staff' },
+    cannotRecord: { title: 'This kiosk cannot record anything now', hint: 'Nothing was changed. Please ask staff or at the till' },
     failed: { title: 'Sorry', hint: 'Please try again' },
   },
   page: {
@@ -438,6 +439,7 @@ const ru: Words = {
     linkedElsewhere: { title: 'Карта зарегистрирована на другого человека', hint: 'Обратитесь к персоналу' },
     staffRefused: { title: 'Карта сотрудника не принята', hint: 'Обратитесь к менеджеру' },
     noAccount: { title: 'Нет счёта с этим номером', hint: 'Зарегистрируйте карту, чтобы копить баллы, или обратитесь к персоналу' },
+    cannotRecord: { title: 'Киоск сейчас не может ничего сохранить', hint: 'Ничего не изменилось. Обратитесь к персоналу или на кассу' },
     failed: { title: 'Извините', hint: 'Попробуйте ещё раз' },
   },
   page: {
@@ -611,6 +613,8 @@ const lcdNotice: Record<Lang, (notice: Notice, detail?: string) => string[]> = {
         return ['Staff card not', 'accepted. Please', 'ask your manager'];
       case 'noAccount':
         return ['No account with', 'this number'];
+      case 'cannotRecord':
+        return ['Cannot record now', 'Nothing was changed', 'Please ask staff'];
       case 'failed':
         return ['Sorry:', detail ?? 'please try again'];
     }

@@ -89,6 +89,8 @@ export const NOTICES = [
   'noAccount',
   /** a staff card the gateway no longer accepts (blocked, or not for this store) */
   'staffRefused',
+  /** the journal could not be written (its storage is full): nothing was recorded, so nothing was done */
+  'cannotRecord',
   'failed',
 ] as const;
 export type Notice = (typeof NOTICES)[number];
@@ -157,6 +159,8 @@ export type StaffMessage =
   | { kind: 'printerProblem' }
   | { kind: 'managerNeeded' }
   | { kind: 'onlineOnly' }
+  /** the journal could not be written (its storage is full): nothing was done */
+  | { kind: 'cannotRecord' }
   | { kind: 'pending' }
   | { kind: 'cardNotFound' }
   | { kind: 'alreadyRegistered'; cardMasked: string }

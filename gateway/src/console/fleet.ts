@@ -20,6 +20,11 @@ export interface FleetData {
 
 const DEVICES = ['reader', 'scanner', 'printer', 'display'] as const;
 
+/** The devices to show: storage only where the kiosk reports it (agents before it do not; it is not "absent" there). */
+function devicesOf(telemetry: { health: Record<string, unknown> }): string[] {
+  return telemetry.health.storage ? [...DEVICES, 'storage'] : [...DEVICES];
+}
+
 export function fleetBody(ctx: PageContext, data: FleetData): Fragment {
   const w = ctx.words;
   const query = new URLSearchParams({ ...(data.filter.storeId ? { storeId: data.filter.storeId } : {}), ...(data.filter.status ? { status: data.filter.status } : {}) });
@@ -65,7 +70,7 @@ export function fleetTable(ctx: PageContext, data: Pick<FleetData, 'kiosks' | 'a
           <td class="status-${status}" data-field="status">${w.fleet[status]}</td>
           <td>${time(k.lastSeen, w.fleet.never)}</td>
           <td>${t ? `${t.versions.agent} / ${t.versions.rules ?? '–'} / ${t.versions.hotlist ?? '–'} / ${t.versions.staff ?? '–'}` : '–'}</td>
-          <td>${t ? DEVICES.map((d) => deviceState(ctx, d, t.health[d]?.state, t.health[d]?.detail)) : '–'}</td>
+          <td>${t ? devicesOf(t).map((d) => deviceState(ctx, d, t.health[d]?.state, t.health[d]?.detail)) : '–'}</td>
           <td class="num">${t ? t.outboxDepth : '–'}</td>
           <td>${alarms.length ? alarms.map((a) => html`<span class="health-down">${w.alarmNames[a.type] ?? a.type}</span> `) : '–'}</td>
         </tr>`;

@@ -47,7 +47,7 @@ const en = {
     codeFor: (store: string) => `Pairing code for ${store}`,
     expires: (at: string) => `Expires ${at}`,
   },
-  device: { reader: 'Reader', scanner: 'Scanner', printer: 'Printer', display: 'Display' } as Record<string, string>,
+  device: { reader: 'Reader', scanner: 'Scanner', printer: 'Printer', display: 'Display', storage: 'Storage' } as Record<string, string>,
   health: { ok: 'ok', degraded: 'degraded', down: 'down', absent: 'absent' } as Record<string, string>,
   kiosk: {
     title: (id: string) => `Kiosk ${id}`,
@@ -270,6 +270,8 @@ const en = {
     reader_missing: 'card reader missing',
     outbox_backlog: 'outbox backlog',
     rules_behind: 'rules behind',
+    storage_low: 'storage low',
+    journal_unwritable: 'journal full: cannot serve',
   } as Record<string, string>,
   movementNames: {
     earn: 'earned',
@@ -337,7 +339,7 @@ const ru: ConsoleWords = {
     codeFor: (store) => `Код подключения для ${store}`,
     expires: (at) => `Действует до ${at}`,
   },
-  device: { reader: 'Считыватель', scanner: 'Сканер', printer: 'Принтер', display: 'Дисплей' },
+  device: { reader: 'Считыватель', scanner: 'Сканер', printer: 'Принтер', display: 'Дисплей', storage: 'Память' },
   health: { ok: 'норма', degraded: 'сбои', down: 'не работает', absent: 'нет' },
   kiosk: {
     title: (id) => `Киоск ${id}`,
@@ -559,6 +561,8 @@ const ru: ConsoleWords = {
     reader_missing: 'нет считывателя',
     outbox_backlog: 'очередь растёт',
     rules_behind: 'старые правила',
+    storage_low: 'мало места',
+    journal_unwritable: 'журнал заполнен: не обслуживает',
   },
   movementNames: {
     earn: 'начислено',

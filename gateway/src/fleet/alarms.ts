@@ -17,7 +17,7 @@ type Bundle = { version: number; at: string };
 /** The alarms that change with time passing, not only with reports (the sweep's). */
 const TIME_BASED: ReadonlySet<AlarmType> = new Set(['offline', 'rules_behind']);
 
-export const ALARM_TYPES = ['offline', 'printer_paper_out', 'printer_unreachable', 'reader_missing', 'outbox_backlog', 'rules_behind'] as const;
+export const ALARM_TYPES = ['offline', 'printer_paper_out', 'printer_unreachable', 'reader_missing', 'outbox_backlog', 'rules_behind', 'storage_low', 'journal_unwritable'] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 
 export interface AlarmView {
@@ -149,6 +149,10 @@ export class AlarmService {
     }
     const reader = tele.health.reader;
     if (reader && (reader.state === 'down' || reader.state === 'absent')) wrong.set('reader_missing', reader.detail ?? `reader ${reader.state}`);
+    // The kiosk's storage (docs/fleet.md "Storage"): low space warns ahead; a journal that cannot be written stops its customers.
+    const storage = tele.health.storage;
+    if (storage?.state === 'down') wrong.set('journal_unwritable', storage.detail ?? 'the journal cannot be written');
+    else if (storage?.state === 'degraded') wrong.set('storage_low', storage.detail ?? 'little free space');
     if (tele.outboxDepth >= this.options.outboxBacklog) wrong.set('outbox_backlog', `${tele.outboxDepth} operations wait in the kiosk's outbox`);
     return wrong;
   }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CARD_NUMBER_PATTERN, Currency, Hotlist, Telemetry } from '@loyalty/protocol';
+import { ALARM_TYPES } from '../fleet/alarms.js';
 
 export const Timestamp = z.string().describe('RFC 3339, UTC');
 
@@ -292,7 +293,7 @@ export const AlarmView = z.object({
   id: z.number().int(),
   kioskId: z.string(),
   storeId: z.string(),
-  type: z.enum(['offline', 'printer_paper_out', 'printer_unreachable', 'reader_missing', 'outbox_backlog', 'rules_behind']),
+  type: z.enum(ALARM_TYPES),
   detail: z.string(),
   raisedAt: Timestamp,
   clearedAt: Timestamp.nullable(),
