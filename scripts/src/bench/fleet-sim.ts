@@ -21,7 +21,13 @@ export type FromWorker = { type: 'connected'; count: number } | { type: 'failed'
 /** What a healthy kiosk reports (device/src/kiosk.ts telemetry()). */
 export function heartbeat(uptimeS: number): Telemetry {
   const ok = { state: 'ok' as const };
-  return { uptimeS, outboxDepth: 0, health: { reader: ok, scanner: ok, printer: ok, display: ok }, versions: { agent: '0.1.0', rules: 3, hotlist: 7 }, rejectedMessages: {} };
+  return {
+    uptimeS,
+    outboxDepth: 0,
+    health: { reader: ok, scanner: ok, printer: ok, display: ok, storage: { state: 'ok', detail: '1843 MiB free' } },
+    versions: { agent: '0.1.0', rules: 3, hotlist: 7 },
+    rejectedMessages: {},
+  };
 }
 
 interface Sim {
