@@ -12,6 +12,7 @@ describe('group-commit writer (real libSQL file)', () => {
     dir = tempDir('writer');
     client = await openDatabase({ url: `file:${dir.path}/w.db`, busyTimeoutMs: 1000 }, []);
     await client.execute('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
+    await client.execute('CREATE TABLE blobs (b BLOB)');
     writer = new GroupCommitWriter(client, 10);
   });
   afterEach(async () => {
@@ -59,5 +60,25 @@ describe('group-commit writer (real libSQL file)', () => {
     await expect(pending).resolves.toBeDefined();
     await expect(writer.run((tx) => tx.execute('SELECT 1'))).rejects.toBeInstanceOf(WriterClosedError);
     expect(await count()).toBe(1);
+  });
+
+  it('on a full disk answers each operation of the batch with SQLITE_FULL, keeps what was committed, and writes again once there is room', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writer.run((tx) => tx.execute({ sql: 'INSERT INTO t VALUES (?, ?)', args: [`kept${i}`, i] }))));
+    // The write connection may not grow the file any more: a disk full from here on.
+    const pages = Number((await writer.run((tx) => tx.execute('PRAGMA page_count'))).rows[0]!.page_count);
+    await writer.run((tx) => tx.execute(`PRAGMA max_page_count = ${pages}`));
+    /** an operation that needs new pages: a row, and 20 KB beside it */
+    const grow = (i: number) =>
+      writer.run(async (tx) => {
+        await tx.execute({ sql: 'INSERT INTO t VALUES (?, ?)', args: [`grow${i}`, i] });
+        await tx.execute('INSERT INTO blobs VALUES (randomblob(20000))');
+      });
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => grow(i)));
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code?: string }).code : 'fulfilled'))).toEqual(Array(8).fill('SQLITE_FULL'));
+    expect(await count()).toBe(20);
+    // Room again: the writer goes on.
+    await writer.run((tx) => tx.execute(`PRAGMA max_page_count = ${pages + 1000}`));
+    await Promise.all(Array.from({ length: 3 }, (_, i) => grow(100 + i)));
+    expect(await count()).toBe(23);
   });
 });

@@ -108,8 +108,14 @@ export class GroupCommitWriter {
             return 'retry_isolated';
           }
           if (isolated) {
-            await tx.execute('ROLLBACK TO op');
-            await tx.execute('RELEASE op');
+            try {
+              await tx.execute('ROLLBACK TO op');
+              await tx.execute('RELEASE op');
+            } catch {
+              // SQLite rolled the whole transaction back itself (a full disk, an I/O error): nothing of
+              // the batch stands, and the operation's own error (SQLITE_FULL) says why, not "no such savepoint".
+              throw error;
+            }
           }
           outcomes.push({ ok: false, error });
         }
