@@ -17,6 +17,7 @@ import {
   renderView,
   WORDS,
   screenFor,
+  type Notice,
   type Presentation,
   type StaffMessage,
   type StaffStep,
@@ -107,6 +108,7 @@ function staffViews(): View[] {
     { kind: 'printerProblem' },
     { kind: 'managerNeeded' },
     { kind: 'onlineOnly' },
+    { kind: 'cannotRecord' },
     { kind: 'pending' },
     { kind: 'cardNotFound' },
     { kind: 'alreadyRegistered', cardMasked: '*0009' },
@@ -142,6 +144,18 @@ describe('kiosk views', () => {
       }
     });
   }
+
+  it('wraps a notice over the LCD rows instead of cutting it at the width, leaving out a sentence that does not fit whole', () => {
+    const lcd = (notice: Notice, lang: (typeof LANGUAGES)[number], size = { columns: 20, rows: 4 }, detail?: string) =>
+      screenFor(size, { screen: 'notice', notice, ...(detail ? { detail } : {}) }, lang).lines;
+    // Transliterated Russian runs long: the title and the hint each wrapped whole.
+    expect(lcd('receiptUnknown', 'ru')).toEqual(['Chek ne nayden', 'Bally ne nachisleny.', 'Obratites na kassu']);
+    // The hint would need three more rows: the title alone, not a hint cut mid-sentence.
+    expect(lcd('cannotRecord', 'ru')).toEqual(['Kiosk seychas ne', 'mozhet nichego', 'sohranit']);
+    expect(lcd('cannotRecord', 'en')).toEqual(['Cannot record now', 'Nothing was changed', 'Please ask staff']);
+    expect(lcd('cannotRecord', 'en', { columns: 16, rows: 2 })).toEqual(['Cannot record', 'now']);
+    expect(lcd('failed', 'en', undefined, 'the items add up to 1200, the total says 1250')).toEqual(['Sorry:', 'the items add up to', '1200, the total says', '1250']);
+  });
 
   it('puts the word forms with the number: 1 point, 1 балл, 2 балла, 5 баллов, 21 балл', () => {
     expect([1, 2, 5, 11, 21, 22, 111].map((n) => WORDS.ru.page.earned(n))).toEqual(['+1 балл', '+2 балла', '+5 баллов', '+11 баллов', '+21 балл', '+22 балла', '+111 баллов']);

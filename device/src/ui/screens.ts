@@ -25,7 +25,35 @@ export function fit(size: ScreenSize, lines: string[]): Screen {
 
 /** The LCD screen for a view in a language. */
 export function screenFor(size: ScreenSize, view: View, lang: Lang = 'en'): Screen {
-  return fit(size, WORDS[lang].lcd(view));
+  const lines = WORDS[lang].lcd(view);
+  // A notice is a sentence or two, said to a customer: wrapped over the rows rather than cut at
+  // the width (Russian ones are long, and longer still once transliterated).
+  return fit(size, view.screen === 'notice' ? wrapped(lines.map(lcdText), size) : lines);
+}
+
+/**
+ * The lines broken at spaces into lines of at most the width, first line first; a later line
+ * that would not fit whole in the rows left is left out rather than cut mid-sentence (a word
+ * longer than the width is cut by `fit`).
+ */
+function wrapped(lines: string[], size: ScreenSize): string[] {
+  const out: string[] = [];
+  for (const text of lines) {
+    const pieces: string[] = [];
+    let line = '';
+    for (const word of text.split(' ').filter(Boolean)) {
+      if (line && line.length + 1 + word.length > size.columns) {
+        pieces.push(line);
+        line = word;
+      } else {
+        line = line ? `${line} ${word}` : word;
+      }
+    }
+    if (line) pieces.push(line);
+    if (out.length && out.length + pieces.length > size.rows) break;
+    out.push(...pieces);
+  }
+  return out;
 }
 
 /** The notice for each refusal of a scanned receipt (docs/receipts.md); others say the gateway's message. */
