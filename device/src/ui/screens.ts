@@ -6,6 +6,7 @@
 import type { Screen } from '../ports/display.js';
 import { lcdText } from '../receipts/code-pages.js';
 import { WORDS } from './text.js';
+import { wrapWords } from './wrap.js';
 import type { Lang, Notice, View } from './view.js';
 
 export interface ScreenSize {
@@ -39,17 +40,7 @@ export function screenFor(size: ScreenSize, view: View, lang: Lang = 'en'): Scre
 function wrapped(lines: string[], size: ScreenSize): string[] {
   const out: string[] = [];
   for (const text of lines) {
-    const pieces: string[] = [];
-    let line = '';
-    for (const word of text.split(' ').filter(Boolean)) {
-      if (line && line.length + 1 + word.length > size.columns) {
-        pieces.push(line);
-        line = word;
-      } else {
-        line = line ? `${line} ${word}` : word;
-      }
-    }
-    if (line) pieces.push(line);
+    const pieces = wrapWords(text, size.columns);
     if (out.length && out.length + pieces.length > size.rows) break;
     out.push(...pieces);
   }

@@ -5,6 +5,7 @@
  */
 import type { Lang, StaffAction, StaffMessage, StaffStep, View } from './view.js';
 import { russianPoints } from '@loyalty/protocol';
+import { wrapWords } from './wrap.js';
 
 type StaffView = Extract<View, { screen: 'staff' }>;
 
@@ -285,16 +286,5 @@ function lcdLines(w: StaffWords, view: StaffView): string[] {
 
 /** Words over 20-column lines (the LCD), at most three. */
 function wrap(text: string, width = 20): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.slice(0, 3);
+  return wrapWords(text, width).slice(0, 3);
 }
