@@ -10,7 +10,7 @@
  * - `ok` otherwise.
  */
 import { statfs } from 'node:fs/promises';
-import type { JournalFailure } from './outbox/outbox.js';
+import { errorCode, type JournalFailure } from './outbox/outbox.js';
 import type { HealthReport } from './ports/health.js';
 
 const MiB = 1024 * 1024;
@@ -46,8 +46,7 @@ export class StorageHealth {
       const stats = await this.freeSpace(this.options.dir);
       free = stats.bavail * stats.bsize;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      return { state: 'degraded', detail: `free space unknown (${typeof code === 'string' ? code : 'error'})` };
+      return { state: 'degraded', detail: `free space unknown (${errorCode(error)})` };
     }
     const detail = `${formatMiB(free)} free`;
     return free < this.options.lowFreeBytes ? { state: 'degraded', detail: `${detail}, below ${formatMiB(this.options.lowFreeBytes)}` } : { state: 'ok', detail };

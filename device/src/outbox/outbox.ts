@@ -202,8 +202,8 @@ export class Outbox {
   }
 }
 
-/** The engine's or the system's code of a failed write (libsql sets `code`; Node's fs errors too). */
-function errorCode(error: unknown): string {
+/** The engine's or the system's code of a failed call (libsql sets `code`; Node's fs errors too), or UNKNOWN. */
+export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'UNKNOWN';
 }
